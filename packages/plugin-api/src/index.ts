@@ -1,2 +1,44 @@
 export type { DkronErrorCode, DkronErrorDetails, DkronErrorOptions } from './errors.js';
 export { DkronError, isDkronError, toPluginError } from './errors.js';
+export type {
+  ConcurrencyPolicy,
+  Execution,
+  ExecutionStatus,
+  Job,
+  JobNotify,
+  JobStatus,
+  NotifyOn,
+  StringMap,
+} from './model.js';
+export { ZERO_TIME } from './model.js';
+export type {
+  DkronPlugin,
+  ExecuteContext,
+  ExecuteRequest,
+  ExecuteResult,
+  ExecutorDefinition,
+  LogFields,
+  Logger,
+  OutputSink,
+  PluginEventHandler,
+  PluginEventName,
+  PluginEvents,
+  PluginHost,
+  ProcessContext,
+  ProcessorConfig,
+  ProcessorDefinition,
+} from './plugin.js';
+export { defineExecutor, definePlugin, defineProcessor, PLUGIN_API_VERSION } from './plugin.js';
+export type {
+  ConfigSchema,
+  ConfigShape,
+  InferConfig,
+  InferShape,
+  JsonSchema,
+  NumberOptions,
+  ObjectConfigSchema,
+  SchemaOptions,
+  StringOptions,
+  UnknownKeys,
+} from './schema.js';
+export { c, goDurationToMs } from './schema.js';

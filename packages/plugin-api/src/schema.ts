@@ -1,0 +1,409 @@
+/**
+ * Config schemas: a plugin declares the shape of its config once, gets the typed config from it,
+ * and the host exports it as JSON Schema for the API and the UI.
+ *
+ * Dkron sends every config value as a string (`"timeout": "30"`, `"shell": "true"`); every
+ * schema here accepts those strings and native JSON values alike, and converts to the declared type.
+ *
+ * @example
+ * ```ts
+ * const config = c.object({
+ *   command: c.string({ description: 'Command to run' }),
+ *   shell: c.boolean().default(false),
+ *   timeout: c.duration().optional(),
+ * });
+ * type Config = InferConfig<typeof config>;
+ * // { command: string; shell: boolean; timeout?: number | undefined }
+ * ```
+ *
+ * @packageDocumentation
+ */
+
+import { DkronError } from './errors.js';
+
+/** A JSON Schema (draft 2020-12) document, as produced by {@link ConfigSchema.toJSONSchema}. */
+export interface JsonSchema {
+  readonly [keyword: string]: unknown;
+}
+
+/** Common options of every schema. */
+export interface SchemaOptions {
+  /** Shown in the API's JSON Schema and as help text in the UI. */
+  readonly description?: string;
+}
+
+/**
+ * A schema that parses a value of type `T`. `Opt` is `true` when the key may be absent in an object.
+ *
+ * Schemas are immutable: `optional()`, `default()` and `describe()` return new schemas.
+ */
+export interface ConfigSchema<T, Opt extends boolean = false> {
+  /** Marks the key as optional in an object; an absent value parses to `undefined`. */
+  optional(): ConfigSchema<T | undefined, true>;
+  /** Uses `value` when the key is absent or an empty string (Dkron writes `""` for "unset"). */
+  default(value: T): ConfigSchema<T, true>;
+  /** Sets the description. */
+  describe(description: string): ConfigSchema<T, Opt>;
+  /**
+   * Converts `input` to `T`, or throws a `CONFIG_INVALID` {@link DkronError} whose message
+   * names `path` and the offending value.
+   */
+  parse(input: unknown, path?: string): T;
+  /** This schema as JSON Schema. */
+  toJSONSchema(): JsonSchema;
+  /** @internal type marker for inference. */
+  readonly __opt?: Opt;
+  /** @internal true when absent values are allowed. */
+  readonly isOptional: boolean;
+}
+
+/** The type a schema parses to. */
+export type InferConfig<S> = S extends ConfigSchema<infer T, boolean> ? T : never;
+
+/** The keys of an object schema and their schemas. */
+export type ConfigShape = Record<string, ConfigSchema<unknown, boolean>>;
+type Shape = ConfigShape;
+// A key is optional in the parsed object when its schema may yield `undefined` (a defaulted key may be
+// absent in the input but is always present in the output).
+type OptionalKeys<S extends Shape> = {
+  [K in keyof S]: undefined extends InferConfig<S[K]> ? K : never;
+}[keyof S];
+type RequiredKeys<S extends Shape> = Exclude<keyof S, OptionalKeys<S>>;
+type Simplify<T> = { [K in keyof T]: T[K] } & {};
+
+/** The object type described by a shape: optional schemas give optional keys. */
+export type InferShape<S extends Shape> = Simplify<
+  { [K in RequiredKeys<S>]: InferConfig<S[K]> } & { [K in OptionalKeys<S>]?: InferConfig<S[K]> }
+>;
+
+/** What an object schema does with keys its shape does not name. */
+export type UnknownKeys = 'ignore' | 'reject';
+
+/** An object schema; executors and processors declare their whole config with one. */
+export interface ObjectConfigSchema<S extends Shape> extends ConfigSchema<InferShape<S>> {
+  /** The declared keys. */
+  readonly shape: S;
+}
+
+const isAbsent = (v: unknown): boolean => v === undefined || v === null;
+
+function invalid(path: string, expected: string, value: unknown): DkronError {
+  const shown = typeof value === 'string' ? JSON.stringify(value) : safeJson(value);
+  return new DkronError('CONFIG_INVALID', `${path}: expected ${expected}, got ${shown}`, {
+    details: { field: path },
+  });
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+interface Core<T> {
+  readonly expected: string;
+  readonly json: JsonSchema;
+  convert(input: unknown, path: string): T;
+}
+
+class BaseSchema<T, Opt extends boolean> implements ConfigSchema<T, Opt> {
+  declare readonly __opt?: Opt;
+  constructor(
+    private readonly core: Core<T>,
+    readonly isOptional: boolean,
+    private readonly fallback: { has: boolean; value?: T },
+    private readonly description: string | undefined,
+  ) {}
+
+  optional(): ConfigSchema<T | undefined, true> {
+    return new BaseSchema<T | undefined, true>(this.core, true, { has: false }, this.description);
+  }
+
+  default(value: T): ConfigSchema<T, true> {
+    return new BaseSchema<T, true>(this.core, true, { has: true, value }, this.description);
+  }
+
+  describe(description: string): ConfigSchema<T, Opt> {
+    return new BaseSchema<T, Opt>(this.core, this.isOptional, this.fallback, description);
+  }
+
+  parse(input: unknown, path = 'value'): T {
+    if (isAbsent(input) || (input === '' && this.fallback.has)) {
+      if (this.fallback.has) return this.fallback.value as T;
+      if (this.isOptional) return undefined as T;
+      throw new DkronError('CONFIG_INVALID', `${path}: is required (${this.core.expected})`, {
+        details: { field: path },
+      });
+    }
+    return this.core.convert(input, path);
+  }
+
+  toJSONSchema(): JsonSchema {
+    return {
+      ...this.core.json,
+      ...(this.description === undefined ? {} : { description: this.description }),
+      ...(this.fallback.has ? { default: this.fallback.value } : {}),
+    };
+  }
+}
+
+function make<T>(core: Core<T>, options?: SchemaOptions): ConfigSchema<T> {
+  return new BaseSchema<T, false>(core, false, { has: false }, options?.description);
+}
+
+/** Options of {@link c.string}. */
+export interface StringOptions extends SchemaOptions {
+  readonly minLength?: number;
+  /** Regular expression the value must match. */
+  readonly pattern?: RegExp;
+}
+
+/** Options of {@link c.number}. */
+export interface NumberOptions extends SchemaOptions {
+  readonly integer?: boolean;
+  readonly min?: number;
+  readonly max?: number;
+}
+
+const TRUE_WORDS = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
+const FALSE_WORDS = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
+
+const GO_DURATION = /^[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$/;
+const GO_UNITS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  μs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+/**
+ * Parses a Go duration (`1h30m`, `500ms`, `1.5s`, `0`) to milliseconds, or returns `undefined`.
+ * A bare number is read as seconds (Dkron's http executor `timeout` convention).
+ */
+export function goDurationToMs(text: string): number | undefined {
+  const t = text.trim();
+  if (t === '0') return 0;
+  if (/^\d+(\.\d+)?$/.test(t)) return Number(t) * 1000;
+  if (!GO_DURATION.test(t)) return undefined;
+  const sign = t.startsWith('-') ? -1 : 1;
+  let total = 0;
+  for (const m of t.matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) {
+    total += Number(m[1]) * (GO_UNITS[m[2] as string] as number);
+  }
+  return sign * total;
+}
+
+/** Schema builders. Every builder accepts Dkron's string-typed values. */
+export const c = {
+  /** A string; numbers and booleans are turned into their string form. */
+  string(options?: StringOptions): ConfigSchema<string> {
+    return make<string>(
+      {
+        expected: 'a string',
+        json: {
+          type: 'string',
+          ...(options?.minLength === undefined ? {} : { minLength: options.minLength }),
+          ...(options?.pattern === undefined ? {} : { pattern: options.pattern.source }),
+        },
+        convert(input, path) {
+          if (typeof input !== 'string' && typeof input !== 'number' && typeof input !== 'boolean') {
+            throw invalid(path, 'a string', input);
+          }
+          const s = String(input);
+          if (options?.minLength !== undefined && s.length < options.minLength) {
+            throw invalid(path, `at least ${options.minLength} characters`, input);
+          }
+          if (options?.pattern !== undefined && !options.pattern.test(s)) {
+            throw invalid(path, `a value matching ${options.pattern}`, input);
+          }
+          return s;
+        },
+      },
+      options,
+    );
+  },
+
+  /** A number; numeric strings (`"30"`) are accepted. */
+  number(options?: NumberOptions): ConfigSchema<number> {
+    const expected = options?.integer ? 'an integer' : 'a number';
+    return make<number>(
+      {
+        expected,
+        json: {
+          type: options?.integer ? 'integer' : 'number',
+          ...(options?.min === undefined ? {} : { minimum: options.min }),
+          ...(options?.max === undefined ? {} : { maximum: options.max }),
+        },
+        convert(input, path) {
+          const n =
+            typeof input === 'number' ? input : typeof input === 'string' && input.trim() !== '' ? Number(input) : NaN;
+          if (!Number.isFinite(n) || (options?.integer && !Number.isInteger(n))) throw invalid(path, expected, input);
+          if (options?.min !== undefined && n < options.min) throw invalid(path, `${expected} >= ${options.min}`, input);
+          if (options?.max !== undefined && n > options.max) throw invalid(path, `${expected} <= ${options.max}`, input);
+          return n;
+        },
+      },
+      options,
+    );
+  },
+
+  /** A boolean; Go's boolean strings (`"true"`, `"1"`, `"F"`, …) are accepted. */
+  boolean(options?: SchemaOptions): ConfigSchema<boolean> {
+    return make<boolean>(
+      {
+        expected: 'a boolean',
+        json: { anyOf: [{ type: 'boolean' }, { type: 'string', enum: [...TRUE_WORDS, ...FALSE_WORDS] }] },
+        convert(input, path) {
+          if (typeof input === 'boolean') return input;
+          if (typeof input === 'string' && TRUE_WORDS.has(input)) return true;
+          if (typeof input === 'string' && FALSE_WORDS.has(input)) return false;
+          throw invalid(path, 'a boolean', input);
+        },
+      },
+      options,
+    );
+  },
+
+  /** A Go duration (`"30s"`, `"1h30m"`) parsed to milliseconds; a bare number means seconds. */
+  duration(options?: SchemaOptions & { readonly min?: number }): ConfigSchema<number> {
+    return make<number>(
+      {
+        expected: 'a duration like "30s" or "1h30m"',
+        json: { type: 'string', pattern: GO_DURATION.source, format: 'go-duration' },
+        convert(input, path) {
+          const ms =
+            typeof input === 'number' ? input * 1000 : typeof input === 'string' ? goDurationToMs(input) : undefined;
+          if (ms === undefined || !Number.isFinite(ms)) {
+            throw invalid(path, 'a duration like "30s" or "1h30m"', input);
+          }
+          if (options?.min !== undefined && ms < options.min) {
+            throw invalid(path, `a duration of at least ${options.min} ms`, input);
+          }
+          return ms;
+        },
+      },
+      options,
+    );
+  },
+
+  /** One of the given strings. */
+  enum<const V extends readonly [string, ...string[]]>(values: V, options?: SchemaOptions): ConfigSchema<V[number]> {
+    const expected = `one of ${values.map((v) => JSON.stringify(v)).join(', ')}`;
+    return make<V[number]>(
+      {
+        expected,
+        json: { type: 'string', enum: [...values] },
+        convert(input, path) {
+          if (typeof input === 'string' && (values as readonly string[]).includes(input)) return input;
+          throw invalid(path, expected, input);
+        },
+      },
+      options,
+    );
+  },
+
+  /**
+   * A list. A JSON array, or a string holding a JSON array (Dkron's `headers: "[\"A: b\"]"`).
+   */
+  array<T>(item: ConfigSchema<T, boolean>, options?: SchemaOptions): ConfigSchema<T[]> {
+    return make<T[]>(
+      {
+        expected: 'a list',
+        json: { type: 'array', items: item.toJSONSchema() },
+        convert(input, path) {
+          let list: unknown = input;
+          if (typeof input === 'string') {
+            try {
+              list = JSON.parse(input);
+            } catch {
+              throw invalid(path, 'a JSON array', input);
+            }
+          }
+          if (!Array.isArray(list)) throw invalid(path, 'a list', input);
+          return list.map((v, i) => item.parse(v, `${path}[${i}]`));
+        },
+      },
+      options,
+    );
+  },
+
+  /** A map of string keys to values of one schema; a string holding a JSON object is accepted. */
+  record<T>(value: ConfigSchema<T, boolean>, options?: SchemaOptions): ConfigSchema<Record<string, T>> {
+    return make<Record<string, T>>(
+      {
+        expected: 'an object',
+        json: { type: 'object', additionalProperties: value.toJSONSchema() },
+        convert(input, path) {
+          const obj = toObject(input, path);
+          const out: Record<string, T> = {};
+          for (const [k, v] of Object.entries(obj)) out[k] = value.parse(v, `${path}.${k}`);
+          return out;
+        },
+      },
+      options,
+    );
+  },
+
+  /**
+   * An object with declared keys. Unknown keys are ignored by default (Dkron ignores them);
+   * pass `unknownKeys: 'reject'` to refuse them with a message naming the key.
+   */
+  object<S extends Shape>(
+    shape: S,
+    options?: SchemaOptions & { readonly unknownKeys?: UnknownKeys },
+  ): ObjectConfigSchema<S> {
+    const required = Object.entries(shape)
+      .filter(([, s]) => !s.isOptional)
+      .map(([k]) => k);
+    const schema = make<InferShape<S>>(
+      {
+        expected: 'an object',
+        json: {
+          type: 'object',
+          properties: Object.fromEntries(Object.entries(shape).map(([k, s]) => [k, s.toJSONSchema()])),
+          ...(required.length > 0 ? { required } : {}),
+          additionalProperties: options?.unknownKeys !== 'reject',
+        },
+        convert(input, path) {
+          const obj = toObject(input, path);
+          if (options?.unknownKeys === 'reject') {
+            for (const key of Object.keys(obj)) {
+              if (!Object.hasOwn(shape, key)) {
+                throw new DkronError('CONFIG_INVALID', `${path}.${key}: unknown key`, {
+                  details: { field: `${path}.${key}` },
+                });
+              }
+            }
+          }
+          const out: Record<string, unknown> = {};
+          for (const [key, s] of Object.entries(shape)) {
+            const v = s.parse(obj[key], `${path}.${key}`);
+            if (v !== undefined) out[key] = v;
+          }
+          return out as InferShape<S>;
+        },
+      },
+      options,
+    );
+    return Object.assign(schema, { shape });
+  },
+};
+
+function toObject(input: unknown, path: string): Record<string, unknown> {
+  let value = input;
+  if (typeof input === 'string') {
+    try {
+      value = JSON.parse(input);
+    } catch {
+      throw invalid(path, 'a JSON object', input);
+    }
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(path, 'an object', input);
+  return value as Record<string, unknown>;
+}
