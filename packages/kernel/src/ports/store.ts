@@ -1,0 +1,164 @@
+/**
+ * The Store port: everything the kernel persists. The kernel depends on this interface only;
+ * `@dkron-core/store-rqlite` implements it on rqlite and `createMemoryStore` in memory (tests, dev).
+ *
+ * Every write is idempotent, so a caller may retry a write whose outcome is unknown.
+ */
+
+import type { Execution, ExecutionStatus, Job, JobStatus } from '@dkron-core/plugin-api';
+
+/** Sortable job fields (Dkron's store indexes; `id` maps to `name`). */
+export type JobSortField =
+  | 'name'
+  | 'displayname'
+  | 'schedule'
+  | 'success_count'
+  | 'error_count'
+  | 'last_success'
+  | 'last_error'
+  | 'next';
+
+/** Filters, sort and slice of `GET /v1/jobs`, executed by the store (in SQL), never in memory. */
+export interface JobQuery {
+  /** Case-sensitive substring of `name` or `displayname`. */
+  readonly q?: string;
+  /** Exact status; `''` selects jobs that never ran (Dkron's `untriggered`). */
+  readonly status?: JobStatus;
+  readonly disabled?: boolean;
+  /** Every pair must be present in the job's metadata. */
+  readonly metadata?: Readonly<Record<string, string>>;
+  /** Default `name`. */
+  readonly sort?: JobSortField;
+  /** Default `ASC`. */
+  readonly order?: 'ASC' | 'DESC';
+  /** First index (0-based, inclusive). Default 0. */
+  readonly start?: number;
+  /** End index (exclusive). Default: all. */
+  readonly end?: number;
+}
+
+/** One page of jobs and the count before slicing (`X-Total-Count`). */
+export interface JobPage {
+  readonly jobs: Job[];
+  readonly total: number;
+}
+
+/** Sortable execution fields. */
+export type ExecutionSortField = 'started_at' | 'finished_at' | 'attempt';
+
+/** Query of a job's executions. */
+export interface ExecutionQuery {
+  /** Default `started_at`. */
+  readonly sort?: ExecutionSortField;
+  /** Default `DESC`. */
+  readonly order?: 'ASC' | 'DESC';
+  readonly start?: number;
+  readonly end?: number;
+  /** Keep only the last N bytes of each output and set `output_truncated`. */
+  readonly outputSizeLimit?: number;
+}
+
+/**
+ * A launch intent: the ledger row that makes a (job, scheduled time) slot run at most once.
+ * Written before the execution starts.
+ */
+export interface LaunchIntent {
+  readonly job: string;
+  /** Scheduled slot in ms since the epoch. */
+  readonly scheduledAt: number;
+  /** The trigger group (ns timestamp) of the executions this launch creates. */
+  readonly group: number;
+  /** Leader epoch that wrote the intent (fencing). */
+  readonly epoch: number;
+  /** The job's `next` after this slot (ms), written in the same batch; `null` when it never fires again. */
+  readonly next: number | null;
+}
+
+/** The changes that close an execution. Applying the same completion twice changes nothing. */
+export interface ExecutionCompletion {
+  readonly jobName: string;
+  readonly executionId: string;
+  readonly status: Exclude<ExecutionStatus, 'running'>;
+  readonly finishedAt: string;
+  /** Final (already capped, processed) output. */
+  readonly output: string;
+}
+
+/** Per-day execution counters (`GET /v1/stats`). */
+export interface DayStats {
+  /** UTC midnight, RFC 3339. */
+  readonly date: string;
+  readonly success_count: number;
+  readonly failed_count: number;
+}
+
+/** Fields of a job the kernel updates at run time (never from API input). */
+export interface JobRuntimePatch {
+  /** RFC 3339, or Dkron's zero time. */
+  readonly next?: string;
+  readonly status?: JobStatus;
+  readonly missedIncrement?: number;
+}
+
+/** The persistence port. */
+export interface Store {
+  /** Stored job (with `dependent_jobs` derived from its children), or `undefined`. */
+  getJob(name: string): Promise<Job | undefined>;
+  /** Filtered, sorted, sliced jobs, done by the store. */
+  listJobs(query: JobQuery): Promise<JobPage>;
+  /** Every job; the scheduler loads them at start. */
+  allJobs(): Promise<Job[]>;
+  /**
+   * Creates or replaces a job with Dkron's merge rules applied atomically against the stored row:
+   * counters keep the larger value, `last_success`/`last_error` the later one, a non-empty stored
+   * `status` is kept, `dependent_jobs` is derived from children, `missed_count` is kept.
+   * Rejects with `NOT_FOUND` (`specified parent job not found`) when `parent_job` does not exist.
+   * Returns the stored job.
+   */
+  saveJob(job: Job): Promise<Job>;
+  /** Applies run-time changes (next, status, missed count). No-op for a missing job. */
+  patchJob(name: string, patch: JobRuntimePatch): Promise<void>;
+  /**
+   * Deletes a job and its executions; `NOT_FOUND` if missing, `CONFLICT`
+   * (`store: could not delete job with dependent jobs, delete children first`) if it has children.
+   */
+  deleteJob(name: string): Promise<Job>;
+
+  /**
+   * Records launch intents in one batch with `INSERT OR IGNORE` on (job, scheduledAt), and updates each
+   * job's `next`. Returns the intents this call inserted; only those may be dispatched.
+   */
+  recordLaunches(intents: readonly LaunchIntent[]): Promise<LaunchIntent[]>;
+  /** The latest recorded slot (ms) of every job that has one (one query; used at start and failover). */
+  lastLaunches(): Promise<Map<string, number>>;
+
+  /**
+   * Stores running executions in one batch (idempotent on id), then trims each job's history to
+   * `retain` executions (oldest by `started_at` first).
+   */
+  startExecutions(executions: readonly Execution[], retain: number): Promise<void>;
+  /** Appends output to a running execution (kept for `busy` and streaming after restarts). */
+  appendOutput?(executionId: string, chunk: string): Promise<void>;
+  /**
+   * Closes executions in one batch. Each completion that moves an execution out of `running` bumps the
+   * job's counters, `last_success`/`last_error`, its `status` (from the latest attempt of every node in
+   * the group) and the day's stats exactly once; repeated completions are ignored.
+   */
+  finishExecutions(completions: readonly ExecutionCompletion[]): Promise<void>;
+  /** A job's executions (with `output_truncated` when `outputSizeLimit` is set) and their count. */
+  listExecutions(job: string, query: ExecutionQuery): Promise<{ executions: Execution[]; total: number }>;
+  getExecution(job: string, id: string): Promise<Execution | undefined>;
+  /** Executions still `running` (all jobs, or one). */
+  runningExecutions(job?: string): Promise<Execution[]>;
+  /**
+   * Deletes a job's executions and resets `success_count`, `error_count`, `last_success`,
+   * `last_error` (status and stats are kept). `NOT_FOUND` for a missing job. Returns the job.
+   */
+  deleteExecutions(job: string): Promise<Job>;
+
+  /** Per-day counters for the last `days` days (oldest first, zero-filled, ending today UTC). */
+  stats(days: number, now: Date): Promise<DayStats[]>;
+
+  /** Releases connections (and stops an embedded store process). */
+  close(): Promise<void>;
+}
