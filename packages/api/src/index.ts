@@ -1,1 +1,16 @@
-export {};
+/**
+ * `@dkron-core/api`: the Hono app of a dkron-core node. Dkron's v1 REST API (statuses, headers
+ * and messages as Dkron's server sends them), `/health`, the UI under `/ui/`, and dkron-core's
+ * extensions, with an OpenAPI 3.1 document generated from the routes at `/v1/openapi.json`.
+ *
+ * @packageDocumentation
+ */
+
+export type { AppType } from './create-api.js';
+export { createApi } from './create-api.js';
+export type { ErrorBody } from './internal/errors.js';
+export type { OpenApiDocument } from './internal/openapi.js';
+export type { ListedMember } from './internal/routes/cluster.js';
+export type { JobInput } from './internal/routes/jobs.js';
+export type { RestoreForm } from './internal/routes/system.js';
+export type { ApiExtras, ApiOptions, JobGraph } from './options.js';

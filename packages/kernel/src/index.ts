@@ -20,3 +20,43 @@ export type {
   LaunchIntent,
   Store,
 } from './ports/store.js';
+export { createRandom } from './internal/random.js';
+export type { StatusExecution, ValidateJobOptions } from './internal/job/index.js';
+export {
+  computeStatus,
+  DEFAULT_CATCHUP_WINDOW,
+  laterTime,
+  mergeJobUpdate,
+  msToTime,
+  normalizeTime,
+  parseMemoryLimit,
+  timeToNanos,
+  toJob,
+  validateJob,
+  validationMessage,
+} from './internal/job/index.js';
+export type { CleanTags, TargetCandidate } from './internal/tags/index.js';
+export { cleanTags, selectTargets } from './internal/tags/index.js';
+export type { DagJob, JobGraph } from './internal/dag/index.js';
+export {
+  ancestors,
+  checkParentChange,
+  childrenOf,
+  descendants,
+  jobGraph,
+  restoreOrder,
+} from './internal/dag/index.js';
+export { createMemoryStore, queryJobs, tailBytes } from './internal/memory-store/index.js';
+export type { Agent, AgentOptions } from './internal/agent/agent.js';
+export { createAgent } from './internal/agent/agent.js';
+export type { ClusterView, LocalClusterOptions } from './internal/agent/local-cluster.js';
+export { createLocalCluster } from './internal/agent/local-cluster.js';
+export type { PreviewScheduleInput, Schedule, ScheduleKind, ScheduleOptions } from './internal/schedule/index.js';
+export {
+  hashSchedule,
+  isValidTimezone,
+  parseGoDuration,
+  parseIsoDuration,
+  parseSchedule,
+  previewSchedule,
+} from './internal/schedule/index.js';

@@ -38,7 +38,10 @@ export interface SchemaOptions {
  * Schemas are immutable: `optional()`, `default()` and `describe()` return new schemas.
  */
 export interface ConfigSchema<T, Opt extends boolean = false> {
-  /** Marks the key as optional in an object; an absent value parses to `undefined`. */
+  /**
+   * Marks the key as optional in an object; an absent value parses to `undefined`. For every type but
+   * strings, `""` counts as absent too (Dkron writes `""` for "unset").
+   */
   optional(): ConfigSchema<T | undefined, true>;
   /** Uses `value` when the key is absent or an empty string (Dkron writes `""` for "unset"). */
   default(value: T): ConfigSchema<T, true>;
@@ -46,7 +49,8 @@ export interface ConfigSchema<T, Opt extends boolean = false> {
   describe(description: string): ConfigSchema<T, Opt>;
   /**
    * Converts `input` to `T`, or throws a `CONFIG_INVALID` {@link DkronError} whose message
-   * names `path` and the offending value.
+   * names `path` and the offending value. `undefined`, `null` and (except for strings) `""` are
+   * absent: they give the default, `undefined` when optional, or an `is required` error.
    */
   parse(input: unknown, path?: string): T;
   /** This schema as JSON Schema. */
@@ -105,6 +109,8 @@ function safeJson(value: unknown): string {
 interface Core<T> {
   readonly expected: string;
   readonly json: JsonSchema;
+  /** True when `""` is a value of the type (strings); otherwise `""` means unset, as Dkron writes it. */
+  readonly acceptsEmpty?: boolean;
   convert(input: unknown, path: string): T;
 }
 
@@ -130,7 +136,7 @@ class BaseSchema<T, Opt extends boolean> implements ConfigSchema<T, Opt> {
   }
 
   parse(input: unknown, path = 'value'): T {
-    if (isAbsent(input) || (input === '' && this.fallback.has)) {
+    if (isAbsent(input) || (input === '' && (this.fallback.has || this.core.acceptsEmpty !== true))) {
       if (this.fallback.has) return this.fallback.value as T;
       if (this.isOptional) return undefined as T;
       throw new DkronError('CONFIG_INVALID', `${path}: is required (${this.core.expected})`, {
@@ -171,6 +177,8 @@ const TRUE_WORDS = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
 const FALSE_WORDS = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
 
 const GO_DURATION = /^[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$/;
+// What `c.duration` accepts as text: a Go duration, `0`, or a bare number of seconds.
+const DURATION_TEXT = /^(\d+(\.\d+)?|[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+)$/;
 const GO_UNITS: Record<string, number> = {
   ns: 1e-6,
   us: 1e-3,
@@ -206,6 +214,7 @@ export const c = {
     return make<string>(
       {
         expected: 'a string',
+        acceptsEmpty: true,
         json: {
           type: 'string',
           ...(options?.minLength === undefined ? {} : { minLength: options.minLength }),
@@ -242,10 +251,17 @@ export const c = {
         },
         convert(input, path) {
           const n =
-            typeof input === 'number' ? input : typeof input === 'string' && input.trim() !== '' ? Number(input) : NaN;
-          if (!Number.isFinite(n) || (options?.integer && !Number.isInteger(n))) throw invalid(path, expected, input);
-          if (options?.min !== undefined && n < options.min) throw invalid(path, `${expected} >= ${options.min}`, input);
-          if (options?.max !== undefined && n > options.max) throw invalid(path, `${expected} <= ${options.max}`, input);
+            typeof input === 'number'
+              ? input
+              : typeof input === 'string' && input.trim() !== ''
+                ? Number(input)
+                : NaN;
+          if (!Number.isFinite(n) || (options?.integer && !Number.isInteger(n)))
+            throw invalid(path, expected, input);
+          if (options?.min !== undefined && n < options.min)
+            throw invalid(path, `${expected} >= ${options.min}`, input);
+          if (options?.max !== undefined && n > options.max)
+            throw invalid(path, `${expected} <= ${options.max}`, input);
           return n;
         },
       },
@@ -275,10 +291,14 @@ export const c = {
     return make<number>(
       {
         expected: 'a duration like "30s" or "1h30m"',
-        json: { type: 'string', pattern: GO_DURATION.source, format: 'go-duration' },
+        json: { type: 'string', pattern: DURATION_TEXT.source, format: 'go-duration' },
         convert(input, path) {
           const ms =
-            typeof input === 'number' ? input * 1000 : typeof input === 'string' ? goDurationToMs(input) : undefined;
+            typeof input === 'number'
+              ? input * 1000
+              : typeof input === 'string'
+                ? goDurationToMs(input)
+                : undefined;
           if (ms === undefined || !Number.isFinite(ms)) {
             throw invalid(path, 'a duration like "30s" or "1h30m"', input);
           }
@@ -293,11 +313,15 @@ export const c = {
   },
 
   /** One of the given strings. */
-  enum<const V extends readonly [string, ...string[]]>(values: V, options?: SchemaOptions): ConfigSchema<V[number]> {
+  enum<const V extends readonly [string, ...string[]]>(
+    values: V,
+    options?: SchemaOptions,
+  ): ConfigSchema<V[number]> {
     const expected = `one of ${values.map((v) => JSON.stringify(v)).join(', ')}`;
     return make<V[number]>(
       {
         expected,
+        acceptsEmpty: values.includes(''),
         json: { type: 'string', enum: [...values] },
         convert(input, path) {
           if (typeof input === 'string' && (values as readonly string[]).includes(input)) return input;
@@ -404,6 +428,7 @@ function toObject(input: unknown, path: string): Record<string, unknown> {
       throw invalid(path, 'a JSON object', input);
     }
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalid(path, 'an object', input);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw invalid(path, 'an object', input);
   return value as Record<string, unknown>;
 }

@@ -1,0 +1,219 @@
+/**
+ * Merges the agent's configuration from its sources: flags > `DKRON_*` environment > config file >
+ * defaults, as Dkron (viper) does. Inputs are explicit so tests need no process state.
+ */
+
+import { hostname as osHostname } from 'node:os';
+import { resolve } from 'node:path';
+import { type AgentConfig, defaultAgentConfig } from './agent-config.js';
+import { type FlagDef, parseArgv } from './argv.js';
+import { findConfigFile, readConfigFile } from './config-file.js';
+import { formatDuration } from './duration.js';
+import { UsageError } from './errors.js';
+import { AGENT_OPTIONS, envName, IGNORED_KEYS, normalizeKey, type OptionSpec, PRO_KEYS } from './options.js';
+import { suggest } from './suggest.js';
+import {
+  type Converted,
+  toBool,
+  toChoice,
+  toDurationMs,
+  toInt,
+  toList,
+  toPluginEntries,
+  toTagList,
+  toTagMap,
+  toText,
+} from './values.js';
+
+/** Inputs of {@link loadConfig}. */
+export interface LoadConfigInput {
+  /** Arguments after `agent`. */
+  readonly argv: readonly string[];
+  /** Environment variables (only `DKRON_*` ones are read). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+  /** Working directory: relative paths and `./config` are resolved against it. */
+  readonly cwd: string;
+  /** Home directory (`$HOME/.dkron` is searched). */
+  readonly home?: string;
+  /** Default node name; the host name unless given. */
+  readonly hostname?: string;
+  /** System config directory; `/etc/dkron` unless given. */
+  readonly etcDir?: string;
+}
+
+/** Result of {@link loadConfig}. */
+export interface LoadedConfig {
+  readonly config: AgentConfig;
+  /** Absolute path of the config file read, if any. */
+  readonly source?: string;
+  /** Problems that do not stop the agent (unknown keys, deprecated options), to be logged. */
+  readonly warnings: string[];
+}
+
+/** Flags of `dkron-core agent`: every option that is not file-only, plus `--config`. */
+export const AGENT_FLAGS: readonly FlagDef[] = [
+  ...AGENT_OPTIONS.filter((o) => !o.fileOnly).map((o) => ({ name: o.name, takesValue: o.kind !== 'bool' })),
+  { name: 'config', takesValue: true },
+];
+
+interface RawValue {
+  readonly raw: unknown;
+  /** Names the source in messages: `--http-addr`, `DKRON_HTTP_ADDR`, `config file /x: http-addr`. */
+  readonly label: string;
+}
+
+/**
+ * Loads the agent configuration.
+ *
+ * @throws {UsageError} listing every invalid value, each naming its source.
+ */
+export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig> {
+  const args = parseArgv(input.argv, AGENT_FLAGS, 'agent');
+  if (args.positionals.length > 0) {
+    throw new UsageError(
+      `unexpected argument ${JSON.stringify(args.positionals[0])} (see dkron-core agent --help)`,
+    );
+  }
+  const warnings: string[] = [];
+  const explicit = args.flags.get('config')?.at(-1);
+  const source = explicit
+    ? resolve(input.cwd, explicit)
+    : await findConfigFile({
+        cwd: input.cwd,
+        ...(input.home === undefined ? {} : { home: input.home }),
+        ...(input.etcDir === undefined ? {} : { etcDir: input.etcDir }),
+      });
+  const fileValues = source ? readFileValues(source, await readConfigFile(source), warnings) : new Map();
+
+  const values: Record<string, unknown> = {
+    ...defaultAgentConfig(input.hostname ?? osHostname()),
+  };
+  const problems: string[] = [];
+  let tagList: Record<string, string> | undefined;
+  for (const option of AGENT_OPTIONS) {
+    const found = pick(option, args.flags, input.env, fileValues);
+    if (!found) continue;
+    const converted = convert(option, found.raw);
+    if (!converted.ok) {
+      problems.push(`${found.label}: ${converted.problem}`);
+      continue;
+    }
+    if (option.deprecated && converted.value !== '') warnings.push(`${found.label}: ${option.deprecated}`);
+    if (option.kind === 'tag-list') tagList = converted.value as Record<string, string>;
+    else values[option.key] = converted.value;
+  }
+  // Dkron: a non-empty `tag` list replaces the `tags` map instead of merging with it.
+  if (tagList && Object.keys(tagList).length > 0) values.tags = tagList;
+  if (problems.length > 0) throw new UsageError(problems);
+
+  const config = finish(values as unknown as AgentConfig, input.cwd);
+  crossCheck(config, warnings);
+  return { config, ...(source ? { source } : {}), warnings };
+}
+
+/** Indexes the file's keys by option name, warning about keys no option reads. */
+function readFileValues(
+  path: string,
+  data: Record<string, unknown>,
+  warnings: string[],
+): Map<string, RawValue> {
+  const known = new Set(AGENT_OPTIONS.map((o) => o.name));
+  const out = new Map<string, RawValue>();
+  const where = `config file ${path}`;
+  for (const [key, raw] of Object.entries(data)) {
+    const name = normalizeKey(key);
+    if (known.has(name)) {
+      const previous = out.get(name);
+      if (previous)
+        warnings.push(`${where}: ${key} repeats ${previous.label.slice(where.length + 2)}; using ${key}`);
+      out.set(name, { raw, label: `${where}: ${key}` });
+    } else if (PRO_KEYS.has(name)) {
+      warnings.push(`${where}: ${key} is a Dkron Pro setting and is ignored`);
+    } else if (!IGNORED_KEYS.has(name)) {
+      const hint = suggest(name, known);
+      warnings.push(`${where}: unknown key ${key} ignored${hint ? ` (did you mean ${hint}?)` : ''}`);
+    }
+  }
+  return out;
+}
+
+/** The highest-precedence raw value of `option`, if any source sets it. */
+function pick(
+  option: OptionSpec,
+  flags: ReadonlyMap<string, readonly string[]>,
+  env: Readonly<Record<string, string | undefined>>,
+  file: ReadonlyMap<string, RawValue>,
+): RawValue | undefined {
+  const flagValues = option.fileOnly ? undefined : flags.get(option.name);
+  if (flagValues && flagValues.length > 0) {
+    const repeatable = option.kind === 'list' || option.kind === 'tag-list';
+    return { raw: repeatable ? flagValues.join(',') : flagValues.at(-1), label: `--${option.name}` };
+  }
+  const variable = envName(option.name);
+  const envValue = option.kind === 'plugins' ? undefined : env[variable];
+  // As viper: an empty variable counts as unset.
+  if (envValue !== undefined && envValue !== '') return { raw: envValue, label: variable };
+  return file.get(option.name);
+}
+
+function convert(option: OptionSpec, raw: unknown): Converted<unknown> {
+  switch (option.kind) {
+    case 'bool':
+      return toBool(raw);
+    case 'string': {
+      const text = toText(raw);
+      const problem = text.ok ? option.check?.(text.value) : undefined;
+      return problem ? { ok: false, problem } : text;
+    }
+    case 'choice':
+      return toChoice(raw, option.choices, option.aliases);
+    case 'int':
+      return toInt(raw, option.min, option.max ?? Number.MAX_SAFE_INTEGER);
+    case 'duration':
+      return toDurationMs(raw);
+    case 'list': {
+      const list = toList(raw);
+      if (!list.ok || !option.item) return list;
+      const out: string[] = [];
+      for (const item of list.value) {
+        const checked = option.item(item);
+        if (!checked.ok) return checked;
+        out.push(checked.value);
+      }
+      return { ok: true, value: out };
+    }
+    case 'tag-list':
+      return toTagList(raw);
+    case 'tag-map':
+      return toTagMap(raw);
+    case 'plugins':
+      return toPluginEntries(raw);
+  }
+}
+
+/** Fills computed defaults. */
+function finish(config: AgentConfig, cwd: string): AgentConfig {
+  return {
+    ...config,
+    dataDir: resolve(cwd, config.dataDir),
+    advertiseRpcPort: config.advertiseRpcPort === 0 ? config.rpcPort : config.advertiseRpcPort,
+  };
+}
+
+/** Checks across options. Problems here cannot name one source, so they name the options. */
+function crossCheck(config: AgentConfig, warnings: string[]): void {
+  const problems: string[] = [];
+  if (config.rqliteUrl.length === 0 && config.rqliteHttpPort === config.rqliteRaftPort) {
+    problems.push(`rqlite-http-port and rqlite-raft-port must differ, both are ${config.rqliteHttpPort}`);
+  }
+  if (config.agentRunRetryInitialIntervalMs > config.agentRunRetryMaxIntervalMs) {
+    problems.push(
+      `agent-run-retry-initial-interval (${formatDuration(config.agentRunRetryInitialIntervalMs)}) must not exceed ` +
+        `agent-run-retry-max-interval (${formatDuration(config.agentRunRetryMaxIntervalMs)})`,
+    );
+  }
+  if (problems.length > 0) throw new UsageError(problems);
+  if (config.bootstrapExpect > 0 && !config.server) {
+    warnings.push('bootstrap-expect is ignored: only servers (--server) take part in bootstrapping');
+  }
+}

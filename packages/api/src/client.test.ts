@@ -1,0 +1,85 @@
+import type { Execution, Job } from '@dkron-core/plugin-api';
+import { hc } from 'hono/client';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import type { AppType } from './index.js';
+import { setup } from './testing/harness.js';
+
+/** A typed client whose requests go straight to `app.request`. */
+function client() {
+  const s = setup();
+  const api = hc<AppType>('http://dkron.test', {
+    fetch: (input: string | URL | Request, init?: RequestInit) => s.app.request(input, init),
+  });
+  return { ...s, api };
+}
+
+describe('hc<AppType>', () => {
+  it('creates, reads and lists jobs with typed bodies and results', async () => {
+    const { api, agent } = client();
+    const created = await api.v1.jobs.$post({ json: { name: 'alpha', schedule: '@daily', executor: 'shell' } });
+    expect(created.status).toBe(201);
+    if (created.status === 201) {
+      const job = await created.json();
+      expectTypeOf(job.name).toEqualTypeOf<string>();
+      expectTypeOf(job.retries).toEqualTypeOf<number>();
+      expect(job.name).toBe('alpha');
+    }
+
+    const one = await api.v1.jobs[':job'].$get({ param: { job: 'alpha' } });
+    const job = await one.json();
+    expectTypeOf(job).toMatchTypeOf<Pick<Job, 'name' | 'schedule'>>();
+    expect(job.schedule).toBe('@daily');
+
+    const list = await api.v1.jobs.$get({ query: { _sort: 'id', _order: 'DESC', q: 'al' } });
+    expect(list.headers.get('X-Total-Count')).toBe('1');
+    expect((await list.json()).map((j) => j.name)).toEqual(['alpha']);
+    expect(agent.lastJobQuery).toEqual({ q: 'al', sort: 'name', order: 'DESC' });
+  });
+
+  it('runs a job and reads its executions', async () => {
+    const { api, agent } = client();
+    agent.seedJob({ name: 'alpha' });
+    const run = await api.v1.jobs[':job'].run.$post({ param: { job: 'alpha' } });
+    expect(run.status).toBe(200);
+    const executions = await api.v1.jobs[':job'].executions.$get({
+      param: { job: 'alpha' },
+      query: { output_size_limit: '10' },
+    });
+    const list = await executions.json();
+    expectTypeOf(list[0]!.status).toEqualTypeOf<Execution['status']>();
+    expect(list).toHaveLength(1);
+  });
+
+  it('types the Dkron oddities: isleader strings, restore form, health union', async () => {
+    const { api } = client();
+    const leader = await api.v1.isleader.$get();
+    if (leader.status === 200) expectTypeOf(await leader.json()).toEqualTypeOf<'I am a leader'>();
+    expect(leader.status).toBe(200);
+
+    const restored = await api.v1.restore.$post({
+      form: { file: new File([JSON.stringify([{ name: 'r', schedule: '@daily' }])], 'jobs.json') },
+    });
+    const text = await restored.json();
+    expectTypeOf(text).toEqualTypeOf<string>();
+    expect(JSON.parse(text)).toEqual(['success create r']);
+
+    const health = await api.health.$get();
+    const body = await health.json();
+    expectTypeOf(body.status).toEqualTypeOf<'healthy' | 'unhealthy'>();
+    expect(body.status).toBe('healthy');
+  });
+
+  it('refuses unknown query keys and missing params at compile time', () => {
+    const { api } = client();
+    // These lines only have to fail type-checking; they are never sent.
+    const never = () => {
+      // @ts-expect-error `nope` is not a query parameter of GET /v1/jobs
+      void api.v1.jobs.$get({ query: { nope: 'x' } });
+      // @ts-expect-error the job name is required
+      void api.v1.jobs[':job'].$get({});
+      // @ts-expect-error a job needs a name
+      void api.v1.jobs.$post({ json: { schedule: '@daily' } });
+    };
+    expect(typeof never).toBe('function');
+  });
+});

@@ -1,0 +1,103 @@
+import { describe, expect, it } from 'vitest';
+import { setup } from './testing/harness.js';
+
+function seeded() {
+  const s = setup();
+  s.agent.seedJob({ name: 'alpha', success_count: 2, error_count: 1, last_success: '2024-01-01T00:00:00Z' });
+  s.agent.seedJob({ name: 'empty' });
+  s.agent.seedExecution({
+    job_name: 'alpha',
+    id: '1-node-a',
+    started_at: '2024-01-01T00:00:00Z',
+    output: 'x'.repeat(1705),
+  });
+  s.agent.seedExecution({ job_name: 'alpha', id: '2-node-a', started_at: '2024-01-02T00:00:00Z', output: 'done' });
+  return s;
+}
+
+type Listed = { id: string; output: string; output_truncated: boolean }[];
+
+describe('GET /v1/jobs/:job/executions', () => {
+  it('answers [] for a job without executions', async () => {
+    const { call } = seeded();
+    const res = await call('GET', '/v1/jobs/empty/executions');
+    expect(res.status).toBe(200);
+    expect(res.text).toBe('[]');
+    expect(res.headers.get('X-Total-Count')).toBe('0');
+  });
+
+  it('lists newest first with full outputs and X-Total-Count', async () => {
+    const { agent, call } = seeded();
+    const res = await call('GET', '/v1/jobs/alpha/executions');
+    const list = res.json as Listed;
+    expect(res.headers.get('X-Total-Count')).toBe('2');
+    expect(list.map((e) => [e.id, e.output.length, e.output_truncated])).toEqual([
+      ['2-node-a', 4, false],
+      ['1-node-a', 1705, false],
+    ]);
+    expect(agent.lastExecutionQuery).toEqual({ order: 'DESC' });
+  });
+
+  it('cuts outputs to output_size_limit', async () => {
+    const { call } = seeded();
+    const list = (await call('GET', '/v1/jobs/alpha/executions?output_size_limit=200')).json as Listed;
+    expect(list.map((e) => [e.output.length, e.output_truncated])).toEqual([
+      [4, false],
+      [200, true],
+    ]);
+  });
+
+  it('maps id to started_at and passes order and slice', async () => {
+    const { agent, call } = seeded();
+    await call('GET', '/v1/jobs/alpha/executions?_sort=id&_order=ASC&_start=0&_end=1&jobs=alpha');
+    expect(agent.lastExecutionQuery).toEqual({ sort: 'started_at', order: 'ASC', start: 0, end: 1 });
+  });
+
+  it.each([
+    ['_sort=output', '_sort', /unknown field "output" \(use one of id, started_at, finished_at, attempt\)/],
+    ['output_size_limit=-1', 'output_size_limit', /negative/],
+    ['output_size_limit=ten', 'output_size_limit', /non-negative integer/],
+    ['_start=3&_end=1', '_start', /greater than _end/],
+  ])('rejects %s with a 400', async (query, field, message) => {
+    const { call } = seeded();
+    const res = await call('GET', `/v1/jobs/alpha/executions?${query}`);
+    expect(res.status).toBe(400);
+    expect(res.json).toMatchObject({ field });
+    expect((res.json as { message: string }).message).toMatch(message);
+  });
+
+  it('answers 404 for an unknown job', async () => {
+    const { call } = seeded();
+    expect((await call('GET', '/v1/jobs/ghost/executions')).status).toBe(404);
+  });
+});
+
+describe('GET /v1/jobs/:job/executions/:execution', () => {
+  it('returns the full execution', async () => {
+    const { call } = seeded();
+    const res = await call('GET', '/v1/jobs/alpha/executions/1-node-a');
+    expect(res.status).toBe(200);
+    expect((res.json as { output: string }).output).toHaveLength(1705);
+  });
+
+  it('answers 404 for an unknown execution or job', async () => {
+    const { call } = seeded();
+    expect((await call('GET', '/v1/jobs/alpha/executions/9-node-a')).json).toMatchObject({ code: 'NOT_FOUND' });
+    expect((await call('GET', '/v1/jobs/ghost/executions/1-node-a')).status).toBe(404);
+  });
+});
+
+describe('DELETE /v1/jobs/:job/executions', () => {
+  it('deletes them and returns the reset job', async () => {
+    const { agent, call } = seeded();
+    const res = await call('DELETE', '/v1/jobs/alpha/executions');
+    expect(res.status).toBe(200);
+    expect(res.json).toMatchObject({ name: 'alpha', success_count: 0, error_count: 0, last_success: null });
+    expect(agent.executions.has('alpha')).toBe(false);
+  });
+
+  it('answers 404 for an unknown job', async () => {
+    const { call } = seeded();
+    expect((await call('DELETE', '/v1/jobs/ghost/executions')).status).toBe(404);
+  });
+});

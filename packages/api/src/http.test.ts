@@ -1,0 +1,136 @@
+import { DkronError, type Logger } from '@dkron-core/plugin-api';
+import { describe, expect, it, vi } from 'vitest';
+import { setup } from './testing/harness.js';
+
+describe('X-Whom', () => {
+  it.each([
+    ['GET', '/v1/jobs'],
+    ['GET', '/v1/jobs/ghost'],
+    ['GET', '/nowhere'],
+    ['POST', '/v1/jobs'],
+    ['OPTIONS', '/v1/jobs'],
+    ['GET', '/health'],
+  ])('is on %s %s', async (method, path) => {
+    const { call } = setup();
+    const res = await call(method, path);
+    expect(res.headers.get('X-Whom')).toBe('node-a');
+  });
+});
+
+describe('CORS', () => {
+  it('answers a preflight for any origin, method and header', async () => {
+    const { app } = setup();
+    const res = await app.request('/v1/jobs/a', {
+      method: 'OPTIONS',
+      headers: {
+        Origin: 'https://ui.example',
+        'Access-Control-Request-Method': 'DELETE',
+        'Access-Control-Request-Headers': 'Authorization, X-Custom',
+      },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get('Access-Control-Allow-Origin')).toBe('*');
+    expect(res.headers.get('Access-Control-Allow-Methods')).toContain('DELETE');
+    expect(res.headers.get('Access-Control-Allow-Methods')).toContain('PATCH');
+    expect(res.headers.get('Access-Control-Allow-Headers')).toBe('Authorization,X-Custom');
+  });
+
+  it('exposes X-Total-Count, Location and X-Whom, also on errors', async () => {
+    const { app } = setup();
+    for (const path of ['/v1/jobs', '/v1/jobs/ghost']) {
+      const res = await app.request(path, { headers: { Origin: 'https://ui.example' } });
+      expect(res.headers.get('Access-Control-Allow-Origin')).toBe('*');
+      expect(res.headers.get('Access-Control-Expose-Headers')?.split(',')).toEqual(
+        expect.arrayContaining(['X-Total-Count', 'Location', 'X-Whom']),
+      );
+    }
+  });
+});
+
+describe('pretty', () => {
+  it('indents JSON by four spaces with ?pretty, whatever its value', async () => {
+    const { agent, call } = setup();
+    agent.seedJob({ name: 'a' });
+    for (const query of ['pretty', 'pretty=true', 'pretty=0']) {
+      const res = await call('GET', `/v1/jobs/a?${query}`);
+      expect(res.text).toContain('\n    "id": "a"');
+    }
+    expect((await call('GET', '/v1/jobs/a')).text).not.toContain('\n');
+  });
+
+  it('indents errors too', async () => {
+    const { call } = setup();
+    const res = await call('GET', '/v1/jobs/ghost?pretty');
+    expect(res.text).toBe('{\n    "message": "job ghost not found",\n    "code": "NOT_FOUND"\n}');
+  });
+});
+
+describe('body limit', () => {
+  it('answers 413 JSON above the limit, with or without Content-Length', async () => {
+    const { app, agent } = setup({ bodyLimit: 64 });
+    const body = JSON.stringify({ name: 'big', schedule: '@daily', displayname: 'x'.repeat(100) });
+    const sized = await app.request('/v1/jobs', { method: 'POST', body, headers: { 'Content-Length': String(body.length) } });
+    expect(sized.status).toBe(413);
+    expect(await sized.json()).toEqual({ message: 'request body is larger than 64 bytes', code: 'VALIDATION' });
+    const streamed = await app.request('/v1/jobs', {
+      method: 'POST',
+      body: new Blob([body]).stream(),
+      duplex: 'half',
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
+    expect(agent.jobs.size).toBe(0);
+  });
+
+  it('lets a body under the limit through', async () => {
+    const { call } = setup({ bodyLimit: 1024 });
+    expect((await call('POST', '/v1/jobs', { name: 'small', schedule: '@daily' })).status).toBe(201);
+  });
+
+  it('defaults to 1 MiB', async () => {
+    const { call } = setup();
+    const near = { name: 'near', schedule: '@daily', displayname: 'x'.repeat(1024 * 1024 - 100) };
+    expect((await call('POST', '/v1/jobs', near)).status).toBe(201);
+    const over = { ...near, displayname: 'x'.repeat(1024 * 1024) };
+    expect((await call('POST', '/v1/jobs', over)).status).toBe(413);
+  });
+});
+
+describe('errors', () => {
+  function logged() {
+    const error = vi.fn();
+    const logger: Logger = { debug: vi.fn(), info: vi.fn(), warn: vi.fn(), error };
+    return { error, ...setup({ logger }) };
+  }
+
+  it('turns an unexpected error into a logged 500 without internals', async () => {
+    const { agent, call, error } = logged();
+    agent.failWith = new Error('SQLITE_CORRUPT at /var/lib/secret.db');
+    const res = await call('GET', '/v1/jobs');
+    expect(res.status).toBe(500);
+    expect(res.json).toEqual({ message: 'internal error', code: 'INTERNAL' });
+    expect(res.text).not.toContain('secret');
+    expect(error).toHaveBeenCalledWith('api request failed', expect.objectContaining({ path: '/v1/jobs' }));
+  });
+
+  it.each([
+    ['UNAVAILABLE', 503],
+    ['PAUSED', 503],
+    ['CONFIG_INVALID', 400],
+    ['SCHEDULE_INVALID', 400],
+    ['CONFLICT', 409],
+    ['TIMEOUT', 500],
+    ['PLUGIN_FAILED', 500],
+  ] as const)('maps %s to %i', async (code, status) => {
+    const { agent, call } = logged();
+    agent.failWith = new DkronError(code, 'store says no');
+    const res = await call('GET', '/v1/busy');
+    expect(res.status).toBe(status);
+    expect(res.json).toEqual(status === 500 ? { message: 'internal error', code: 'INTERNAL' } : { message: 'store says no', code });
+  });
+
+  it('answers unknown routes and methods with a JSON 404', async () => {
+    const { call } = setup();
+    expect((await call('GET', '/v2/jobs')).json).toEqual({ message: 'no route for GET /v2/jobs', code: 'NOT_FOUND' });
+    expect((await call('DELETE', '/v1/jobs')).status).toBe(404);
+  });
+});

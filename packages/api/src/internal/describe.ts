@@ -1,0 +1,110 @@
+import type { JsonSchema } from '@dkron-core/plugin-api';
+import type { Env, MiddlewareHandler } from 'hono';
+
+/** Where a route's OpenAPI description hides on its `describe()` middleware. */
+export const ROUTE_DOC = Symbol.for('dkron-core.api.route-doc');
+
+/** One query parameter. */
+export interface QueryParamDoc {
+  readonly description: string;
+  readonly schema?: JsonSchema;
+  /** Documents a `name[key]=value` family, e.g. `metadata`. */
+  readonly deepObject?: boolean;
+}
+
+/** A response header of a route (declared once in `components.headers`). */
+export type ResponseHeaderName = 'X-Total-Count' | 'Location';
+
+/** One success response. */
+export interface ResponseDoc {
+  readonly description: string;
+  /** Defaults to `application/json`. */
+  readonly contentType?: string;
+  readonly schema?: JsonSchema;
+  readonly headers?: readonly ResponseHeaderName[];
+}
+
+/** Body targets that a typed `hc` client fills. */
+export type BodyTarget = 'json' | 'form';
+
+/**
+ * A request body. `T` is phantom: it types the `hc` client's argument and never exists at run time.
+ */
+export interface BodyDoc<Tg extends BodyTarget, T> {
+  readonly target: Tg;
+  readonly contentType: string;
+  readonly description: string;
+  readonly schema: JsonSchema;
+  readonly phantom?: T;
+}
+
+/** Everything the OpenAPI document says about a route. Path parameters come from the path itself. */
+export interface RouteDoc<Q extends string = never, Tg extends BodyTarget = never, T = never> {
+  readonly operationId: string;
+  readonly summary: string;
+  readonly description?: string;
+  readonly tags: readonly string[];
+  /** Descriptions of the path parameters, by name. */
+  readonly params?: Readonly<Record<string, string>>;
+  readonly query?: { readonly [K in Q]: QueryParamDoc };
+  readonly body?: BodyDoc<Tg, T>;
+  /** Success (and deliberate non-error) responses by status. */
+  readonly responses: Readonly<Record<number, ResponseDoc>>;
+  /** Error statuses this route answers with, and when. Bodies are `Error`. */
+  readonly errors?: Readonly<Record<number, string>>;
+}
+
+type QueryIn<Q extends string> = [Q] extends [never] ? {} : { query?: { [K in Q]?: string | string[] } };
+type BodyIn<Tg extends BodyTarget, T> = [Tg] extends [never] ? {} : { [K in Tg]: T };
+
+/** The Hono input type a described route declares, so that `hc<AppType>` types its arguments. */
+export type DescribedInput<Q extends string, Tg extends BodyTarget, T> = {
+  in: QueryIn<Q> & BodyIn<Tg, T>;
+  out: {};
+};
+
+/** A middleware that carries its route's description. */
+export type DescribedMiddleware<
+  Q extends string,
+  Tg extends BodyTarget,
+  T,
+  P extends string,
+  E extends Env,
+> = MiddlewareHandler<E, P, DescribedInput<Q, Tg, T>, never> & {
+  readonly [ROUTE_DOC]: RouteDoc<string, BodyTarget, unknown>;
+};
+
+/**
+ * Documents a route where it is registered: `app.get(path, describe({...}), handler)`.
+ * The OpenAPI document is generated from these descriptions and the app's route list, so a
+ * route cannot exist without being documented (a test checks it), and the query and body
+ * declared here type the `hc<AppType>` client.
+ */
+export function describe<
+  const Q extends string = never,
+  Tg extends BodyTarget = never,
+  T = never,
+  P extends string = string,
+  E extends Env = Env,
+>(doc: RouteDoc<Q, Tg, T>): DescribedMiddleware<Q, Tg, T, P, E> {
+  const middleware: MiddlewareHandler<E, P, DescribedInput<Q, Tg, T>, never> = async (_c, next) => {
+    await next();
+  };
+  return Object.assign(middleware, { [ROUTE_DOC]: doc as RouteDoc<string, BodyTarget, unknown> });
+}
+
+/** A JSON request body typed `T` for the client. */
+export function jsonBody<T>(schema: JsonSchema, description: string): BodyDoc<'json', T> {
+  return { target: 'json', contentType: 'application/json', description, schema };
+}
+
+/** A `multipart/form-data` request body typed `T` for the client. */
+export function formBody<T>(schema: JsonSchema, description: string): BodyDoc<'form', T> {
+  return { target: 'form', contentType: 'multipart/form-data', description, schema };
+}
+
+/** The description attached to a route handler, if it is a `describe()` middleware. */
+export function routeDocOf(handler: unknown): RouteDoc<string, BodyTarget, unknown> | undefined {
+  if (typeof handler !== 'function') return undefined;
+  return (handler as { [ROUTE_DOC]?: RouteDoc<string, BodyTarget, unknown> })[ROUTE_DOC];
+}

@@ -1,0 +1,132 @@
+import type { JsonSchema } from '@dkron-core/plugin-api';
+import { type BodyTarget, type RouteDoc, routeDocOf } from './describe.js';
+import { COMPONENT_SCHEMAS, ref } from './schemas.js';
+
+/** A route as Hono lists it in `app.routes`. */
+export interface RegisteredRoute {
+  readonly method: string;
+  readonly path: string;
+  readonly handler: unknown;
+}
+
+/** A generated OpenAPI 3.1 document (plain JSON). */
+export interface OpenApiDocument {
+  readonly openapi: '3.1.0';
+  readonly info: { readonly title: string; readonly version: string; readonly description: string };
+  readonly paths: Record<string, Record<string, JsonSchema>>;
+  readonly components: Record<string, Record<string, JsonSchema>>;
+  readonly [key: string]: unknown;
+}
+
+const HEADERS: Record<string, JsonSchema> = {
+  'X-Whom': { description: 'Name of the node that answered.', schema: { type: 'string' } },
+  'X-Total-Count': {
+    description: 'Number of items matching the filters, before slicing.',
+    schema: { type: 'integer' },
+  },
+  Location: { description: 'URI of the job concerned.', schema: { type: 'string' } },
+};
+
+/** `/v1/jobs/:job` → `/v1/jobs/{job}`; a trailing `*` becomes a `{path}` parameter. */
+export function toOpenApiPath(path: string): string {
+  return path.replace(/:([A-Za-z0-9_]+)/g, '{$1}').replace(/\/\*$/, '/{path}');
+}
+
+function pathParams(openApiPath: string, doc: RouteDoc<string, BodyTarget, unknown>): JsonSchema[] {
+  return [...openApiPath.matchAll(/\{([^}]+)\}/g)].map(([, name = '']) => ({
+    name,
+    in: 'path',
+    required: true,
+    description: doc.params?.[name] ?? (name === 'path' ? 'Any path below this prefix.' : name),
+    schema: { type: 'string' },
+  }));
+}
+
+function queryParams(doc: RouteDoc<string, BodyTarget, unknown>): JsonSchema[] {
+  return Object.entries(doc.query ?? {}).map(([name, param]) => ({
+    name,
+    in: 'query',
+    required: false,
+    description: param.description,
+    schema: param.schema ?? { type: 'string' },
+    ...(param.deepObject ? { style: 'deepObject', explode: true } : {}),
+  }));
+}
+
+function responses(doc: RouteDoc<string, BodyTarget, unknown>): JsonSchema {
+  const whom = { 'X-Whom': { $ref: '#/components/headers/X-Whom' } };
+  const out: Record<string, JsonSchema> = {};
+  for (const [status, response] of Object.entries(doc.responses)) {
+    const headers = { ...whom };
+    for (const name of response.headers ?? []) {
+      Object.assign(headers, { [name]: { $ref: `#/components/headers/${name}` } });
+    }
+    out[status] = {
+      description: response.description,
+      headers,
+      ...(response.schema
+        ? { content: { [response.contentType ?? 'application/json']: { schema: response.schema } } }
+        : {}),
+    };
+  }
+  for (const [status, description] of Object.entries(doc.errors ?? {})) {
+    out[status] = { description, headers: whom, content: { 'application/json': { schema: ref('Error') } } };
+  }
+  out.default = {
+    description: 'Unexpected error (`internal error`); no internals are shown.',
+    headers: whom,
+    content: { 'application/json': { schema: ref('Error') } },
+  };
+  return out;
+}
+
+function operation(openApiPath: string, doc: RouteDoc<string, BodyTarget, unknown>): JsonSchema {
+  const parameters = [...pathParams(openApiPath, doc), ...queryParams(doc)];
+  return {
+    operationId: doc.operationId,
+    summary: doc.summary,
+    ...(doc.description ? { description: doc.description } : {}),
+    tags: doc.tags,
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(doc.body
+      ? {
+          requestBody: {
+            required: true,
+            description: doc.body.description,
+            content: { [doc.body.contentType]: { schema: doc.body.schema } },
+          },
+        }
+      : {}),
+    responses: responses(doc),
+  };
+}
+
+/**
+ * Generates the OpenAPI document from the app's registered routes: every route whose handlers
+ * include a `describe()` middleware becomes an operation, in registration order.
+ */
+export function buildOpenApiDocument(
+  routes: readonly RegisteredRoute[],
+  info: { version: string },
+): OpenApiDocument {
+  const paths: Record<string, Record<string, JsonSchema>> = {};
+  for (const route of routes) {
+    const doc = routeDocOf(route.handler);
+    if (!doc) continue;
+    const path = toOpenApiPath(route.path);
+    paths[path] ??= {};
+    paths[path][route.method.toLowerCase()] = operation(path, doc);
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'dkron-core REST API',
+      version: info.version,
+      description:
+        "Dkron's v1 API as served by dkron-core, plus dkron-core's extensions. Add `?pretty` to any " +
+        'request for indented JSON. Errors are JSON `{"message", "code", "field"?}`.',
+    },
+    paths,
+    components: { schemas: COMPONENT_SCHEMAS, headers: HEADERS },
+  };
+}

@@ -1,0 +1,232 @@
+import type { AgentApi } from '@dkron-core/kernel';
+import { DkronError, isDkronError, type Job } from '@dkron-core/plugin-api';
+import { type Context, Hono } from 'hono';
+import { readJsonObject } from '../body.js';
+import { type RouteDeps, searchParams } from '../deps.js';
+import { describe, jsonBody, type RouteDoc } from '../describe.js';
+import { badRequest } from '../errors.js';
+import { hasFlag, JOB_SORT_FIELDS, parseJobQuery, STATUS_FILTERS } from '../query.js';
+import { arrayOf, ref } from '../schemas.js';
+
+/** What a client may post as a job: Dkron's fields; the agent validates them. */
+export type JobInput = Partial<Omit<Job, 'id'>> & { readonly name: string; readonly [field: string]: unknown };
+
+const JOB_PARAM = { job: 'Job name.' };
+
+const SAVE_ERRORS = {
+  400: 'Unparsable body (`Unable to parse payload: …`) or invalid job (`Job validation failed: …`), naming the field.',
+  404: 'The parent job does not exist (`specified parent job not found`).',
+  413: 'The body is larger than the limit.',
+  503: 'Job submissions are paused on this node (`New job submissions are currently paused`).',
+};
+
+function saveDoc(operationId: string, summary: string, description: string) {
+  return {
+    operationId,
+    summary,
+    description,
+    tags: ['jobs'],
+    query: {
+      runoncreate: {
+        description: 'Present (any value) → start a run after saving, without waiting for it.',
+        schema: { type: 'string' },
+      },
+    },
+    body: jsonBody<JobInput>(ref('JobInput'), 'The whole job: a full replace, not a patch.'),
+    responses: {
+      201: { description: 'The stored job.', schema: ref('Job'), headers: ['Location'] },
+    },
+    errors: SAVE_ERRORS,
+  } satisfies RouteDoc<'runoncreate', 'json', JobInput>;
+}
+
+const VALIDATION_CODES = ['VALIDATION', 'SCHEDULE_INVALID', 'CONFIG_INVALID', 'EXECUTOR_NOT_FOUND'] as const;
+
+/** Dkron prefixes every validation failure of a save; the agent reports the bare reason. */
+function asSaveError(error: unknown): unknown {
+  if (!isDkronError(error, ...VALIDATION_CODES)) return error;
+  const reason = error.message.endsWith('.') ? error.message.slice(0, -1) : error.message;
+  return new DkronError(error.code, `Job validation failed: ${reason}.`, { details: error.details, cause: error });
+}
+
+/** `/v1/jobs` mounted under any prefix: `Location` must point where the client can reach the job. */
+function jobLocation(c: Context, name: string): string {
+  const path = c.req.path;
+  const at = path.indexOf('/v1/jobs');
+  return `${at < 0 ? '' : path.slice(0, at)}/v1/jobs/${encodeURIComponent(name)}`;
+}
+
+function requestUri(c: Context): string {
+  const url = new URL(c.req.url);
+  return url.pathname + url.search;
+}
+
+function parseForce(params: URLSearchParams): boolean {
+  const raw = params.get('force');
+  if (raw === null || raw === '' || raw === 'true') return raw !== null;
+  if (raw === 'false') return false;
+  throw badRequest('force', 'use true or false');
+}
+
+/**
+ * POST/PATCH `/v1/jobs` and PUT `/v1/jobs/{job}`: Dkron's one create-or-replace handler. The
+ * path name of PUT is ignored, as in Dkron: the body's `name` decides.
+ */
+function createSaveHandler({ agent, logger, submissions }: RouteDeps) {
+  return async (c: Context) => {
+    if (submissions.paused) throw new DkronError('PAUSED', 'New job submissions are currently paused');
+    const input = await readJsonObject(c.req);
+    let job: Job;
+    try {
+      job = await agent.saveJob(input);
+    } catch (error) {
+      throw asSaveError(error);
+    }
+    if (hasFlag(searchParams(c), 'runoncreate')) startRun(agent, job.name, logger);
+    c.header('Location', jobLocation(c, job.name));
+    return c.json(job, 201);
+  };
+}
+
+/** Dkron's `runoncreate` does not wait for the run, and a failure is only logged. */
+function startRun(agent: AgentApi, name: string, logger: RouteDeps['logger']): void {
+  agent.runJob(name).catch((error: unknown) => {
+    logger?.warn('runoncreate: the run did not start', {
+      job: name,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  });
+}
+
+const listDoc = {
+  operationId: 'getJobs',
+  summary: 'List jobs',
+  description: 'Filters, sorts and slices in the store. Bad parameter values are a 400 naming the parameter.',
+  tags: ['jobs'],
+  query: {
+    q: { description: 'Case-sensitive substring of `name` or `displayname`.' },
+    status: {
+      description: '`untriggered` selects jobs that never ran.',
+      schema: { type: 'string', enum: [...STATUS_FILTERS] },
+    },
+    disabled: { description: '`true` or `false`.', schema: { type: 'string', enum: ['true', 'false'] } },
+    metadata: {
+      description: '`metadata[key]=value`, repeatable; every pair must match.',
+      schema: { type: 'object', additionalProperties: { type: 'string' } },
+      deepObject: true,
+    },
+    _sort: {
+      description: '`id` means `name`.',
+      schema: { type: 'string', enum: ['id', ...JOB_SORT_FIELDS] },
+    },
+    _order: { description: 'Default `ASC`.', schema: { type: 'string', enum: ['ASC', 'DESC'] } },
+    _start: { description: 'First index, 0-based.', schema: { type: 'integer', minimum: 0 } },
+    _end: { description: 'End index, exclusive; not below `_start`.', schema: { type: 'integer', minimum: 0 } },
+  },
+  responses: { 200: { description: 'One page of jobs.', schema: arrayOf('Job'), headers: ['X-Total-Count'] } },
+  errors: { 400: 'A bad filter, sort or slice parameter.' },
+} as const;
+
+/** Job CRUD, run and toggle. */
+export function jobRoutes(deps: RouteDeps) {
+  const { agent } = deps;
+  const save = createSaveHandler(deps);
+  return new Hono()
+    .get('/v1/jobs', describe(listDoc), async (c) => {
+      const page = await agent.listJobs(parseJobQuery(searchParams(c)));
+      c.header('X-Total-Count', String(page.total));
+      return c.json(page.jobs, 200);
+    })
+    // Inline arrows, not `save` itself: a handler typed `(c: Context)` would erase the input type.
+    .post('/v1/jobs', describe(saveDoc('createOrUpdateJob', 'Create or replace a job', 'Full replace.')), (c) =>
+      save(c),
+    )
+    .patch(
+      '/v1/jobs',
+      describe(saveDoc('createOrUpdateJobPatch', 'Create or replace a job', 'Same as POST: a full replace.')),
+      (c) => save(c),
+    )
+    .put(
+      '/v1/jobs/:job',
+      describe({
+        ...saveDoc('updateJob', 'Create or replace a job', 'As POST `/v1/jobs`; the path name is ignored.'),
+        params: JOB_PARAM,
+      }),
+      (c) => save(c),
+    )
+    .get(
+      '/v1/jobs/:job',
+      describe({
+        operationId: 'showJobByName',
+        summary: 'Show a job',
+        tags: ['jobs'],
+        params: JOB_PARAM,
+        responses: { 200: { description: 'The job.', schema: ref('Job') } },
+        errors: { 404: 'No such job.' },
+      }),
+      async (c) => {
+        const name = c.req.param('job');
+        const job = await agent.getJob(name);
+        if (!job) throw new DkronError('NOT_FOUND', `job ${name} not found`, { details: { job: name } });
+        return c.json(job, 200);
+      },
+    )
+    .delete(
+      '/v1/jobs/:job',
+      describe({
+        operationId: 'deleteJob',
+        summary: 'Delete a job and its executions',
+        tags: ['jobs'],
+        params: JOB_PARAM,
+        responses: { 200: { description: 'The deleted job.', schema: ref('Job') } },
+        errors: { 404: 'No such job.', 409: 'The job has dependent jobs; delete them first.' },
+      }),
+      async (c) => c.json(await agent.deleteJob(c.req.param('job')), 200),
+    )
+    .post('/v1/jobs/:job', describe(runDoc('runJob')), async (c) => runHandler(c, agent))
+    .post('/v1/jobs/:job/run', describe(runDoc('runJobAlias')), async (c) => runHandler(c, agent))
+    .post(
+      '/v1/jobs/:job/toggle',
+      describe({
+        operationId: 'toggleJob',
+        summary: 'Enable or disable a job',
+        description: 'Works while submissions are paused.',
+        tags: ['jobs'],
+        params: JOB_PARAM,
+        responses: { 200: { description: 'The job after the flip.', schema: ref('Job'), headers: ['Location'] } },
+        errors: { 404: 'No such job.' },
+      }),
+      async (c) => {
+        const job = await agent.toggleJob(c.req.param('job'));
+        c.header('Location', requestUri(c));
+        return c.json(job, 200);
+      },
+    );
+}
+
+function runDoc(operationId: string) {
+  return {
+    operationId,
+    summary: 'Run a job now',
+    description:
+      'Returns once the run is launched (Dkron answers 200, not the 202 of its spec). Works while ' +
+      'submissions are paused; ignores `concurrency`, `starts_at` and `expires_at` unless noted.',
+    tags: ['jobs'],
+    params: JOB_PARAM,
+    query: {
+      force: {
+        description: 'dkron-core: run a `forbid` job even while it runs.',
+        schema: { type: 'string', enum: ['true', 'false'] },
+      },
+    },
+    responses: { 200: { description: 'The job.', schema: ref('Job'), headers: ['Location'] } },
+    errors: { 404: 'No such job, the job is disabled, or no node matches its tags.' },
+  } satisfies RouteDoc<'force'>;
+}
+
+async function runHandler(c: Context, agent: AgentApi) {
+  const force = parseForce(searchParams(c));
+  const job = await agent.runJob(c.req.param('job') ?? '', force ? { force } : undefined);
+  c.header('Location', requestUri(c));
+  return c.json(job, 200);
+}

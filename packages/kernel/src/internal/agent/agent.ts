@@ -1,0 +1,690 @@
+import {
+  DkronError,
+  type Execution,
+  isDkronError,
+  type Job,
+  type Logger,
+  ZERO_TIME,
+} from '@dkron-core/plugin-api';
+import type { AgentApi, AgentHealth, Member, RestoreResult, RunOptions } from '../../ports/agent.js';
+import { type Clock, systemClock } from '../../ports/clock.js';
+import type { DayStats, ExecutionCompletion, ExecutionQuery, JobPage, JobQuery, LaunchIntent, Store } from '../../ports/store.js';
+import { jobGraph, type JobGraph, restoreOrder } from '../dag/index.js';
+import { toJob, validateJob } from '../job/index.js';
+import type { PluginRegistry } from '../plugins/index.js';
+import { runExecution } from '../runner/index.js';
+import { parseGoDuration, parseSchedule, type Schedule } from '../schedule/index.js';
+import { selectTargets } from '../tags/index.js';
+import { Batcher } from './batcher.js';
+import { executionId, groupId, rfc3339 } from './ids.js';
+import { type ClusterView, createLocalCluster } from './local-cluster.js';
+import { type DueSlot, Scheduler } from './scheduler.js';
+import { TailBuffer } from './tail-buffer.js';
+
+/** Options of {@link createAgent}. */
+export interface AgentOptions {
+  readonly nodeName: string;
+  readonly version: string;
+  readonly store: Store;
+  readonly registry: PluginRegistry;
+  readonly logger: Logger;
+  readonly clock?: Clock;
+  /** Server nodes schedule (single node: always the leader). Default true. */
+  readonly server?: boolean;
+  /** User node tags (`--tag k=v`). */
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly datacenter?: string;
+  readonly region?: string;
+  /** Zone of jobs without `timezone`. Default `UTC`. */
+  readonly defaultTimezone?: string;
+  /** Executions kept per job. Default 100 (Dkron's fixed value). */
+  readonly maxExecutionsPerJob?: number;
+  /** Bytes of output kept per execution (tail). Default 256,000 as Dkron. */
+  readonly outputLimit?: number;
+  /** Random source of target selection. */
+  readonly random?: () => number;
+  /** Called by `POST /v1/leave` after the agent stopped scheduling. */
+  readonly onLeave?: () => void;
+  /** Replaces the single-node cluster (the clustering issue plugs in here). */
+  readonly cluster?: ClusterView;
+}
+
+/** A running agent: the API facade plus lifecycle. */
+export interface Agent extends AgentApi {
+  /** Loads the jobs, resolves executions orphaned by a previous process, starts scheduling. */
+  start(): Promise<void>;
+  /**
+   * Stops scheduling, waits up to `timeoutMs` for running executions, then cancels the rest and
+   * records them. Idempotent.
+   */
+  stop(options?: { timeoutMs?: number }): Promise<void>;
+  /** Ancestors and descendants of a job (`GET /v1/jobs/{name}/graph`). */
+  jobGraph(name: string): Promise<JobGraph>;
+  /** Number of jobs in the scheduler. */
+  scheduledCount(): number;
+}
+
+type FollowEvent = { type: 'output'; chunk: string } | { type: 'done'; execution: Execution };
+
+interface ActiveRun {
+  execution: Execution;
+  readonly job: Job;
+  readonly output: TailBuffer;
+  readonly listeners: Set<(event: FollowEvent) => void>;
+  readonly controller: AbortController;
+  done: Promise<void>;
+}
+
+interface Trigger {
+  readonly group: number;
+  readonly scheduledAt: number | null;
+}
+
+const DEFAULT_CATCHUP_MS = 60_000;
+const MAX_RETRY_DELAY_MS = 3_600_000;
+
+/** Creates the agent of one node: job service, scheduler and local runner over the given ports. */
+export function createAgent(options: AgentOptions): Agent {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger;
+  const store = options.store;
+  const registry = options.registry;
+  const server = options.server ?? true;
+  const defaultTimezone = options.defaultTimezone ?? 'UTC';
+  const retain = options.maxExecutionsPerJob ?? 100;
+  const outputLimit = options.outputLimit ?? 256_000;
+  const random = options.random ?? Math.random;
+  const cluster =
+    options.cluster ??
+    createLocalCluster({
+      nodeName: options.nodeName,
+      server,
+      version: options.version,
+      ...(options.tags ? { tags: options.tags } : {}),
+      ...(options.datacenter ? { datacenter: options.datacenter } : {}),
+      ...(options.region ? { region: options.region } : {}),
+    });
+
+  const active = new Map<string, ActiveRun>();
+  /** Jobs the scheduler knows, with the schedule it runs and the phase anchor of `@every`. */
+  const known = new Map<string, { job: Job; schedule: Schedule; anchor: number }>();
+  let started = false;
+  let stopping: Promise<void> | undefined;
+  const epoch = 1;
+
+  const launches = new Batcher<LaunchIntent, boolean>(async (intents) => {
+    const inserted = new Set((await store.recordLaunches(intents)).map((i) => launchKey(i)));
+    return intents.map((i) => inserted.has(launchKey(i)));
+  });
+  const starts = new Batcher<Execution>(async (items) => {
+    await store.startExecutions(items, retain);
+    return undefined;
+  });
+  const completions = new Batcher<ExecutionCompletion>(async (items) => {
+    await store.finishExecutions(items);
+    return undefined;
+  });
+  const patches = new Batcher<{ name: string; next?: string; missed?: number }>(async (items) => {
+    for (const p of items) {
+      await store.patchJob(p.name, {
+        ...(p.next === undefined ? {} : { next: p.next }),
+        ...(p.missed ? { missedIncrement: p.missed } : {}),
+      });
+    }
+    return undefined;
+  });
+
+  const scheduler = new Scheduler({ clock, logger, onDue: (due) => void onDue(due) });
+
+  function scheduleOf(job: Job, anchor?: number): Schedule {
+    return parseSchedule(job.schedule, {
+      timezone: job.timezone,
+      defaultTimezone,
+      jobName: job.name,
+      ...(anchor === undefined ? {} : { anchor }),
+    });
+  }
+
+  function catchupWindowMs(job: Job, schedule: Schedule): number {
+    if (schedule.kind === 'after' && schedule.graceMs !== undefined) return schedule.graceMs;
+    if (job.catchup_window === '') return DEFAULT_CATCHUP_MS;
+    try {
+      return parseGoDuration(job.catchup_window);
+    } catch {
+      return DEFAULT_CATCHUP_MS;
+    }
+  }
+
+  /** Puts a job in the scheduler (or takes it out); returns its next fire time. */
+  function track(job: Job, lastSlot: number | undefined): number | undefined {
+    if (job.disabled || job.parent_job !== '' || job.schedule.trim() === '') {
+      known.delete(job.name);
+      scheduler.remove(job.name);
+      return undefined;
+    }
+    const previous = known.get(job.name);
+    const now = clock.now();
+    const sameSchedule =
+      previous !== undefined && previous.job.schedule === job.schedule && previous.job.timezone === job.timezone;
+    // @every keeps its phase: anchored at the last launched slot, else at the first time we saw the job.
+    const anchor = lastSlot ?? (sameSchedule ? previous.anchor : Math.floor(now / 1000) * 1000);
+    const schedule = scheduleOf(job, anchor);
+    known.set(job.name, { job, schedule, anchor });
+    let from = lastSlot ?? now;
+    if (lastSlot === undefined && schedule.kind === 'after' && schedule.at) from = schedule.at.getTime() - 1;
+    if (sameSchedule && previous) from = Math.max(from, now);
+    const startsAt = job.starts_at ? Date.parse(job.starts_at) : undefined;
+    if (startsAt !== undefined && startsAt > from) from = startsAt - 1;
+    return scheduler.set(job.name, schedule, catchupWindowMs(job, schedule), from);
+  }
+
+  function nextString(ms: number | undefined): string {
+    return ms === undefined ? ZERO_TIME : rfc3339(ms);
+  }
+
+  // ---- scheduled launches ----------------------------------------------------------------
+
+  async function onDue(due: DueSlot[]): Promise<void> {
+    const now = clock.now();
+    const intents: { intent: LaunchIntent; job: Job }[] = [];
+    for (const d of due) {
+      const entry = known.get(d.name);
+      if (!entry) continue;
+      const { job } = entry;
+      if (d.slot === undefined || !runnable(job, d.slot)) {
+        void patches.add({ name: d.name, next: nextString(d.next), missed: d.missed }).catch(logStoreError);
+        if (d.missed > 0) logger.warn('missed scheduled runs', { job: d.name, missed: d.missed });
+        continue;
+      }
+      if (d.missed > 0) {
+        logger.warn('ran the latest missed slot, older ones are counted as missed', { job: d.name, missed: d.missed });
+        void patches.add({ name: d.name, missed: d.missed }).catch(logStoreError);
+      }
+      intents.push({
+        job,
+        intent: { job: job.name, scheduledAt: d.slot, group: groupId(d.slot), epoch, next: d.next ?? null },
+      });
+    }
+    if (intents.length === 0) return;
+    let inserted: boolean[];
+    try {
+      inserted = await Promise.all(intents.map((i) => launches.add(i.intent)));
+    } catch (err) {
+      // Fail closed: a launch that is not recorded does not run.
+      logger.error('could not record launches; skipping them', { err: String(err), count: intents.length });
+      return;
+    }
+    for (const [i, { job, intent }] of intents.entries()) {
+      if (!inserted[i]) continue;
+      const lateness = now - intent.scheduledAt;
+      if (lateness > 1000) logger.info('running late slot', { job: job.name, lateMs: lateness });
+      void trigger(job, { group: intent.group, scheduledAt: intent.scheduledAt }).catch((err) =>
+        logger.error('launch failed', { job: job.name, err: String(err) }),
+      );
+    }
+  }
+
+  function runnable(job: Job, slot: number): boolean {
+    if (job.disabled) return false;
+    if (job.starts_at && Date.parse(job.starts_at) > slot) return false;
+    if (job.expires_at && Date.parse(job.expires_at) < slot) return false;
+    if (job.concurrency === 'forbid' && runningOf(job.name).length > 0) {
+      logger.info('skipping run: job is running and concurrency is forbid', { job: job.name });
+      return false;
+    }
+    return true;
+  }
+
+  function runningOf(name: string): ActiveRun[] {
+    return [...active.values()].filter((r) => r.execution.job_name === name);
+  }
+
+  // ---- running ---------------------------------------------------------------------------
+
+  /** Starts one trigger of a job on every selected target. Resolves once started. */
+  async function trigger(job: Job, t: Trigger): Promise<void> {
+    if (job.concurrency === 'replace') await cancelRunning(job.name, 'replaced by a new run');
+    const targets = selectTargets(job.tags, cluster.candidates(), random);
+    if (targets.length === 0) {
+      throw new DkronError('NOT_FOUND', `no target nodes found to run job ${job.name}`, { details: { job: job.name } });
+    }
+    const self = cluster.self().Name;
+    const group = { pending: targets.length, ok: true };
+    for (const target of targets) {
+      if (target.name !== self) {
+        logger.warn('remote targets need the cluster; running locally only', { job: job.name, target: target.name });
+        group.pending--;
+        continue;
+      }
+      const { final } = await startAttempt(job, t, 1);
+      void final.then((ok) => {
+        group.ok &&= ok;
+        if (--group.pending === 0) void afterTrigger(job.name, group.ok);
+      });
+    }
+  }
+
+  async function cancelRunning(name: string, reason: string): Promise<void> {
+    const runs = runningOf(name);
+    for (const r of runs) r.controller.abort(new DkronError('CANCELLED', reason));
+    await Promise.all(runs.map((r) => r.done));
+  }
+
+  /**
+   * Records and starts one attempt. Resolves once it runs; `final` resolves to the outcome of the
+   * trigger on this node after any retries.
+   */
+  async function startAttempt(job: Job, t: Trigger, attempt: number): Promise<{ final: Promise<boolean> }> {
+    const startedAt = clock.now();
+    const execution: Execution = {
+      id: executionId(startedAt, cluster.self().Name),
+      job_name: job.name,
+      started_at: rfc3339(startedAt),
+      finished_at: ZERO_TIME,
+      success: false,
+      output: '',
+      node_name: cluster.self().Name,
+      group: t.group,
+      attempt,
+      status: 'running',
+      scheduled_at: t.scheduledAt === null ? null : rfc3339(t.scheduledAt),
+    };
+    await starts.add(execution);
+    const run: ActiveRun = {
+      execution,
+      job,
+      output: new TailBuffer(outputLimit),
+      listeners: new Set(),
+      controller: new AbortController(),
+      done: Promise.resolve(),
+    };
+    active.set(execution.id, run);
+    let finish!: (ok: boolean) => void;
+    const final = new Promise<boolean>((resolve) => (finish = resolve));
+    run.done = runAttempt(run).then(async (outcome) => {
+      if (outcome.status === 'failed' && attempt < job.retries + 1 && !stopping) {
+        const delay = retryDelay(job, attempt, clock.now() - startedAt);
+        logger.info('retrying failed execution', { job: job.name, attempt: attempt + 1, delayMs: delay });
+        await new Promise<void>((r) => clock.setTimeout(r, delay));
+        const current = (await store.getJob(job.name)) ?? job;
+        const next = await startAttempt(current, t, attempt + 1);
+        finish(await next.final);
+        return;
+      }
+      finish(outcome.status === 'success');
+    });
+    return { final };
+  }
+
+  async function runAttempt(run: ActiveRun): Promise<{ status: Execution['status'] }> {
+    const { job } = run;
+    let outcome: Awaited<ReturnType<typeof runExecution>>;
+    try {
+      outcome = await runExecution({
+        registry,
+        job,
+        execution: run.execution,
+        logger,
+        reportingNode: cluster.self().Name,
+        signal: run.controller.signal,
+        outputLimit,
+        onOutput: (chunk) => {
+          run.output.append(chunk);
+          for (const l of run.listeners) l({ type: 'output', chunk });
+        },
+      });
+    } catch (err) {
+      outcome = { status: 'failed', success: false, output: String(err), error: String(err), finishedAt: new Date(clock.now()) };
+    }
+    const finished: Execution = {
+      ...run.execution,
+      finished_at: outcome.finishedAt.toISOString(),
+      success: outcome.success,
+      output: outcome.output,
+      status: outcome.status,
+    };
+    try {
+      await completions.add({
+        jobName: job.name,
+        executionId: finished.id,
+        status: outcome.status,
+        finishedAt: finished.finished_at,
+        output: finished.output,
+      });
+    } catch (err) {
+      logStoreError(err);
+    }
+    active.delete(run.execution.id);
+    run.execution = finished;
+    for (const l of run.listeners) l({ type: 'done', execution: finished });
+    return { status: finished.status };
+  }
+
+  function retryDelay(job: Job, attempt: number, elapsedMs: number): number {
+    if (job.retry_backoff !== '') {
+      const base = safeDuration(job.retry_backoff, 0);
+      const cap = job.retry_backoff_max === '' ? MAX_RETRY_DELAY_MS : safeDuration(job.retry_backoff_max, MAX_RETRY_DELAY_MS);
+      return Math.min(base * 2 ** (attempt - 1), cap);
+    }
+    // Dkron's formula: floor(log2(elapsed / 500ms) + attempt) × 500ms.
+    const steps = Math.floor(Math.log2(Math.max(elapsedMs, 1) / 500) + attempt);
+    return Math.min(Math.max(steps, 0) * 500, MAX_RETRY_DELAY_MS);
+  }
+
+  async function afterTrigger(name: string, ok: boolean): Promise<void> {
+    if (!ok || stopping) return;
+    const job = await store.getJob(name).catch(() => undefined);
+    if (!job) return;
+    for (const child of job.dependent_jobs ?? []) {
+      const childJob = await store.getJob(child).catch(() => undefined);
+      if (!childJob) {
+        logger.warn('dependent job not found', { job: name, child });
+        continue;
+      }
+      if (!runnable(childJob, clock.now())) continue;
+      void trigger(childJob, { group: groupId(clock.now()), scheduledAt: null }).catch((err) =>
+        logger.error('could not start dependent job', { job: child, err: String(err) }),
+      );
+    }
+    if (job.ephemeral && (job.dependent_jobs ?? []).length === 0) {
+      await store.deleteJob(name).then(
+        () => {
+          track({ ...job, disabled: true }, undefined);
+          logger.info('deleted ephemeral job after a successful run', { job: name });
+        },
+        (err) => logger.warn('could not delete ephemeral job', { job: name, err: String(err) }),
+      );
+    }
+  }
+
+  function logStoreError(err: unknown): void {
+    logger.error('store write failed', { err: String(err) });
+  }
+
+  // ---- API facade ------------------------------------------------------------------------
+
+  async function checkParent(job: Job): Promise<void> {
+    if (job.parent_job === '') return;
+    const seen = new Set<string>([job.name]);
+    let parent: string = job.parent_job;
+    for (let depth = 0; parent !== ''; depth++) {
+      if (seen.has(parent)) {
+        throw new DkronError('VALIDATION', `parent_job: setting parent of "${job.name}" to "${job.parent_job}" would create a cycle`, {
+          details: { field: 'parent_job' },
+        });
+      }
+      seen.add(parent);
+      const p = await store.getJob(parent);
+      if (!p) {
+        if (depth === 0) {
+          throw new DkronError('NOT_FOUND', 'specified parent job not found', { details: { field: 'parent_job' } });
+        }
+        return;
+      }
+      parent = p.parent_job;
+    }
+  }
+
+  async function saveValidated(job: Job): Promise<Job> {
+    await checkParent(job);
+    const stored = await store.saveJob(job);
+    if (!started) return stored;
+    const next = track(stored, undefined);
+    const nextText = nextString(next);
+    if (stored.next !== nextText && stored.parent_job === '') {
+      await store.patchJob(stored.name, { next: nextText });
+      return { ...stored, next: nextText };
+    }
+    return stored;
+  }
+
+  function validate(input: unknown): Job {
+    const job = toJob(input);
+    validateJob(job, {
+      defaultTimezone,
+      validateExecutorConfig: (executor, config) => registry.validateExecutorConfig(executor, config),
+      validateProcessors: (processors) => registry.validateProcessors(processors),
+    });
+    return job;
+  }
+
+  async function requireJob(name: string): Promise<Job> {
+    const job = await store.getJob(name);
+    if (!job) throw new DkronError('NOT_FOUND', `job ${name} not found`, { details: { job: name } });
+    return job;
+  }
+
+  const agent: Agent = {
+    nodeName: options.nodeName,
+    version: options.version,
+
+    async start() {
+      if (started) return;
+      // Executions left running by a previous process of this node cannot be followed any more.
+      const orphans = (await store.runningExecutions()).filter((e) => e.node_name === cluster.self().Name);
+      if (orphans.length > 0) {
+        await store.finishExecutions(
+          orphans.map((e) => ({
+            jobName: e.job_name,
+            executionId: e.id,
+            status: 'lost' as const,
+            finishedAt: rfc3339(clock.now()),
+            output: `${e.output}${e.output.endsWith('\n') || e.output === '' ? '' : '\n'}execution lost: the agent restarted while it ran`,
+          })),
+        );
+        logger.warn('marked executions of a previous run as lost', { count: orphans.length });
+      }
+      const [jobs, lastSlots] = await Promise.all([store.allJobs(), store.lastLaunches()]);
+      const nextPatches: { name: string; next: string }[] = [];
+      for (const job of jobs) {
+        try {
+          const next = nextString(track(job, lastSlots.get(job.name)));
+          if (job.parent_job === '' && job.next !== next) nextPatches.push({ name: job.name, next });
+        } catch (err) {
+          logger.error('cannot schedule job', { job: job.name, err: String(err) });
+        }
+      }
+      started = true;
+      if (server) scheduler.start();
+      await Promise.all(nextPatches.map((p) => patches.add(p)));
+      logger.info('scheduler started', { jobs: scheduler.size });
+    },
+
+    stop(opts) {
+      stopping ??= (async () => {
+        scheduler.stop();
+        const deadline = opts?.timeoutMs ?? 60_000;
+        const running = [...active.values()];
+        if (running.length > 0) {
+          logger.info('waiting for running executions', { count: running.length, timeoutMs: deadline });
+          let timer: { cancel(): void } | undefined;
+          const timedOut = new Promise<void>((r) => (timer = clock.setTimeout(r, deadline)));
+          await Promise.race([Promise.all(running.map((r) => r.done)), timedOut]);
+          timer?.cancel();
+          for (const r of active.values()) r.controller.abort(new DkronError('CANCELLED', 'agent shutting down'));
+          await Promise.all([...active.values()].map((r) => r.done));
+        }
+        await Promise.all([launches.drain(), starts.drain(), completions.drain(), patches.drain()]);
+      })();
+      return stopping;
+    },
+
+    scheduledCount: () => scheduler.size,
+
+    listJobs: (query: JobQuery): Promise<JobPage> => store.listJobs(query),
+    getJob: (name) => store.getJob(name),
+
+    async saveJob(input) {
+      return saveValidated(validate(input));
+    },
+
+    async deleteJob(name) {
+      const job = await store.deleteJob(name);
+      known.delete(name);
+      scheduler.remove(name);
+      return job;
+    },
+
+    async toggleJob(name) {
+      const job = await requireJob(name);
+      return saveValidated({ ...job, disabled: !job.disabled });
+    },
+
+    async runJob(name: string, runOptions?: RunOptions) {
+      const job = await requireJob(name);
+      if (job.disabled) {
+        throw new DkronError('NOT_FOUND', `job ${name} is disabled`, { details: { job: name } });
+      }
+      if (job.concurrency === 'forbid' && !runOptions?.force && runningOf(name).length > 0) {
+        throw new DkronError('CONFLICT', `job ${name} is running and its concurrency is forbid (use ?force=true)`, {
+          details: { job: name },
+        });
+      }
+      await trigger(job, { group: groupId(clock.now()), scheduledAt: null });
+      return job;
+    },
+
+    listExecutions: (job: string, query: ExecutionQuery) =>
+      requireJob(job).then(() => store.listExecutions(job, query)),
+    getExecution: (job, id) => store.getExecution(job, id),
+    deleteExecutions: (job) => store.deleteExecutions(job),
+
+    async busy() {
+      return [...active.values()]
+        .map((r) => ({ ...r.execution, output: r.output.toString() }))
+        .sort((a, b) => a.started_at.localeCompare(b.started_at));
+    },
+
+    followExecution(job, id, signal) {
+      return follow(job, id, signal);
+    },
+
+    stats: (days: number): Promise<DayStats[]> => store.stats(days, new Date(clock.now())),
+
+    async restore(input) {
+      if (!Array.isArray(input)) {
+        throw new DkronError('VALIDATION', 'file: expected a JSON array of jobs', { details: { field: 'file' } });
+      }
+      const jobs = input.map((raw) => validate(raw));
+      const ordered = restoreOrder(jobs);
+      const failed = new Set<string>();
+      const result: RestoreResult = [];
+      for (const job of ordered) {
+        if (job.parent_job !== '' && failed.has(job.parent_job)) {
+          failed.add(job.name);
+          continue;
+        }
+        try {
+          await saveValidated(job);
+          result.push(`success create ${job.name}`);
+        } catch (err) {
+          failed.add(job.name);
+          result.push(`fail create ${job.name}`);
+          logger.warn('restore: job failed', { job: job.name, err: String(err) });
+        }
+      }
+      return result;
+    },
+
+    members: async (): Promise<Member[]> => cluster.members(),
+    leader: async () => cluster.leader(),
+    isLeader: () => cluster.isLeader(),
+    async leave() {
+      const peers = cluster.members().filter((m) => m.Name !== cluster.self().Name);
+      setImmediate(() => options.onLeave?.());
+      return peers;
+    },
+    info() {
+      const self = cluster.self();
+      return {
+        agent: { name: options.nodeName, version: options.version },
+        serf: {
+          members: String(cluster.members().length),
+          failed: '0',
+          left: '0',
+          health_score: '0',
+          member_time: '1',
+          event_time: '1',
+          query_time: '1',
+          intent_queue: '0',
+          event_queue: '0',
+          query_queue: '0',
+          encrypted: 'false',
+        },
+        tags: { ...self.Tags },
+      };
+    },
+    async health(): Promise<AgentHealth> {
+      const issues: string[] = [];
+      if (!started) issues.push('scheduler not started');
+      try {
+        await store.listJobs({ start: 0, end: 0 });
+      } catch (err) {
+        issues.push(`store unavailable: ${isDkronError(err) ? err.message : String(err)}`);
+      }
+      return { healthy: issues.length === 0, issues, ...(server ? { leader: cluster.isLeader() } : {}) };
+    },
+    plugins: () => registry.catalog(),
+
+    async jobGraph(name) {
+      await requireJob(name);
+      const all = await store.allJobs();
+      return jobGraph(all, name);
+    },
+  };
+
+  async function* follow(job: string, id: string, signal: AbortSignal): AsyncIterable<FollowEvent> {
+    const run = active.get(id);
+    if (!run || run.execution.job_name !== job) {
+      const execution = await store.getExecution(job, id);
+      if (!execution) throw new DkronError('NOT_FOUND', `execution ${id} of job ${job} not found`);
+      if (execution.output !== '') yield { type: 'output', chunk: execution.output };
+      if (execution.status !== 'running') {
+        yield { type: 'done', execution };
+        return;
+      }
+      // Running on another process (or orphaned): nothing more to follow here.
+      return;
+    }
+    const queue: FollowEvent[] = [];
+    let wake: (() => void) | undefined;
+    const listener = (event: FollowEvent) => {
+      queue.push(event);
+      wake?.();
+    };
+    const replay = run.output.toString();
+    run.listeners.add(listener);
+    const onAbort = () => wake?.();
+    signal.addEventListener('abort', onAbort);
+    try {
+      if (replay !== '') yield { type: 'output', chunk: replay };
+      while (!signal.aborted) {
+        const event = queue.shift();
+        if (!event) {
+          await new Promise<void>((r) => (wake = r));
+          wake = undefined;
+          continue;
+        }
+        yield event;
+        if (event.type === 'done') return;
+      }
+    } finally {
+      run.listeners.delete(listener);
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  return agent;
+}
+
+function launchKey(intent: LaunchIntent): string {
+  return `${intent.job}\u0000${intent.scheduledAt}`;
+}
+
+function safeDuration(text: string, fallback: number): number {
+  try {
+    return parseGoDuration(text);
+  } catch {
+    return fallback;
+  }
+}

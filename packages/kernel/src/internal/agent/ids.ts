@@ -1,0 +1,21 @@
+/**
+ * Execution ids are Dkron's `<started_at in Unix nanoseconds>-<node>`. Milliseconds are all a JS clock
+ * gives, so the sub-millisecond digits carry a per-process sequence: two runs started in the same
+ * millisecond on one node still get distinct ids.
+ */
+let sequence = 0;
+
+export function executionId(startedAtMs: number, nodeName: string): string {
+  sequence = (sequence + 1) % 1_000_000;
+  return `${Math.trunc(startedAtMs)}${String(sequence).padStart(6, '0')}-${nodeName}`;
+}
+
+/** A trigger group: the dispatch time in nanoseconds, as Dkron. */
+export function groupId(ms: number): number {
+  return Math.trunc(ms) * 1_000_000;
+}
+
+/** RFC 3339 with milliseconds, UTC. */
+export function rfc3339(ms: number): string {
+  return new Date(ms).toISOString();
+}

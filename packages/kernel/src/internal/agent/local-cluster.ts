@@ -1,0 +1,64 @@
+import type { Member } from '../../ports/agent.js';
+
+/** Options of the single-node cluster. */
+export interface LocalClusterOptions {
+  readonly nodeName: string;
+  readonly server: boolean;
+  readonly version: string;
+  readonly tags?: Readonly<Record<string, string>>;
+  readonly datacenter?: string;
+  readonly region?: string;
+  readonly addr?: string;
+  readonly port?: number;
+  readonly rpcPort?: number;
+}
+
+/** What the agent needs to know about the cluster. The clustering issue replaces the local one. */
+export interface ClusterView {
+  members(): Member[];
+  /** Alive members able to run jobs, with their tags. */
+  candidates(): { name: string; tags: Record<string, string>; alive: boolean }[];
+  leader(): Member | undefined;
+  isLeader(): boolean;
+  self(): Member;
+}
+
+/**
+ * The cluster of one node: this node is the only member and, when it is a server, the leader.
+ * Reserved tags follow Dkron (`role`, `dc`, `region`, `version`, `server`, `rpc_addr`, `port`), plus
+ * `dkron_server` which Dkron's getting-started examples target (`"dkron_server": "true:1"`).
+ */
+export function createLocalCluster(options: LocalClusterOptions): ClusterView {
+  const addr = options.addr ?? '127.0.0.1';
+  const rpcPort = options.rpcPort ?? 6868;
+  const tags: Record<string, string> = {
+    ...options.tags,
+    role: 'dkron',
+    dc: options.datacenter ?? 'dc1',
+    region: options.region ?? 'global',
+    version: options.version,
+    rpc_addr: `${addr}:${rpcPort}`,
+    port: String(rpcPort),
+    ...(options.server ? { server: 'true', dkron_server: 'true' } : {}),
+  };
+  const member: Member = {
+    Name: options.nodeName,
+    Addr: addr,
+    Port: options.port ?? 8946,
+    Tags: tags,
+    Status: 1,
+    ProtocolMin: 1,
+    ProtocolMax: 5,
+    ProtocolCur: 2,
+    DelegateMin: 2,
+    DelegateMax: 5,
+    DelegateCur: 4,
+  };
+  return {
+    members: () => [member],
+    candidates: () => [{ name: member.Name, tags: { ...tags }, alive: true }],
+    leader: () => (options.server ? member : undefined),
+    isLeader: () => options.server,
+    self: () => member,
+  };
+}

@@ -1,0 +1,8 @@
+export type { StatusExecution } from './compute-status.js';
+export { computeStatus } from './compute-status.js';
+export { parseMemoryLimit } from './memory-limit.js';
+export { mergeJobUpdate } from './merge-job-update.js';
+export { laterTime, msToTime, normalizeTime, timeToNanos } from './time.js';
+export { DEFAULT_CATCHUP_WINDOW, toJob } from './to-job.js';
+export type { ValidateJobOptions } from './validate-job.js';
+export { validateJob, validationMessage } from './validate-job.js';

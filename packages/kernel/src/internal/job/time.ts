@@ -1,0 +1,167 @@
+/**
+ * The job's nullable times (`last_success`, `starts_at`, …): read from what clients send, stored in one
+ * normal form (UTC, `Z`, fraction without trailing zeros, like Go's RFC3339Nano) so that equal
+ * instants are equal strings, and compared exactly to the nanosecond.
+ */
+
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+// HTML `datetime-local` as the UI sends it (Dkron reads it as UTC); seconds are optional in browsers.
+const DATETIME_LOCAL = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
+
+const NS_PER_SECOND = 1_000_000_000n;
+const SECONDS_PER_DAY = 86_400;
+
+/** An instant as whole seconds since the epoch plus nanoseconds (0..999 999 999). */
+interface Instant {
+  readonly seconds: number;
+  readonly nanos: number;
+}
+
+// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
+function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
+// Inverse of daysFromCivil.
+function civilFromDays(days: number): { year: number; month: number; day: number } {
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
+}
+
+const isLeap = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+function toInstant(parts: {
+  year: number;
+  month: number;
+  day: number;
+  hour: number;
+  minute: number;
+  second: number;
+  fraction: string;
+  offsetMinutes: number;
+}): Instant | undefined {
+  const { year, month, day, hour, minute, second } = parts;
+  if (month < 1 || month > 12) return undefined;
+  const monthDays = month === 2 && isLeap(year) ? 29 : (DAYS_IN_MONTH[month - 1] as number);
+  if (day < 1 || day > monthDays || hour > 23 || minute > 59 || second > 59) return undefined;
+  const seconds =
+    daysFromCivil(year, month, day) * SECONDS_PER_DAY +
+    hour * 3600 +
+    minute * 60 +
+    second -
+    parts.offsetMinutes * 60;
+  // Go keeps nanoseconds; digits beyond the ninth are dropped.
+  const nanos = Number(parts.fraction.slice(0, 9).padEnd(9, '0'));
+  return { seconds, nanos };
+}
+
+function parseInstant(text: string): Instant | undefined {
+  const m = RFC3339.exec(text);
+  if (m) {
+    let offsetMinutes = 0;
+    if (m[9] !== undefined) {
+      const hours = Number(m[10]);
+      const minutes = Number(m[11]);
+      if (hours > 23 || minutes > 59) return undefined;
+      offsetMinutes = (m[9] === '-' ? -1 : 1) * (hours * 60 + minutes);
+    }
+    return toInstant({
+      year: Number(m[1]),
+      month: Number(m[2]),
+      day: Number(m[3]),
+      hour: Number(m[4]),
+      minute: Number(m[5]),
+      second: Number(m[6]),
+      fraction: m[7] ?? '',
+      offsetMinutes,
+    });
+  }
+  const local = DATETIME_LOCAL.exec(text);
+  if (!local) return undefined;
+  return toInstant({
+    year: Number(local[1]),
+    month: Number(local[2]),
+    day: Number(local[3]),
+    hour: Number(local[4]),
+    minute: Number(local[5]),
+    second: Number(local[6] ?? 0),
+    fraction: '',
+    offsetMinutes: 0,
+  });
+}
+
+const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+
+function formatInstant({ seconds, nanos }: Instant): string | undefined {
+  const days = Math.floor(seconds / SECONDS_PER_DAY);
+  const rest = seconds - days * SECONDS_PER_DAY;
+  const { year, month, day } = civilFromDays(days);
+  // RFC 3339 has four-digit years only.
+  if (year < 0 || year > 9999) return undefined;
+  const fraction = nanos === 0 ? '' : `.${pad(nanos, 9).replace(/0+$/, '')}`;
+  const time = `${pad(Math.floor(rest / 3600))}:${pad(Math.floor(rest / 60) % 60)}:${pad(rest % 60)}`;
+  return `${pad(year, 4)}-${pad(month)}-${pad(day)}T${time}${fraction}Z`;
+}
+
+/**
+ * Reads an RFC 3339 / RFC3339Nano time, or an HTML `datetime-local` value (`2006-01-02T15:04`, read as
+ * UTC like Dkron), and returns it in the stored normal form, e.g. `2024-05-01T10:00:00.5Z`.
+ *
+ * @returns the normalised time, or `undefined` when `text` is not such a time.
+ */
+export function normalizeTime(text: string): string | undefined {
+  const instant = parseInstant(text);
+  return instant === undefined ? undefined : formatInstant(instant);
+}
+
+/** Nanoseconds since the epoch of a time {@link normalizeTime} accepts, or `undefined`. */
+export function timeToNanos(text: string): bigint | undefined {
+  const instant = parseInstant(text);
+  return instant === undefined ? undefined : BigInt(instant.seconds) * NS_PER_SECOND + BigInt(instant.nanos);
+}
+
+/**
+ * The later of two nullable times; `null` never wins over a time. A text that is not a time loses to
+ * one that is (it cannot be ordered).
+ */
+export function laterTime(a: string | null, b: string | null): string | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  const na = timeToNanos(a);
+  const nb = timeToNanos(b);
+  if (na === undefined) return b;
+  if (nb === undefined) return a;
+  return nb > na ? b : a;
+}
+
+/** Formats epoch milliseconds in the stored normal form (`2024-05-01T10:00:00Z`, ms only when not 0). */
+export function msToTime(ms: number): string {
+  if (!Number.isFinite(ms)) throw new RangeError(`time out of range: ${ms} ms`);
+  // Whole and sub-millisecond parts apart, so rounding never carries into a 1e9 nanosecond field.
+  let whole = Math.floor(ms);
+  let subNanos = Math.round((ms - whole) * 1e6);
+  if (subNanos === 1e6) {
+    whole += 1;
+    subNanos = 0;
+  }
+  const seconds = Math.floor(whole / 1000);
+  const text = formatInstant({ seconds, nanos: (whole - seconds * 1000) * 1e6 + subNanos });
+  if (text === undefined) throw new RangeError(`time out of range: ${ms} ms`);
+  return text;
+}

@@ -1,0 +1,3 @@
+export { queryJobs } from './job-query.js';
+export { createMemoryStore } from './memory-store.js';
+export { tailBytes } from './output-tail.js';

@@ -1,0 +1,47 @@
+/** How a plugin call ended. */
+export type Settled<T> =
+  | { readonly kind: 'value'; readonly value: T }
+  | { readonly kind: 'thrown'; readonly error: unknown }
+  | { readonly kind: 'hung' };
+
+/**
+ * Calls `fn` and never rejects: a synchronous throw and a rejection both become `thrown`, so a
+ * plugin written without `async` cannot escape the runner.
+ */
+export function settle<T>(fn: () => T | Promise<T>): Promise<Settled<T>> {
+  try {
+    return Promise.resolve(fn()).then(
+      (value): Settled<T> => ({ kind: 'value', value }),
+      (error: unknown): Settled<T> => ({ kind: 'thrown', error }),
+    );
+  } catch (error) {
+    return Promise.resolve({ kind: 'thrown', error });
+  }
+}
+
+/**
+ * Resolves with `pending`, or with `hung` when it has not settled `graceMs` after `deadline` fired.
+ * `deadline` is called once with the function that starts the grace period.
+ */
+export async function settleOrGiveUp<T>(
+  pending: Promise<Settled<T>>,
+  graceMs: number,
+  deadline: (start: () => void) => void,
+): Promise<Settled<T>> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const gaveUp = new Promise<Settled<T>>((resolve) => {
+    deadline(() => {
+      timer ??= setTimeout(() => resolve({ kind: 'hung' }), graceMs);
+    });
+  });
+  try {
+    return await Promise.race([pending, gaveUp]);
+  } finally {
+    if (timer !== undefined) clearTimeout(timer);
+  }
+}
+
+/** `5000` → `5s`, `1500` → `1500ms`: short durations for messages. */
+export function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000}s` : `${ms}ms`;
+}

@@ -1,0 +1,365 @@
+import { describe, expect, it } from 'vitest';
+import { isDkronError } from './errors.js';
+import { c, goDurationToMs } from './schema.js';
+
+function parseError(run: () => unknown): { code: string; message: string; field: unknown } {
+  try {
+    run();
+  } catch (error) {
+    if (!isDkronError(error)) throw error;
+    return { code: error.code, message: error.message, field: error.details.field };
+  }
+  throw new Error('expected a parse error');
+}
+
+describe('goDurationToMs', () => {
+  it.each([
+    ['0', 0],
+    ['30s', 30_000],
+    ['1h30m', 5_400_000],
+    ['1.5s', 1500],
+    ['500ms', 500],
+    ['2us', 0.002],
+    ['2µs', 0.002],
+    ['-1m', -60_000],
+    ['30', 30_000],
+    ['2.5', 2500],
+    [' 10s ', 10_000],
+  ])('%j → %d ms', (text, ms) => {
+    expect(goDurationToMs(text)).toBeCloseTo(ms, 9);
+  });
+
+  it.each(['', 'abc', '1d', '10 s', 's', '1h-30m'])('%j is not a duration', (text) => {
+    expect(goDurationToMs(text)).toBeUndefined();
+  });
+});
+
+describe('c.string', () => {
+  it('accepts strings and turns numbers and booleans into strings', () => {
+    expect(c.string().parse('echo hi')).toBe('echo hi');
+    expect(c.string().parse(30)).toBe('30');
+    expect(c.string().parse(true)).toBe('true');
+    expect(c.string().parse('')).toBe('');
+  });
+
+  it('refuses other values, naming the path', () => {
+    expect(parseError(() => c.string().parse({ a: 1 }, 'executor_config.command'))).toEqual({
+      code: 'CONFIG_INVALID',
+      message: 'executor_config.command: expected a string, got {"a":1}',
+      field: 'executor_config.command',
+    });
+    expect(parseError(() => c.string().parse(['x'])).message).toBe('value: expected a string, got ["x"]');
+  });
+
+  it('checks minLength and pattern', () => {
+    expect(parseError(() => c.string({ minLength: 3 }).parse('ab', 'k')).message).toBe(
+      'k: expected at least 3 characters, got "ab"',
+    );
+    expect(parseError(() => c.string({ pattern: /^[A-Z]+$/ }).parse('abc', 'k')).message).toBe(
+      'k: expected a value matching /^[A-Z]+$/, got "abc"',
+    );
+    expect(c.string({ pattern: /^[A-Z]+$/ }).parse('ABC')).toBe('ABC');
+  });
+
+  it('exports JSON Schema', () => {
+    expect(c.string({ minLength: 1, pattern: /^a/, description: 'd' }).toJSONSchema()).toEqual({
+      type: 'string',
+      minLength: 1,
+      pattern: '^a',
+      description: 'd',
+    });
+  });
+});
+
+describe('c.number', () => {
+  it('accepts numbers and numeric strings', () => {
+    expect(c.number().parse(1.5)).toBe(1.5);
+    expect(c.number().parse('30')).toBe(30);
+    expect(c.number().parse(' 2.5 ')).toBe(2.5);
+    expect(c.number({ integer: true }).parse('7')).toBe(7);
+  });
+
+  it('refuses non-numbers, non-integers and out-of-range values with the path', () => {
+    expect(parseError(() => c.number().parse('abc', 'executor_config.timeout'))).toEqual({
+      code: 'CONFIG_INVALID',
+      message: 'executor_config.timeout: expected a number, got "abc"',
+      field: 'executor_config.timeout',
+    });
+    expect(parseError(() => c.number().parse('  ', 'n')).message).toBe('n: expected a number, got "  "');
+    expect(parseError(() => c.number().parse(true, 'n')).message).toBe('n: expected a number, got true');
+    expect(parseError(() => c.number().parse('Infinity', 'n')).message).toBe(
+      'n: expected a number, got "Infinity"',
+    );
+    expect(parseError(() => c.number({ integer: true }).parse('1.5', 'n')).message).toBe(
+      'n: expected an integer, got "1.5"',
+    );
+    expect(parseError(() => c.number({ min: 1 }).parse(0, 'n')).message).toBe(
+      'n: expected a number >= 1, got 0',
+    );
+    expect(parseError(() => c.number({ max: 10 }).parse('11', 'n')).message).toBe(
+      'n: expected a number <= 10, got "11"',
+    );
+  });
+
+  it('exports JSON Schema', () => {
+    expect(c.number({ integer: true, min: 0, max: 5 }).toJSONSchema()).toEqual({
+      type: 'integer',
+      minimum: 0,
+      maximum: 5,
+    });
+    expect(c.number().toJSONSchema()).toEqual({ type: 'number' });
+  });
+});
+
+describe('c.boolean', () => {
+  it.each([
+    [true, true],
+    [false, false],
+    ['true', true],
+    ['TRUE', true],
+    ['True', true],
+    ['t', true],
+    ['1', true],
+    ['false', false],
+    ['F', false],
+    ['0', false],
+  ])('%j → %s (Go strconv.ParseBool)', (input, value) => {
+    expect(c.boolean().parse(input)).toBe(value);
+  });
+
+  it('refuses other words', () => {
+    expect(parseError(() => c.boolean().parse('yes', 'executor_config.shell')).message).toBe(
+      'executor_config.shell: expected a boolean, got "yes"',
+    );
+    expect(parseError(() => c.boolean().parse(1, 'b')).message).toBe('b: expected a boolean, got 1');
+  });
+
+  it('exports JSON Schema accepting booleans and Go boolean strings', () => {
+    const schema = c.boolean().toJSONSchema() as { anyOf: Array<{ type: string; enum?: string[] }> };
+    expect(schema.anyOf[0]).toEqual({ type: 'boolean' });
+    expect(schema.anyOf[1]?.enum).toContain('true');
+    expect(schema.anyOf[1]?.enum).toContain('0');
+  });
+});
+
+describe('c.duration', () => {
+  it('parses Go durations to ms; a bare number means seconds', () => {
+    expect(c.duration().parse('1h30m')).toBe(5_400_000);
+    expect(c.duration().parse('30s')).toBe(30_000);
+    expect(c.duration().parse('30')).toBe(30_000);
+    expect(c.duration().parse(30)).toBe(30_000);
+    expect(c.duration().parse('0')).toBe(0);
+  });
+
+  it('refuses other values and enforces min', () => {
+    expect(parseError(() => c.duration().parse('forever', 'executor_config.timeout'))).toEqual({
+      code: 'CONFIG_INVALID',
+      message: 'executor_config.timeout: expected a duration like "30s" or "1h30m", got "forever"',
+      field: 'executor_config.timeout',
+    });
+    expect(parseError(() => c.duration().parse(true, 'd')).field).toBe('d');
+    expect(parseError(() => c.duration({ min: 1000 }).parse('500ms', 'd')).message).toBe(
+      'd: expected a duration of at least 1000 ms, got "500ms"',
+    );
+  });
+
+  it('exports a JSON Schema whose pattern accepts what parse accepts', () => {
+    const schema = c.duration().toJSONSchema() as { pattern: string; format: string };
+    expect(schema.format).toBe('go-duration');
+    const pattern = new RegExp(schema.pattern);
+    for (const ok of ['30s', '1h30m', '1.5s', '0', '30', '-1m']) expect(pattern.test(ok), ok).toBe(true);
+    for (const bad of ['forever', '1d', '']) expect(pattern.test(bad), bad).toBe(false);
+  });
+});
+
+describe('c.enum', () => {
+  it('accepts only the listed strings', () => {
+    const method = c.enum(['GET', 'POST']);
+    expect(method.parse('GET')).toBe('GET');
+    expect(parseError(() => method.parse('get', 'executor_config.method'))).toEqual({
+      code: 'CONFIG_INVALID',
+      message: 'executor_config.method: expected one of "GET", "POST", got "get"',
+      field: 'executor_config.method',
+    });
+    expect(method.toJSONSchema()).toEqual({ type: 'string', enum: ['GET', 'POST'] });
+  });
+});
+
+describe('c.array', () => {
+  it('accepts a list or a string holding a JSON list (Dkron headers)', () => {
+    expect(c.array(c.string()).parse(['A: b'])).toEqual(['A: b']);
+    expect(c.array(c.string()).parse('["A: b", "C: d"]')).toEqual(['A: b', 'C: d']);
+    expect(c.array(c.number()).parse(['1', 2])).toEqual([1, 2]);
+  });
+
+  it('names the index of a bad item and refuses non-lists', () => {
+    expect(parseError(() => c.array(c.number()).parse([1, 'x'], 'executor_config.codes'))).toEqual({
+      code: 'CONFIG_INVALID',
+      message: 'executor_config.codes[1]: expected a number, got "x"',
+      field: 'executor_config.codes[1]',
+    });
+    expect(parseError(() => c.array(c.string()).parse('[oops', 'h')).message).toBe(
+      'h: expected a JSON array, got "[oops"',
+    );
+    expect(parseError(() => c.array(c.string()).parse('{"a":1}', 'h')).message).toBe(
+      'h: expected a list, got "{\\"a\\":1}"',
+    );
+    expect(parseError(() => c.array(c.string()).parse(5, 'h')).message).toBe('h: expected a list, got 5');
+  });
+
+  it('exports JSON Schema', () => {
+    expect(c.array(c.string()).toJSONSchema()).toEqual({ type: 'array', items: { type: 'string' } });
+  });
+});
+
+describe('c.record', () => {
+  it('accepts an object or a string holding a JSON object', () => {
+    expect(c.record(c.string()).parse({ A: '1', B: 2 })).toEqual({ A: '1', B: '2' });
+    expect(c.record(c.number()).parse('{"a":"1"}')).toEqual({ a: 1 });
+  });
+
+  it('names the key of a bad value', () => {
+    expect(parseError(() => c.record(c.number()).parse({ a: 'x' }, 'env')).message).toBe(
+      'env.a: expected a number, got "x"',
+    );
+    expect(parseError(() => c.record(c.string()).parse([], 'env')).message).toBe(
+      'env: expected an object, got []',
+    );
+    expect(parseError(() => c.record(c.string()).parse('nope', 'env')).message).toBe(
+      'env: expected a JSON object, got "nope"',
+    );
+  });
+
+  it('exports JSON Schema', () => {
+    expect(c.record(c.boolean()).toJSONSchema()).toMatchObject({
+      type: 'object',
+      additionalProperties: { anyOf: [{ type: 'boolean' }, {}] },
+    });
+  });
+});
+
+describe('c.object', () => {
+  const shell = c.object({
+    command: c.string(),
+    shell: c.boolean().default(false),
+    timeout: c.duration().optional(),
+    env: c.record(c.string()).default({}),
+  });
+
+  it('parses a Dkron executor_config of strings into typed values', () => {
+    expect(shell.parse({ command: 'echo', shell: 'true', timeout: '1h30m' }, 'executor_config')).toEqual({
+      command: 'echo',
+      shell: true,
+      timeout: 5_400_000,
+      env: {},
+    });
+  });
+
+  it('applies defaults for absent, null and "" values; optional keys stay absent', () => {
+    const parsed = shell.parse({ command: 'x', shell: '', env: null });
+    expect(parsed).toEqual({ command: 'x', shell: false, env: {} });
+    expect(parsed).not.toHaveProperty('timeout');
+  });
+
+  it('treats "" as unset for optional non-string values (Dkron writes "" for unset)', () => {
+    expect(shell.parse({ command: 'x', timeout: '' })).toEqual({ command: 'x', shell: false, env: {} });
+    const schema = c.object({
+      n: c.number().optional(),
+      b: c.boolean().optional(),
+      list: c.array(c.string()).optional(),
+      map: c.record(c.string()).optional(),
+      mode: c.enum(['a', 'b']).optional(),
+      s: c.string().optional(),
+    });
+    expect(schema.parse({ n: '', b: '', list: '', map: '', mode: '', s: '' })).toEqual({ s: '' });
+  });
+
+  it('refuses a missing required key, naming it', () => {
+    expect(parseError(() => shell.parse({}, 'executor_config'))).toEqual({
+      code: 'CONFIG_INVALID',
+      message: 'executor_config.command: is required (a string)',
+      field: 'executor_config.command',
+    });
+    expect(parseError(() => c.object({ n: c.number() }).parse({ n: '' }, 'cfg')).message).toBe(
+      'cfg.n: is required (a number)',
+    );
+  });
+
+  it('names the nested path of a bad value', () => {
+    const nested = c.object({ tls: c.object({ verify: c.boolean() }) });
+    expect(parseError(() => nested.parse({ tls: { verify: 'maybe' } }, 'executor_config')).message).toBe(
+      'executor_config.tls.verify: expected a boolean, got "maybe"',
+    );
+  });
+
+  it('ignores unknown keys by default and rejects them on request', () => {
+    expect(c.object({ a: c.string() }).parse({ a: 'x', extra: 1 })).toEqual({ a: 'x' });
+    expect(
+      parseError(() =>
+        c.object({ a: c.string() }, { unknownKeys: 'reject' }).parse({ a: 'x', extra: 1 }, 'cfg'),
+      ),
+    ).toEqual({ code: 'CONFIG_INVALID', message: 'cfg.extra: unknown key', field: 'cfg.extra' });
+  });
+
+  it('accepts a string holding a JSON object', () => {
+    expect(c.object({ a: c.number() }).parse('{"a":"3"}')).toEqual({ a: 3 });
+  });
+
+  it('refuses a non-object', () => {
+    expect(parseError(() => shell.parse(['x'], 'executor_config')).message).toBe(
+      'executor_config: expected an object, got ["x"]',
+    );
+  });
+
+  it('exposes its shape and exports JSON Schema with required keys and defaults', () => {
+    expect(Object.keys(shell.shape)).toEqual(['command', 'shell', 'timeout', 'env']);
+    const json = shell.toJSONSchema() as Record<string, unknown> & {
+      properties: Record<string, Record<string, unknown>>;
+    };
+    expect(json.type).toBe('object');
+    expect(json.required).toEqual(['command']);
+    expect(json.additionalProperties).toBe(true);
+    expect(json.properties.shell?.default).toBe(false);
+    expect(json.properties.env?.default).toEqual({});
+    expect(json.properties.command).toEqual({ type: 'string' });
+    expect(c.object({ a: c.string().optional() }, { unknownKeys: 'reject' }).toJSONSchema()).toEqual({
+      type: 'object',
+      properties: { a: { type: 'string' } },
+      additionalProperties: false,
+    });
+  });
+});
+
+describe('schema modifiers', () => {
+  it('are immutable', () => {
+    const base = c.number();
+    const optional = base.optional();
+    const defaulted = base.default(5);
+    const described = base.describe('seconds');
+    expect(base.isOptional).toBe(false);
+    expect(optional.isOptional).toBe(true);
+    expect(defaulted.isOptional).toBe(true);
+    expect(() => base.parse(undefined)).toThrow();
+    expect(optional.parse(undefined)).toBeUndefined();
+    expect(defaulted.parse(undefined)).toBe(5);
+    expect(base.toJSONSchema()).toEqual({ type: 'number' });
+    expect(described.toJSONSchema()).toEqual({ type: 'number', description: 'seconds' });
+    expect(defaulted.toJSONSchema()).toEqual({ type: 'number', default: 5 });
+  });
+
+  it('keeps a description across optional() and default()', () => {
+    expect(c.string().describe('cmd').optional().toJSONSchema()).toEqual({
+      type: 'string',
+      description: 'cmd',
+    });
+    expect(c.string({ description: 'cmd' }).default('x').toJSONSchema()).toEqual({
+      type: 'string',
+      description: 'cmd',
+      default: 'x',
+    });
+  });
+
+  it('uses "value" as the path when none is given', () => {
+    expect(parseError(() => c.number().parse(null)).message).toBe('value: is required (a number)');
+  });
+});

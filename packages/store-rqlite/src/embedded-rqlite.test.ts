@@ -1,0 +1,186 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { type DkronError, isDkronError } from '@dkron-core/plugin-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RqliteExit, startEmbeddedRqlite } from './embedded-rqlite.js';
+import { findSetpriv } from './internal/death-guard.js';
+import { createRqliteClient, type RqliteClient } from './rqlite-client.js';
+import { freePorts, isAlive, startTestRqlite, type TestRqlite, tempDir, waitForPidGone } from './test-support/helpers.js';
+
+const PARENT_SCRIPT = fileURLToPath(new URL('./test-support/embedded-parent.mjs', import.meta.url));
+const BUILT = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+
+describe('embedded rqlited: lifecycle', () => {
+  let node: TestRqlite;
+  let client: RqliteClient;
+
+  beforeAll(async () => {
+    node = await startTestRqlite();
+    client = createRqliteClient({ url: node.rqlite.url });
+  }, 60_000);
+
+  afterAll(async () => {
+    await client?.close();
+    await node?.cleanup();
+  });
+
+  it('starts on loopback, answers /readyz, and reports how long the start took', async () => {
+    expect(node.rqlite.url).toBe(`http://127.0.0.1:${node.httpPort}`);
+    expect(node.rqlite.pid).toBeTypeOf('number');
+    expect(isAlive(node.rqlite.pid!)).toBe(true);
+    expect(node.rqlite.startupMs).toBeGreaterThan(0);
+    const response = await fetch(`${node.rqlite.url}/readyz`);
+    expect(response.status).toBe(200);
+    expect(existsSync(`${node.dataDir}/rqlite`)).toBe(true);
+    await client.execute([['CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v TEXT)']]);
+    await client.execute([['INSERT INTO kv (k, v) VALUES (?, ?)', 'before-crash', 'kept']]);
+  });
+
+  it('restarts rqlited after kill -9 and keeps its data', async () => {
+    const oldPid = node.rqlite.pid!;
+    const exited = new Promise<RqliteExit>((resolve) => {
+      const off = node.rqlite.onExit((exit) => {
+        off();
+        resolve(exit);
+      });
+    });
+    process.kill(oldPid, 'SIGKILL');
+    expect(await exited).toEqual({ code: null, signal: 'SIGKILL', willRestart: true });
+    await node.rqlite.ready();
+    expect(node.rqlite.pid).toBeTypeOf('number');
+    expect(node.rqlite.pid).not.toBe(oldPid);
+    expect(node.rqlite.restarts).toBe(1);
+    const [result] = await client.query([['SELECT v FROM kv WHERE k = ?', 'before-crash']]);
+    expect(result?.rows).toEqual([{ v: 'kept' }]);
+  });
+
+  it('writes rqlited output to <dataDir>/rqlited.log', async () => {
+    const log = await readFile(`${node.dataDir}/rqlited.log`, 'utf8');
+    expect(log).toMatch(/rqlite/);
+  });
+});
+
+describe('embedded rqlited: stop and start again', () => {
+  it('stops with SIGTERM, reports the exit, and serves the same data after a new start', async () => {
+    const dir = await tempDir('restart');
+    const [httpPort, raftPort] = (await freePorts(2)) as [number, number];
+    try {
+      const first = await startEmbeddedRqlite({ dataDir: dir.path, httpPort, raftPort });
+      const exits: RqliteExit[] = [];
+      first.onExit((exit) => exits.push(exit));
+      const pid = first.pid!;
+      const client = createRqliteClient({ url: first.url });
+      await client.execute([
+        ['CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT)'],
+        ['INSERT INTO kv (k, v) VALUES (?, ?)', 'a', 'durable'],
+      ]);
+      await first.stop();
+      await first.stop();
+      expect(exits).toEqual([{ code: 0, signal: null, willRestart: false }]);
+      expect(first.pid).toBeUndefined();
+      expect(isAlive(pid)).toBe(false);
+
+      const second = await startEmbeddedRqlite({ dataDir: dir.path, httpPort, raftPort });
+      try {
+        const [result] = await client.query([['SELECT v FROM kv WHERE k = ?', 'a']]);
+        expect(result?.rows).toEqual([{ v: 'durable' }]);
+      } finally {
+        await client.close();
+        await second.stop();
+      }
+      await expect(second.ready()).rejects.toThrow(/stopped/);
+    } finally {
+      await dir.remove();
+    }
+  }, 60_000);
+});
+
+describe('embedded rqlited: start failures', () => {
+  it('says when the HTTP port is in use', async () => {
+    const dir = await tempDir('busy');
+    const [httpPort, raftPort] = (await freePorts(2)) as [number, number];
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(httpPort, '127.0.0.1', resolve));
+    try {
+      const error = await startEmbeddedRqlite({ dataDir: dir.path, httpPort, raftPort }).catch((e: unknown) => e);
+      expect(isDkronError(error, 'UNAVAILABLE')).toBe(true);
+      expect((error as DkronError).message).toBe(`rqlited HTTP port 127.0.0.1:${httpPort} is already in use`);
+    } finally {
+      blocker.close();
+      await dir.remove();
+    }
+  });
+
+  it('says when there is no rqlited binary', async () => {
+    const dir = await tempDir('nobinary');
+    try {
+      const error = await startEmbeddedRqlite({ dataDir: dir.path, rqlitedPath: `${dir.path}/none` }).catch(
+        (e: unknown) => e,
+      );
+      expect(isDkronError(error, 'UNAVAILABLE')).toBe(true);
+      expect((error as DkronError).message).toMatch(
+        new RegExp(`^no rqlited binary for ${process.platform}-${process.arch}`),
+      );
+    } finally {
+      await dir.remove();
+    }
+  });
+
+  it('fails the start with the output of an rqlited that exits at once', async () => {
+    const dir = await tempDir('crash');
+    const [httpPort, raftPort] = (await freePorts(2)) as [number, number];
+    const fake = `${dir.path}/fake-rqlited`;
+    await writeFile(fake, '#!/bin/sh\necho "fatal: cannot open database" >&2\nexit 1\n', { mode: 0o755 });
+    try {
+      const error = await startEmbeddedRqlite({ dataDir: dir.path, httpPort, raftPort, rqlitedPath: fake }).catch(
+        (e: unknown) => e,
+      );
+      expect(isDkronError(error, 'UNAVAILABLE')).toBe(true);
+      expect((error as DkronError).message).toBe(
+        'rqlited exited during start; its last output:\nfatal: cannot open database',
+      );
+    } finally {
+      await dir.remove();
+    }
+  });
+});
+
+/** Starts the parent script with `guard`, returns the parent and the pid of its rqlited. */
+async function startParent(guard: 'setpriv' | 'watchdog', dataDir: string) {
+  const [httpPort, raftPort] = (await freePorts(2)) as [number, number];
+  const parent = spawn(process.execPath, [PARENT_SCRIPT, dataDir, String(httpPort), String(raftPort), guard], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: parent.stdout! });
+  const [line] = (await once(lines, 'line')) as [string];
+  lines.close();
+  return { parent, rqlitedPid: (JSON.parse(line) as { pid: number }).pid };
+}
+
+describe.each([
+  { guard: 'setpriv' as const, available: findSetpriv() !== null },
+  { guard: 'watchdog' as const, available: true },
+])('embedded rqlited: a SIGKILLed parent leaves no rqlited behind ($guard)', ({ guard, available }) => {
+  it.skipIf(!available)('kills rqlited when its parent dies', async () => {
+    expect(existsSync(BUILT), 'the parent runs the built package: run `tsc -b tsconfig.build.json` first').toBe(true);
+    const dir = await tempDir(`orphan-${guard}`);
+    let rqlitedPid: number | undefined;
+    try {
+      const started = await startParent(guard, dir.path);
+      rqlitedPid = started.rqlitedPid;
+      expect(isAlive(rqlitedPid)).toBe(true);
+      const parentExit = once(started.parent, 'exit');
+      started.parent.kill('SIGKILL');
+      await parentExit;
+      expect(await waitForPidGone(rqlitedPid, 5_000)).toBe(true);
+    } finally {
+      if (rqlitedPid !== undefined && isAlive(rqlitedPid)) process.kill(rqlitedPid, 'SIGKILL');
+      await dir.remove();
+    }
+  }, 30_000);
+});

@@ -1,0 +1,167 @@
+import { DkronError, type Job, ZERO_TIME } from '@dkron-core/plugin-api';
+import type { SqlRow, SqlStatement, SqlValue } from '../rqlite-client.js';
+import { fromNullableTimeKey, fromTimeKey, toNullableTimeKey, toTimeKey } from './time-key.js';
+
+/*
+ * A job is stored as real columns for everything SQL filters, sorts or merges on, plus `doc`: the rest of
+ * the job as JSON (so fields added to the model later round-trip without a migration).
+ */
+
+/** Columns every job read selects, `j` being the jobs table; `children` feeds `dependent_jobs`. */
+export const JOB_COLUMNS =
+  'j.name, j.displayname, j.schedule, j.timezone, j.success_count, j.error_count, j.last_success, ' +
+  'j.last_error, j.next, j.status, j.disabled, j.parent_job, j.missed_count, j.metadata, j.doc, ' +
+  '(SELECT json_group_array(c.name) FROM jobs c WHERE c.parent_job = j.name) AS children';
+
+const COLUMN_FIELDS = new Set([
+  'id',
+  'name',
+  'displayname',
+  'schedule',
+  'timezone',
+  'success_count',
+  'error_count',
+  'last_success',
+  'last_error',
+  'next',
+  'status',
+  'disabled',
+  'parent_job',
+  'missed_count',
+  'metadata',
+  'dependent_jobs',
+]);
+
+// Field order of the served JSON, and the value of a field missing from an older document.
+const JOB_DEFAULTS: Job = {
+  id: '',
+  name: '',
+  displayname: '',
+  timezone: '',
+  schedule: '',
+  owner: '',
+  owner_email: '',
+  success_count: 0,
+  error_count: 0,
+  last_success: null,
+  last_error: null,
+  disabled: false,
+  tags: null,
+  metadata: null,
+  retries: 0,
+  dependent_jobs: null,
+  parent_job: '',
+  processors: {},
+  concurrency: 'allow',
+  executor: '',
+  executor_config: null,
+  status: '',
+  next: ZERO_TIME,
+  ephemeral: false,
+  starts_at: null,
+  expires_at: null,
+  catchup_window: '60s',
+  retry_backoff: '',
+  retry_backoff_max: '',
+  notify: null,
+  missed_count: 0,
+};
+
+/**
+ * One atomic upsert with Dkron's merge rules against the stored row. The `SELECT ... WHERE` makes the insert
+ * conditional on the parent existing, so a missing parent writes nothing (0 rows affected).
+ * `missed_count` is absent from `SET`: the stored value is kept.
+ */
+const UPSERT_JOB = `INSERT INTO jobs (name, displayname, schedule, timezone, success_count, error_count,
+  last_success, last_error, next, status, disabled, parent_job, missed_count, metadata, doc)
+SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+WHERE ? = '' OR EXISTS (SELECT 1 FROM jobs p WHERE p.name = ?)
+ON CONFLICT (name) DO UPDATE SET
+  displayname = excluded.displayname,
+  schedule = excluded.schedule,
+  timezone = excluded.timezone,
+  success_count = max(jobs.success_count, excluded.success_count),
+  error_count = max(jobs.error_count, excluded.error_count),
+  last_success = nullif(max(coalesce(jobs.last_success, ''), coalesce(excluded.last_success, '')), ''),
+  last_error = nullif(max(coalesce(jobs.last_error, ''), coalesce(excluded.last_error, '')), ''),
+  next = CASE WHEN jobs.schedule <> excluded.schedule OR jobs.timezone <> excluded.timezone
+    THEN excluded.next ELSE max(jobs.next, excluded.next) END,
+  status = CASE WHEN jobs.status <> '' THEN jobs.status ELSE excluded.status END,
+  disabled = excluded.disabled,
+  parent_job = excluded.parent_job,
+  metadata = excluded.metadata,
+  doc = excluded.doc`;
+
+/** The upsert statement of {@link UPSERT_JOB} for `job`. */
+export function upsertJobStatement(job: Job): SqlStatement {
+  if (typeof job.name !== 'string' || job.name === '') {
+    throw new DkronError('VALIDATION', 'name cannot be empty', { details: { field: 'name' } });
+  }
+  const doc: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(job)) {
+    if (!COLUMN_FIELDS.has(key) && value !== undefined) doc[key] = value;
+  }
+  const parent = job.parent_job ?? '';
+  const params: SqlValue[] = [
+    job.name,
+    job.displayname ?? '',
+    job.schedule ?? '',
+    job.timezone ?? '',
+    job.success_count ?? 0,
+    job.error_count ?? 0,
+    toNullableTimeKey(job.last_success, 'last_success'),
+    toNullableTimeKey(job.last_error, 'last_error'),
+    toTimeKey(job.next || ZERO_TIME, 'next'),
+    job.status ?? '',
+    job.disabled ? 1 : 0,
+    parent,
+    job.missed_count ?? 0,
+    job.metadata ? JSON.stringify(job.metadata) : null,
+    JSON.stringify(doc),
+    parent,
+    parent,
+  ];
+  return [UPSERT_JOB, ...params];
+}
+
+function text(row: SqlRow, column: string): string {
+  const value = row[column];
+  return typeof value === 'string' ? value : '';
+}
+
+function int(row: SqlRow, column: string): number {
+  const value = row[column];
+  return typeof value === 'number' ? value : 0;
+}
+
+function parseJson<T>(value: SqlValue | undefined): T | null {
+  return typeof value === 'string' ? (JSON.parse(value) as T) : null;
+}
+
+/** A job read with {@link JOB_COLUMNS}. */
+export function jobFromRow(row: SqlRow): Job {
+  const doc = parseJson<Partial<Job>>(row.doc) ?? {};
+  const children = parseJson<string[]>(row.children) ?? [];
+  const name = text(row, 'name');
+  return {
+    ...JOB_DEFAULTS,
+    ...doc,
+    id: name,
+    name,
+    displayname: text(row, 'displayname'),
+    schedule: text(row, 'schedule'),
+    timezone: text(row, 'timezone'),
+    success_count: int(row, 'success_count'),
+    error_count: int(row, 'error_count'),
+    last_success: fromNullableTimeKey(row.last_success),
+    last_error: fromNullableTimeKey(row.last_error),
+    next: fromTimeKey(text(row, 'next')),
+    status: text(row, 'status') as Job['status'],
+    disabled: int(row, 'disabled') !== 0,
+    parent_job: text(row, 'parent_job'),
+    missed_count: int(row, 'missed_count'),
+    metadata: parseJson<Record<string, string>>(row.metadata),
+    // Dkron keeps children in a list; we derive it from the children's parent_job, in name order.
+    dependent_jobs: children.length === 0 ? null : children.sort(),
+  };
+}

@@ -1,0 +1,90 @@
+import { DkronError } from '@dkron-core/plugin-api';
+
+/*
+ * Times are stored as `<sort key>|<text>`: the sort key is the instant in UTC with a fixed width
+ * (`2026-01-02T03:04:05.123456789Z`, 30 characters), so SQL `ORDER BY`, `max()` and comparisons are
+ * chronological, and the text after `|` is the value exactly as written, so a stored time reads back
+ * unchanged (nanoseconds and offsets included).
+ */
+
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9})\d*)?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+const KEY_WIDTH = 30;
+
+const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
+
+/** The fixed-width UTC sort key of an RFC 3339 time, or `undefined` when `text` is not one. */
+export function sortKeyOf(text: string): string | undefined {
+  const m = RFC3339.exec(text);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return undefined;
+  const date = new Date(0);
+  // setUTCFullYear, unlike Date.UTC, does not map years 0-99 to 1900-1999 (Dkron's zero time is year 1).
+  date.setUTCFullYear(year, month - 1, day);
+  if (date.getUTCDate() !== day) return undefined;
+  date.setUTCHours(hour, minute, second, 0);
+  if (m[8] === undefined) {
+    const offsetMinutes = Number(m[10]) * 60 + Number(m[11]);
+    if (Number(m[10]) > 23 || Number(m[11]) > 59) return undefined;
+    date.setTime(date.getTime() - (m[9] === '-' ? -1 : 1) * offsetMinutes * 60_000);
+  }
+  const y = date.getUTCFullYear();
+  if (y < 0 || y > 9999) return undefined;
+  const fraction = (m[7] ?? '').padEnd(9, '0');
+  return (
+    `${pad(y, 4)}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}` +
+    `T${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}.${fraction}Z`
+  );
+}
+
+/** Encodes a time for storage; `VALIDATION` when it is not RFC 3339. */
+export function toTimeKey(text: string, field: string): string {
+  const key = sortKeyOf(text);
+  if (key === undefined) {
+    throw new DkronError('VALIDATION', `${field} is not an RFC 3339 time: ${JSON.stringify(text)}`, {
+      details: { field },
+    });
+  }
+  return `${key}|${text}`;
+}
+
+/** {@link toTimeKey} for a nullable time (`null`, `undefined` and `''` are stored as NULL). */
+export function toNullableTimeKey(text: string | null | undefined, field: string): string | null {
+  return text === null || text === undefined || text === '' ? null : toTimeKey(text, field);
+}
+
+/** The time as it was written. */
+export function fromTimeKey(stored: string): string {
+  return stored.slice(KEY_WIDTH + 1);
+}
+
+/** {@link fromTimeKey} for a nullable column. */
+export function fromNullableTimeKey(stored: unknown): string | null {
+  return typeof stored === 'string' ? fromTimeKey(stored) : null;
+}
+
+/**
+ * Formats epoch milliseconds like the kernel does (Go's RFC 3339, UTC): `2026-01-02T03:04:05Z`,
+ * with `.mmm` only when the milliseconds are not zero.
+ */
+export function formatMs(ms: number): string {
+  const iso = new Date(ms).toISOString();
+  return iso.endsWith('.000Z') ? `${iso.slice(0, -5)}Z` : iso;
+}
+
+/** The stored form of an instant given in epoch milliseconds. */
+export function timeKeyFromMs(ms: number): string {
+  return toTimeKey(formatMs(ms), 'time');
+}
+
+/** The UTC day (`YYYY-MM-DD`) of a time (its sort key's date). */
+export function utcDayOf(text: string, field: string): string {
+  return toTimeKey(text, field).slice(0, 10);
+}

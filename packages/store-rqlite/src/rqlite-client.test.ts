@@ -1,0 +1,218 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DkronError, isDkronError } from '@dkron-core/plugin-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRqliteClient, parseRqliteUrls, type RqliteClient } from './rqlite-client.js';
+import { freePorts, startTestRqlite, type TestRqlite } from './test-support/helpers.js';
+
+type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
+
+/** A tiny HTTP server standing in for rqlite, answering with `handler`. */
+async function fakeRqlite(handler: Handler): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
+  const requests: string[] = [];
+  const server: Server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => {
+      body += chunk.toString();
+    });
+    req.on('end', () => {
+      requests.push(`${req.method} ${req.url} ${body}`);
+      handler(req, res, body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+describe('parseRqliteUrls', () => {
+  it('splits a comma-separated list and adds the scheme', () => {
+    expect(parseRqliteUrls('http://a:4001/, b:4001 ,https://c:4001')).toEqual([
+      'http://a:4001',
+      'http://b:4001',
+      'https://c:4001',
+    ]);
+  });
+
+  it('rejects an empty list', () => {
+    expect(() => parseRqliteUrls(' , ')).toThrow(/no rqlite URL/);
+  });
+});
+
+describe('rqlite client against a fake node', () => {
+  it('retries 503 "leader not found" with backoff until the node answers 200', async () => {
+    let calls = 0;
+    const fake = await fakeRqlite((_req, res) => {
+      calls++;
+      if (calls <= 3) {
+        res.writeHead(503).end('leader not found');
+        return;
+      }
+      json(res, 200, { results: [{ last_insert_id: 1, rows_affected: 1 }] });
+    });
+    const client = createRqliteClient({ url: fake.url, deadlineMs: 5_000 });
+    try {
+      const results = await client.execute([['INSERT INTO t (a) VALUES (?)', 1]]);
+      expect(results).toEqual([{ rowsAffected: 1 }]);
+      expect(calls).toBe(4);
+      // Parameterized statements travel as JSON arrays, and never with ?queue.
+      expect(fake.requests[3]).toBe('POST /db/execute [["INSERT INTO t (a) VALUES (?)",1]]');
+    } finally {
+      await client.close();
+      await fake.close();
+    }
+  });
+
+  it('gives up with UNAVAILABLE once the deadline passes', async () => {
+    const fake = await fakeRqlite((_req, res) => {
+      res.writeHead(503).end('leader not found');
+    });
+    const client = createRqliteClient({ url: fake.url, deadlineMs: 300 });
+    const started = Date.now();
+    try {
+      const error = await client.query([['SELECT 1']]).catch((e: unknown) => e);
+      expect(isDkronError(error, 'UNAVAILABLE')).toBe(true);
+      expect((error as DkronError).message).toMatch(/rqlite unavailable after 300 ms: .*503: leader not found/);
+      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(fake.requests.length).toBeGreaterThan(1);
+    } finally {
+      await client.close();
+      await fake.close();
+    }
+  });
+
+  it('does not retry a 400', async () => {
+    const fake = await fakeRqlite((_req, res) => {
+      res.writeHead(400).end('invalid request');
+    });
+    const client = createRqliteClient({ url: fake.url, deadlineMs: 5_000 });
+    try {
+      const error = await client.query([['SELECT 1']]).catch((e: unknown) => e);
+      expect(isDkronError(error, 'INTERNAL')).toBe(true);
+      expect((error as Error).message).toMatch(/HTTP 400: invalid request/);
+      expect(fake.requests).toHaveLength(1);
+    } finally {
+      await client.close();
+      await fake.close();
+    }
+  });
+
+  it('sends the weak consistency level by default and the transaction flag when asked', async () => {
+    const fake = await fakeRqlite((req, res) => {
+      const n = req.url?.startsWith('/db/query') ? 1 : 2;
+      json(res, 200, { results: Array.from({ length: n }, () => ({})) });
+    });
+    const client = createRqliteClient({ url: fake.url });
+    try {
+      await client.query([['SELECT 1']]);
+      await client.query([['SELECT 1']], { level: 'strong' });
+      await client.execute([['DELETE FROM a'], ['DELETE FROM b']], { transaction: true });
+      expect(fake.requests.map((r) => r.split(' ')[1])).toEqual([
+        '/db/query?level=weak',
+        '/db/query?level=strong',
+        '/db/execute?transaction=true',
+      ]);
+    } finally {
+      await client.close();
+      await fake.close();
+    }
+  });
+});
+
+describe('rqlite client against rqlited', () => {
+  let node: TestRqlite;
+  let client: RqliteClient;
+
+  beforeAll(async () => {
+    node = await startTestRqlite();
+    client = createRqliteClient({ url: node.rqlite.url });
+    await client.execute([['CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT)']]);
+  }, 60_000);
+
+  afterAll(async () => {
+    await client?.close();
+    await node?.cleanup();
+  });
+
+  it('keeps statement boundaries: one result per statement, empty ones included', async () => {
+    await client.execute([
+      ['INSERT INTO t (a, b) VALUES (?, ?)', 1, 'one'],
+      ['INSERT INTO t (a, b) VALUES (?, ?)', 2, "it's \"quoted\"; DROP TABLE t"],
+    ]);
+    const [none, rows, count] = await client.query([
+      ['SELECT a, b FROM t WHERE a > ?', 100],
+      ['SELECT a, b FROM t ORDER BY a'],
+      ['SELECT count(*) AS n FROM t'],
+    ]);
+    expect(none?.rows).toEqual([]);
+    expect(rows?.rows).toEqual([
+      { a: 1, b: 'one' },
+      { a: 2, b: "it's \"quoted\"; DROP TABLE t" },
+    ]);
+    expect(count?.rows).toEqual([{ n: 2 }]);
+  });
+
+  it('reports rows affected (0 when rqlite omits the key)', async () => {
+    const results = await client.execute([
+      ['INSERT OR IGNORE INTO t (a, b) VALUES (?, ?)', 1, 'dup'],
+      ['UPDATE t SET b = ? WHERE a >= ?', 'x', 1],
+    ]);
+    expect(results).toEqual([{ rowsAffected: 0 }, { rowsAffected: 2 }]);
+  });
+
+  it('surfaces a per-statement error inside a 200 as a DkronError naming the statement', async () => {
+    const error = await client
+      .execute([['INSERT INTO t (a) VALUES (?)', 10], ['INSERT INTO missing_table (a) VALUES (?)', 1]], {
+        transaction: true,
+      })
+      .catch((e: unknown) => e);
+    expect(isDkronError(error, 'INTERNAL')).toBe(true);
+    expect((error as DkronError).message).toBe(
+      'rqlite statement 2 failed: no such table: missing_table (in: INSERT INTO missing_table (a) VALUES (?))',
+    );
+    expect((error as DkronError).details).toMatchObject({ index: 1 });
+    // The transaction rolled back: the first statement left nothing.
+    const [result] = await client.query([['SELECT count(*) AS n FROM t WHERE a = ?', 10]]);
+    expect(result?.rows).toEqual([{ n: 0 }]);
+  });
+
+  it('moves to the next URL on a connection error', async () => {
+    const [dead] = (await freePorts(1)) as [number];
+    const failover = createRqliteClient({ url: `http://127.0.0.1:${dead},${node.rqlite.url}`, deadlineMs: 5_000 });
+    try {
+      const [result] = await failover.query([['SELECT count(*) AS n FROM t']]);
+      expect(result?.rows).toEqual([{ n: 2 }]);
+      // It stays on the node that answered.
+      const started = Date.now();
+      await failover.query([['SELECT 1']]);
+      expect(Date.now() - started).toBeLessThan(1_000);
+    } finally {
+      await failover.close();
+    }
+  });
+
+  it('is UNAVAILABLE when no node answers before the deadline', async () => {
+    const [dead] = (await freePorts(1)) as [number];
+    const nowhere = createRqliteClient({ url: `127.0.0.1:${dead}`, deadlineMs: 200 });
+    try {
+      const error = await nowhere.execute([['SELECT 1']]).catch((e: unknown) => e);
+      expect(isDkronError(error, 'UNAVAILABLE')).toBe(true);
+      expect((error as Error).message).toMatch(/ECONNREFUSED/);
+    } finally {
+      await nowhere.close();
+    }
+  });
+});

@@ -1,0 +1,202 @@
+import { Agent } from 'node:http';
+import { DkronError, isDkronError, type Logger } from '@dkron-core/plugin-api';
+import { DataApiClient, type DataRequestOptions, type HttpRequestOptions, type RawResponse } from 'rqlite-js';
+import { createBackoff, sleep } from './internal/backoff.js';
+import { classifyFailure, type Failure, unavailableError } from './internal/rqlite-errors.js';
+
+/** A value bound to a `?` placeholder. Booleans are stored as 0/1 by SQLite. */
+export type SqlValue = string | number | boolean | null;
+
+/** A parameterized statement: the SQL text, then one value per `?`. */
+export type SqlStatement = readonly [sql: string, ...params: SqlValue[]];
+
+/** rqlite read consistency (see rqlite's "Read Consistency" docs). */
+export type ConsistencyLevel = 'none' | 'weak' | 'linearizable' | 'strong';
+
+/** A row keyed by column name. */
+export type SqlRow = Readonly<Record<string, SqlValue>>;
+
+/** The outcome of one write statement. */
+export interface ExecuteResult {
+  /** Rows the statement inserted, updated or deleted (0 when rqlite omits the key). */
+  readonly rowsAffected: number;
+}
+
+/** The rows of one query statement. */
+export interface QueryResult {
+  readonly columns: readonly string[];
+  readonly rows: readonly SqlRow[];
+}
+
+/** Options of {@link createRqliteClient}. */
+export interface RqliteClientOptions {
+  /** One node URL or a comma-separated list (`http://a:4001,http://b:4001`); tried in order on connection errors. */
+  readonly url: string;
+  /** How long one call may keep retrying (503, no leader, unreachable nodes) before `UNAVAILABLE`. Default 10 000 ms. */
+  readonly deadlineMs?: number;
+  /** Timeout of a single HTTP request. Default: the deadline. */
+  readonly requestTimeoutMs?: number;
+  /** Default read consistency of {@link RqliteClient.query}. Default `weak`. */
+  readonly level?: ConsistencyLevel;
+  readonly logger?: Logger;
+}
+
+/** Options of one {@link RqliteClient.execute} call. */
+export interface ExecuteOptions {
+  /** Run every statement of the request atomically (rqlite `?transaction`). */
+  readonly transaction?: boolean;
+}
+
+/** Options of one {@link RqliteClient.query} call. */
+export interface QueryOptions {
+  readonly level?: ConsistencyLevel;
+}
+
+/**
+ * A client of rqlite's data API on top of `rqlite-js`. It retries what rqlite answers while it has no leader
+ * (503 and friends) with exponential backoff and jitter up to a deadline, moves to the next node on
+ * connection errors, and turns a per-statement `error` inside a 200 into a `DkronError` naming the statement.
+ * Writes are never queued (`?queue` is not used): a resolved `execute` means the statements were applied.
+ */
+export interface RqliteClient {
+  /** The node URLs, in the order they are tried. */
+  readonly urls: readonly string[];
+  /** Runs write statements; one result per statement, in order. */
+  execute(statements: readonly SqlStatement[], options?: ExecuteOptions): Promise<ExecuteResult[]>;
+  /** Runs read statements; one result per statement, in order. */
+  query(statements: readonly SqlStatement[], options?: QueryOptions): Promise<QueryResult[]>;
+  /** Closes idle keep-alive connections. */
+  close(): Promise<void>;
+}
+
+const DEFAULT_DEADLINE_MS = 10_000;
+const noopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/**
+ * rqlite-js with its own retries off (this client retries with a deadline) and a request timeout, which its
+ * `query`/`execute` methods do not let a caller pass.
+ */
+class SingleNodeDataClient extends DataApiClient {
+  readonly #timeoutMs: number;
+
+  constructor(url: string, agent: Agent, timeoutMs: number) {
+    super(url, { httpAgent: agent, activeHostRoundRobin: false });
+    this.#timeoutMs = timeoutMs;
+  }
+
+  override fetch(options: HttpRequestOptions): Promise<RawResponse> {
+    return super.fetch({ ...options, retries: 0, timeout: this.#timeoutMs });
+  }
+}
+
+/** Splits `a,b,c` into normalized base URLs (`host:port` gains `http://`, trailing slashes go). */
+export function parseRqliteUrls(url: string): string[] {
+  const urls = url
+    .split(',')
+    .map((u) => u.trim().replace(/\/+$/, ''))
+    .filter((u) => u !== '')
+    .map((u) => (/^https?:\/\//i.test(u) ? u : `http://${u}`));
+  if (urls.length === 0) throw new DkronError('VALIDATION', `no rqlite URL in ${JSON.stringify(url)}`);
+  return urls;
+}
+
+/** Creates a {@link RqliteClient}. */
+export function createRqliteClient(options: RqliteClientOptions): RqliteClient {
+  const urls = parseRqliteUrls(options.url);
+  const deadlineMs = options.deadlineMs ?? DEFAULT_DEADLINE_MS;
+  const logger = options.logger ?? noopLogger;
+  const defaultLevel = options.level ?? 'weak';
+  const agent = new Agent({ keepAlive: true, maxSockets: 64 });
+  const nodes = urls.map((u) => new SingleNodeDataClient(u, agent, options.requestTimeoutMs ?? deadlineMs));
+  const backoff = createBackoff(25, 1_000);
+  let current = 0;
+
+  async function send(
+    what: 'execute' | 'query',
+    statements: readonly SqlStatement[],
+    request: DataRequestOptions,
+  ): Promise<unknown[]> {
+    const deadline = Date.now() + deadlineMs;
+    let last: Failure | undefined;
+    for (let attempt = 1; ; attempt++) {
+      const index = current;
+      const node = nodes[index]!;
+      try {
+        const response = await node[what](statements as unknown[], request);
+        return resultsOf(response, statements);
+      } catch (thrown) {
+        if (isDkronError(thrown)) throw thrown;
+        last = classifyFailure(thrown);
+        if (last.kind === 'fatal') {
+          throw new DkronError('INTERNAL', `rqlite ${what} failed: ${last.message}`, { cause: thrown });
+        }
+        // Another node may have a leader (503) or be up (connection error); only wait once all were tried.
+        if (nodes.length > 1 && current === index) current = (index + 1) % nodes.length;
+        const wait = last.kind === 'unavailable' || attempt % nodes.length === 0 ? backoff.delay(attempt) : 0;
+        logger.debug('rqlite request failed, retrying', { url: urls[index], attempt, error: last.message, wait });
+        if (Date.now() + wait >= deadline) throw unavailableError(deadlineMs, last);
+        if (wait > 0) await sleep(wait);
+      }
+    }
+  }
+
+  return {
+    urls,
+    async execute(statements, opts = {}) {
+      if (statements.length === 0) return [];
+      const request: DataRequestOptions = opts.transaction ? { raw: true, transaction: true } : { raw: true };
+      const results = await send('execute', statements, request);
+      return results.map((r) => ({ rowsAffected: numberField(r, 'rows_affected') }));
+    },
+    async query(statements, opts = {}) {
+      if (statements.length === 0) return [];
+      const results = await send('query', statements, { raw: true, level: opts.level ?? defaultLevel });
+      return results.map(toQueryResult);
+    },
+    async close() {
+      agent.destroy();
+    },
+  };
+}
+
+/** The `results` array of a 200, after checking the top-level and per-statement `error` keys. */
+function resultsOf(response: RawResponse, statements: readonly SqlStatement[]): unknown[] {
+  const body = response.body as { results?: unknown; error?: unknown } | null;
+  if (typeof body !== 'object' || body === null) {
+    throw new DkronError('INTERNAL', `rqlite answered with no JSON body (HTTP ${response.status})`);
+  }
+  if (typeof body.error === 'string') throw new DkronError('INTERNAL', `rqlite error: ${body.error}`);
+  if (!Array.isArray(body.results)) throw new DkronError('INTERNAL', 'rqlite answered without results');
+  // Errors first: a failing statement in a transaction ends the results early.
+  body.results.forEach((result, i) => {
+    const error = (result as { error?: unknown } | null)?.error;
+    if (typeof error === 'string') {
+      const sql = statements[i]?.[0] ?? '?';
+      throw new DkronError('INTERNAL', `rqlite statement ${i + 1} failed: ${error} (in: ${sql})`, {
+        details: { statement: sql, index: i },
+      });
+    }
+  });
+  if (body.results.length !== statements.length) {
+    throw new DkronError('INTERNAL', 'rqlite answered with a results array that does not match the request');
+  }
+  return body.results;
+}
+
+function numberField(result: unknown, key: string): number {
+  const value = (result as Record<string, unknown> | null)?.[key];
+  return typeof value === 'number' ? value : 0;
+}
+
+function toQueryResult(result: unknown): QueryResult {
+  const r = result as { columns?: string[]; values?: SqlValue[][] };
+  const columns = r.columns ?? [];
+  const rows = (r.values ?? []).map((values) => {
+    const row: Record<string, SqlValue> = {};
+    columns.forEach((column, i) => {
+      row[column] = values[i] ?? null;
+    });
+    return row;
+  });
+  return { columns, rows };
+}

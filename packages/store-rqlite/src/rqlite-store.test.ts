@@ -1,0 +1,533 @@
+import { existsSync } from 'node:fs';
+import type { ExecutionCompletion, Store } from '@dkron-core/kernel';
+import { type DkronError, isDkronError, ZERO_TIME } from '@dkron-core/plugin-api';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { SCHEMA_VERSION } from './internal/schema.js';
+import { createRqliteClient, type RqliteClient } from './rqlite-client.js';
+import { createRqliteStore } from './rqlite-store.js';
+import { makeExecution, makeJob } from './test-support/fixtures.js';
+import { startTestRqlite, type TestRqlite } from './test-support/helpers.js';
+
+const TABLES = ['jobs', 'executions', 'launches', 'stats', 'leader', 'members'];
+
+let node: TestRqlite;
+let raw: RqliteClient;
+let store: Store;
+
+async function wipe(): Promise<void> {
+  await raw.execute(TABLES.map((t): [string] => [`DELETE FROM ${t}`]), { transaction: true });
+}
+
+async function rejection(promise: Promise<unknown>): Promise<DkronError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!isDkronError(error)) throw new Error(`expected a DkronError, got ${String(error)}`);
+  return error;
+}
+
+beforeAll(async () => {
+  node = await startTestRqlite();
+  raw = createRqliteClient({ url: node.rqlite.url });
+  store = await createRqliteStore({ url: node.rqlite.url });
+}, 60_000);
+
+afterAll(async () => {
+  await store?.close();
+  await raw?.close();
+  await node?.cleanup();
+});
+
+describe('schema', () => {
+  it('migrates idempotently and records the version once', async () => {
+    const again = await createRqliteStore({ url: node.rqlite.url });
+    await again.close();
+    const [result] = await raw.query([['SELECT version FROM schema_version']]);
+    expect(result?.rows).toEqual([{ version: SCHEMA_VERSION }]);
+  });
+
+  it('refuses a database written by a newer schema', async () => {
+    await raw.execute([['INSERT INTO schema_version (version, applied_at) VALUES (?, ?)', 999, 0]]);
+    try {
+      const error = await rejection(createRqliteStore({ url: node.rqlite.url }));
+      expect(error.message).toMatch(/schema is at version 999, newer than this dkron-core supports/);
+    } finally {
+      await raw.execute([['DELETE FROM schema_version WHERE version = ?', 999]]);
+    }
+  });
+});
+
+describe('jobs', () => {
+  beforeEach(wipe);
+
+  it('stores and serves every field unchanged', async () => {
+    const job = makeJob('full', {
+      displayname: 'Full job',
+      timezone: 'Europe/Paris',
+      schedule: '0 30 * * * *',
+      owner: 'ops',
+      owner_email: 'ops@example.com',
+      last_success: '2026-01-02T03:04:05.123456789+01:00',
+      last_error: '2026-01-01T00:00:00Z',
+      disabled: true,
+      tags: { role: 'web:2' },
+      metadata: { team: 'a', 'weird key"; --': 'x' },
+      retries: 3,
+      processors: { log: { forward: 'true' } },
+      concurrency: 'forbid',
+      executor_config: { command: 'echo "hi"', timeout: '30' },
+      next: '2026-01-02T03:30:00Z',
+      ephemeral: true,
+      starts_at: '2026-01-01T00:00:00.5Z',
+      expires_at: '2027-01-01T00:00:00-05:00',
+      catchup_window: '0',
+      retry_backoff: '10s',
+      retry_backoff_max: '5m',
+      notify: { on: 'always', webhook: 'http://example.com/hook' },
+    });
+    const saved = await store.saveJob(job);
+    expect(saved).toEqual(job);
+    expect(Object.keys(saved)).toEqual(Object.keys(job));
+    expect(await store.getJob('full')).toEqual(job);
+    expect(await store.getJob('missing')).toBeUndefined();
+  });
+
+  it('rejects a missing parent with NOT_FOUND and stores nothing', async () => {
+    const error = await rejection(store.saveJob(makeJob('child', { parent_job: 'nope' })));
+    expect(error.code).toBe('NOT_FOUND');
+    expect(error.message).toBe('specified parent job not found');
+    expect(await store.getJob('child')).toBeUndefined();
+  });
+
+  it('derives dependent_jobs from the children, and follows a change of parent', async () => {
+    await store.saveJob(makeJob('p1'));
+    await store.saveJob(makeJob('p2'));
+    await store.saveJob(makeJob('c2', { parent_job: 'p1', schedule: '' }));
+    await store.saveJob(makeJob('c1', { parent_job: 'p1', schedule: '', dependent_jobs: ['ignored'] }));
+    expect((await store.getJob('p1'))?.dependent_jobs).toEqual(['c1', 'c2']);
+    expect((await store.getJob('c1'))?.dependent_jobs).toBeNull();
+    await store.saveJob(makeJob('c2', { parent_job: 'p2', schedule: '' }));
+    expect((await store.getJob('p1'))?.dependent_jobs).toEqual(['c1']);
+    expect((await store.getJob('p2'))?.dependent_jobs).toEqual(['c2']);
+  });
+
+  it('merges an update with the stored row (counters, last times, status, missed_count, next)', async () => {
+    await store.saveJob(
+      makeJob('m', {
+        success_count: 5,
+        error_count: 2,
+        last_success: '2026-01-05T00:00:00Z',
+        last_error: null,
+        next: '2026-01-05T00:01:00Z',
+        displayname: 'old',
+      }),
+    );
+    await store.patchJob('m', { status: 'success', missedIncrement: 4 });
+    const updated = await store.saveJob(
+      makeJob('m', {
+        success_count: 1,
+        error_count: 7,
+        last_success: null,
+        last_error: '2026-01-04T00:00:00Z',
+        status: 'failed',
+        missed_count: 0,
+        next: '2026-01-05T00:00:30Z',
+        displayname: 'new',
+        tags: null,
+      }),
+    );
+    expect(updated).toMatchObject({
+      success_count: 5,
+      error_count: 7,
+      last_success: '2026-01-05T00:00:00Z',
+      last_error: '2026-01-04T00:00:00Z',
+      status: 'success',
+      missed_count: 4,
+      next: '2026-01-05T00:01:00Z',
+      displayname: 'new',
+    });
+    // The later of two times wins, whatever their offsets.
+    const later = await store.saveJob(makeJob('m', { last_success: '2026-01-05T02:00:00+01:00' }));
+    expect(later.last_success).toBe('2026-01-05T02:00:00+01:00');
+    const earlier = await store.saveJob(makeJob('m', { last_success: '2026-01-05T01:30:00+02:00' }));
+    expect(earlier.last_success).toBe('2026-01-05T02:00:00+01:00');
+    // A new schedule takes the posted next even when it is earlier.
+    const rescheduled = await store.saveJob(makeJob('m', { schedule: '@every 10s', next: '2026-01-05T00:00:10Z' }));
+    expect(rescheduled.next).toBe('2026-01-05T00:00:10Z');
+  });
+
+  it('rejects a time that is not RFC 3339', async () => {
+    const error = await rejection(store.saveJob(makeJob('bad', { last_success: 'yesterday' })));
+    expect(error.code).toBe('VALIDATION');
+    expect(error.message).toBe('last_success is not an RFC 3339 time: "yesterday"');
+  });
+
+  it('patches next, status and the missed count; ignores a missing job', async () => {
+    await store.saveJob(makeJob('p'));
+    await store.patchJob('p', { next: '2026-02-01T00:00:00Z', status: 'running', missedIncrement: 2 });
+    await store.patchJob('p', { missedIncrement: 1 });
+    await store.patchJob('nobody', { status: 'failed' });
+    expect(await store.getJob('p')).toMatchObject({ next: '2026-02-01T00:00:00Z', status: 'running', missed_count: 3 });
+    expect(await store.getJob('nobody')).toBeUndefined();
+  });
+
+  it('deletes a job with its executions, and refuses a parent with children', async () => {
+    await store.saveJob(makeJob('parent'));
+    await store.saveJob(makeJob('kid', { parent_job: 'parent', schedule: '' }));
+    await store.startExecutions([makeExecution('kid', 'n1', '2026-01-01T00:00:00Z')], 100);
+    const conflict = await rejection(store.deleteJob('parent'));
+    expect(conflict.code).toBe('CONFLICT');
+    expect(conflict.message).toBe('store: could not delete job with dependent jobs, delete children first');
+    const deleted = await store.deleteJob('kid');
+    expect(deleted.name).toBe('kid');
+    expect((await store.listExecutions('kid', {})).total).toBe(0);
+    expect((await store.getJob('parent'))?.dependent_jobs).toBeNull();
+    expect((await store.deleteJob('parent')).name).toBe('parent');
+    expect((await rejection(store.deleteJob('parent'))).code).toBe('NOT_FOUND');
+  });
+
+  it('lists every job in name order', async () => {
+    await store.saveJob(makeJob('b'));
+    await store.saveJob(makeJob('a'));
+    expect((await store.allJobs()).map((j) => j.name)).toEqual(['a', 'b']);
+  });
+});
+
+describe('listJobs', () => {
+  beforeAll(async () => {
+    await wipe();
+    const jobs = [
+      makeJob('alpha', {
+        displayname: 'First',
+        schedule: '@every 1m',
+        success_count: 3,
+        error_count: 1,
+        last_success: '2026-01-03T00:00:00Z',
+        next: '2026-01-10T00:00:00Z',
+        metadata: { team: 'red', env: 'prod' },
+      }),
+      makeJob('beta', {
+        displayname: 'Second Alpha',
+        schedule: '@daily',
+        success_count: 10,
+        last_error: '2026-01-02T00:00:00Z',
+        next: '2026-01-09T00:00:00Z',
+        disabled: true,
+        metadata: { team: 'red', env: 'dev' },
+      }),
+      makeJob('gamma', {
+        displayname: 'third',
+        schedule: '0 * * * * *',
+        error_count: 5,
+        last_success: '2026-01-01T00:00:00Z',
+        next: '2026-01-08T00:00:00Z',
+        metadata: { team: 'blue' },
+      }),
+      makeJob('delta', { displayname: 'ALPHA upper' }),
+    ];
+    for (const job of jobs) await store.saveJob(job);
+    await store.patchJob('alpha', { status: 'success' });
+    await store.patchJob('gamma', { status: 'failed' });
+  });
+
+  const names = async (query: Parameters<Store['listJobs']>[0]) => {
+    const page = await store.listJobs(query);
+    return { names: page.jobs.map((j) => j.name), total: page.total };
+  };
+
+  it('sorts by name ascending by default and counts before slicing', async () => {
+    expect(await names({})).toEqual({ names: ['alpha', 'beta', 'delta', 'gamma'], total: 4 });
+    expect(await names({ start: 1, end: 3 })).toEqual({ names: ['beta', 'delta'], total: 4 });
+    expect(await names({ start: 3 })).toEqual({ names: ['gamma'], total: 4 });
+    expect(await names({ start: 5, end: 2 })).toEqual({ names: [], total: 4 });
+  });
+
+  it('filters by a case-sensitive substring of name or displayname', async () => {
+    expect(await names({ q: 'lph' })).toEqual({ names: ['alpha', 'beta'], total: 2 });
+    expect(await names({ q: 'ALPHA' })).toEqual({ names: ['delta'], total: 1 });
+    expect(await names({ q: "'; DROP TABLE jobs; --" })).toEqual({ names: [], total: 0 });
+  });
+
+  it('filters by status (empty = never ran) and by disabled', async () => {
+    expect(await names({ status: '' })).toEqual({ names: ['beta', 'delta'], total: 2 });
+    expect(await names({ status: 'failed' })).toEqual({ names: ['gamma'], total: 1 });
+    expect(await names({ disabled: true })).toEqual({ names: ['beta'], total: 1 });
+    expect(await names({ disabled: false, status: 'success' })).toEqual({ names: ['alpha'], total: 1 });
+  });
+
+  it('keeps jobs whose metadata holds every pair', async () => {
+    expect(await names({ metadata: { team: 'red' } })).toEqual({ names: ['alpha', 'beta'], total: 2 });
+    expect(await names({ metadata: { team: 'red', env: 'prod' } })).toEqual({ names: ['alpha'], total: 1 });
+    expect(await names({ metadata: { team: 'green' } })).toEqual({ names: [], total: 0 });
+    expect(await names({ metadata: { "team') OR 1=1 --": 'red' } })).toEqual({ names: [], total: 0 });
+  });
+
+  it.each([
+    ['displayname', ['delta', 'alpha', 'beta', 'gamma']],
+    ['schedule', ['gamma', 'beta', 'alpha', 'delta']],
+    ['success_count', ['delta', 'gamma', 'alpha', 'beta']],
+    ['error_count', ['beta', 'delta', 'alpha', 'gamma']],
+    ['last_success', ['beta', 'delta', 'gamma', 'alpha']],
+    ['last_error', ['alpha', 'delta', 'gamma', 'beta']],
+    ['next', ['delta', 'gamma', 'beta', 'alpha']],
+  ] as const)('sorts by %s in both directions', async (sort, ascending) => {
+    expect((await names({ sort })).names).toEqual(ascending);
+    expect((await names({ sort, order: 'DESC' })).names).toEqual([...ascending].reverse());
+  });
+
+  it('refuses a sort field outside the whitelist', async () => {
+    const error = await rejection(store.listJobs({ sort: 'name; DROP TABLE jobs' as 'name' }));
+    expect(error.code).toBe('VALIDATION');
+  });
+});
+
+describe('launches', () => {
+  beforeEach(async () => {
+    await wipe();
+    await store.saveJob(makeJob('tick'));
+  });
+
+  const intent = (scheduledAt: number, next: number | null, epoch = 1) => ({
+    job: 'tick',
+    scheduledAt,
+    group: scheduledAt * 1_000_000,
+    epoch,
+    next,
+  });
+
+  it('inserts each (job, slot) once and moves next in the same batch', async () => {
+    const t = Date.parse('2026-01-01T00:00:00Z');
+    const first = await store.recordLaunches([intent(t, t + 60_000), intent(t + 60_000, t + 120_000)]);
+    expect(first).toHaveLength(2);
+    const again = await store.recordLaunches([intent(t + 60_000, t + 120_000), intent(t + 120_000, null)]);
+    expect(again).toEqual([intent(t + 120_000, null)]);
+    expect((await store.getJob('tick'))?.next).toBe(ZERO_TIME);
+    expect(await store.lastLaunches()).toEqual(new Map([['tick', t + 120_000]]));
+  });
+
+  it('never moves next back when an older batch is retried', async () => {
+    const t = Date.parse('2026-01-01T00:00:00Z');
+    await store.recordLaunches([intent(t + 60_000, t + 120_000)]);
+    expect(await store.recordLaunches([intent(t, t + 60_000)])).toHaveLength(1);
+    expect((await store.getJob('tick'))?.next).toBe('2026-01-01T00:02:00Z');
+  });
+
+  it('writes nothing for a job that does not exist or for a fenced-off epoch', async () => {
+    const t = Date.parse('2026-01-01T00:00:00Z');
+    expect(await store.recordLaunches([{ ...intent(t, null), job: 'ghost' }])).toEqual([]);
+    await raw.execute([
+      ['INSERT INTO leader (name, holder, epoch, expires_at) VALUES (?, ?, ?, ?)', 'scheduler', 'n2', 5, t],
+    ]);
+    expect(await store.recordLaunches([intent(t, t + 1_000, 4)])).toEqual([]);
+    expect((await store.getJob('tick'))?.next).toBe(ZERO_TIME);
+    expect(await store.recordLaunches([intent(t, t + 1_000, 5)])).toHaveLength(1);
+    expect(await store.lastLaunches()).toEqual(new Map([['tick', t]]));
+  });
+});
+
+describe('executions', () => {
+  beforeEach(async () => {
+    await wipe();
+    await store.saveJob(makeJob('job'));
+  });
+
+  const done = (
+    e: { id: string; job_name: string },
+    status: ExecutionCompletion['status'],
+    finishedAt: string,
+    output = 'out',
+  ): ExecutionCompletion => ({ jobName: e.job_name, executionId: e.id, status, finishedAt, output });
+
+  it('starts idempotently, marks the job running, and lists running executions', async () => {
+    const e = makeExecution('job', 'n1', '2026-01-01T00:00:00.123456789Z', { scheduled_at: '2026-01-01T00:00:00Z' });
+    await store.startExecutions([e], 100);
+    await store.startExecutions([e], 100);
+    expect(await store.runningExecutions()).toEqual([e]);
+    expect(await store.runningExecutions('job')).toEqual([e]);
+    expect(await store.runningExecutions('other')).toEqual([]);
+    expect(await store.getExecution('job', e.id)).toEqual(e);
+    expect(await store.getExecution('other', e.id)).toBeUndefined();
+    expect((await store.getJob('job'))?.status).toBe('running');
+    // An execution of a job that does not exist is not stored.
+    await store.startExecutions([makeExecution('ghost', 'n1', '2026-01-01T00:00:00Z')], 100);
+    expect(await store.runningExecutions('ghost')).toEqual([]);
+  });
+
+  it('counts a completion exactly once, even applied twice in one batch and again later', async () => {
+    const ok = makeExecution('job', 'n1', '2026-01-01T10:00:00Z');
+    const bad = makeExecution('job', 'n2', '2026-01-01T10:00:00Z', { group: ok.group });
+    await store.startExecutions([ok, bad], 100);
+    const batch = [
+      done(ok, 'success', '2026-01-01T10:00:05Z', 'fine'),
+      done(ok, 'success', '2026-01-01T10:00:05Z', 'fine'),
+      done(bad, 'failed', '2026-01-01T10:00:07Z', 'boom'),
+    ];
+    await store.finishExecutions(batch);
+    await store.finishExecutions(batch);
+    await store.finishExecutions([done(ok, 'failed', '2026-01-01T11:00:00Z', 'late duplicate')]);
+    const job = await store.getJob('job');
+    expect(job).toMatchObject({
+      success_count: 1,
+      error_count: 1,
+      last_success: '2026-01-01T10:00:05Z',
+      last_error: '2026-01-01T10:00:07Z',
+      status: 'partially_failed',
+    });
+    expect(await store.getExecution('job', ok.id)).toMatchObject({
+      status: 'success',
+      success: true,
+      output: 'fine',
+      finished_at: '2026-01-01T10:00:05Z',
+    });
+    expect(await store.runningExecutions()).toEqual([]);
+    const stats = await store.stats(2, new Date('2026-01-01T23:00:00Z'));
+    expect(stats).toEqual([
+      { date: '2025-12-31T00:00:00Z', success_count: 0, failed_count: 0 },
+      { date: '2026-01-01T00:00:00Z', success_count: 1, failed_count: 1 },
+    ]);
+  });
+
+  it('takes the status from the latest attempt of every node in the latest group', async () => {
+    const first = makeExecution('job', 'n1', '2026-01-01T00:00:00Z');
+    await store.startExecutions([first], 100);
+    await store.finishExecutions([done(first, 'failed', '2026-01-01T00:00:01Z')]);
+    expect((await store.getJob('job'))?.status).toBe('failed');
+    // A retry in the same group that succeeds makes the trigger a success.
+    const retry = makeExecution('job', 'n1', '2026-01-01T00:00:02Z', { group: first.group, attempt: 2 });
+    const other = makeExecution('job', 'n2', '2026-01-01T00:00:02Z', { group: first.group });
+    await store.startExecutions([retry, other], 100);
+    expect((await store.getJob('job'))?.status).toBe('running');
+    await store.finishExecutions([done(retry, 'success', '2026-01-01T00:00:03Z')]);
+    expect((await store.getJob('job'))?.status).toBe('running');
+    await store.finishExecutions([done(other, 'success', '2026-01-01T00:00:04Z')]);
+    expect((await store.getJob('job'))?.status).toBe('success');
+    // Counters count every attempt.
+    expect(await store.getJob('job')).toMatchObject({ success_count: 2, error_count: 1 });
+    // A newer trigger decides alone.
+    const next = makeExecution('job', 'n1', '2026-01-02T00:00:00Z');
+    await store.startExecutions([next], 100);
+    await store.finishExecutions([done(next, 'lost', '2026-01-02T00:00:01Z')]);
+    expect((await store.getJob('job'))?.status).toBe('failed');
+  });
+
+  it('counts an execution recorded already finished', async () => {
+    const e = makeExecution('job', 'n1', '2026-01-01T00:00:00Z', {
+      status: 'failed',
+      finished_at: '2026-01-01T00:00:00Z',
+      output: 'no target nodes found',
+    });
+    await store.startExecutions([e], 100);
+    await store.startExecutions([e], 100);
+    expect(await store.getJob('job')).toMatchObject({ error_count: 1, status: 'failed', last_error: e.finished_at });
+  });
+
+  it('keys executions by job and id (Dkron ids are unique per job only) and trims per job', async () => {
+    await store.saveJob(makeJob('other'));
+    const mine = makeExecution('job', 'n1', '2026-01-01T00:00:00Z');
+    const theirs = makeExecution('other', 'n1', '2026-01-01T00:00:00Z');
+    expect(theirs.id).toBe(mine.id);
+    await store.startExecutions([mine, theirs], 1);
+    await store.finishExecutions([done(theirs, 'failed', '2026-01-01T00:00:01Z', 'theirs')]);
+    expect(await store.getExecution('job', mine.id)).toMatchObject({ status: 'running' });
+    expect(await store.getExecution('other', mine.id)).toMatchObject({ status: 'failed', output: 'theirs' });
+    expect((await store.getJob('job'))?.error_count).toBe(0);
+    expect((await store.getJob('other'))?.error_count).toBe(1);
+    await store.startExecutions([makeExecution('job', 'n1', '2026-01-01T00:00:05Z')], 1);
+    expect((await store.listExecutions('job', {})).total).toBe(1);
+    expect((await store.listExecutions('other', {})).total).toBe(1);
+  });
+
+  it('lists with sort, order, slice and a byte limit that keeps the tail', async () => {
+    const a = makeExecution('job', 'n1', '2026-01-01T00:00:01Z', { attempt: 2 });
+    const b = makeExecution('job', 'n1', '2026-01-01T00:00:02Z', { attempt: 1 });
+    const c = makeExecution('job', 'n2', '2026-01-01T00:00:03Z', { attempt: 3 });
+    await store.startExecutions([a, b, c], 100);
+    await store.finishExecutions([
+      done(a, 'success', '2026-01-01T00:00:09Z', 'héllo wörld'),
+      done(b, 'failed', '2026-01-01T00:00:05Z', 'short'),
+    ]);
+    const ids = async (query: Parameters<Store['listExecutions']>[1]) =>
+      (await store.listExecutions('job', query)).executions.map((e) => e.id);
+    expect(await ids({})).toEqual([c.id, b.id, a.id]);
+    expect(await ids({ order: 'ASC' })).toEqual([a.id, b.id, c.id]);
+    expect(await ids({ sort: 'attempt' })).toEqual([c.id, a.id, b.id]);
+    expect(await ids({ sort: 'finished_at', order: 'ASC' })).toEqual([c.id, b.id, a.id]);
+    expect(await ids({ start: 1, end: 2 })).toEqual([b.id]);
+    expect((await store.listExecutions('job', { start: 1, end: 2 })).total).toBe(3);
+
+    const limited = await store.listExecutions('job', { outputSizeLimit: 6, order: 'ASC' });
+    // "wörld" is 6 bytes ("ö" is 2); 4 bytes cut "ö" in the middle and its partial byte is dropped.
+    expect(limited.executions.map((e) => [e.output, e.output_truncated])).toEqual([
+      ['wörld', true],
+      ['short', false],
+      ['', false],
+    ]);
+    const whole = await store.listExecutions('job', { outputSizeLimit: 5, order: 'ASC' });
+    expect(whole.executions[0]?.output).toBe('örld');
+    const cut = await store.listExecutions('job', { outputSizeLimit: 4, order: 'ASC' });
+    expect(cut.executions[0]?.output).toBe('rld');
+    const none = await store.listExecutions('job', { outputSizeLimit: 0, order: 'ASC' });
+    expect(none.executions.map((e) => e.output)).toEqual(['', '', '']);
+    const plain = await store.listExecutions('job', {});
+    expect(plain.executions[0]).not.toHaveProperty('output_truncated');
+  });
+
+  it('appends output while running only', async () => {
+    const e = makeExecution('job', 'n1', '2026-01-01T00:00:00Z');
+    await store.startExecutions([e], 100);
+    await store.appendOutput?.(e.id, 'one ');
+    await store.appendOutput?.(e.id, 'two');
+    expect((await store.getExecution('job', e.id))?.output).toBe('one two');
+    await store.finishExecutions([done(e, 'success', '2026-01-01T00:00:01Z', 'final')]);
+    await store.appendOutput?.(e.id, 'late');
+    expect((await store.getExecution('job', e.id))?.output).toBe('final');
+  });
+
+  it('deletes the executions and resets counters, keeping status and stats', async () => {
+    const e = makeExecution('job', 'n1', '2026-01-01T00:00:00Z');
+    await store.startExecutions([e], 100);
+    await store.finishExecutions([done(e, 'success', '2026-01-01T00:00:01Z')]);
+    const job = await store.deleteExecutions('job');
+    expect(job).toMatchObject({
+      success_count: 0,
+      error_count: 0,
+      last_success: null,
+      last_error: null,
+      status: 'success',
+    });
+    expect((await store.listExecutions('job', {})).total).toBe(0);
+    expect((await store.stats(1, new Date('2026-01-01T12:00:00Z')))[0]?.success_count).toBe(1);
+    expect((await rejection(store.deleteExecutions('ghost'))).code).toBe('NOT_FOUND');
+  });
+});
+
+describe('stats', () => {
+  beforeEach(wipe);
+
+  it('is zero-filled, oldest first, ending today (UTC)', async () => {
+    const stats = await store.stats(3, new Date('2026-03-01T00:30:00+02:00'));
+    expect(stats).toEqual([
+      { date: '2026-02-26T00:00:00Z', success_count: 0, failed_count: 0 },
+      { date: '2026-02-27T00:00:00Z', success_count: 0, failed_count: 0 },
+      { date: '2026-02-28T00:00:00Z', success_count: 0, failed_count: 0 },
+    ]);
+  });
+});
+
+// The shared contract suite, once it exists (written by another engineer): one rqlited for the whole file,
+// a wiped database per store.
+const CONTRACT = new URL('../../../test/contract/store-contract.ts', import.meta.url);
+if (existsSync(CONTRACT)) {
+  const { describeStoreContract } = (await import(CONTRACT.href)) as {
+    describeStoreContract(
+      label: string,
+      makeStore: () => Promise<{ store: Store; cleanup(): Promise<void> }>,
+    ): void;
+  };
+  describeStoreContract('rqlite store', async () => {
+    await wipe();
+    const fresh = await createRqliteStore({ url: node.rqlite.url });
+    return { store: fresh, cleanup: () => fresh.close() };
+  });
+}

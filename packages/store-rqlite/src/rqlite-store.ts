@@ -1,0 +1,215 @@
+import type { DayStats, JobRuntimePatch, LaunchIntent, Store } from '@dkron-core/kernel';
+import { DkronError, type Job, type Logger } from '@dkron-core/plugin-api';
+import {
+  executionFromRow,
+  finishExecutionStatements,
+  getExecutionStatement,
+  listExecutionsStatements,
+  runningExecutionsStatement,
+  startExecutionStatements,
+} from './internal/execution-sql.js';
+import { listJobsStatements } from './internal/job-query.js';
+import { JOB_COLUMNS, jobFromRow, upsertJobStatement } from './internal/job-rows.js';
+import { recordLaunchStatements } from './internal/launch-sql.js';
+import { migrate } from './internal/schema.js';
+import { toTimeKey } from './internal/time-key.js';
+import { createRqliteClient, type RqliteClient, type SqlStatement } from './rqlite-client.js';
+
+/** Options of {@link createRqliteStore}. */
+export interface RqliteStoreOptions {
+  /** rqlite node URL, or a comma-separated list of them (`--rqlite-url a,b,c`). */
+  readonly url: string;
+  readonly logger?: Logger;
+  /** How long one store call may wait for a leader or a reachable node before `UNAVAILABLE`. Default 10 000 ms. */
+  readonly deadlineMs?: number;
+  /** Something to stop after the connections are closed, e.g. the embedded rqlited this store runs on. */
+  readonly owned?: { stop(): Promise<void> };
+}
+
+const noopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+const PARENT_NOT_FOUND = 'specified parent job not found';
+const HAS_CHILDREN = 'store: could not delete job with dependent jobs, delete children first';
+const DAY_MS = 86_400_000;
+
+/**
+ * Connects to rqlite, migrates the schema, and returns the {@link Store} on it.
+ * Every write is idempotent, so the client's retries after an unknown outcome are safe.
+ */
+export async function createRqliteStore(options: RqliteStoreOptions): Promise<Store> {
+  const logger = options.logger ?? noopLogger;
+  const client = createRqliteClient({ url: options.url, logger, deadlineMs: options.deadlineMs });
+  try {
+    await migrate(client, logger);
+  } catch (error) {
+    await client.close();
+    throw error;
+  }
+  return new RqliteStore(client, options.owned);
+}
+
+class RqliteStore implements Store {
+  readonly #client: RqliteClient;
+  readonly #owned: { stop(): Promise<void> } | undefined;
+
+  constructor(client: RqliteClient, owned: { stop(): Promise<void> } | undefined) {
+    this.#client = client;
+    this.#owned = owned;
+  }
+
+  async #rows(statement: SqlStatement) {
+    const [result] = await this.#client.query([statement]);
+    return result?.rows ?? [];
+  }
+
+  async getJob(name: string) {
+    const [row] = await this.#rows([`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.name = ?`, name]);
+    return row === undefined ? undefined : jobFromRow(row);
+  }
+
+  async listJobs(query: Parameters<Store['listJobs']>[0]) {
+    const [page, count] = await this.#client.query(listJobsStatements(query));
+    return {
+      jobs: (page?.rows ?? []).map(jobFromRow),
+      total: Number(count?.rows[0]?.total ?? 0),
+    };
+  }
+
+  async allJobs() {
+    return (await this.#rows([`SELECT ${JOB_COLUMNS} FROM jobs j ORDER BY j.name`])).map(jobFromRow);
+  }
+
+  async saveJob(job: Job) {
+    const [result] = await this.#client.execute([upsertJobStatement(job)]);
+    if (result?.rowsAffected === 0) {
+      throw new DkronError('NOT_FOUND', PARENT_NOT_FOUND, { details: { job: job.name, field: 'parent_job' } });
+    }
+    const saved = await this.getJob(job.name);
+    // Only a delete racing this save gets here; report it like Dkron's missing job.
+    if (saved === undefined) throw new DkronError('NOT_FOUND', `job ${job.name} not found`, { details: { job: job.name } });
+    return saved;
+  }
+
+  async patchJob(name: string, patch: JobRuntimePatch) {
+    if (patch.next === undefined && patch.status === undefined && !patch.missedIncrement) return;
+    await this.#client.execute([
+      [
+        'UPDATE jobs SET next = coalesce(?, next), status = coalesce(?, status), missed_count = missed_count + ? WHERE name = ?',
+        patch.next === undefined ? null : toTimeKey(patch.next, 'next'),
+        patch.status ?? null,
+        patch.missedIncrement ?? 0,
+        name,
+      ],
+    ]);
+  }
+
+  async deleteJob(name: string) {
+    const job = await this.getJob(name);
+    if (job === undefined) throw new DkronError('NOT_FOUND', `job ${name} not found`, { details: { job: name } });
+    if (job.dependent_jobs !== null) throw new DkronError('CONFLICT', HAS_CHILDREN, { details: { job: name } });
+    // Guarded by "has no children" in the same transaction, so a child saved meanwhile blocks the delete.
+    const childless = 'NOT EXISTS (SELECT 1 FROM jobs c WHERE c.parent_job = ?)';
+    const results = await this.#client.execute(
+      [
+        [`DELETE FROM executions WHERE job_name = ? AND ${childless}`, name, name],
+        [`DELETE FROM launches WHERE job = ? AND ${childless}`, name, name],
+        [`DELETE FROM jobs WHERE name = ? AND ${childless}`, name, name],
+      ],
+      { transaction: true },
+    );
+    if (results[2]?.rowsAffected === 0) {
+      const now = await this.getJob(name);
+      if (now === undefined) throw new DkronError('NOT_FOUND', `job ${name} not found`, { details: { job: name } });
+      throw new DkronError('CONFLICT', HAS_CHILDREN, { details: { job: name } });
+    }
+    return job;
+  }
+
+  async recordLaunches(intents: readonly LaunchIntent[]) {
+    if (intents.length === 0) return [];
+    const results = await this.#client.execute(recordLaunchStatements(intents, Date.now()), { transaction: true });
+    return intents.filter((_, i) => results[2 * i]?.rowsAffected === 1);
+  }
+
+  async lastLaunches() {
+    const rows = await this.#rows(['SELECT job, max(scheduled_at) AS at FROM launches GROUP BY job']);
+    return new Map(rows.map((r) => [String(r.job), Number(r.at)]));
+  }
+
+  async startExecutions(executions: Parameters<Store['startExecutions']>[0], retain: number) {
+    if (executions.length === 0) return;
+    await this.#client.execute(startExecutionStatements(executions, retain), { transaction: true });
+  }
+
+  async appendOutput(executionId: string, chunk: string) {
+    // Only while running: a late chunk must not alter the final output of a closed execution.
+    await this.#client.execute([
+      ["UPDATE executions SET output = output || ? WHERE id = ? AND status = 'running'", chunk, executionId],
+    ]);
+  }
+
+  async finishExecutions(completions: Parameters<Store['finishExecutions']>[0]) {
+    if (completions.length === 0) return;
+    await this.#client.execute(finishExecutionStatements(completions), { transaction: true });
+  }
+
+  async listExecutions(job: string, query: Parameters<Store['listExecutions']>[1]) {
+    const [page, count] = await this.#client.query(listExecutionsStatements(job, query));
+    const truncation = query.outputSizeLimit !== undefined;
+    return {
+      executions: (page?.rows ?? []).map((row) => executionFromRow(row, truncation)),
+      total: Number(count?.rows[0]?.total ?? 0),
+    };
+  }
+
+  async getExecution(job: string, id: string) {
+    const [row] = await this.#rows(getExecutionStatement(job, id));
+    return row === undefined ? undefined : executionFromRow(row);
+  }
+
+  async runningExecutions(job?: string) {
+    return (await this.#rows(runningExecutionsStatement(job))).map((row) => executionFromRow(row));
+  }
+
+  async deleteExecutions(job: string) {
+    const results = await this.#client.execute(
+      [
+        ['DELETE FROM executions WHERE job_name = ? AND EXISTS (SELECT 1 FROM jobs WHERE name = ?)', job, job],
+        [
+          'UPDATE jobs SET success_count = 0, error_count = 0, last_success = NULL, last_error = NULL WHERE name = ?',
+          job,
+        ],
+      ],
+      { transaction: true },
+    );
+    const stored = results[1]?.rowsAffected === 0 ? undefined : await this.getJob(job);
+    if (stored === undefined) throw new DkronError('NOT_FOUND', `job ${job} not found`, { details: { job } });
+    return stored;
+  }
+
+  async stats(days: number, now: Date): Promise<DayStats[]> {
+    const count = Math.max(0, Math.floor(days));
+    if (count === 0) return [];
+    const today = Math.floor(now.getTime() / DAY_MS) * DAY_MS;
+    const dayList = Array.from({ length: count }, (_, i) => new Date(today - (count - 1 - i) * DAY_MS));
+    const key = (d: Date) => d.toISOString().slice(0, 10);
+    const rows = await this.#rows([
+      'SELECT day, success_count, failed_count FROM stats WHERE day >= ? AND day <= ?',
+      key(dayList[0]!),
+      key(dayList[dayList.length - 1]!),
+    ]);
+    const byDay = new Map(rows.map((r) => [String(r.day), r]));
+    return dayList.map((d) => {
+      const row = byDay.get(key(d));
+      return {
+        date: `${key(d)}T00:00:00Z`,
+        success_count: Number(row?.success_count ?? 0),
+        failed_count: Number(row?.failed_count ?? 0),
+      };
+    });
+  }
+
+  async close() {
+    await this.#client.close();
+    await this.#owned?.stop();
+  }
+}
