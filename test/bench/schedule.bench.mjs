@@ -62,7 +62,8 @@ function measure(call) {
   return rounds[Math.floor(ROUNDS / 2)];
 }
 
-const fmt = (n) => (n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(0));
+const fmt = (n) =>
+  n >= 1e6 ? `${(n / 1e6).toFixed(2)}M` : n >= 1e3 ? `${(n / 1e3).toFixed(1)}k` : n.toFixed(0);
 const rows = [];
 let zonedMin = Number.POSITIVE_INFINITY;
 

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
-import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { type DkronError, isDkronError } from '@dkron-core/plugin-api';
@@ -10,7 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RqliteExit, startEmbeddedRqlite } from './embedded-rqlite.js';
 import { findSetpriv } from './internal/death-guard.js';
 import { createRqliteClient, type RqliteClient } from './rqlite-client.js';
-import { freePorts, isAlive, startTestRqlite, type TestRqlite, tempDir, waitForPidGone } from './test-support/helpers.js';
+import {
+  freePorts,
+  isAlive,
+  startTestRqlite,
+  type TestRqlite,
+  tempDir,
+  waitForPidGone,
+} from './test-support/helpers.js';
 
 const PARENT_SCRIPT = fileURLToPath(new URL('./test-support/embedded-parent.mjs', import.meta.url));
 const BUILT = fileURLToPath(new URL('../dist/index.js', import.meta.url));
@@ -107,7 +114,9 @@ describe('embedded rqlited: start failures', () => {
     const blocker = createServer();
     await new Promise<void>((resolve) => blocker.listen(httpPort, '127.0.0.1', resolve));
     try {
-      const error = await startEmbeddedRqlite({ dataDir: dir.path, httpPort, raftPort }).catch((e: unknown) => e);
+      const error = await startEmbeddedRqlite({ dataDir: dir.path, httpPort, raftPort }).catch(
+        (e: unknown) => e,
+      );
       expect(isDkronError(error, 'UNAVAILABLE')).toBe(true);
       expect((error as DkronError).message).toBe(`rqlited HTTP port 127.0.0.1:${httpPort} is already in use`);
     } finally {
@@ -137,9 +146,12 @@ describe('embedded rqlited: start failures', () => {
     const fake = `${dir.path}/fake-rqlited`;
     await writeFile(fake, '#!/bin/sh\necho "fatal: cannot open database" >&2\nexit 1\n', { mode: 0o755 });
     try {
-      const error = await startEmbeddedRqlite({ dataDir: dir.path, httpPort, raftPort, rqlitedPath: fake }).catch(
-        (e: unknown) => e,
-      );
+      const error = await startEmbeddedRqlite({
+        dataDir: dir.path,
+        httpPort,
+        raftPort,
+        rqlitedPath: fake,
+      }).catch((e: unknown) => e);
       expect(isDkronError(error, 'UNAVAILABLE')).toBe(true);
       expect((error as DkronError).message).toBe(
         'rqlited exited during start; its last output:\nfatal: cannot open database',
@@ -153,9 +165,13 @@ describe('embedded rqlited: start failures', () => {
 /** Starts the parent script with `guard`, returns the parent and the pid of its rqlited. */
 async function startParent(guard: 'setpriv' | 'watchdog', dataDir: string) {
   const [httpPort, raftPort] = (await freePorts(2)) as [number, number];
-  const parent = spawn(process.execPath, [PARENT_SCRIPT, dataDir, String(httpPort), String(raftPort), guard], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const parent = spawn(
+    process.execPath,
+    [PARENT_SCRIPT, dataDir, String(httpPort), String(raftPort), guard],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const lines = createInterface({ input: parent.stdout! });
   const [line] = (await once(lines, 'line')) as [string];
   lines.close();
@@ -166,21 +182,28 @@ describe.each([
   { guard: 'setpriv' as const, available: findSetpriv() !== null },
   { guard: 'watchdog' as const, available: true },
 ])('embedded rqlited: a SIGKILLed parent leaves no rqlited behind ($guard)', ({ guard, available }) => {
-  it.skipIf(!available)('kills rqlited when its parent dies', async () => {
-    expect(existsSync(BUILT), 'the parent runs the built package: run `tsc -b tsconfig.build.json` first').toBe(true);
-    const dir = await tempDir(`orphan-${guard}`);
-    let rqlitedPid: number | undefined;
-    try {
-      const started = await startParent(guard, dir.path);
-      rqlitedPid = started.rqlitedPid;
-      expect(isAlive(rqlitedPid)).toBe(true);
-      const parentExit = once(started.parent, 'exit');
-      started.parent.kill('SIGKILL');
-      await parentExit;
-      expect(await waitForPidGone(rqlitedPid, 5_000)).toBe(true);
-    } finally {
-      if (rqlitedPid !== undefined && isAlive(rqlitedPid)) process.kill(rqlitedPid, 'SIGKILL');
-      await dir.remove();
-    }
-  }, 30_000);
+  it.skipIf(!available)(
+    'kills rqlited when its parent dies',
+    async () => {
+      expect(
+        existsSync(BUILT),
+        'the parent runs the built package: run `tsc -b tsconfig.build.json` first',
+      ).toBe(true);
+      const dir = await tempDir(`orphan-${guard}`);
+      let rqlitedPid: number | undefined;
+      try {
+        const started = await startParent(guard, dir.path);
+        rqlitedPid = started.rqlitedPid;
+        expect(isAlive(rqlitedPid)).toBe(true);
+        const parentExit = once(started.parent, 'exit');
+        started.parent.kill('SIGKILL');
+        await parentExit;
+        expect(await waitForPidGone(rqlitedPid, 5_000)).toBe(true);
+      } finally {
+        if (rqlitedPid !== undefined && isAlive(rqlitedPid)) process.kill(rqlitedPid, 'SIGKILL');
+        await dir.remove();
+      }
+    },
+    30_000,
+  );
 });

@@ -79,21 +79,36 @@ export async function resolveRqlited(explicit?: string): Promise<string> {
   try {
     await access(path, constants.X_OK);
   } catch (cause) {
-    throw new DkronError('UNAVAILABLE', `no rqlited binary for ${target} (${path} is not executable)`, { cause });
+    throw new DkronError('UNAVAILABLE', `no rqlited binary for ${target} (${path} is not executable)`, {
+      cause,
+    });
   }
   return path;
 }
 
-function rqlitedArgs(options: EmbeddedRqliteOptions, host: string, httpPort: number, raftPort: number): string[] {
+function rqlitedArgs(
+  options: EmbeddedRqliteOptions,
+  host: string,
+  httpPort: number,
+  raftPort: number,
+): string[] {
   const args = ['-http-addr', `${host}:${httpPort}`, '-raft-addr', `${host}:${raftPort}`];
   if (options.nodeId !== undefined) args.push('-node-id', options.nodeId);
   if (options.join !== undefined && options.join.length > 0) {
     args.push('-join', options.join.join(','));
-    if (options.bootstrapExpect !== undefined) args.push('-bootstrap-expect', String(options.bootstrapExpect));
+    if (options.bootstrapExpect !== undefined)
+      args.push('-bootstrap-expect', String(options.bootstrapExpect));
   } else {
     // A single voter elects itself after one heartbeat timeout (1-2 s by default); no peer can be confused
     // by a short one, so the embedded store is ready in about 0.3 s instead of 1.7 s.
-    args.push('-raft-timeout', '200ms', '-raft-election-timeout', '200ms', '-raft-leader-lease-timeout', '200ms');
+    args.push(
+      '-raft-timeout',
+      '200ms',
+      '-raft-election-timeout',
+      '200ms',
+      '-raft-leader-lease-timeout',
+      '200ms',
+    );
   }
   args.push(join(options.dataDir, 'rqlite'));
   return args;
@@ -128,7 +143,13 @@ export async function startEmbeddedRqlite(options: EmbeddedRqliteOptions): Promi
     ['Raft', raftPort],
   ]);
   mkdirSync(join(options.dataDir, 'rqlite'), { recursive: true });
-  const supervisor = new Supervisor(options, binary, rqlitedArgs(options, host, httpPort, raftPort), host, httpPort);
+  const supervisor = new Supervisor(
+    options,
+    binary,
+    rqlitedArgs(options, host, httpPort, raftPort),
+    host,
+    httpPort,
+  );
   await supervisor.start(options.startTimeoutMs ?? 30_000);
   return supervisor;
 }
@@ -157,7 +178,13 @@ class Supervisor implements EmbeddedRqlite {
     this.#child?.kill('SIGTERM');
   };
 
-  constructor(options: EmbeddedRqliteOptions, binary: string, args: string[], host: string, httpPort: number) {
+  constructor(
+    options: EmbeddedRqliteOptions,
+    binary: string,
+    args: string[],
+    host: string,
+    httpPort: number,
+  ) {
     this.#options = options;
     this.url = `http://${host}:${httpPort}`;
     this.#guard = resolveDeathGuard(options.deathGuard ?? 'auto');
@@ -175,7 +202,8 @@ class Supervisor implements EmbeddedRqlite {
     this.#spawn();
     const ok = await waitForReady(this.url, Date.now() + timeoutMs, this.#exited);
     if (!ok) {
-      const died = this.#child === undefined || this.#child.exitCode !== null || this.#child.signalCode !== null;
+      const died =
+        this.#child === undefined || this.#child.exitCode !== null || this.#child.signalCode !== null;
       await this.stop();
       const why = died ? 'rqlited exited during start' : `rqlited was not ready within ${timeoutMs} ms`;
       const output = this.#recent.length > 0 ? `; its last output:\n${this.#recent.join('\n')}` : '';

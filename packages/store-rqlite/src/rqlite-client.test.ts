@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DkronError, isDkronError } from '@dkron-core/plugin-api';
+import { type DkronError, isDkronError } from '@dkron-core/plugin-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRqliteClient, parseRqliteUrls, type RqliteClient } from './rqlite-client.js';
 import { freePorts, startTestRqlite, type TestRqlite } from './test-support/helpers.js';
@@ -8,7 +8,9 @@ import { freePorts, startTestRqlite, type TestRqlite } from './test-support/help
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 
 /** A tiny HTTP server standing in for rqlite, answering with `handler`. */
-async function fakeRqlite(handler: Handler): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
+async function fakeRqlite(
+  handler: Handler,
+): Promise<{ url: string; requests: string[]; close(): Promise<void> }> {
   const requests: string[] = [];
   const server: Server = createServer((req, res) => {
     let body = '';
@@ -85,7 +87,9 @@ describe('rqlite client against a fake node', () => {
     try {
       const error = await client.query([['SELECT 1']]).catch((e: unknown) => e);
       expect(isDkronError(error, 'UNAVAILABLE')).toBe(true);
-      expect((error as DkronError).message).toMatch(/rqlite unavailable after 300 ms: .*503: leader not found/);
+      expect((error as DkronError).message).toMatch(
+        /rqlite unavailable after 300 ms: .*503: leader not found/,
+      );
       expect(Date.now() - started).toBeLessThan(2_000);
       expect(fake.requests.length).toBeGreaterThan(1);
     } finally {
@@ -150,7 +154,7 @@ describe('rqlite client against rqlited', () => {
   it('keeps statement boundaries: one result per statement, empty ones included', async () => {
     await client.execute([
       ['INSERT INTO t (a, b) VALUES (?, ?)', 1, 'one'],
-      ['INSERT INTO t (a, b) VALUES (?, ?)', 2, "it's \"quoted\"; DROP TABLE t"],
+      ['INSERT INTO t (a, b) VALUES (?, ?)', 2, 'it\'s "quoted"; DROP TABLE t'],
     ]);
     const [none, rows, count] = await client.query([
       ['SELECT a, b FROM t WHERE a > ?', 100],
@@ -160,7 +164,7 @@ describe('rqlite client against rqlited', () => {
     expect(none?.rows).toEqual([]);
     expect(rows?.rows).toEqual([
       { a: 1, b: 'one' },
-      { a: 2, b: "it's \"quoted\"; DROP TABLE t" },
+      { a: 2, b: 'it\'s "quoted"; DROP TABLE t' },
     ]);
     expect(count?.rows).toEqual([{ n: 2 }]);
   });
@@ -175,9 +179,15 @@ describe('rqlite client against rqlited', () => {
 
   it('surfaces a per-statement error inside a 200 as a DkronError naming the statement', async () => {
     const error = await client
-      .execute([['INSERT INTO t (a) VALUES (?)', 10], ['INSERT INTO missing_table (a) VALUES (?)', 1]], {
-        transaction: true,
-      })
+      .execute(
+        [
+          ['INSERT INTO t (a) VALUES (?)', 10],
+          ['INSERT INTO missing_table (a) VALUES (?)', 1],
+        ],
+        {
+          transaction: true,
+        },
+      )
       .catch((e: unknown) => e);
     expect(isDkronError(error, 'INTERNAL')).toBe(true);
     expect((error as DkronError).message).toBe(
@@ -191,7 +201,10 @@ describe('rqlite client against rqlited', () => {
 
   it('moves to the next URL on a connection error', async () => {
     const [dead] = (await freePorts(1)) as [number];
-    const failover = createRqliteClient({ url: `http://127.0.0.1:${dead},${node.rqlite.url}`, deadlineMs: 5_000 });
+    const failover = createRqliteClient({
+      url: `http://127.0.0.1:${dead},${node.rqlite.url}`,
+      deadlineMs: 5_000,
+    });
     try {
       const [result] = await failover.query([['SELECT count(*) AS n FROM t']]);
       expect(result?.rows).toEqual([{ n: 2 }]);

@@ -133,7 +133,12 @@ export function createRqliteClient(options: RqliteClientOptions): RqliteClient {
         // Another node may have a leader (503) or be up (connection error); only wait once all were tried.
         if (nodes.length > 1 && current === index) current = (index + 1) % nodes.length;
         const wait = last.kind === 'unavailable' || attempt % nodes.length === 0 ? backoff.delay(attempt) : 0;
-        logger.debug('rqlite request failed, retrying', { url: urls[index], attempt, error: last.message, wait });
+        logger.debug('rqlite request failed, retrying', {
+          url: urls[index],
+          attempt,
+          error: last.message,
+          wait,
+        });
         if (Date.now() + wait >= deadline) throw unavailableError(deadlineMs, last);
         if (wait > 0) await sleep(wait);
       }

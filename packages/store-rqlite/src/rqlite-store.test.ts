@@ -15,7 +15,10 @@ let raw: RqliteClient;
 let store: Store;
 
 async function wipe(): Promise<void> {
-  await raw.execute(TABLES.map((t): [string] => [`DELETE FROM ${t}`]), { transaction: true });
+  await raw.execute(
+    TABLES.map((t): [string] => [`DELETE FROM ${t}`]),
+    { transaction: true },
+  );
 }
 
 async function rejection(promise: Promise<unknown>): Promise<DkronError> {
@@ -153,7 +156,9 @@ describe('jobs', () => {
     const earlier = await store.saveJob(makeJob('m', { last_success: '2026-01-05T01:30:00+02:00' }));
     expect(earlier.last_success).toBe('2026-01-05T02:00:00+01:00');
     // A new schedule takes the posted next even when it is earlier.
-    const rescheduled = await store.saveJob(makeJob('m', { schedule: '@every 10s', next: '2026-01-05T00:00:10Z' }));
+    const rescheduled = await store.saveJob(
+      makeJob('m', { schedule: '@every 10s', next: '2026-01-05T00:00:10Z' }),
+    );
     expect(rescheduled.next).toBe('2026-01-05T00:00:10Z');
   });
 
@@ -168,7 +173,11 @@ describe('jobs', () => {
     await store.patchJob('p', { next: '2026-02-01T00:00:00Z', status: 'running', missedIncrement: 2 });
     await store.patchJob('p', { missedIncrement: 1 });
     await store.patchJob('nobody', { status: 'failed' });
-    expect(await store.getJob('p')).toMatchObject({ next: '2026-02-01T00:00:00Z', status: 'running', missed_count: 3 });
+    expect(await store.getJob('p')).toMatchObject({
+      next: '2026-02-01T00:00:00Z',
+      status: 'running',
+      missed_count: 3,
+    });
     expect(await store.getJob('nobody')).toBeUndefined();
   });
 
@@ -340,7 +349,9 @@ describe('executions', () => {
   ): ExecutionCompletion => ({ jobName: e.job_name, executionId: e.id, status, finishedAt, output });
 
   it('starts idempotently, marks the job running, and lists running executions', async () => {
-    const e = makeExecution('job', 'n1', '2026-01-01T00:00:00.123456789Z', { scheduled_at: '2026-01-01T00:00:00Z' });
+    const e = makeExecution('job', 'n1', '2026-01-01T00:00:00.123456789Z', {
+      scheduled_at: '2026-01-01T00:00:00Z',
+    });
     await store.startExecutions([e], 100);
     await store.startExecutions([e], 100);
     expect(await store.runningExecutions()).toEqual([e]);
@@ -419,7 +430,11 @@ describe('executions', () => {
     });
     await store.startExecutions([e], 100);
     await store.startExecutions([e], 100);
-    expect(await store.getJob('job')).toMatchObject({ error_count: 1, status: 'failed', last_error: e.finished_at });
+    expect(await store.getJob('job')).toMatchObject({
+      error_count: 1,
+      status: 'failed',
+      last_error: e.finished_at,
+    });
   });
 
   it('keys executions by job and id (Dkron ids are unique per job only) and trims per job', async () => {

@@ -81,11 +81,14 @@ class RqliteStore implements Store {
   async saveJob(job: Job) {
     const [result] = await this.#client.execute([upsertJobStatement(job)]);
     if (result?.rowsAffected === 0) {
-      throw new DkronError('NOT_FOUND', PARENT_NOT_FOUND, { details: { job: job.name, field: 'parent_job' } });
+      throw new DkronError('NOT_FOUND', PARENT_NOT_FOUND, {
+        details: { job: job.name, field: 'parent_job' },
+      });
     }
     const saved = await this.getJob(job.name);
     // Only a delete racing this save gets here; report it like Dkron's missing job.
-    if (saved === undefined) throw new DkronError('NOT_FOUND', `job ${job.name} not found`, { details: { job: job.name } });
+    if (saved === undefined)
+      throw new DkronError('NOT_FOUND', `job ${job.name} not found`, { details: { job: job.name } });
     return saved;
   }
 
@@ -104,8 +107,10 @@ class RqliteStore implements Store {
 
   async deleteJob(name: string) {
     const job = await this.getJob(name);
-    if (job === undefined) throw new DkronError('NOT_FOUND', `job ${name} not found`, { details: { job: name } });
-    if (job.dependent_jobs !== null) throw new DkronError('CONFLICT', HAS_CHILDREN, { details: { job: name } });
+    if (job === undefined)
+      throw new DkronError('NOT_FOUND', `job ${name} not found`, { details: { job: name } });
+    if (job.dependent_jobs !== null)
+      throw new DkronError('CONFLICT', HAS_CHILDREN, { details: { job: name } });
     // Guarded by "has no children" in the same transaction, so a child saved meanwhile blocks the delete.
     const childless = 'NOT EXISTS (SELECT 1 FROM jobs c WHERE c.parent_job = ?)';
     const results = await this.#client.execute(
@@ -118,7 +123,8 @@ class RqliteStore implements Store {
     );
     if (results[2]?.rowsAffected === 0) {
       const now = await this.getJob(name);
-      if (now === undefined) throw new DkronError('NOT_FOUND', `job ${name} not found`, { details: { job: name } });
+      if (now === undefined)
+        throw new DkronError('NOT_FOUND', `job ${name} not found`, { details: { job: name } });
       throw new DkronError('CONFLICT', HAS_CHILDREN, { details: { job: name } });
     }
     return job;
@@ -126,7 +132,9 @@ class RqliteStore implements Store {
 
   async recordLaunches(intents: readonly LaunchIntent[]) {
     if (intents.length === 0) return [];
-    const results = await this.#client.execute(recordLaunchStatements(intents, Date.now()), { transaction: true });
+    const results = await this.#client.execute(recordLaunchStatements(intents, Date.now()), {
+      transaction: true,
+    });
     return intents.filter((_, i) => results[2 * i]?.rowsAffected === 1);
   }
 
@@ -173,7 +181,11 @@ class RqliteStore implements Store {
   async deleteExecutions(job: string) {
     const results = await this.#client.execute(
       [
-        ['DELETE FROM executions WHERE job_name = ? AND EXISTS (SELECT 1 FROM jobs WHERE name = ?)', job, job],
+        [
+          'DELETE FROM executions WHERE job_name = ? AND EXISTS (SELECT 1 FROM jobs WHERE name = ?)',
+          job,
+          job,
+        ],
         [
           'UPDATE jobs SET success_count = 0, error_count = 0, last_success = NULL, last_error = NULL WHERE name = ?',
           job,

@@ -51,11 +51,26 @@ function checkTypes(input: Record<string, unknown>): void {
   if (retries !== undefined && !(typeof retries === 'number' && Number.isInteger(retries) && retries >= 0)) {
     throw invalid('retries', 'retries must be a non-negative integer');
   }
-  if (input.executor_config !== undefined && input.executor_config !== null && !isPlainObject(input.executor_config)) {
-    throw invalid('executor_config', 'executor_config must be an object');
+  checkExecutorConfig(input.executor_config);
+  const processors = input.processors;
+  if (processors === undefined || processors === null) return;
+  if (!isPlainObject(processors)) throw invalid('processors', 'processors must be an object');
+  for (const [name, config] of Object.entries(processors)) {
+    if (!isPlainObject(config) || Object.values(config).some((v) => typeof v !== 'string')) {
+      throw invalid(`processors.${name}`, 'a processor config must be a map of strings');
+    }
   }
-  if (input.processors !== undefined && input.processors !== null && !isPlainObject(input.processors)) {
-    throw invalid('processors', 'processors must be an object');
+}
+
+const isScalar = (v: unknown) => v === null || ['string', 'number', 'boolean'].includes(typeof v);
+
+/** Config schemas take scalars, lists of scalars and flat maps (e.g. http headers), nothing deeper. */
+function checkExecutorConfig(config: unknown): void {
+  if (config === undefined || config === null) return;
+  if (!isPlainObject(config)) throw invalid('executor_config', 'executor_config must be an object');
+  for (const [key, value] of Object.entries(config)) {
+    const flat = Array.isArray(value) ? value.every(isScalar) : isPlainObject(value) ? Object.values(value).every(isScalar) : isScalar(value);
+    if (!flat) throw invalid(`executor_config.${key}`, `executor_config.${key} has an unsupported shape`);
   }
 }
 

@@ -27,7 +27,10 @@ export function findSetpriv(): string | null {
       continue;
     }
     // util-linux before 2.33 has no --pdeathsig; try it once on `true`.
-    const probe = spawnSync(candidate, ['--pdeathsig', 'SIGKILL', '--', 'true'], { stdio: 'ignore', timeout: 5_000 });
+    const probe = spawnSync(candidate, ['--pdeathsig', 'SIGKILL', '--', 'true'], {
+      stdio: 'ignore',
+      timeout: 5_000,
+    });
     if (probe.status === 0) setprivPath = candidate;
     break;
   }

@@ -1,5 +1,5 @@
-import { DkronError, type Execution, type ExecutionStatus, ZERO_TIME } from '@dkron-core/plugin-api';
 import type { ExecutionCompletion, ExecutionQuery, ExecutionSortField } from '@dkron-core/kernel';
+import { DkronError, type Execution, type ExecutionStatus, ZERO_TIME } from '@dkron-core/plugin-api';
 import type { SqlRow, SqlStatement } from '../rqlite-client.js';
 import { sliceBounds } from './job-query.js';
 import { fromTimeKey, toTimeKey, utcDayOf } from './time-key.js';
@@ -29,12 +29,13 @@ ON CONFLICT (day) DO UPDATE SET
   success_count = stats.success_count + excluded.success_count,
   failed_count = stats.failed_count + excluded.failed_count`;
 
-const MARK_COUNTED = "UPDATE executions SET counted = 1 WHERE job_name = ? AND id = ? AND status <> 'running'";
+const MARK_COUNTED =
+  "UPDATE executions SET counted = 1 WHERE job_name = ? AND id = ? AND status <> 'running'";
 
 /**
  * The job's status from one trigger (group): the latest attempt of every node decides; `running` if one
  * runs, `success` if all succeeded, `failed` if none did, else `partially_failed`. Like Dkron, the group is
- * the one of the execution just started or closed (parameters: that execution's id, then the job).
+ * the one of the execution just closed (parameters: that execution's id, then the job).
  */
 const RECOMPUTE_STATUS = `UPDATE jobs SET status = coalesce((
   SELECT CASE
@@ -61,78 +62,58 @@ const TRIM_EXECUTIONS = `DELETE FROM executions WHERE job_name = ? AND id NOT IN
 const CLOSE_EXECUTION = `UPDATE executions SET status = ?, success = ?, finished_at = ?, output = ?
 WHERE id = ? AND job_name = ? AND status = 'running'`;
 
-/** Statements that count one finished execution once (see the module comment). */
-function countStatements(
-  job: string,
-  id: string,
-  status: ExecutionStatus,
-  finishedAt: string,
-): SqlStatement[] {
-  const success = status === 'success';
-  const key = toTimeKey(finishedAt, 'finished_at');
-  const day = utcDayOf(finishedAt, 'finished_at');
-  return [
-    [success ? COUNT_SUCCESS : COUNT_FAILURE, key, job, job, id],
-    [COUNT_DAY, day, success ? 1 : 0, success ? 0 : 1, job, id],
-    [RECOMPUTE_STATUS, id, job],
-    [MARK_COUNTED, job, id],
-  ];
-}
-
-/** The batch of `Store.startExecutions`: idempotent inserts, the jobs' statuses, then trims. */
+/**
+ * The batch of `Store.startExecutions`: idempotent inserts (an execution that already moved on is never
+ * reset), then one trim per job to the newest `retain` by `started_at`.
+ */
 export function startExecutionStatements(executions: readonly Execution[], retain: number): SqlStatement[] {
-  const statements: SqlStatement[] = [];
-  // Per job, the execution of the newest trigger in this batch: the job's status follows its group.
-  const newest = new Map<string, Execution>();
-  for (const e of executions) {
-    const seen = newest.get(e.job_name);
-    if (seen === undefined || (e.group ?? 0) >= (seen.group ?? 0)) newest.set(e.job_name, e);
-    const finishedAt = e.finished_at || ZERO_TIME;
-    statements.push([
-      INSERT_EXECUTION,
-      e.id,
-      e.job_name,
-      toTimeKey(e.started_at, 'started_at'),
-      toTimeKey(finishedAt, 'finished_at'),
-      e.status ?? 'running',
-      e.success ? 1 : 0,
-      e.output ?? '',
-      e.node_name ?? '',
-      e.group ?? 0,
-      e.attempt ?? 1,
-      e.scheduled_at ?? null,
-      e.job_name,
-    ]);
-    // An execution recorded already finished (e.g. "no target node") is counted like a completion.
-    if (e.status !== undefined && e.status !== 'running') {
-      statements.push(...countStatements(e.job_name, e.id, e.status, finishedAt));
-    }
+  if (!Number.isInteger(retain) || retain < 1) {
+    throw new DkronError('VALIDATION', `retain: expected a positive integer, got ${retain}`, {
+      details: { field: 'retain' },
+    });
   }
-  const keep = Number.isFinite(retain) ? Math.max(1, Math.floor(retain)) : -1;
-  for (const [job, e] of newest) {
-    statements.push([RECOMPUTE_STATUS, e.id, job]);
-    if (keep > 0) statements.push([TRIM_EXECUTIONS, job, job, keep]);
+  const statements: SqlStatement[] = executions.map((e) => [
+    INSERT_EXECUTION,
+    e.id,
+    e.job_name,
+    toTimeKey(e.started_at, 'started_at'),
+    toTimeKey(e.finished_at || ZERO_TIME, 'finished_at'),
+    e.status ?? 'running',
+    e.success ? 1 : 0,
+    e.output ?? '',
+    e.node_name ?? '',
+    e.group ?? 0,
+    e.attempt ?? 1,
+    e.scheduled_at ?? null,
+    e.job_name,
+  ]);
+  for (const job of new Set(executions.map((e) => e.job_name))) {
+    statements.push([TRIM_EXECUTIONS, job, job, retain]);
   }
   return statements;
 }
 
-/** The batch of `Store.finishExecutions`: close if running, then count once. */
+/**
+ * The batch of `Store.finishExecutions`: per completion, close the execution if it is running, then the
+ * guarded counting statements (see the module comment).
+ */
 export function finishExecutionStatements(completions: readonly ExecutionCompletion[]): SqlStatement[] {
-  return completions.flatMap((c): SqlStatement[] => [
-    [
-      CLOSE_EXECUTION,
-      c.status,
-      c.status === 'success' ? 1 : 0,
-      toTimeKey(c.finishedAt, 'finishedAt'),
-      c.output,
-      c.executionId,
-      c.jobName,
-    ],
-    ...countStatements(c.jobName, c.executionId, c.status, c.finishedAt),
-  ]);
+  return completions.flatMap((c): SqlStatement[] => {
+    const success = c.status === 'success';
+    const key = toTimeKey(c.finishedAt, 'finishedAt');
+    const day = utcDayOf(c.finishedAt, 'finishedAt');
+    return [
+      [CLOSE_EXECUTION, c.status, success ? 1 : 0, key, c.output, c.executionId, c.jobName],
+      [success ? COUNT_SUCCESS : COUNT_FAILURE, key, c.jobName, c.jobName, c.executionId],
+      [COUNT_DAY, day, success ? 1 : 0, success ? 0 : 1, c.jobName, c.executionId],
+      [RECOMPUTE_STATUS, c.executionId, c.jobName],
+      [MARK_COUNTED, c.jobName, c.executionId],
+    ];
+  });
 }
 
-const EXECUTION_COLUMNS = 'id, job_name, started_at, finished_at, status, success, node_name, grp, attempt, scheduled_at';
+const EXECUTION_COLUMNS =
+  'id, job_name, started_at, finished_at, status, success, node_name, grp, attempt, scheduled_at';
 
 const EXECUTION_SORT_COLUMNS: Readonly<Record<ExecutionSortField, string>> = {
   started_at: 'started_at',
@@ -154,7 +135,8 @@ export function listExecutionsStatements(job: string, query: ExecutionQuery): [S
     });
   }
   const order = query.order === 'ASC' ? 'ASC' : 'DESC';
-  const limit = query.outputSizeLimit === undefined ? -1 : Math.max(0, Math.floor(query.outputSizeLimit));
+  // A negative limit means none (Dkron's default of -1).
+  const limit = query.outputSizeLimit === undefined ? -1 : Math.floor(query.outputSizeLimit);
   const [rows, offset] = sliceBounds(query.start, query.end);
   const cut = '(? >= 0 AND length(CAST(output AS BLOB)) > ?)';
   return [

@@ -1,5 +1,5 @@
-import { DkronError } from '@dkron-core/plugin-api';
 import type { JobQuery, JobSortField } from '@dkron-core/kernel';
+import { DkronError } from '@dkron-core/plugin-api';
 import type { SqlStatement, SqlValue } from '../rqlite-client.js';
 import { JOB_COLUMNS } from './job-rows.js';
 
@@ -16,7 +16,10 @@ const JOB_SORT_COLUMNS: Readonly<Record<JobSortField, string>> = {
 };
 
 /** LIMIT/OFFSET of a `[start, end)` slice; SQLite reads a negative LIMIT as "no limit". */
-export function sliceBounds(start: number | undefined, end: number | undefined): [limit: number, offset: number] {
+export function sliceBounds(
+  start: number | undefined,
+  end: number | undefined,
+): [limit: number, offset: number] {
   const offset = Math.max(0, Math.floor(start ?? 0)) || 0;
   if (end === undefined || !Number.isFinite(end)) return [-1, offset];
   return [Math.max(0, Math.floor(end) - offset), offset];
@@ -49,14 +52,21 @@ export function listJobsStatements(query: JobQuery): [page: SqlStatement, count:
   const sort = query.sort ?? 'name';
   const column = Object.hasOwn(JOB_SORT_COLUMNS, sort) ? JOB_SORT_COLUMNS[sort] : undefined;
   if (column === undefined) {
-    throw new DkronError('VALIDATION', `cannot sort jobs by ${JSON.stringify(sort)}`, { details: { field: '_sort' } });
+    throw new DkronError('VALIDATION', `cannot sort jobs by ${JSON.stringify(sort)}`, {
+      details: { field: '_sort' },
+    });
   }
   const order = query.order === 'DESC' ? 'DESC' : 'ASC';
   const filter = where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`;
   const [limit, offset] = sliceBounds(query.start, query.end);
   const orderBy = column === 'j.name' ? `j.name ${order}` : `${column} ${order}, j.name ${order}`;
   return [
-    [`SELECT ${JOB_COLUMNS} FROM jobs j${filter} ORDER BY ${orderBy} LIMIT ? OFFSET ?`, ...params, limit, offset],
+    [
+      `SELECT ${JOB_COLUMNS} FROM jobs j${filter} ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
+      ...params,
+      limit,
+      offset,
+    ],
     [`SELECT count(*) AS total FROM jobs j${filter}`, ...params],
   ];
 }

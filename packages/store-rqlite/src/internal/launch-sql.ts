@@ -30,7 +30,16 @@ export function recordLaunchStatements(intents: readonly LaunchIntent[], now: nu
     jobs.add(intent.job);
     const next = intent.next === null ? toTimeKey(ZERO_TIME, 'next') : timeKeyFromMs(intent.next);
     statements.push(
-      [INSERT_LAUNCH, intent.job, intent.scheduledAt, intent.group, intent.epoch, now, intent.job, intent.epoch],
+      [
+        INSERT_LAUNCH,
+        intent.job,
+        intent.scheduledAt,
+        intent.group,
+        intent.epoch,
+        now,
+        intent.job,
+        intent.epoch,
+      ],
       [ADVANCE_NEXT, next, intent.job, intent.job, intent.scheduledAt, intent.epoch],
     );
   }

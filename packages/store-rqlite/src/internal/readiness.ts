@@ -28,7 +28,11 @@ async function isReady(url: string): Promise<boolean> {
  * passes. There is no event to wait for: readiness is only observable over HTTP.
  * @returns `true` when ready, `false` at the deadline or when `gaveUp` settled first.
  */
-export async function waitForReady(url: string, deadline: number, gaveUp: Promise<unknown>): Promise<boolean> {
+export async function waitForReady(
+  url: string,
+  deadline: number,
+  gaveUp: Promise<unknown>,
+): Promise<boolean> {
   let stop = false;
   void gaveUp.then(
     () => {
@@ -41,7 +45,10 @@ export async function waitForReady(url: string, deadline: number, gaveUp: Promis
   let interval = 10;
   while (!stop && Date.now() < deadline) {
     if (await isReady(url)) return !stop;
-    await Promise.race([sleep(Math.min(interval, Math.max(0, deadline - Date.now()))), gaveUp.catch(() => {})]);
+    await Promise.race([
+      sleep(Math.min(interval, Math.max(0, deadline - Date.now()))),
+      gaveUp.catch(() => {}),
+    ]);
     interval = Math.min(200, interval * 1.5);
   }
   return false;

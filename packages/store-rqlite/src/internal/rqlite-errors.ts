@@ -52,7 +52,8 @@ export function classifyFailure(thrown: unknown): Failure {
   if (status !== undefined) {
     const text = bodyText(e.response?.data);
     const message = `rqlite answered HTTP ${status}${text ? `: ${text}` : ''}`;
-    if (status === 503 || status === 502 || status === 504) return { kind: 'unavailable', message, cause: thrown };
+    if (status === 503 || status === 502 || status === 504)
+      return { kind: 'unavailable', message, cause: thrown };
     if (status === 500 && TRANSIENT_500.test(text)) return { kind: 'unavailable', message, cause: thrown };
     return { kind: 'fatal', message, cause: thrown };
   }

@@ -116,7 +116,11 @@ export async function migrate(client: RqliteClient, logger: Logger, now = Date.n
   }
   for (let version = found + 1; version <= SCHEMA_VERSION; version++) {
     const statements: SqlStatement[] = MIGRATIONS[version - 1]!.map((sql) => [sql]);
-    statements.push(['INSERT OR IGNORE INTO schema_version (version, applied_at) VALUES (?, ?)', version, now]);
+    statements.push([
+      'INSERT OR IGNORE INTO schema_version (version, applied_at) VALUES (?, ?)',
+      version,
+      now,
+    ]);
     await client.execute(statements, { transaction: true });
     logger.info('rqlite schema migrated', { version });
   }

@@ -7,7 +7,8 @@ import { DkronError } from '@dkron-core/plugin-api';
  * unchanged (nanoseconds and offsets included).
  */
 
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9})\d*)?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9})\d*)?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 const KEY_WIDTH = 30;
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');

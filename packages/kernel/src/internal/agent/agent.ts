@@ -8,8 +8,16 @@ import {
 } from '@dkron-core/plugin-api';
 import type { AgentApi, AgentHealth, Member, RestoreResult, RunOptions } from '../../ports/agent.js';
 import { type Clock, systemClock } from '../../ports/clock.js';
-import type { DayStats, ExecutionCompletion, ExecutionQuery, JobPage, JobQuery, LaunchIntent, Store } from '../../ports/store.js';
-import { jobGraph, type JobGraph, restoreOrder } from '../dag/index.js';
+import type {
+  DayStats,
+  ExecutionCompletion,
+  ExecutionQuery,
+  JobPage,
+  JobQuery,
+  LaunchIntent,
+  Store,
+} from '../../ports/store.js';
+import { type JobGraph, jobGraph, restoreOrder } from '../dag/index.js';
 import { toJob, validateJob } from '../job/index.js';
 import type { PluginRegistry } from '../plugins/index.js';
 import { runExecution } from '../runner/index.js';
@@ -165,7 +173,9 @@ export function createAgent(options: AgentOptions): Agent {
     const previous = known.get(job.name);
     const now = clock.now();
     const sameSchedule =
-      previous !== undefined && previous.job.schedule === job.schedule && previous.job.timezone === job.timezone;
+      previous !== undefined &&
+      previous.job.schedule === job.schedule &&
+      previous.job.timezone === job.timezone;
     // @every keeps its phase: anchored at the last launched slot, else at the first time we saw the job.
     const anchor = lastSlot ?? (sameSchedule ? previous.anchor : Math.floor(now / 1000) * 1000);
     const schedule = scheduleOf(job, anchor);
@@ -197,7 +207,10 @@ export function createAgent(options: AgentOptions): Agent {
         continue;
       }
       if (d.missed > 0) {
-        logger.warn('ran the latest missed slot, older ones are counted as missed', { job: d.name, missed: d.missed });
+        logger.warn('ran the latest missed slot, older ones are counted as missed', {
+          job: d.name,
+          missed: d.missed,
+        });
         void patches.add({ name: d.name, missed: d.missed }).catch(logStoreError);
       }
       intents.push({
@@ -246,13 +259,18 @@ export function createAgent(options: AgentOptions): Agent {
     if (job.concurrency === 'replace') await cancelRunning(job.name, 'replaced by a new run');
     const targets = selectTargets(job.tags, cluster.candidates(), random);
     if (targets.length === 0) {
-      throw new DkronError('NOT_FOUND', `no target nodes found to run job ${job.name}`, { details: { job: job.name } });
+      throw new DkronError('NOT_FOUND', `no target nodes found to run job ${job.name}`, {
+        details: { job: job.name },
+      });
     }
     const self = cluster.self().Name;
     const group = { pending: targets.length, ok: true };
     for (const target of targets) {
       if (target.name !== self) {
-        logger.warn('remote targets need the cluster; running locally only', { job: job.name, target: target.name });
+        logger.warn('remote targets need the cluster; running locally only', {
+          job: job.name,
+          target: target.name,
+        });
         group.pending--;
         continue;
       }
@@ -334,11 +352,17 @@ export function createAgent(options: AgentOptions): Agent {
         },
       });
     } catch (err) {
-      outcome = { status: 'failed', success: false, output: String(err), error: String(err), finishedAt: new Date(clock.now()) };
+      outcome = {
+        status: 'failed',
+        success: false,
+        output: String(err),
+        error: String(err),
+        finishedAt: new Date(clock.now()),
+      };
     }
     const finished: Execution = {
       ...run.execution,
-      finished_at: outcome.finishedAt.toISOString(),
+      finished_at: rfc3339(outcome.finishedAt.getTime()),
       success: outcome.success,
       output: outcome.output,
       status: outcome.status,
@@ -363,7 +387,10 @@ export function createAgent(options: AgentOptions): Agent {
   function retryDelay(job: Job, attempt: number, elapsedMs: number): number {
     if (job.retry_backoff !== '') {
       const base = safeDuration(job.retry_backoff, 0);
-      const cap = job.retry_backoff_max === '' ? MAX_RETRY_DELAY_MS : safeDuration(job.retry_backoff_max, MAX_RETRY_DELAY_MS);
+      const cap =
+        job.retry_backoff_max === ''
+          ? MAX_RETRY_DELAY_MS
+          : safeDuration(job.retry_backoff_max, MAX_RETRY_DELAY_MS);
       return Math.min(base * 2 ** (attempt - 1), cap);
     }
     // Dkron's formula: floor(log2(elapsed / 500ms) + attempt) × 500ms.
@@ -409,15 +436,21 @@ export function createAgent(options: AgentOptions): Agent {
     let parent: string = job.parent_job;
     for (let depth = 0; parent !== ''; depth++) {
       if (seen.has(parent)) {
-        throw new DkronError('VALIDATION', `parent_job: setting parent of "${job.name}" to "${job.parent_job}" would create a cycle`, {
-          details: { field: 'parent_job' },
-        });
+        throw new DkronError(
+          'VALIDATION',
+          `parent_job: setting parent of "${job.name}" to "${job.parent_job}" would create a cycle`,
+          {
+            details: { field: 'parent_job' },
+          },
+        );
       }
       seen.add(parent);
       const p = await store.getJob(parent);
       if (!p) {
         if (depth === 0) {
-          throw new DkronError('NOT_FOUND', 'specified parent job not found', { details: { field: 'parent_job' } });
+          throw new DkronError('NOT_FOUND', 'specified parent job not found', {
+            details: { field: 'parent_job' },
+          });
         }
         return;
       }
@@ -501,7 +534,8 @@ export function createAgent(options: AgentOptions): Agent {
           const timedOut = new Promise<void>((r) => (timer = clock.setTimeout(r, deadline)));
           await Promise.race([Promise.all(running.map((r) => r.done)), timedOut]);
           timer?.cancel();
-          for (const r of active.values()) r.controller.abort(new DkronError('CANCELLED', 'agent shutting down'));
+          for (const r of active.values())
+            r.controller.abort(new DkronError('CANCELLED', 'agent shutting down'));
           await Promise.all([...active.values()].map((r) => r.done));
         }
         await Promise.all([launches.drain(), starts.drain(), completions.drain(), patches.drain()]);
@@ -536,9 +570,13 @@ export function createAgent(options: AgentOptions): Agent {
         throw new DkronError('NOT_FOUND', `job ${name} is disabled`, { details: { job: name } });
       }
       if (job.concurrency === 'forbid' && !runOptions?.force && runningOf(name).length > 0) {
-        throw new DkronError('CONFLICT', `job ${name} is running and its concurrency is forbid (use ?force=true)`, {
-          details: { job: name },
-        });
+        throw new DkronError(
+          'CONFLICT',
+          `job ${name} is running and its concurrency is forbid (use ?force=true)`,
+          {
+            details: { job: name },
+          },
+        );
       }
       await trigger(job, { group: groupId(clock.now()), scheduledAt: null });
       return job;
@@ -563,7 +601,9 @@ export function createAgent(options: AgentOptions): Agent {
 
     async restore(input) {
       if (!Array.isArray(input)) {
-        throw new DkronError('VALIDATION', 'file: expected a JSON array of jobs', { details: { field: 'file' } });
+        throw new DkronError('VALIDATION', 'file: expected a JSON array of jobs', {
+          details: { field: 'file' },
+        });
       }
       const jobs = input.map((raw) => validate(raw));
       const ordered = restoreOrder(jobs);

@@ -15,7 +15,5 @@ export function groupId(ms: number): number {
   return Math.trunc(ms) * 1_000_000;
 }
 
-/** RFC 3339 with milliseconds, UTC. */
-export function rfc3339(ms: number): string {
-  return new Date(ms).toISOString();
-}
+/** RFC 3339 in UTC, in the store's normal form (fraction only when not zero). */
+export { msToTime as rfc3339 } from '../job/index.js';

@@ -161,19 +161,29 @@ export class Scheduler {
     const second = schedule.next(first)?.getTime();
     if (second === undefined || second > now) {
       // The common case: exactly one slot passed.
-      return now - first <= tolerance ? { name, slot: first, missed: 0, next } : { name, slot: undefined, missed: 1, next };
+      return now - first <= tolerance
+        ? { name, slot: first, missed: 0, next }
+        : { name, slot: undefined, missed: 1, next };
     }
     // Several slots passed (downtime, a blocked loop): run the latest one inside the window, count the rest.
     let latest: number | undefined;
-    for (let t = schedule.next(Math.max(first, now - tolerance) - 1)?.getTime(); t !== undefined && t <= now; ) {
+    for (
+      let t = schedule.next(Math.max(first, now - tolerance) - 1)?.getTime();
+      t !== undefined && t <= now;
+    ) {
       latest = t;
       t = schedule.next(t)?.getTime();
     }
     let passed = 0;
-    for (let t: number | undefined = first; t !== undefined && t <= now && passed < MAX_MISSED_COUNT; passed++) {
+    for (
+      let t: number | undefined = first;
+      t !== undefined && t <= now && passed < MAX_MISSED_COUNT;
+      passed++
+    ) {
       t = schedule.next(t)?.getTime();
     }
-    if (latest === undefined || now - latest > tolerance) return { name, slot: undefined, missed: passed, next };
+    if (latest === undefined || now - latest > tolerance)
+      return { name, slot: undefined, missed: passed, next };
     return { name, slot: latest, missed: Math.max(passed - 1, 0), next };
   }
 }

@@ -40,7 +40,11 @@ describe('previewSchedule (dkron-core schedule "<expr>")', () => {
   });
 
   it('lists up to 1000 times', () => {
-    const times = previewSchedule({ expression: '@hourly', from: new Date('2026-01-01T00:00:00Z'), count: 1000 });
+    const times = previewSchedule({
+      expression: '@hourly',
+      from: new Date('2026-01-01T00:00:00Z'),
+      count: 1000,
+    });
     expect(times).toHaveLength(1000);
     expect(times[999]).toBe('2026-02-11T16:00:00Z');
   });

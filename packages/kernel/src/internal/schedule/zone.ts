@@ -54,9 +54,11 @@ const UTC_NAMES = new Set([
   'Universal',
 ]);
 
-// A bucket is sampled once per day and transitions are refined to the second by bisection. Zones do not
-// change offset twice within a day, so daily samples find every transition.
+// A bucket is sampled once per day and transitions are refined to the second by bisection. This assumes
+// no zone changes its offset and back within one day, which tzdb never does.
 const BUCKET_MS = 100 * DAY_MS;
+// About 270 years of timeline per zone.
+const MAX_BUCKETS = 1000;
 // Long enough to find the transition just before a bucket, which a fall-back span must know about.
 const LOOKBACK_MS = DAY_MS;
 
@@ -79,6 +81,8 @@ class CachedZone implements ZoneOffsets {
     const index = Math.floor(instant / BUCKET_MS);
     let spans = this.#buckets.get(index);
     if (spans === undefined) {
+      // Schedules move forward through time, so a full cache is mostly stale: start over rather than grow.
+      if (this.#buckets.size >= MAX_BUCKETS) this.#buckets.clear();
       spans = this.#sampleBucket(index * BUCKET_MS);
       this.#buckets.set(index, spans);
     }

@@ -1,0 +1,289 @@
+import { isDkronError, type Job } from '@dkron-core/plugin-api';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Store } from '../../ports/store.js';
+import { createMemoryStore } from '../memory-store/index.js';
+import { createPluginRegistry } from '../plugins/index.js';
+import { type Agent, createAgent } from './agent.js';
+import {
+  createFakeClock,
+  type FakeClock,
+  settle,
+  silentLogger,
+  type TestExecutorControl,
+  testExecutorPlugin,
+} from './test-kit.js';
+
+const T0 = Date.parse('2026-11-21T12:00:00Z');
+
+interface Harness {
+  agent: Agent;
+  store: Store;
+  clock: FakeClock;
+  control: TestExecutorControl;
+}
+
+async function harness(opts: { store?: Store; clock?: FakeClock; start?: boolean } = {}): Promise<Harness> {
+  const store = opts.store ?? createMemoryStore();
+  const clock = opts.clock ?? createFakeClock(T0);
+  const control: TestExecutorControl = { calls: [], held: [], flakyFailures: 0 };
+  const registry = createPluginRegistry({ nodeName: 'node1', logger: silentLogger });
+  await registry.register(testExecutorPlugin(control));
+  const agent = createAgent({
+    nodeName: 'node1',
+    version: 'test',
+    store,
+    registry,
+    logger: silentLogger,
+    clock,
+  });
+  if (opts.start !== false) await agent.start();
+  return { agent, store, clock, control };
+}
+
+function job(name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { name, schedule: '@every 10s', executor: 'test', executor_config: { mode: 'ok' }, ...extra };
+}
+
+async function executions(store: Store, name: string) {
+  return (await store.listExecutions(name, { order: 'ASC' })).executions;
+}
+
+let h: Harness;
+afterEach(async () => {
+  for (const release of h?.control.held ?? []) release(true);
+  await h?.agent.stop({ timeoutMs: 0 });
+});
+
+describe('agent: saving jobs', () => {
+  beforeEach(async () => {
+    h = await harness();
+  });
+
+  it('stores a valid job with its next fire time computed in its zone', async () => {
+    const saved = await h.agent.saveJob(
+      job('daily', { schedule: '0 30 9 * * *', timezone: 'Europe/Berlin' }),
+    );
+    // 09:30 in Berlin on 2026-11-21 (CET, +01:00) is 08:30 UTC, already past at 12:00 UTC: next day.
+    expect(saved.next).toBe('2026-11-22T08:30:00Z');
+    expect((await h.agent.getJob('daily'))?.next).toBe('2026-11-22T08:30:00Z');
+  });
+
+  it('refuses invalid jobs with Dkron reasons', async () => {
+    await expect(h.agent.saveJob(job('bad job!'))).rejects.toThrow("name contains illegal character ' '");
+    await expect(h.agent.saveJob(job('x', { executor: 'nope' }))).rejects.toThrow(/unknown executor "nope"/);
+    await expect(h.agent.saveJob(job('x', { executor_config: { mode: 'weird' } }))).rejects.toThrow(
+      /executor_config\.mode/,
+    );
+  });
+
+  it('refuses a missing parent with NOT_FOUND and a parent cycle with VALIDATION', async () => {
+    const missing = await h.agent.saveJob(job('child', { parent_job: 'ghost' })).catch((e: unknown) => e);
+    expect(isDkronError(missing, 'NOT_FOUND')).toBe(true);
+    expect((missing as Error).message).toBe('specified parent job not found');
+    await h.agent.saveJob(job('a'));
+    await h.agent.saveJob(job('b', { parent_job: 'a' }));
+    const cycle = await h.agent.saveJob(job('a', { parent_job: 'b' })).catch((e: unknown) => e);
+    expect(isDkronError(cycle, 'VALIDATION')).toBe(true);
+    expect((cycle as Error).message).toMatch(/cycle/);
+  });
+
+  it('a disabled job cannot be run manually; toggling enables it', async () => {
+    await h.agent.saveJob(job('off', { disabled: true }));
+    const err = await h.agent.runJob('off').catch((e: unknown) => e);
+    expect(isDkronError(err, 'NOT_FOUND')).toBe(true);
+    const toggled = await h.agent.toggleJob('off');
+    expect(toggled.disabled).toBe(false);
+    await h.agent.runJob('off');
+    await settle();
+    expect(h.control.calls).toEqual(['off']);
+  });
+});
+
+describe('agent: scheduling', () => {
+  beforeEach(async () => {
+    h = await harness();
+  });
+
+  it('runs an @every job at each slot, recording executions, counters and next', async () => {
+    await h.agent.saveJob(job('tick', { executor_config: { mode: 'ok', text: 'hello' } }));
+    await h.clock.advance(35_000);
+    const runs = await executions(h.store, 'tick');
+    expect(runs).toHaveLength(3);
+    expect(runs.map((r) => r.scheduled_at)).toEqual([
+      '2026-11-21T12:00:10Z',
+      '2026-11-21T12:00:20Z',
+      '2026-11-21T12:00:30Z',
+    ]);
+    expect(runs.every((r) => r.success && r.status === 'success' && r.output === 'hello')).toBe(true);
+    const stored = await h.agent.getJob('tick');
+    expect(stored?.success_count).toBe(3);
+    expect(stored?.status).toBe('success');
+    expect(stored?.next).toBe('2026-11-21T12:00:40Z');
+  });
+
+  it('never fires before the slot even when the timer wakes early', async () => {
+    await h.agent.saveJob(job('tick'));
+    await h.clock.advance(9_999);
+    expect(h.control.calls).toEqual([]);
+    await h.clock.advance(1);
+    expect(h.control.calls).toEqual(['tick']);
+  });
+
+  it('skips a forbid job while it runs and runs it again once it finished', async () => {
+    await h.agent.saveJob(job('slow', { concurrency: 'forbid', executor_config: { mode: 'hold' } }));
+    await h.clock.advance(25_000);
+    expect(h.control.calls).toEqual(['slow']);
+    h.control.held.shift()?.(true);
+    await h.clock.advance(10_000);
+    expect(h.control.calls).toEqual(['slow', 'slow']);
+  });
+
+  it('replace cancels the running execution before starting the next', async () => {
+    await h.agent.saveJob(job('rep', { concurrency: 'replace', executor_config: { mode: 'hold' } }));
+    await h.clock.advance(20_000);
+    const runs = await executions(h.store, 'rep');
+    expect(runs.map((r) => r.status)).toEqual(['cancelled', 'running']);
+  });
+
+  it('retries a failing run and ends the trigger as success when a retry succeeds', async () => {
+    h.control.flakyFailures = 2;
+    await h.agent.saveJob(
+      job('flaky', { retries: 3, retry_backoff: '1s', executor_config: { mode: 'flaky' } }),
+    );
+    await h.clock.advance(10_000);
+    await h.clock.advance(5_000);
+    const runs = await executions(h.store, 'flaky');
+    expect(runs.map((r) => [r.attempt, r.status])).toEqual([
+      [1, 'failed'],
+      [2, 'failed'],
+      [3, 'success'],
+    ]);
+    expect(new Set(runs.map((r) => r.group)).size).toBe(1);
+    expect((await h.agent.getJob('flaky'))?.status).toBe('success');
+  });
+
+  it('runs children after the parent succeeded, and deletes an ephemeral job after success', async () => {
+    await h.agent.saveJob(job('parent'));
+    await h.agent.saveJob(job('child', { schedule: '', parent_job: 'parent' }));
+    await h.agent.saveJob(job('grandchild', { schedule: '', parent_job: 'child', ephemeral: true }));
+    await h.clock.advance(10_000);
+    expect(h.control.calls).toEqual(['parent', 'child', 'grandchild']);
+    expect(await h.agent.getJob('grandchild')).toBeUndefined();
+    expect((await h.agent.getJob('child'))?.dependent_jobs).toBeNull();
+  });
+
+  it('does not run children of a failed parent', async () => {
+    await h.agent.saveJob(job('parent', { executor_config: { mode: 'fail' } }));
+    await h.agent.saveJob(job('child', { schedule: '', parent_job: 'parent' }));
+    await h.clock.advance(10_000);
+    expect(h.control.calls).toEqual(['parent']);
+  });
+
+  it('honours starts_at and expires_at', async () => {
+    await h.agent.saveJob(job('later', { starts_at: '2026-11-21T12:00:25Z' }));
+    await h.agent.saveJob(job('gone', { expires_at: '2026-11-21T12:00:15Z' }));
+    await h.clock.advance(30_000);
+    expect(h.control.calls.filter((c) => c === 'later')).toHaveLength(1);
+    expect(h.control.calls.filter((c) => c === 'gone')).toHaveLength(1);
+  });
+
+  it('streams live output to followers and ends with the final execution', async () => {
+    await h.agent.saveJob(
+      job('live', { schedule: '@manually', executor_config: { mode: 'hold', text: 'first' } }),
+    );
+    await h.agent.runJob('live');
+    await settle();
+    const [running] = await h.agent.busy();
+    expect(running?.output).toBe('first');
+    const ac = new AbortController();
+    const events: string[] = [];
+    const done = (async () => {
+      for await (const e of h.agent.followExecution('live', running!.id, ac.signal)) {
+        events.push(e.type === 'output' ? `output:${e.chunk}` : `done:${e.execution.status}`);
+      }
+    })();
+    await settle();
+    h.control.held.shift()?.(true);
+    await done;
+    expect(events).toEqual(['output:first', 'done:success']);
+  });
+});
+
+describe('agent: restarts', () => {
+  it('marks executions orphaned by a previous process as lost', async () => {
+    const store = createMemoryStore();
+    const first = await harness({ store });
+    await first.agent.saveJob(job('long', { schedule: '@manually', executor_config: { mode: 'hold' } }));
+    await first.agent.runJob('long');
+    await settle();
+    // The process "dies": its agent is never stopped. A new agent starts on the same store.
+    h = await harness({ store });
+    const [run] = await executions(store, 'long');
+    expect(run?.status).toBe('lost');
+    expect(run?.output).toMatch(/execution lost/);
+    first.control.held.shift()?.(true);
+  });
+
+  it('keeps the @every phase across a restart and runs the latest missed slot once', async () => {
+    const store = createMemoryStore();
+    const clock = createFakeClock(T0);
+    const first = await harness({ store, clock });
+    await first.agent.saveJob(job('phase', { schedule: '@every 7s', catchup_window: '60s' }));
+    await clock.advance(15_000); // slots 12:00:07, 12:00:14
+    await first.agent.stop({ timeoutMs: 0 });
+    // Down for 5 minutes: slots every 7 s from 12:00:21 to 12:05:15 are missed.
+    await clock.advance(300_000);
+    h = await harness({ store, clock });
+    await clock.advance(0);
+    const runs = await executions(store, 'phase');
+    const slots = runs.map((r) => r.scheduled_at);
+    expect(slots.slice(0, 2)).toEqual(['2026-11-21T12:00:07Z', '2026-11-21T12:00:14Z']);
+    // The latest slot before 12:05:15 on the 7 s grid anchored at 12:00:00 is 12:05:15 itself (315 = 45 × 7).
+    expect(slots.slice(2)).toEqual(['2026-11-21T12:05:15Z']);
+    expect((await store.getJob('phase'))?.missed_count).toBe(42);
+    await clock.advance(7_000);
+    expect((await executions(store, 'phase')).map((r) => r.scheduled_at).at(-1)).toBe('2026-11-21T12:05:22Z');
+  });
+
+  it('stop waits for running executions up to the timeout, then cancels them', async () => {
+    h = await harness();
+    await h.agent.saveJob(job('wait', { schedule: '@manually', executor_config: { mode: 'hold' } }));
+    await h.agent.runJob('wait');
+    await settle();
+    const stopping = h.agent.stop({ timeoutMs: 5_000 });
+    await h.clock.advance(5_000);
+    await stopping;
+    const [run] = await executions(h.store, 'wait');
+    expect(run?.status).toBe('cancelled');
+  });
+});
+
+describe('agent: facade', () => {
+  beforeEach(async () => {
+    h = await harness();
+  });
+
+  it('restores jobs parents first and reports each', async () => {
+    const result = await h.agent.restore([job('kid', { parent_job: 'mom', schedule: '' }), job('mom')]);
+    expect(result).toEqual(['success create mom', 'success create kid']);
+    expect((await h.agent.getJob('mom'))?.dependent_jobs).toEqual(['kid']);
+  });
+
+  it('describes the single node as alive leader carrying the server tags', async () => {
+    const [member] = await h.agent.members();
+    expect(member?.Tags).toMatchObject({ server: 'true', dkron_server: 'true', region: 'global' });
+    expect(h.agent.isLeader()).toBe(true);
+    expect((await h.agent.health()).healthy).toBe(true);
+  });
+
+  it('returns the graph of a job', async () => {
+    await h.agent.saveJob(job('a'));
+    await h.agent.saveJob(job('b', { parent_job: 'a', schedule: '' }));
+    await h.agent.saveJob(job('c', { parent_job: 'b', schedule: '' }));
+    const graph = await h.agent.jobGraph('b');
+    expect(graph.ancestors).toEqual(['a']);
+    expect(graph.descendants).toEqual(['c']);
+  });
+});
+
+export type { Job };
