@@ -16,7 +16,9 @@ function client() {
 describe('hc<AppType>', () => {
   it('creates, reads and lists jobs with typed bodies and results', async () => {
     const { api, agent } = client();
-    const created = await api.v1.jobs.$post({ json: { name: 'alpha', schedule: '@daily', executor: 'shell' } });
+    const created = await api.v1.jobs.$post({
+      json: { name: 'alpha', schedule: '@daily', executor: 'shell' },
+    });
     expect(created.status).toBe(201);
     if (created.status === 201) {
       const job = await created.json();

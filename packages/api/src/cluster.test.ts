@@ -15,7 +15,11 @@ describe('/health', () => {
     agent.leading = false;
     const res = await call('GET', '/health');
     expect(res.status).toBe(503);
-    expect(res.json).toEqual({ status: 'unhealthy', issues: ['plugin executor-shell has exited'], leader: false });
+    expect(res.json).toEqual({
+      status: 'unhealthy',
+      issues: ['plugin executor-shell has exited'],
+      leader: false,
+    });
   });
 });
 
@@ -24,7 +28,10 @@ describe('node and cluster', () => {
     const { call } = setup();
     const res = await call('GET', path);
     expect(res.status).toBe(200);
-    expect(res.json).toMatchObject({ agent: { name: 'node-a', version: '0.0.0-test' }, tags: { role: 'dkron' } });
+    expect(res.json).toMatchObject({
+      agent: { name: 'node-a', version: '0.0.0-test' },
+      tags: { role: 'dkron' },
+    });
   });
 
   it('lists members with a fresh id, statusText and X-Total-Count', async () => {

@@ -47,17 +47,27 @@ export function createApi(options: ApiOptions) {
     await next();
     c.header('X-Whom', agent.nodeName);
   });
-  base.use('*', cors({ origin: '*', allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'], exposeHeaders: EXPOSED_HEADERS }));
+  base.use(
+    '*',
+    cors({
+      origin: '*',
+      allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+      exposeHeaders: EXPOSED_HEADERS,
+    }),
+  );
   base.use('*', prettyJSON({ space: 4 })); // gin's IndentedJSON indents by four spaces
   base.use(
     '*',
     bodyLimit({
       maxSize,
-      onError: (c) => c.json({ message: `request body is larger than ${maxSize} bytes`, code: 'VALIDATION' }, 413),
+      onError: (c) =>
+        c.json({ message: `request body is larger than ${maxSize} bytes`, code: 'VALIDATION' }, 413),
     }),
   );
   base.onError(createErrorHandler(logger));
-  base.notFound((c) => c.json({ message: `no route for ${c.req.method} ${c.req.path}`, code: 'NOT_FOUND' }, 404));
+  base.notFound((c) =>
+    c.json({ message: `no route for ${c.req.method} ${c.req.path}`, code: 'NOT_FOUND' }, 404),
+  );
   if (options.ui) registerUi(base, options.ui.root, agent);
 
   return base

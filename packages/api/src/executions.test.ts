@@ -11,7 +11,12 @@ function seeded() {
     started_at: '2024-01-01T00:00:00Z',
     output: 'x'.repeat(1705),
   });
-  s.agent.seedExecution({ job_name: 'alpha', id: '2-node-a', started_at: '2024-01-02T00:00:00Z', output: 'done' });
+  s.agent.seedExecution({
+    job_name: 'alpha',
+    id: '2-node-a',
+    started_at: '2024-01-02T00:00:00Z',
+    output: 'done',
+  });
   return s;
 }
 
@@ -82,7 +87,9 @@ describe('GET /v1/jobs/:job/executions/:execution', () => {
 
   it('answers 404 for an unknown execution or job', async () => {
     const { call } = seeded();
-    expect((await call('GET', '/v1/jobs/alpha/executions/9-node-a')).json).toMatchObject({ code: 'NOT_FOUND' });
+    expect((await call('GET', '/v1/jobs/alpha/executions/9-node-a')).json).toMatchObject({
+      code: 'NOT_FOUND',
+    });
     expect((await call('GET', '/v1/jobs/ghost/executions/1-node-a')).status).toBe(404);
   });
 });

@@ -1,8 +1,35 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DkronError } from '@dkron-core/plugin-api';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { setup } from './testing/harness.js';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD', 'FOO'] as const;
+
+/** Real routes, so that most requests get past routing to the parsers and the agent. */
+const ROUTES: [string, string][] = [
+  ['GET', '/v1/jobs'],
+  ['POST', '/v1/jobs'],
+  ['PATCH', '/v1/jobs'],
+  ['PUT', '/v1/jobs/{}'],
+  ['GET', '/v1/jobs/{}'],
+  ['DELETE', '/v1/jobs/{}'],
+  ['POST', '/v1/jobs/{}'],
+  ['POST', '/v1/jobs/{}/run'],
+  ['POST', '/v1/jobs/{}/toggle'],
+  ['GET', '/v1/jobs/{}/graph'],
+  ['GET', '/v1/jobs/{}/executions'],
+  ['DELETE', '/v1/jobs/{}/executions'],
+  ['GET', '/v1/jobs/{}/executions/{}'],
+  ['GET', '/v1/jobs/{}/executions/{}/stream'],
+  ['POST', '/v1/restore'],
+  ['GET', '/v1/stats'],
+  ['POST', '/v1/unpause'],
+  ['GET', '/ui/{}'],
+  ['GET', '/'],
+];
 
 const TEMPLATES = [
   '/',
@@ -62,7 +89,21 @@ function encode(value: string): string {
 const weirdText = fc.oneof(
   fc.string(),
   fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.constantFrom('', ' ', '%', '%zz', '..', '../..', '\u0000', 'ß-ñ', '😀', 'id', 'name', 'untriggered', 'DESC'),
+  fc.constantFrom(
+    '',
+    ' ',
+    '%',
+    '%zz',
+    '..',
+    '../..',
+    '\u0000',
+    'ß-ñ',
+    '😀',
+    'id',
+    'name',
+    'untriggered',
+    'DESC',
+  ),
   fc.constantFrom('-1', '0', '1.5', '1e309', 'NaN', 'Infinity', '99999999999999999999999', '0x10', ' 7'),
   fc.integer().map(String),
   fc.bigInt().map(String),
@@ -74,9 +115,18 @@ const segment = fc.oneof(
   { weight: 1, arbitrary: fc.string({ unit: 'grapheme-ascii', maxLength: 20 }) },
 );
 
-const path = fc
-  .tuple(fc.constantFrom(...TEMPLATES), fc.array(segment, { minLength: 2, maxLength: 2 }))
-  .map(([template, [a = '', b = '']]) => template.replace('{}', a).replace('{}', b));
+const route = fc
+  .tuple(
+    fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom(...ROUTES) },
+      { weight: 1, arbitrary: fc.tuple(fc.constantFrom(...METHODS), fc.constantFrom(...TEMPLATES)) },
+    ),
+    fc.array(segment, { minLength: 2, maxLength: 2 }),
+  )
+  .map(([[method, template], [a = '', b = '']]) => ({
+    method,
+    path: template.replace('{}', a).replace('{}', b),
+  }));
 
 const query = fc
   .array(
@@ -108,22 +158,57 @@ const jobLike = fc.record(
   { requiredKeys: [] },
 );
 
+/** Mostly valid jobs, so that creates and updates succeed often enough to matter. */
+const validJob = fc.record(
+  {
+    name: fc.constantFrom('alpha', 'fresh', 'new-1', 'ß-job', 'child'),
+    schedule: fc.constantFrom('@daily', '@every 1s', '0 0 * * * *'),
+    executor: fc.constant('shell'),
+    executor_config: fc.record(
+      { command: fc.string(), timeout: fc.constantFrom('5s', '1m') },
+      { requiredKeys: [] },
+    ),
+    metadata: fc.option(fc.dictionary(fc.string(), fc.string()), { nil: null }),
+    parent_job: fc.constantFrom('', 'parent', 'alpha'),
+    disabled: fc.boolean(),
+    retries: fc.nat(5),
+  },
+  { requiredKeys: ['name', 'schedule'] },
+);
+
 const nested = fc
   .tuple(fc.integer({ min: 1, max: 20_000 }), fc.constantFrom('[', '{"a":'))
   .map(([depth, open]) => `${open.repeat(depth)}1${(open === '[' ? ']' : '}').repeat(depth)}`);
 
-type Body = { kind: 'none' } | { kind: 'text'; text: string; type?: string } | { kind: 'form'; field: string; text: string };
+type Body =
+  | { kind: 'none' }
+  | { kind: 'text'; text: string; type?: string }
+  | { kind: 'form'; field: string; text: string };
 
 const body: fc.Arbitrary<Body> = fc.oneof(
   fc.constant({ kind: 'none' } as const),
+  {
+    weight: 6,
+    arbitrary: fc
+      .tuple(validJob, fc.constantFrom('application/json', 'text/plain', undefined))
+      .map(([job, type]) => ({ kind: 'text' as const, text: JSON.stringify(job), type })),
+  },
   jobLike.map((job) => ({ kind: 'text' as const, text: JSON.stringify(job), type: 'application/json' })),
   jobLike.map((job) => ({ kind: 'text' as const, text: JSON.stringify(job) })),
-  fc.jsonValue().map((v) => ({ kind: 'text' as const, text: JSON.stringify(v) ?? 'null', type: 'text/plain' })),
+  fc
+    .jsonValue()
+    .map((v) => ({ kind: 'text' as const, text: JSON.stringify(v) ?? 'null', type: 'text/plain' })),
   nested.map((text) => ({ kind: 'text' as const, text, type: 'application/json' })),
   fc.string({ unit: 'binary' }).map((text) => ({ kind: 'text' as const, text, type: 'application/json' })),
   fc.string().map((text) => ({ kind: 'text' as const, text, type: 'multipart/form-data; boundary=x' })),
   fc
-    .tuple(fc.constantFrom('file', 'other'), fc.oneof(fc.array(jobLike).map((j) => JSON.stringify(j)), fc.string()))
+    .tuple(
+      fc.constantFrom('file', 'other'),
+      fc.oneof(
+        fc.array(fc.oneof(validJob, jobLike)).map((j) => JSON.stringify(j)),
+        fc.string(),
+      ),
+    )
     .map(([field, text]) => ({ kind: 'form' as const, field, text })),
 );
 
@@ -138,7 +223,13 @@ function requestInit(method: string, b: Body): RequestInit {
 }
 
 function seeded() {
-  const s = setup({ bodyLimit: 64 * 1024 });
+  const root = mkdtempSync(join(tmpdir(), 'dkron-ui-'));
+  writeFileSync(join(root, 'index.html'), '<script>window.DKRON_LEADER = {{.DKRON_LEADER}};</script>');
+  const jobGraph = async (name: string) => {
+    if (name !== 'alpha') throw new DkronError('NOT_FOUND', `job ${name} not found`);
+    return { job: name, ancestors: [], descendants: [], edges: [] };
+  };
+  const s = setup({ bodyLimit: 64 * 1024, ui: { root }, extras: { jobGraph } });
   s.agent.seedJob({ name: 'alpha', metadata: { team: 'x' } });
   s.agent.seedJob({ name: 'parent' });
   s.agent.seedJob({ name: 'child', parent_job: 'parent', schedule: '' });
@@ -153,12 +244,14 @@ describe('fuzz: random methods, paths, queries and bodies', () => {
     const { app, agent } = seeded();
     let paused = false;
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom(...METHODS), path, query, body, async (method, p, q, b) => {
+      fc.asyncProperty(route, query, body, async ({ method, path: p }, q, b) => {
         const before = agent.snapshot();
         const res = await app.request(q ? `${p}?${q}` : p, requestInit(method, b));
         const type = res.headers.get('Content-Type') ?? '';
         // A live stream would wait for output forever: the headers are the answer.
-        const text = type.startsWith('text/event-stream') ? (await res.body?.cancel(), '') : await res.text();
+        const live = type.startsWith('text/event-stream');
+        if (live) await res.body?.cancel();
+        const text = live ? '' : await res.text();
         const label = `${method} ${p}?${q} → ${res.status} ${text.slice(0, 200)}`;
 
         if (res.status === 503) {
@@ -171,7 +264,10 @@ describe('fuzz: random methods, paths, queries and bodies', () => {
         if (res.status >= 400 && res.status < 500) {
           expect(agent.snapshot(), label).toBe(before);
           if (method !== 'HEAD' && !p.startsWith('/v1/isleader')) {
-            expect(JSON.parse(text), label).toMatchObject({ message: expect.any(String), code: expect.any(String) });
+            expect(JSON.parse(text), label).toMatchObject({
+              message: expect.any(String),
+              code: expect.any(String),
+            });
           }
         }
         expect(res.headers.get('X-Whom'), label).toBe('node-a');
@@ -182,7 +278,10 @@ describe('fuzz: random methods, paths, queries and bodies', () => {
     );
     expect((await app.request('/health')).status).toBe(200);
     await app.request('/v1/unpause', { method: 'POST' });
-    const res = await app.request('/v1/jobs', { method: 'POST', body: '{"name":"after-fuzz","schedule":"@daily"}' });
+    const res = await app.request('/v1/jobs', {
+      method: 'POST',
+      body: '{"name":"after-fuzz","schedule":"@daily"}',
+    });
     expect(res.status).toBe(201);
   }, 120_000);
 });

@@ -69,9 +69,16 @@ describe('body limit', () => {
   it('answers 413 JSON above the limit, with or without Content-Length', async () => {
     const { app, agent } = setup({ bodyLimit: 64 });
     const body = JSON.stringify({ name: 'big', schedule: '@daily', displayname: 'x'.repeat(100) });
-    const sized = await app.request('/v1/jobs', { method: 'POST', body, headers: { 'Content-Length': String(body.length) } });
+    const sized = await app.request('/v1/jobs', {
+      method: 'POST',
+      body,
+      headers: { 'Content-Length': String(body.length) },
+    });
     expect(sized.status).toBe(413);
-    expect(await sized.json()).toEqual({ message: 'request body is larger than 64 bytes', code: 'VALIDATION' });
+    expect(await sized.json()).toEqual({
+      message: 'request body is larger than 64 bytes',
+      code: 'VALIDATION',
+    });
     const streamed = await app.request('/v1/jobs', {
       method: 'POST',
       body: new Blob([body]).stream(),
@@ -125,12 +132,17 @@ describe('errors', () => {
     agent.failWith = new DkronError(code, 'store says no');
     const res = await call('GET', '/v1/busy');
     expect(res.status).toBe(status);
-    expect(res.json).toEqual(status === 500 ? { message: 'internal error', code: 'INTERNAL' } : { message: 'store says no', code });
+    expect(res.json).toEqual(
+      status === 500 ? { message: 'internal error', code: 'INTERNAL' } : { message: 'store says no', code },
+    );
   });
 
   it('answers unknown routes and methods with a JSON 404', async () => {
     const { call } = setup();
-    expect((await call('GET', '/v2/jobs')).json).toEqual({ message: 'no route for GET /v2/jobs', code: 'NOT_FOUND' });
+    expect((await call('GET', '/v2/jobs')).json).toEqual({
+      message: 'no route for GET /v2/jobs',
+      code: 'NOT_FOUND',
+    });
     expect((await call('DELETE', '/v1/jobs')).status).toBe(404);
   });
 });

@@ -25,7 +25,11 @@ describe('POST /v1/jobs', () => {
     await call('POST', '/v1/jobs', job('alpha', { disabled: true, displayname: 'A' }));
     const res = await call('POST', '/v1/jobs', job('alpha', { executor_config: { command: 'date' } }));
     expect(res.status).toBe(201);
-    expect(agent.jobs.get('alpha')).toMatchObject({ disabled: false, displayname: '', executor_config: { command: 'date' } });
+    expect(agent.jobs.get('alpha')).toMatchObject({
+      disabled: false,
+      displayname: '',
+      executor_config: { command: 'date' },
+    });
   });
 
   it('PATCH /v1/jobs is the same full replace', async () => {
@@ -76,7 +80,11 @@ describe('POST /v1/jobs', () => {
     ['a bad @at', job('a', { schedule: '@at badtime' }), 'schedule'],
     ['a bad concurrency', job('a', { concurrency: 'badvalue' }), 'concurrency'],
     ['a bad timezone', job('a', { timezone: 'notatimezone' }), 'timezone'],
-    ['a bad shell timeout', job('a', { executor_config: { timeout: 'foreverandever' } }), 'executor_config.timeout'],
+    [
+      'a bad shell timeout',
+      job('a', { executor_config: { timeout: 'foreverandever' } }),
+      'executor_config.timeout',
+    ],
     ['an unknown executor', job('a', { executor: 'teleport' }), 'executor'],
     ['a wrongly typed field', job('a', { retries: 'x' }), 'retries'],
     ['a negative retries', job('a', { retries: -1 }), 'retries'],
@@ -131,7 +139,9 @@ describe('POST /v1/jobs', () => {
     const { agent, call } = setup({ logger });
     const res = await call('POST', '/v1/jobs?runoncreate=true', job('off', { disabled: true }));
     expect(res.status).toBe(201);
-    await vi.waitFor(() => expect(warn).toHaveBeenCalledWith(expect.stringContaining('runoncreate'), expect.anything()));
+    await vi.waitFor(() =>
+      expect(warn).toHaveBeenCalledWith(expect.stringContaining('runoncreate'), expect.anything()),
+    );
     expect(agent.runs).toEqual([]);
   });
 });
@@ -170,7 +180,10 @@ describe('DELETE /v1/jobs/:job', () => {
     agent.seedJob({ name: 'child', parent_job: 'parent' });
     const res = await call('DELETE', '/v1/jobs/parent');
     expect(res.status).toBe(409);
-    expect(res.json).toMatchObject({ code: 'CONFLICT', message: expect.stringContaining('delete children first') });
+    expect(res.json).toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringContaining('delete children first'),
+    });
     expect(agent.jobs.has('parent')).toBe(true);
   });
 });
@@ -218,7 +231,12 @@ describe('run and toggle', () => {
 describe('GET /v1/jobs', () => {
   function seeded() {
     const s = setup();
-    s.agent.seedJob({ name: 'a', displayname: 'Zed', status: 'success', metadata: { team: 'x', env: 'prod' } });
+    s.agent.seedJob({
+      name: 'a',
+      displayname: 'Zed',
+      status: 'success',
+      metadata: { team: 'x', env: 'prod' },
+    });
     s.agent.seedJob({ name: 'b', status: 'failed', disabled: true, metadata: { team: 'x' } });
     s.agent.seedJob({ name: 'c', status: '' });
     return s;

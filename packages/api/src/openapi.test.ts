@@ -25,7 +25,9 @@ async function documentOf(s: ReturnType<typeof setup>): Promise<OpenApiDocument>
 
 function operations(doc: OpenApiDocument): [string, string, Operation][] {
   return Object.entries(doc.paths).flatMap(([path, methods]) =>
-    Object.entries(methods).map(([method, op]) => [path, method, op as unknown as Operation] as [string, string, Operation]),
+    Object.entries(methods).map(
+      ([method, op]) => [path, method, op as unknown as Operation] as [string, string, Operation],
+    ),
   );
 }
 
@@ -45,7 +47,9 @@ describe('GET /v1/openapi.json', () => {
     const registered = new Set(
       s.app.routes
         .filter((r) => r.method !== 'ALL')
-        .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, '{$1}').replace(/\/\*$/, '/{path}')}`),
+        .map(
+          (r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)/g, '{$1}').replace(/\/\*$/, '/{path}')}`,
+        ),
     );
     const documented = new Set(operations(doc).map(([path, method]) => `${method} ${path}`));
     expect([...documented].sort()).toEqual([...registered].sort());

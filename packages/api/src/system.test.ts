@@ -2,7 +2,11 @@ import { DkronError } from '@dkron-core/plugin-api';
 import { describe, expect, it } from 'vitest';
 import { setup } from './testing/harness.js';
 
-const job = (name: string, extra: Record<string, unknown> = {}) => ({ name, schedule: '@every 1m', ...extra });
+const job = (name: string, extra: Record<string, unknown> = {}) => ({
+  name,
+  schedule: '@every 1m',
+  ...extra,
+});
 
 describe('pause (Dkron api_test and e2e flow)', () => {
   it('blocks create/update only, until unpaused', async () => {
@@ -118,7 +122,12 @@ describe('POST /v1/restore', () => {
     ['not a form', JSON.stringify([job('a')]), /multipart\/form-data/],
   ])('answers 400 when the body is %s', async (_, body, message) => {
     const { agent, call } = setup();
-    const res = await call('POST', '/v1/restore', body, typeof body === 'string' ? { 'Content-Type': 'application/json' } : undefined);
+    const res = await call(
+      'POST',
+      '/v1/restore',
+      body,
+      typeof body === 'string' ? { 'Content-Type': 'application/json' } : undefined,
+    );
     expect(res.status).toBe(400);
     expect(res.json).toMatchObject({ field: 'file' });
     expect((res.json as { message: string }).message).toMatch(message);
@@ -158,7 +167,10 @@ describe('GET /v1/jobs/:job/graph', () => {
     });
     const res = await call('GET', '/v1/jobs/b/graph');
     expect([res.status, res.json]).toEqual([200, graph]);
-    expect((await call('GET', '/v1/jobs/zzz/graph')).json).toEqual({ message: 'job zzz not found', code: 'NOT_FOUND' });
+    expect((await call('GET', '/v1/jobs/zzz/graph')).json).toEqual({
+      message: 'job zzz not found',
+      code: 'NOT_FOUND',
+    });
   });
 
   it('does not exist without the capability', async () => {

@@ -40,7 +40,10 @@ export function createTestJob(overrides: Partial<Job> = {}): Job {
 }
 
 /** A complete execution record (status `running` unless overridden) of `job`. */
-export function createTestExecution(overrides: Partial<Execution> = {}, job: Pick<Job, 'name'> = createTestJob()): Execution {
+export function createTestExecution(
+  overrides: Partial<Execution> = {},
+  job: Pick<Job, 'name'> = createTestJob(),
+): Execution {
   const startedAt = new Date('2024-01-02T03:04:05.000Z');
   const nanos = BigInt(startedAt.getTime()) * 1_000_000n;
   return {

@@ -54,7 +54,10 @@ export interface TestHost {
   readonly host: PluginHost;
   readonly executors: ReadonlyMap<string, TestExecutor>;
   readonly processors: ReadonlyMap<string, TestProcessor>;
-  readonly handlers: ReadonlyArray<{ readonly event: PluginEventName; readonly handler: PluginEventHandler<PluginEventName> }>;
+  readonly handlers: ReadonlyArray<{
+    readonly event: PluginEventName;
+    readonly handler: PluginEventHandler<PluginEventName>;
+  }>;
   /** Lines the plugins logged. */
   readonly logs: readonly LogRecord[];
   /** Checks the plugin's shape and apiVersion, then runs its setup with {@link host}. */
@@ -75,7 +78,12 @@ export interface TestHost {
     context?: TestExecuteContext,
   ): Promise<{ result: ExecuteResult; context: TestExecuteContext }>;
   /** Parses `config` with the processor's schema and runs the processor on `execution`. */
-  process(name: string, execution: Execution, config?: Record<string, unknown>, job?: Partial<Job>): Promise<Execution>;
+  process(
+    name: string,
+    execution: Execution,
+    config?: Record<string, unknown>,
+    job?: Partial<Job>,
+  ): Promise<Execution>;
 }
 
 /** Creates a {@link TestHost}. */
@@ -107,14 +115,21 @@ export function createTestHost(options: { readonly nodeName?: string } = {}): Te
   const pick = <T>(map: ReadonlyMap<string, T>, kind: string, name: string): T => {
     const found = map.get(name);
     if (found === undefined) {
-      throw new Error(`no ${kind} "${name}" registered (registered: ${[...map.keys()].join(', ') || 'none'})`);
+      throw new Error(
+        `no ${kind} "${name}" registered (registered: ${[...map.keys()].join(', ') || 'none'})`,
+      );
     }
     return found;
   };
 
   const createContext = (contextOptions: TestContextOptions = {}): TestExecuteContext => {
     const job = createTestJob(contextOptions.job);
-    return createTestContext(job, createTestExecution(contextOptions.execution, job), logger, contextOptions.onOutput);
+    return createTestContext(
+      job,
+      createTestExecution(contextOptions.execution, job),
+      logger,
+      contextOptions.onOutput,
+    );
   };
 
   return {
@@ -127,9 +142,12 @@ export function createTestHost(options: { readonly nodeName?: string } = {}): Te
       if (typeof plugin !== 'object' || plugin === null || typeof plugin.setup !== 'function') {
         throw new Error('a plugin must be an object with a setup function');
       }
-      if (typeof plugin.name !== 'string' || plugin.name === '') throw new Error('a plugin needs a non-empty name');
+      if (typeof plugin.name !== 'string' || plugin.name === '')
+        throw new Error('a plugin needs a non-empty name');
       if (plugin.apiVersion !== PLUGIN_API_VERSION) {
-        throw new Error(`plugin ${plugin.name} targets plugin API version ${plugin.apiVersion}, expected ${PLUGIN_API_VERSION}`);
+        throw new Error(
+          `plugin ${plugin.name} targets plugin API version ${plugin.apiVersion}, expected ${PLUGIN_API_VERSION}`,
+        );
       }
       await plugin.setup(host);
     },
@@ -170,7 +188,8 @@ function createTestContext(
   let bytes = 0;
   const output: OutputSink = {
     write(chunk) {
-      const text = typeof chunk === 'string' ? decoder.decode() + chunk : decoder.decode(chunk, { stream: true });
+      const text =
+        typeof chunk === 'string' ? decoder.decode() + chunk : decoder.decode(chunk, { stream: true });
       bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
       if (text === '') return;
       chunks.push(text);

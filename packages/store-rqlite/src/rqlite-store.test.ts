@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import type { ExecutionCompletion, Store } from '@dkron-core/kernel';
 import { type DkronError, isDkronError, ZERO_TIME } from '@dkron-core/plugin-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { recordLaunchStatements } from './internal/launch-sql.js';
 import { SCHEMA_VERSION } from './internal/schema.js';
 import { createRqliteClient, type RqliteClient } from './rqlite-client.js';
 import { createRqliteStore } from './rqlite-store.js';
@@ -155,11 +156,11 @@ describe('jobs', () => {
     expect(later.last_success).toBe('2026-01-05T02:00:00+01:00');
     const earlier = await store.saveJob(makeJob('m', { last_success: '2026-01-05T01:30:00+02:00' }));
     expect(earlier.last_success).toBe('2026-01-05T02:00:00+01:00');
-    // A new schedule takes the posted next even when it is earlier.
+    // A new schedule resets next to the zero time, for the scheduler to recompute.
     const rescheduled = await store.saveJob(
       makeJob('m', { schedule: '@every 10s', next: '2026-01-05T00:00:10Z' }),
     );
-    expect(rescheduled.next).toBe('2026-01-05T00:00:10Z');
+    expect(rescheduled.next).toBe(ZERO_TIME);
   });
 
   it('rejects a time that is not RFC 3339', async () => {
@@ -315,6 +316,18 @@ describe('launches', () => {
     expect(await store.lastLaunches()).toEqual(new Map([['tick', t + 120_000]]));
   });
 
+  it('reports a slot as inserted again when the same request is retried (unknown outcome)', async () => {
+    const t = Date.parse('2026-01-01T00:00:00Z');
+    const request = recordLaunchStatements([intent(t, t + 60_000)], t, 'token-1');
+    expect((await raw.execute(request, { transaction: true }))[0]?.rowsAffected).toBe(1);
+    expect((await raw.execute(request, { transaction: true }))[0]?.rowsAffected).toBe(1);
+    const other = recordLaunchStatements([intent(t, t + 60_000)], t, 'token-2');
+    expect((await raw.execute(other, { transaction: true }))[0]?.rowsAffected).toBe(0);
+    expect(await store.recordLaunches([intent(t, t + 60_000)])).toEqual([]);
+    const [rows] = await raw.query([['SELECT count(*) AS n FROM launches']]);
+    expect(rows?.rows).toEqual([{ n: 1 }]);
+  });
+
   it('never moves next back when an older batch is retried', async () => {
     const t = Date.parse('2026-01-01T00:00:00Z');
     await store.recordLaunches([intent(t + 60_000, t + 120_000)]);
@@ -348,7 +361,7 @@ describe('executions', () => {
     output = 'out',
   ): ExecutionCompletion => ({ jobName: e.job_name, executionId: e.id, status, finishedAt, output });
 
-  it('starts idempotently, marks the job running, and lists running executions', async () => {
+  it('starts idempotently and lists running executions', async () => {
     const e = makeExecution('job', 'n1', '2026-01-01T00:00:00.123456789Z', {
       scheduled_at: '2026-01-01T00:00:00Z',
     });
@@ -359,7 +372,6 @@ describe('executions', () => {
     expect(await store.runningExecutions('other')).toEqual([]);
     expect(await store.getExecution('job', e.id)).toEqual(e);
     expect(await store.getExecution('other', e.id)).toBeUndefined();
-    expect((await store.getJob('job'))?.status).toBe('running');
     // An execution of a job that does not exist is not stored.
     await store.startExecutions([makeExecution('ghost', 'n1', '2026-01-01T00:00:00Z')], 100);
     expect(await store.runningExecutions('ghost')).toEqual([]);
@@ -408,7 +420,6 @@ describe('executions', () => {
     const retry = makeExecution('job', 'n1', '2026-01-01T00:00:02Z', { group: first.group, attempt: 2 });
     const other = makeExecution('job', 'n2', '2026-01-01T00:00:02Z', { group: first.group });
     await store.startExecutions([retry, other], 100);
-    expect((await store.getJob('job'))?.status).toBe('running');
     await store.finishExecutions([done(retry, 'success', '2026-01-01T00:00:03Z')]);
     expect((await store.getJob('job'))?.status).toBe('running');
     await store.finishExecutions([done(other, 'success', '2026-01-01T00:00:04Z')]);
@@ -422,19 +433,13 @@ describe('executions', () => {
     expect((await store.getJob('job'))?.status).toBe('failed');
   });
 
-  it('counts an execution recorded already finished', async () => {
-    const e = makeExecution('job', 'n1', '2026-01-01T00:00:00Z', {
-      status: 'failed',
-      finished_at: '2026-01-01T00:00:00Z',
-      output: 'no target nodes found',
-    });
-    await store.startExecutions([e], 100);
-    await store.startExecutions([e], 100);
-    expect(await store.getJob('job')).toMatchObject({
-      error_count: 1,
-      status: 'failed',
-      last_error: e.finished_at,
-    });
+  it('refuses a retention that is not a positive integer', async () => {
+    for (const retain of [0, -1, 1.5, Number.NaN]) {
+      const error = await rejection(
+        store.startExecutions([makeExecution('job', 'n1', '2026-01-01T00:00:00Z')], retain),
+      );
+      expect(error.code).toBe('VALIDATION');
+    }
   });
 
   it('keys executions by job and id (Dkron ids are unique per job only) and trims per job', async () => {

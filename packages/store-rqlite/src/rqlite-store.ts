@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { DayStats, JobRuntimePatch, LaunchIntent, Store } from '@dkron-core/kernel';
 import { DkronError, type Job, type Logger } from '@dkron-core/plugin-api';
 import {
@@ -5,6 +6,7 @@ import {
   finishExecutionStatements,
   getExecutionStatement,
   listExecutionsStatements,
+  outputLimit,
   runningExecutionsStatement,
   startExecutionStatements,
 } from './internal/execution-sql.js';
@@ -30,6 +32,9 @@ const noopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 const PARENT_NOT_FOUND = 'specified parent job not found';
 const HAS_CHILDREN = 'store: could not delete job with dependent jobs, delete children first';
 const DAY_MS = 86_400_000;
+
+const notFound = (job: string) => new DkronError('NOT_FOUND', `job not found: ${job}`, { details: { job } });
+const hasChildren = (job: string) => new DkronError('CONFLICT', HAS_CHILDREN, { details: { job } });
 
 /**
  * Connects to rqlite, migrates the schema, and returns the {@link Store} on it.
@@ -86,9 +91,8 @@ class RqliteStore implements Store {
       });
     }
     const saved = await this.getJob(job.name);
-    // Only a delete racing this save gets here; report it like Dkron's missing job.
-    if (saved === undefined)
-      throw new DkronError('NOT_FOUND', `job ${job.name} not found`, { details: { job: job.name } });
+    // Only a delete racing this save gets here.
+    if (saved === undefined) throw notFound(job.name);
     return saved;
   }
 
@@ -107,10 +111,8 @@ class RqliteStore implements Store {
 
   async deleteJob(name: string) {
     const job = await this.getJob(name);
-    if (job === undefined)
-      throw new DkronError('NOT_FOUND', `job ${name} not found`, { details: { job: name } });
-    if (job.dependent_jobs !== null)
-      throw new DkronError('CONFLICT', HAS_CHILDREN, { details: { job: name } });
+    if (job === undefined) throw notFound(name);
+    if (job.dependent_jobs !== null) throw hasChildren(name);
     // Guarded by "has no children" in the same transaction, so a child saved meanwhile blocks the delete.
     const childless = 'NOT EXISTS (SELECT 1 FROM jobs c WHERE c.parent_job = ?)';
     const results = await this.#client.execute(
@@ -121,21 +123,25 @@ class RqliteStore implements Store {
       ],
       { transaction: true },
     );
-    if (results[2]?.rowsAffected === 0) {
-      const now = await this.getJob(name);
-      if (now === undefined)
-        throw new DkronError('NOT_FOUND', `job ${name} not found`, { details: { job: name } });
-      throw new DkronError('CONFLICT', HAS_CHILDREN, { details: { job: name } });
-    }
+    // Nothing deleted: a child appeared meanwhile, or the job is already gone (a concurrent delete, or
+    // this very delete applied by an attempt whose answer was lost): either way it is deleted.
+    if (results[2]?.rowsAffected === 0 && (await this.getJob(name)) !== undefined) throw hasChildren(name);
     return job;
   }
 
   async recordLaunches(intents: readonly LaunchIntent[]) {
-    if (intents.length === 0) return [];
-    const results = await this.#client.execute(recordLaunchStatements(intents, Date.now()), {
-      transaction: true,
+    // A slot named twice in one batch is one launch: only its first intent is written and returned.
+    const seen = new Set<string>();
+    const unique = intents.filter((i) => {
+      const key = `${i.job}\u0000${i.scheduledAt}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
     });
-    return intents.filter((_, i) => results[2 * i]?.rowsAffected === 1);
+    if (unique.length === 0) return [];
+    const statements = recordLaunchStatements(unique, Date.now(), randomUUID());
+    const results = await this.#client.execute(statements, { transaction: true });
+    return unique.filter((_, i) => results[2 * i]?.rowsAffected === 1);
   }
 
   async lastLaunches() {
@@ -162,7 +168,7 @@ class RqliteStore implements Store {
 
   async listExecutions(job: string, query: Parameters<Store['listExecutions']>[1]) {
     const [page, count] = await this.#client.query(listExecutionsStatements(job, query));
-    const truncation = query.outputSizeLimit !== undefined;
+    const truncation = outputLimit(query.outputSizeLimit) >= 0;
     return {
       executions: (page?.rows ?? []).map((row) => executionFromRow(row, truncation)),
       total: Number(count?.rows[0]?.total ?? 0),
@@ -194,7 +200,7 @@ class RqliteStore implements Store {
       { transaction: true },
     );
     const stored = results[1]?.rowsAffected === 0 ? undefined : await this.getJob(job);
-    if (stored === undefined) throw new DkronError('NOT_FOUND', `job ${job} not found`, { details: { job } });
+    if (stored === undefined) throw notFound(job);
     return stored;
   }
 

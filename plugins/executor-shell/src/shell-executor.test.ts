@@ -42,7 +42,10 @@ afterEach(async () => {
 
 function run(config: Record<string, unknown>, context?: TestExecuteContext) {
   marker = randomUUID();
-  const env = [markerEnv(), ...(typeof config.env === 'string' && config.env !== '' ? [config.env] : [])].join(',');
+  const env = [
+    markerEnv(),
+    ...(typeof config.env === 'string' && config.env !== '' ? [config.env] : []),
+  ].join(',');
   return harness.execute('shell', { ...config, env }, context);
 }
 
@@ -113,7 +116,10 @@ describe('shell executor', () => {
   });
 
   it('fails an empty command as Dkron does', async () => {
-    expect((await run({ command: '  ' })).result).toEqual({ success: false, error: 'shell: Command missing' });
+    expect((await run({ command: '  ' })).result).toEqual({
+      success: false,
+      error: 'shell: Command missing',
+    });
   });
 
   it('fails a command that does not exist with the spawn error and no output', async () => {
@@ -133,13 +139,21 @@ describe('shell executor', () => {
     expect(result.success).toBe(true);
     expect(context.text()).toBe(`${dir}\n`);
     const missing = await run({ command: 'pwd', cwd: '/nonexistent/dkron' });
-    expect(missing.result).toEqual({ success: false, error: 'chdir /nonexistent/dkron: no such file or directory' });
+    expect(missing.result).toEqual({
+      success: false,
+      error: 'chdir /nonexistent/dkron: no such file or directory',
+    });
   });
 
   it('sets the env entries and ENV_JOB_NAME on top of the agent environment', async () => {
     const context = harness.createContext({ job: { name: 'nightly-backup' } });
     const { result } = await run(
-      { command: 'echo "$FOO|$BAR|$ENV_JOB_NAME|${PATH:+has-path}"', shell: true, env: 'FOO=one,BAR=two words' },
+      {
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
+        command: 'echo "$FOO|$BAR|$ENV_JOB_NAME|${PATH:+has-path}"',
+        shell: true,
+        env: 'FOO=one,BAR=two words',
+      },
       context,
     );
     expect(result.success).toBe(true);
@@ -160,9 +174,9 @@ describe('shell executor', () => {
   });
 
   it('refuses an invalid payload when the config is parsed, before anything runs', () => {
-    expect(() => harness.executor('shell').config.parse({ command: 'cat', payload: 'aGV$' }, 'executor_config')).toThrow(
-      'executor_config.payload: illegal base64 data at input byte 3',
-    );
+    expect(() =>
+      harness.executor('shell').config.parse({ command: 'cat', payload: 'aGV$' }, 'executor_config'),
+    ).toThrow('executor_config.payload: illegal base64 data at input byte 3');
   });
 
   it('kills the whole process group on timeout, grandchildren included, within about a second', async () => {
@@ -190,7 +204,10 @@ describe('shell executor', () => {
     expect(result).toEqual({ success: false, error: 'signal: killed' });
     expect(Date.now() - startedAt).toBeLessThan(10_000);
     const text = context.text();
-    const match = /memory usage \((\d+) bytes\) exceeding defined limit \(157286400 bytes\)\. Job was killed\n$/.exec(text);
+    const match =
+      /memory usage \((\d+) bytes\) exceeding defined limit \(157286400 bytes\)\. Job was killed\n$/.exec(
+        text,
+      );
     expect(match).not.toBeNull();
     expect(Number(match?.[1])).toBeGreaterThan(157_286_400);
     expect(await markedProcesses(marker)).toEqual([]);
@@ -206,6 +223,17 @@ describe('shell executor', () => {
       "started\nshell: Job 'sh -c 'echo started; sleep 30 & sleep 30'' was cancelled. Job was killed\n",
     );
     expect(await markedProcesses(marker)).toEqual([]);
+  });
+
+  it('starts nothing when the signal is already aborted', async () => {
+    const context = harness.createContext();
+    context.controller.abort();
+    const { result } = await run({ command: 'touch /dev/null' }, context);
+    expect(result).toEqual({
+      success: false,
+      error: "shell: Job 'touch /dev/null' was cancelled before it started",
+    });
+    expect(context.output.bytesWritten).toBe(0);
   });
 
   it('runs as another user with su', async () => {

@@ -44,7 +44,12 @@ describe('the shell executor through the kernel runner', () => {
 
   it('stores the error line first, then the output, as Dkron', async () => {
     const { outcome } = await runShell({ command: `sh -c 'echo partial; exit 4'` });
-    expect(outcome).toMatchObject({ status: 'failed', success: false, error: 'exit status 4', output: 'exit status 4\npartial\n' });
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      success: false,
+      error: 'exit status 4',
+      output: 'exit status 4\npartial\n',
+    });
   });
 
   it('fails an invalid payload before starting the command', async () => {
@@ -58,8 +63,13 @@ describe('the shell executor through the kernel runner', () => {
   it('marks a cancelled job cancelled', async () => {
     const controller = new AbortController();
     const command = `sh -c 'echo started; exec sleep 30'`;
-    const { outcome } = await runShell({ command }, { signal: controller.signal, onOutput: () => controller.abort() });
+    const { outcome } = await runShell(
+      { command },
+      { signal: controller.signal, onOutput: () => controller.abort() },
+    );
     expect(outcome).toMatchObject({ status: 'cancelled', success: false, error: 'signal: killed' });
-    expect(outcome.output).toBe(`signal: killed\nstarted\nshell: Job '${command}' was cancelled. Job was killed\n`);
+    expect(outcome.output).toBe(
+      `signal: killed\nstarted\nshell: Job '${command}' was cancelled. Job was killed\n`,
+    );
   });
 });

@@ -38,7 +38,7 @@ export interface Api {
 export function api(baseUrl: string): Api {
   const request = async <T>(method: string, path: string, body?: unknown, init: RequestInit = {}) => {
     const headers = new Headers(init.headers);
-    let payload: BodyInit | undefined;
+    let payload: string | undefined;
     if (body !== undefined) {
       payload = typeof body === 'string' ? body : JSON.stringify(body);
       if (!headers.has('content-type')) headers.set('content-type', 'application/json');

@@ -23,16 +23,27 @@ function slugOf(path: readonly string[]): string {
 }
 
 function flagTable(flags: readonly FlagDoc[]): string {
+  // The environment column only where some flag has a variable (the agent's).
+  const withEnv = flags.some((f) => f.env);
   const groups = new Map<string, FlagDoc[]>();
   for (const flag of flags) groups.set(flag.group ?? '', [...(groups.get(flag.group ?? '') ?? []), flag]);
   return [...groups]
     .map(([group, list]) => {
-      const rows = list.map(
-        (f) =>
-          `| \`${flagSignature(f).trim()}\` | ${f.env ? `\`${f.env}\`` : ''} | ${f.default ? `\`${cell(f.default)}\`` : ''} | ${cell(f.description)} |`,
-      );
+      const rows = list.map((f) => {
+        const cells = [
+          `\`${flagSignature(f).trim()}\``,
+          ...(withEnv ? [f.env ? `\`${f.env}\`` : ''] : []),
+          f.default ? `\`${cell(f.default)}\`` : '',
+          cell(f.description),
+        ];
+        return `| ${cells.join(' | ')} |`;
+      });
+      const head = withEnv
+        ? '| Flag | Environment | Default | Description |'
+        : '| Flag | Default | Description |';
+      const rule = withEnv ? '|---|---|---|---|' : '|---|---|---|';
       const heading = group === '' ? '' : `#### ${group}\n\n`;
-      return `${heading}| Flag | Environment | Default | Description |\n|---|---|---|---|\n${rows.join('\n')}`;
+      return `${heading}${head}\n${rule}\n${rows.join('\n')}`;
     })
     .join('\n\n');
 }

@@ -134,7 +134,11 @@ export const COMPONENT_SCHEMAS = {
       id: { type: 'string', description: '`<started_at in Unix ns>-<node_name>`.' },
       job_name: { type: 'string' },
       started_at: { type: 'string', format: 'date-time' },
-      finished_at: { type: 'string', format: 'date-time', description: '`0001-01-01T00:00:00Z` while running.' },
+      finished_at: {
+        type: 'string',
+        format: 'date-time',
+        description: '`0001-01-01T00:00:00Z` while running.',
+      },
       success: { type: 'boolean' },
       output: { type: 'string' },
       node_name: { type: 'string' },
@@ -225,7 +229,12 @@ export const COMPONENT_SCHEMAS = {
       edges: {
         type: 'array',
         description: '`[parent, child]` pairs.',
-        items: { type: 'array', prefixItems: [{ type: 'string' }, { type: 'string' }], minItems: 2, maxItems: 2 },
+        items: {
+          type: 'array',
+          prefixItems: [{ type: 'string' }, { type: 'string' }],
+          minItems: 2,
+          maxItems: 2,
+        },
       },
     },
   },

@@ -132,9 +132,12 @@ export function registerUi(app: Hono, rootDir: string, agent: AgentApi): void {
     describe({
       operationId: 'ui',
       summary: 'The web UI',
-      description: 'Files of the built UI; any other path renders `index.html` with the node’s values filled in.',
+      description:
+        'Files of the built UI; any other path renders `index.html` with the node’s values filled in.',
       tags: ['ui'],
-      responses: { 200: { description: 'A file of the UI.', contentType: 'text/html', schema: { type: 'string' } } },
+      responses: {
+        200: { description: 'A file of the UI.', contentType: 'text/html', schema: { type: 'string' } },
+      },
       errors: { 404: 'The UI is not built.' },
     }),
     (c) => serveUi(c, root, agent),

@@ -229,9 +229,14 @@ export class FakeAgent implements AgentApi {
 
   async saveJob(input: unknown): Promise<Job> {
     this.check();
-    const fields = validateJobInput(input, CATALOG.executors.map((e) => e.name));
+    const fields = validateJobInput(
+      input,
+      CATALOG.executors.map((e) => e.name),
+    );
     if (fields.parent_job && !this.jobs.has(fields.parent_job)) {
-      throw new DkronError('NOT_FOUND', 'specified parent job not found', { details: { field: 'parent_job' } });
+      throw new DkronError('NOT_FOUND', 'specified parent job not found', {
+        details: { field: 'parent_job' },
+      });
     }
     const stored = this.jobs.get(fields.name);
     const job = makeJob({
@@ -251,7 +256,10 @@ export class FakeAgent implements AgentApi {
     this.check();
     const job = this.withChildren(this.requireJob(name));
     if (job.dependent_jobs) {
-      throw new DkronError('CONFLICT', 'store: could not delete job with dependent jobs, delete children first');
+      throw new DkronError(
+        'CONFLICT',
+        'store: could not delete job with dependent jobs, delete children first',
+      );
     }
     this.jobs.delete(name);
     this.executions.delete(name);
@@ -283,7 +291,10 @@ export class FakeAgent implements AgentApi {
     return this.withChildren(job);
   }
 
-  async listExecutions(job: string, query: ExecutionQuery): Promise<{ executions: Execution[]; total: number }> {
+  async listExecutions(
+    job: string,
+    query: ExecutionQuery,
+  ): Promise<{ executions: Execution[]; total: number }> {
     this.check();
     this.requireJob(job);
     this.lastExecutionQuery = query;
@@ -311,7 +322,13 @@ export class FakeAgent implements AgentApi {
 
   async deleteExecutions(job: string): Promise<Job> {
     this.check();
-    const reset = { ...this.requireJob(job), success_count: 0, error_count: 0, last_success: null, last_error: null };
+    const reset = {
+      ...this.requireJob(job),
+      success_count: 0,
+      error_count: 0,
+      last_success: null,
+      last_error: null,
+    };
     this.jobs.set(job, reset);
     this.executions.delete(job);
     return this.withChildren(reset);

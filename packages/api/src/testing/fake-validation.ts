@@ -69,12 +69,17 @@ function checkExecutorConfig(config: unknown): void {
   if (config === undefined || config === null) return;
   if (!isPlainObject(config)) throw invalid('executor_config', 'executor_config must be an object');
   for (const [key, value] of Object.entries(config)) {
-    const flat = Array.isArray(value) ? value.every(isScalar) : isPlainObject(value) ? Object.values(value).every(isScalar) : isScalar(value);
+    const flat = Array.isArray(value)
+      ? value.every(isScalar)
+      : isPlainObject(value)
+        ? Object.values(value).every(isScalar)
+        : isScalar(value);
     if (!flat) throw invalid(`executor_config.${key}`, `executor_config.${key} has an unsupported shape`);
   }
 }
 
-const SCHEDULE = /^(@(yearly|annually|monthly|weekly|daily|midnight|hourly|minutely|manually)|@every \d+(ms|s|m|h)|@at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ|([0-9*?/,~-]+ ){4,5}[0-9*?/,~-]+)$/;
+const SCHEDULE =
+  /^(@(yearly|annually|monthly|weekly|daily|midnight|hourly|minutely|manually)|@every \d+(ms|s|m|h)|@at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ|([0-9*?/,~-]+ ){4,5}[0-9*?/,~-]+)$/;
 
 function checkRules(input: Record<string, unknown>, name: string, executors: readonly string[]): void {
   if (name === '') throw invalid('name', 'name cannot be empty');
@@ -110,12 +115,20 @@ function checkRules(input: Record<string, unknown>, name: string, executors: rea
 /** Checks a posted job and returns its writable fields (unknown fields are dropped, as Dkron does). */
 export function validateJobInput(input: unknown, executors: readonly string[]): JobFields {
   if (!isPlainObject(input)) throw invalid('', 'job must be an object');
-  if (input.name !== undefined && typeof input.name !== 'string') throw invalid('name', 'name must be a string');
+  if (input.name !== undefined && typeof input.name !== 'string')
+    throw invalid('name', 'name must be a string');
   checkTypes(input);
   const name = (input.name as string | undefined) ?? '';
   checkRules(input, name, executors);
   const fields: Record<string, unknown> = { name };
-  for (const field of [...STRING_FIELDS, ...BOOLEAN_FIELDS, ...MAP_FIELDS, 'retries', 'executor_config', 'processors']) {
+  for (const field of [
+    ...STRING_FIELDS,
+    ...BOOLEAN_FIELDS,
+    ...MAP_FIELDS,
+    'retries',
+    'executor_config',
+    'processors',
+  ]) {
     if (input[field] !== undefined) fields[field] = input[field];
   }
   return fields as JobFields;

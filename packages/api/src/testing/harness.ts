@@ -15,7 +15,12 @@ export interface Answer {
 export function setup(options: Partial<ApiOptions> = {}) {
   const agent = new FakeAgent();
   const app = createApi({ agent, ...options });
-  const call = async (method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<Answer> => {
+  const call = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<Answer> => {
     const init: RequestInit = { method, headers: headers ?? {} };
     if (body !== undefined) {
       init.body = typeof body === 'string' || body instanceof FormData ? body : JSON.stringify(body);

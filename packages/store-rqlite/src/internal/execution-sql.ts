@@ -121,6 +121,11 @@ const EXECUTION_SORT_COLUMNS: Readonly<Record<ExecutionSortField, string>> = {
   attempt: 'attempt',
 };
 
+/** The byte limit of outputs in a list, or -1 for none (undefined, negative or not a number). */
+export function outputLimit(limit: number | undefined): number {
+  return limit === undefined || !Number.isFinite(limit) || limit < 0 ? -1 : Math.floor(limit);
+}
+
 /**
  * The page and count statements of a job's executions. With `outputSizeLimit`, an output longer than the
  * limit comes back as the hex of its last N bytes (`output_tail`) so the cut is exact in bytes and
@@ -136,7 +141,7 @@ export function listExecutionsStatements(job: string, query: ExecutionQuery): [S
   }
   const order = query.order === 'ASC' ? 'ASC' : 'DESC';
   // A negative limit means none (Dkron's default of -1).
-  const limit = query.outputSizeLimit === undefined ? -1 : Math.floor(query.outputSizeLimit);
+  const limit = outputLimit(query.outputSizeLimit);
   const [rows, offset] = sliceBounds(query.start, query.end);
   const cut = '(? >= 0 AND length(CAST(output AS BLOB)) > ?)';
   return [

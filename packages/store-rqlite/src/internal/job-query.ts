@@ -43,11 +43,13 @@ export function listJobsStatements(query: JobQuery): [page: SqlStatement, count:
     params.push(query.disabled ? 1 : 0);
   }
   for (const [key, value] of Object.entries(query.metadata ?? {})) {
-    // json_each with bound key and value: no JSON path is ever built from user text.
+    // The metadata column holds JSON.stringify output, so a stored pair appears in it as `"key":"value"`:
+    // instr() on that text is a cheap necessary condition that spares parsing the JSON of most rows.
+    // json_each then checks the pair exactly, with bound key and value (no JSON path built from user text).
     where.push(
-      "EXISTS (SELECT 1 FROM json_each(j.metadata) m WHERE m.key = ? AND m.type = 'text' AND m.value = ?)",
+      "(instr(j.metadata, ?) > 0 AND EXISTS (SELECT 1 FROM json_each(j.metadata) m WHERE m.key = ? AND m.type = 'text' AND m.value = ?))",
     );
-    params.push(key, value);
+    params.push(`${JSON.stringify(key)}:${JSON.stringify(value)}`, key, value);
   }
   const sort = query.sort ?? 'name';
   const column = Object.hasOwn(JOB_SORT_COLUMNS, sort) ? JOB_SORT_COLUMNS[sort] : undefined;

@@ -70,7 +70,8 @@ const JOB_DEFAULTS: Job = {
 /**
  * One atomic upsert with Dkron's merge rules against the stored row. The `SELECT ... WHERE` makes the insert
  * conditional on the parent existing, so a missing parent writes nothing (0 rows affected).
- * `missed_count` is absent from `SET`: the stored value is kept.
+ * `missed_count` is absent from `SET`: the stored value is kept. `next` is the scheduler's: kept while
+ * schedule and timezone are unchanged, else reset to the zero time for the scheduler to recompute.
  */
 const UPSERT_JOB = `INSERT INTO jobs (name, displayname, schedule, timezone, success_count, error_count,
   last_success, last_error, next, status, disabled, parent_job, missed_count, metadata, doc)
@@ -85,12 +86,14 @@ ON CONFLICT (name) DO UPDATE SET
   last_success = nullif(max(coalesce(jobs.last_success, ''), coalesce(excluded.last_success, '')), ''),
   last_error = nullif(max(coalesce(jobs.last_error, ''), coalesce(excluded.last_error, '')), ''),
   next = CASE WHEN jobs.schedule <> excluded.schedule OR jobs.timezone <> excluded.timezone
-    THEN excluded.next ELSE max(jobs.next, excluded.next) END,
+    THEN ? ELSE jobs.next END,
   status = CASE WHEN jobs.status <> '' THEN jobs.status ELSE excluded.status END,
   disabled = excluded.disabled,
   parent_job = excluded.parent_job,
   metadata = excluded.metadata,
   doc = excluded.doc`;
+
+const ZERO_NEXT = toTimeKey(ZERO_TIME, 'next');
 
 /** The upsert statement of {@link UPSERT_JOB} for `job`. */
 export function upsertJobStatement(job: Job): SqlStatement {
@@ -116,10 +119,12 @@ export function upsertJobStatement(job: Job): SqlStatement {
     job.disabled ? 1 : 0,
     parent,
     job.missed_count ?? 0,
+    // Exactly JSON.stringify's text: the metadata filter's instr() pre-check relies on it (job-query.ts).
     job.metadata ? JSON.stringify(job.metadata) : null,
     JSON.stringify(doc),
     parent,
     parent,
+    ZERO_NEXT,
   ];
   return [UPSERT_JOB, ...params];
 }

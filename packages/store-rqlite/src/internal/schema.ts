@@ -63,6 +63,7 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
       grp INTEGER NOT NULL,
       epoch INTEGER NOT NULL,
       created_at INTEGER NOT NULL,
+      token TEXT NOT NULL DEFAULT '',
       PRIMARY KEY (job, scheduled_at)
     )`,
     `CREATE TABLE IF NOT EXISTS stats (

@@ -45,14 +45,13 @@ export const shellConfig = c.object({
   timeout: c
     .duration({
       min: 0,
-      description: 'Go duration (30s, 1h30m) after which the whole process group is killed; 0 or empty: none.',
+      description:
+        'Go duration (30s, 1h30m) after which the whole process group is killed; 0 or empty: none.',
     })
     .default(0),
   mem_limit: memLimit,
   payload,
-  su: c
-    .string({ description: 'user or user:group to run as; the agent must run as root.' })
-    .default(''),
+  su: c.string({ description: 'user or user:group to run as; the agent must run as root.' }).default(''),
 });
 
 /** The parsed shell executor config. */

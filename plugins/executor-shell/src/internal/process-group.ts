@@ -49,7 +49,9 @@ export function systemPageSize(): number {
 }
 
 const readText = (path: string): Promise<string | undefined> =>
-  new Promise((resolve) => readFile(path, 'latin1', (error, text) => resolve(error === null ? text : undefined)));
+  new Promise((resolve) =>
+    readFile(path, 'latin1', (error, text) => resolve(error === null ? text : undefined)),
+  );
 
 // Reading thousands of /proc files at once would occupy libuv's whole thread pool.
 const BATCH = 32;

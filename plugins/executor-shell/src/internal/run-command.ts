@@ -108,7 +108,9 @@ export function runCommand(options: RunCommandOptions): Promise<CommandEnd> {
 
     if (options.timeoutMs > 0) timer = setTimeout(() => kill({ reason: 'timeout' }), options.timeoutMs);
     if (options.memLimit !== undefined) {
-      unwatch = options.memoryWatch.watch(child.pid, options.memLimit, (bytes) => kill({ reason: 'memory', bytes }));
+      unwatch = options.memoryWatch.watch(child.pid, options.memLimit, (bytes) =>
+        kill({ reason: 'memory', bytes }),
+      );
     }
     if (options.signal.aborted) onAbort();
     else options.signal.addEventListener('abort', onAbort, { once: true });

@@ -64,7 +64,8 @@ export function splitCommand(line: string): string[] {
       word += ch;
     }
   }
-  if (quote !== '') throw new CommandLineError(`shell: unterminated ${quote === '"' ? 'double' : 'single'} quote in command`);
+  if (quote !== '')
+    throw new CommandLineError(`shell: unterminated ${quote === '"' ? 'double' : 'single'} quote in command`);
   if (inWord) words.push(word);
   return words;
 }

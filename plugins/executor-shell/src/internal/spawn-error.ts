@@ -5,7 +5,11 @@ import { stat } from 'node:fs/promises';
  * `exec: "nope": executable file not found in $PATH`, `chdir /x: no such file or directory`,
  * `fork/exec ./script: permission denied`.
  */
-export async function spawnErrorMessage(error: NodeJS.ErrnoException, file: string, cwd: string): Promise<string> {
+export async function spawnErrorMessage(
+  error: NodeJS.ErrnoException,
+  file: string,
+  cwd: string,
+): Promise<string> {
   if (error.code === 'ENOENT') {
     // Node reports a missing cwd as the command being missing; tell them apart.
     if (cwd !== '' && !(await isDirectory(cwd))) return `chdir ${cwd}: no such file or directory`;

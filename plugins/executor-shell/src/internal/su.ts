@@ -23,7 +23,10 @@ const NUMERIC = /^\d+$/;
  *
  * @throws Error `user: unknown user <name>` / `group: unknown group <name>`.
  */
-export async function resolveCredentials(spec: string, files: AccountFiles = SYSTEM_FILES): Promise<Credentials> {
+export async function resolveCredentials(
+  spec: string,
+  files: AccountFiles = SYSTEM_FILES,
+): Promise<Credentials> {
   const colon = spec.indexOf(':');
   const user = (colon === -1 ? spec : spec.slice(0, colon)).trim();
   const group = colon === -1 ? '' : spec.slice(colon + 1).trim();
@@ -34,7 +37,9 @@ export async function resolveCredentials(spec: string, files: AccountFiles = SYS
 }
 
 async function lookupUser(name: string, files: AccountFiles): Promise<Credentials> {
-  const line = (await entries(files.passwd)).find((fields) => fields[0] === name || (NUMERIC.test(name) && fields[2] === name));
+  const line = (await entries(files.passwd)).find(
+    (fields) => fields[0] === name || (NUMERIC.test(name) && fields[2] === name),
+  );
   if (line !== undefined) return { uid: Number(line[2]), gid: Number(line[3]) };
   const uid = await ask('id', ['-u', '--', name]);
   const gid = await ask('id', ['-g', '--', name]);

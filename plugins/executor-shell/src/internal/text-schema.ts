@@ -1,7 +1,9 @@
 import { type ConfigSchema, DkronError, type JsonSchema } from '@dkron-core/plugin-api';
 
 /** How a text value converts: the value, or the reason it is invalid (shown after the key). */
-export type Conversion<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
+export type Conversion<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly message: string };
 
 interface Spec<T> {
   readonly json: JsonSchema;

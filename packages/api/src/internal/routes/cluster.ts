@@ -52,7 +52,11 @@ export function clusterRoutes({ agent }: RouteDeps) {
         summary: 'List cluster members',
         tags: ['members'],
         responses: {
-          200: { description: 'Every member, in any state.', schema: arrayOf('ListedMember'), headers: ['X-Total-Count'] },
+          200: {
+            description: 'Every member, in any state.',
+            schema: arrayOf('ListedMember'),
+            headers: ['X-Total-Count'],
+          },
         },
       }),
       async (c) => {
@@ -108,7 +112,11 @@ export function clusterRoutes({ agent }: RouteDeps) {
         description: 'Oldest first, each with all its output so far.',
         tags: ['default'],
         responses: {
-          200: { description: 'Running executions.', schema: arrayOf('Execution'), headers: ['X-Total-Count'] },
+          200: {
+            description: 'Running executions.',
+            schema: arrayOf('Execution'),
+            headers: ['X-Total-Count'],
+          },
         },
       }),
       async (c) => {

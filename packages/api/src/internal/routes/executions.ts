@@ -93,7 +93,11 @@ export function executionRoutes(deps: RouteDeps) {
         tags: ['executions'],
         params: PARAMS,
         responses: {
-          200: { description: 'An event stream.', contentType: 'text/event-stream', schema: { type: 'string' } },
+          200: {
+            description: 'An event stream.',
+            contentType: 'text/event-stream',
+            schema: { type: 'string' },
+          },
         },
         errors: { 404: 'No such job or execution.' },
       }),

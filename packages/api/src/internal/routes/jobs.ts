@@ -9,7 +9,10 @@ import { hasFlag, JOB_SORT_FIELDS, parseJobQuery, STATUS_FILTERS } from '../quer
 import { arrayOf, ref } from '../schemas.js';
 
 /** What a client may post as a job: Dkron's fields; the agent validates them. */
-export type JobInput = Partial<Omit<Job, 'id'>> & { readonly name: string; readonly [field: string]: unknown };
+export type JobInput = Partial<Omit<Job, 'id'>> & {
+  readonly name: string;
+  readonly [field: string]: unknown;
+};
 
 const JOB_PARAM = { job: 'Job name.' };
 
@@ -46,7 +49,10 @@ const VALIDATION_CODES = ['VALIDATION', 'SCHEDULE_INVALID', 'CONFIG_INVALID', 'E
 function asSaveError(error: unknown): unknown {
   if (!isDkronError(error, ...VALIDATION_CODES)) return error;
   const reason = error.message.endsWith('.') ? error.message.slice(0, -1) : error.message;
-  return new DkronError(error.code, `Job validation failed: ${reason}.`, { details: error.details, cause: error });
+  return new DkronError(error.code, `Job validation failed: ${reason}.`, {
+    details: error.details,
+    cause: error,
+  });
 }
 
 /** `/v1/jobs` mounted under any prefix: `Location` must point where the client can reach the job. */
@@ -121,9 +127,14 @@ const listDoc = {
     },
     _order: { description: 'Default `ASC`.', schema: { type: 'string', enum: ['ASC', 'DESC'] } },
     _start: { description: 'First index, 0-based.', schema: { type: 'integer', minimum: 0 } },
-    _end: { description: 'End index, exclusive; not below `_start`.', schema: { type: 'integer', minimum: 0 } },
+    _end: {
+      description: 'End index, exclusive; not below `_start`.',
+      schema: { type: 'integer', minimum: 0 },
+    },
   },
-  responses: { 200: { description: 'One page of jobs.', schema: arrayOf('Job'), headers: ['X-Total-Count'] } },
+  responses: {
+    200: { description: 'One page of jobs.', schema: arrayOf('Job'), headers: ['X-Total-Count'] },
+  },
   errors: { 400: 'A bad filter, sort or slice parameter.' },
 } as const;
 
@@ -131,77 +142,85 @@ const listDoc = {
 export function jobRoutes(deps: RouteDeps) {
   const { agent } = deps;
   const save = createSaveHandler(deps);
-  return new Hono()
-    .get('/v1/jobs', describe(listDoc), async (c) => {
-      const page = await agent.listJobs(parseJobQuery(searchParams(c)));
-      c.header('X-Total-Count', String(page.total));
-      return c.json(page.jobs, 200);
-    })
-    // Inline arrows, not `save` itself: a handler typed `(c: Context)` would erase the input type.
-    .post('/v1/jobs', describe(saveDoc('createOrUpdateJob', 'Create or replace a job', 'Full replace.')), (c) =>
-      save(c),
-    )
-    .patch(
-      '/v1/jobs',
-      describe(saveDoc('createOrUpdateJobPatch', 'Create or replace a job', 'Same as POST: a full replace.')),
-      (c) => save(c),
-    )
-    .put(
-      '/v1/jobs/:job',
-      describe({
-        ...saveDoc('updateJob', 'Create or replace a job', 'As POST `/v1/jobs`; the path name is ignored.'),
-        params: JOB_PARAM,
-      }),
-      (c) => save(c),
-    )
-    .get(
-      '/v1/jobs/:job',
-      describe({
-        operationId: 'showJobByName',
-        summary: 'Show a job',
-        tags: ['jobs'],
-        params: JOB_PARAM,
-        responses: { 200: { description: 'The job.', schema: ref('Job') } },
-        errors: { 404: 'No such job.' },
-      }),
-      async (c) => {
-        const name = c.req.param('job');
-        const job = await agent.getJob(name);
-        if (!job) throw new DkronError('NOT_FOUND', `job ${name} not found`, { details: { job: name } });
-        return c.json(job, 200);
-      },
-    )
-    .delete(
-      '/v1/jobs/:job',
-      describe({
-        operationId: 'deleteJob',
-        summary: 'Delete a job and its executions',
-        tags: ['jobs'],
-        params: JOB_PARAM,
-        responses: { 200: { description: 'The deleted job.', schema: ref('Job') } },
-        errors: { 404: 'No such job.', 409: 'The job has dependent jobs; delete them first.' },
-      }),
-      async (c) => c.json(await agent.deleteJob(c.req.param('job')), 200),
-    )
-    .post('/v1/jobs/:job', describe(runDoc('runJob')), async (c) => runHandler(c, agent))
-    .post('/v1/jobs/:job/run', describe(runDoc('runJobAlias')), async (c) => runHandler(c, agent))
-    .post(
-      '/v1/jobs/:job/toggle',
-      describe({
-        operationId: 'toggleJob',
-        summary: 'Enable or disable a job',
-        description: 'Works while submissions are paused.',
-        tags: ['jobs'],
-        params: JOB_PARAM,
-        responses: { 200: { description: 'The job after the flip.', schema: ref('Job'), headers: ['Location'] } },
-        errors: { 404: 'No such job.' },
-      }),
-      async (c) => {
-        const job = await agent.toggleJob(c.req.param('job'));
-        c.header('Location', requestUri(c));
-        return c.json(job, 200);
-      },
-    );
+  return (
+    new Hono()
+      .get('/v1/jobs', describe(listDoc), async (c) => {
+        const page = await agent.listJobs(parseJobQuery(searchParams(c)));
+        c.header('X-Total-Count', String(page.total));
+        return c.json(page.jobs, 200);
+      })
+      // Inline arrows, not `save` itself: a handler typed `(c: Context)` would erase the input type.
+      .post(
+        '/v1/jobs',
+        describe(saveDoc('createOrUpdateJob', 'Create or replace a job', 'Full replace.')),
+        (c) => save(c),
+      )
+      .patch(
+        '/v1/jobs',
+        describe(
+          saveDoc('createOrUpdateJobPatch', 'Create or replace a job', 'Same as POST: a full replace.'),
+        ),
+        (c) => save(c),
+      )
+      .put(
+        '/v1/jobs/:job',
+        describe({
+          ...saveDoc('updateJob', 'Create or replace a job', 'As POST `/v1/jobs`; the path name is ignored.'),
+          params: JOB_PARAM,
+        }),
+        (c) => save(c),
+      )
+      .get(
+        '/v1/jobs/:job',
+        describe({
+          operationId: 'showJobByName',
+          summary: 'Show a job',
+          tags: ['jobs'],
+          params: JOB_PARAM,
+          responses: { 200: { description: 'The job.', schema: ref('Job') } },
+          errors: { 404: 'No such job.' },
+        }),
+        async (c) => {
+          const name = c.req.param('job');
+          const job = await agent.getJob(name);
+          if (!job) throw new DkronError('NOT_FOUND', `job ${name} not found`, { details: { job: name } });
+          return c.json(job, 200);
+        },
+      )
+      .delete(
+        '/v1/jobs/:job',
+        describe({
+          operationId: 'deleteJob',
+          summary: 'Delete a job and its executions',
+          tags: ['jobs'],
+          params: JOB_PARAM,
+          responses: { 200: { description: 'The deleted job.', schema: ref('Job') } },
+          errors: { 404: 'No such job.', 409: 'The job has dependent jobs; delete them first.' },
+        }),
+        async (c) => c.json(await agent.deleteJob(c.req.param('job')), 200),
+      )
+      .post('/v1/jobs/:job', describe(runDoc('runJob')), async (c) => runHandler(c, agent))
+      .post('/v1/jobs/:job/run', describe(runDoc('runJobAlias')), async (c) => runHandler(c, agent))
+      .post(
+        '/v1/jobs/:job/toggle',
+        describe({
+          operationId: 'toggleJob',
+          summary: 'Enable or disable a job',
+          description: 'Works while submissions are paused.',
+          tags: ['jobs'],
+          params: JOB_PARAM,
+          responses: {
+            200: { description: 'The job after the flip.', schema: ref('Job'), headers: ['Location'] },
+          },
+          errors: { 404: 'No such job.' },
+        }),
+        async (c) => {
+          const job = await agent.toggleJob(c.req.param('job'));
+          c.header('Location', requestUri(c));
+          return c.json(job, 200);
+        },
+      )
+  );
 }
 
 function runDoc(operationId: string) {

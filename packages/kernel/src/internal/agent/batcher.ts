@@ -41,7 +41,7 @@ export class Batcher<T, R = void> {
         const batch = this.pending.splice(0, this.maxBatch);
         try {
           const results = await this.flush(batch.map((p) => p.item));
-          batch.forEach((p, i) => p.resolve(results?.[i] as R));
+          for (const [i, p] of batch.entries()) p.resolve(results?.[i] as R);
         } catch (err) {
           for (const p of batch) p.reject(err);
         }

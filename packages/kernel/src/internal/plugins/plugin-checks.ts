@@ -11,12 +11,14 @@ export function pluginInvalid(plugin: string, message: string, cause?: unknown):
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null;
 
-const isNonEmptyString = (value: unknown): value is string => typeof value === 'string' && value.trim() !== '';
+const isNonEmptyString = (value: unknown): value is string =>
+  typeof value === 'string' && value.trim() !== '';
 
 /** Describes a value for a message without dumping it (plugins can be large objects). */
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'function') return 'a function';
   return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)}`;
 }
 
@@ -39,7 +41,10 @@ export function checkPluginShape(plugin: unknown): asserts plugin is {
     );
   }
   if (!isNonEmptyString(plugin.name)) {
-    throw pluginInvalid('<unknown>', `a plugin must have a non-empty string name, got ${describe(plugin.name)}`);
+    throw pluginInvalid(
+      '<unknown>',
+      `a plugin must have a non-empty string name, got ${describe(plugin.name)}`,
+    );
   }
   if (typeof plugin.setup !== 'function') {
     throw pluginInvalid(plugin.name, `plugin ${plugin.name} has no setup function`);
@@ -56,7 +61,10 @@ export function checkPluginShape(plugin: unknown): asserts plugin is {
 export function checkDefinition(plugin: string, kind: 'executor' | 'processor', definition: unknown): void {
   const run = kind === 'executor' ? 'execute' : 'process';
   if (!isRecord(definition)) {
-    throw pluginInvalid(plugin, `plugin ${plugin} registered an invalid ${kind}: got ${describe(definition)}`);
+    throw pluginInvalid(
+      plugin,
+      `plugin ${plugin} registered an invalid ${kind}: got ${describe(definition)}`,
+    );
   }
   if (!isNonEmptyString(definition.name)) {
     throw pluginInvalid(plugin, `plugin ${plugin} registered a ${kind} without a name`);

@@ -122,7 +122,7 @@ describe('register', () => {
   it.each([
     [null, /got null/],
     ['shell', /got string "shell"/],
-    [() => ({}), /did you pass the factory instead of calling it\?/],
+    [() => ({}), /got a function \(did you pass the factory instead of calling it\?\)/],
     [{ apiVersion: 1, setup() {} }, /non-empty string name, got undefined/],
     [{ name: '', apiVersion: 1, setup() {} }, /non-empty string name/],
     [{ name: 'p', apiVersion: 1 }, /plugin p has no setup function/],
@@ -284,7 +284,9 @@ describe('validateExecutorConfig', () => {
     await registry.register(executorPlugin('a'));
     const err = sync(() => registry.validateExecutorConfig('shell', { command: 'x', timeout: 'forever' }));
     expect(err.code).toBe('VALIDATION');
-    expect(err.message).toBe('executor_config.timeout: expected a duration like "30s" or "1h30m", got "forever"');
+    expect(err.message).toBe(
+      'executor_config.timeout: expected a duration like "30s" or "1h30m", got "forever"',
+    );
     expect(err.details.field).toBe('executor_config.timeout');
 
     const missing = sync(() => registry.validateExecutorConfig('shell', null));
@@ -297,7 +299,9 @@ describe('validateExecutorConfig', () => {
     expect(() =>
       registry.validateExecutorConfig('shell', { command: 'date', shell: 'true', timeout: '30s' }),
     ).not.toThrow();
-    expect(() => registry.validateExecutorConfig('shell', { command: 'date', shell: true, timeout: 30 })).not.toThrow();
+    expect(() =>
+      registry.validateExecutorConfig('shell', { command: 'date', shell: true, timeout: 30 }),
+    ).not.toThrow();
   });
 
   it('wraps a third-party schema that throws a plain error', async () => {
@@ -345,7 +349,9 @@ describe('validateProcessors', () => {
     expect(bad.message).toBe('processors.log.forward: expected a boolean, got "yes"');
     expect(bad.details.field).toBe('processors.log.forward');
 
-    expect(sync(() => registry.validateProcessors(['log'])).message).toMatch(/^processors: expected an object/);
+    expect(sync(() => registry.validateProcessors(['log'])).message).toMatch(
+      /^processors: expected an object/,
+    );
   });
 });
 
@@ -409,6 +415,8 @@ describe('close', () => {
       message: 'plugin close failed',
       fields: { plugin: 'b', error: 'b stuck' },
     });
-    expect((await rejection(registry.register(closing('d')))).message).toBe('cannot register plugin d: host closed');
+    expect((await rejection(registry.register(closing('d')))).message).toBe(
+      'cannot register plugin d: host closed',
+    );
   });
 });

@@ -1,14 +1,13 @@
 import {
   type ConfigShape,
-  type DkronPlugin,
   DkronError,
+  type DkronPlugin,
   type ExecutorDefinition,
   isDkronError,
   type JsonSchema,
   type Logger,
   type ObjectConfigSchema,
   PLUGIN_API_VERSION,
-  type PluginEventHandler,
   type PluginEventName,
   type PluginEvents,
   type PluginHost,
@@ -112,7 +111,10 @@ export function createPluginRegistry(options: PluginRegistryOptions): PluginRegi
   function stage(plugin: DkronPlugin, staged: Staged, isOpen: () => boolean): PluginHost {
     const ensureOpen = (what: string): void => {
       if (!isOpen()) {
-        throw pluginInvalid(plugin.name, `plugin ${plugin.name} called host.${what}() after its setup finished`);
+        throw pluginInvalid(
+          plugin.name,
+          `plugin ${plugin.name} called host.${what}() after its setup finished`,
+        );
       }
     };
     return {
@@ -122,7 +124,9 @@ export function createPluginRegistry(options: PluginRegistryOptions): PluginRegi
       executor(definition) {
         ensureOpen('executor');
         checkDefinition(plugin.name, 'executor', definition);
-        staged.executors.push(toRegistered(plugin.name, 'executor', definition as unknown as AnyExecutorDefinition));
+        staged.executors.push(
+          toRegistered(plugin.name, 'executor', definition as unknown as AnyExecutorDefinition),
+        );
       },
       processor(definition) {
         ensureOpen('processor');
@@ -134,14 +138,21 @@ export function createPluginRegistry(options: PluginRegistryOptions): PluginRegi
       on(event, handler) {
         ensureOpen('on');
         if (typeof handler !== 'function') {
-          throw pluginInvalid(plugin.name, `plugin ${plugin.name}: the handler of "${event}" is not a function`);
+          throw pluginInvalid(
+            plugin.name,
+            `plugin ${plugin.name}: the handler of "${event}" is not a function`,
+          );
         }
         staged.handlers.push({ event, handler: { plugin: plugin.name, fn: handler as AnyHandler } });
       },
     };
   }
 
-  function checkNames(plugin: string, kind: 'executor' | 'processor', staged: readonly Registered<unknown>[]) {
+  function checkNames(
+    plugin: string,
+    kind: 'executor' | 'processor',
+    staged: readonly Registered<unknown>[],
+  ) {
     const taken = kind === 'executor' ? executors : processors;
     const seen = new Set<string>();
     for (const entry of staged) {
@@ -161,7 +172,8 @@ export function createPluginRegistry(options: PluginRegistryOptions): PluginRegi
         `plugin ${plugin.name} targets plugin API version ${String(plugin.apiVersion)}, this host supports ${PLUGIN_API_VERSION}`,
       );
     }
-    if (closed !== undefined) throw pluginInvalid(plugin.name, `cannot register plugin ${plugin.name}: host closed`);
+    if (closed !== undefined)
+      throw pluginInvalid(plugin.name, `cannot register plugin ${plugin.name}: host closed`);
     if (pending.has(plugin.name) || loaded.some((p) => p.name === plugin.name)) {
       throw pluginInvalid(plugin.name, `plugin ${plugin.name} is already registered`);
     }
@@ -174,7 +186,11 @@ export function createPluginRegistry(options: PluginRegistryOptions): PluginRegi
       if (isDkronError(thrown, 'PLUGIN_INVALID') && thrown.details.plugin === plugin.name) {
         throw thrown;
       }
-      throw pluginInvalid(plugin.name, `plugin ${plugin.name} failed to set up: ${errorMessage(thrown)}`, thrown);
+      throw pluginInvalid(
+        plugin.name,
+        `plugin ${plugin.name} failed to set up: ${errorMessage(thrown)}`,
+        thrown,
+      );
     } finally {
       open = false;
       pending.delete(plugin.name);
@@ -234,9 +250,13 @@ export function createPluginRegistry(options: PluginRegistryOptions): PluginRegi
     validateExecutorConfig(executor, config) {
       const entry = executors.get(executor);
       if (entry === undefined) {
-        throw new DkronError('VALIDATION', `unknown executor "${executor}" (available: ${available(executors)})`, {
-          details: { field: 'executor' },
-        });
+        throw new DkronError(
+          'VALIDATION',
+          `unknown executor "${executor}" (available: ${available(executors)})`,
+          {
+            details: { field: 'executor' },
+          },
+        );
       }
       parseConfig(entry.definition.config, config, 'executor_config');
     },
@@ -250,9 +270,13 @@ export function createPluginRegistry(options: PluginRegistryOptions): PluginRegi
       for (const [name, config] of Object.entries(input).sort(([a], [b]) => compareNames(a, b))) {
         const entry = processors.get(name);
         if (entry === undefined) {
-          throw new DkronError('VALIDATION', `unknown processor "${name}" (available: ${available(processors)})`, {
-            details: { field: `processors.${name}` },
-          });
+          throw new DkronError(
+            'VALIDATION',
+            `unknown processor "${name}" (available: ${available(processors)})`,
+            {
+              details: { field: `processors.${name}` },
+            },
+          );
         }
         parseConfig(entry.definition.config, config, `processors.${name}`);
       }

@@ -1,8 +1,8 @@
 import { getEventListeners } from 'node:events';
 import {
   c,
-  type DkronPlugin,
   DkronError,
+  type DkronPlugin,
   type ExecuteContext,
   type ExecuteResult,
   type Execution,
@@ -93,7 +93,14 @@ async function setup(execute: Execute, extra?: DkronPlugin) {
   });
   if (extra !== undefined) await registry.register(extra);
   const run = (options: Partial<RunExecutionOptions> = {}) =>
-    runExecution({ registry, job: job(), execution, logger: logger(lines), reportingNode: 'leader-1', ...options });
+    runExecution({
+      registry,
+      job: job(),
+      execution,
+      logger: logger(lines),
+      reportingNode: 'leader-1',
+      ...options,
+    });
   return { registry, lines, run };
 }
 
@@ -110,7 +117,12 @@ describe('runExecution: executor outcomes', () => {
       return { success: true };
     });
     const outcome = await run({ onOutput: (chunk) => streamed.push(chunk) });
-    expect(outcome).toEqual({ status: 'success', success: true, output: 'line 1\nline 2\n', finishedAt: expect.any(Date) });
+    expect(outcome).toEqual({
+      status: 'success',
+      success: true,
+      output: 'line 1\nline 2\n',
+      finishedAt: expect.any(Date),
+    });
     expect(streamed).toEqual(['line 1\n', 'line 2\n']);
   });
 
@@ -156,7 +168,10 @@ describe('runExecution: executor outcomes', () => {
     const execute = vi.fn(() => ({ success: true }));
     const { run } = await setup(execute);
     const outcome = await run({ job: job({ executor_config: null }) });
-    expect(outcome).toMatchObject({ status: 'failed', error: 'executor_config.mode: is required (a string)' });
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      error: 'executor_config.mode: is required (a string)',
+    });
     expect(outcome.output).toBe('executor_config.mode: is required (a string)\n');
     expect(execute).not.toHaveBeenCalled();
   });
@@ -185,7 +200,10 @@ describe('runExecution: executor outcomes', () => {
 
   it('fails an executor that returns something that is not a result', async () => {
     const { run } = await setup(() => undefined as unknown as ExecuteResult);
-    expect(await run()).toMatchObject({ status: 'failed', error: 'executor fake returned an invalid result' });
+    expect(await run()).toMatchObject({
+      status: 'failed',
+      error: 'executor fake returned an invalid result',
+    });
   });
 });
 
@@ -234,7 +252,7 @@ describe('runExecution: cancellation', () => {
     const controller = new AbortController();
     const { run } = await setup(
       (_c, ctx) =>
-        new Promise((resolve, reject) => {
+        new Promise((_resolve, reject) => {
           ctx.signal.addEventListener('abort', () => reject(ctx.signal.reason));
           queueMicrotask(() => controller.abort(new DkronError('CANCELLED', 'replaced by a newer run')));
         }),
@@ -306,7 +324,10 @@ describe('runExecution: cancellation', () => {
 });
 
 describe('runExecution: processors and events', () => {
-  function processorPlugin(order: string[], behaviours: Record<string, (e: Execution) => Execution>): DkronPlugin {
+  function processorPlugin(
+    order: string[],
+    behaviours: Record<string, (e: Execution) => Execution>,
+  ): DkronPlugin {
     return {
       name: 'procs',
       apiVersion: 1,
@@ -361,10 +382,17 @@ describe('runExecution: processors and events', () => {
     const outcome = await run({ job: job({ processors: { broken: {}, missing: {}, nothing: {} } }) });
     expect(outcome).toMatchObject({ status: 'success', output: 'out' });
     expect(lines).toContainEqual(
-      expect.objectContaining({ level: 'warn', message: 'unknown processor, skipped', fields: expect.objectContaining({ processor: 'missing' }) }),
+      expect.objectContaining({
+        level: 'warn',
+        message: 'unknown processor, skipped',
+        fields: expect.objectContaining({ processor: 'missing' }),
+      }),
     );
     expect(lines).toContainEqual(
-      expect.objectContaining({ level: 'error', fields: expect.objectContaining({ processor: 'broken', error: 'disk full' }) }),
+      expect.objectContaining({
+        level: 'error',
+        fields: expect.objectContaining({ processor: 'broken', error: 'disk full' }),
+      }),
     );
     expect(lines).toContainEqual(
       expect.objectContaining({ message: 'processor returned no execution, execution unchanged' }),
@@ -378,12 +406,20 @@ describe('runExecution: processors and events', () => {
     );
     const outcome = await run({ job: job({ processors: { stuck: {} } }), processorTimeoutMs: 20 });
     expect(outcome.status).toBe('success');
-    expect(lines).toContainEqual(expect.objectContaining({ message: 'processor did not finish within 20ms, skipped' }));
+    expect(lines).toContainEqual(
+      expect.objectContaining({ message: 'processor did not finish within 20ms, skipped' }),
+    );
   });
 
   it('derives the status from a processor that changes success', async () => {
-    const { run } = await setup(() => ({ success: true }), processorPlugin([], { veto: (e) => ({ ...e, success: false }) }));
-    expect(await run({ job: job({ processors: { veto: {} } }) })).toMatchObject({ status: 'failed', success: false });
+    const { run } = await setup(
+      () => ({ success: true }),
+      processorPlugin([], { veto: (e) => ({ ...e, success: false }) }),
+    );
+    expect(await run({ job: job({ processors: { veto: {} } }) })).toMatchObject({
+      status: 'failed',
+      success: false,
+    });
   });
 
   it('emits start, output and done events; done carries the processed execution', async () => {
@@ -395,7 +431,11 @@ describe('runExecution: processors and events', () => {
         host.on('execution:start', ({ execution: e }) => void seen.push(`start ${e.id}`));
         host.on('execution:output', ({ chunk }) => void seen.push(`output ${chunk}`));
         host.on('execution:done', ({ execution: e }) => void seen.push(`done ${e.status} ${e.output}`));
-        host.processor({ name: 'mark', config: c.object({}), process: (e) => ({ ...e, output: 'processed' }) });
+        host.processor({
+          name: 'mark',
+          config: c.object({}),
+          process: (e) => ({ ...e, output: 'processed' }),
+        });
       },
     };
     const { run } = await setup(async (_c, ctx) => {

@@ -130,7 +130,10 @@ async function execute(options: RunExecutionOptions, logger: Logger, capture: Ou
     return { status: 'failed', error: errorMessage(thrown) };
   }
   if (options.signal?.aborted) {
-    return { status: 'cancelled', error: abortMessage(options.signal, 'execution cancelled before it started') };
+    return {
+      status: 'cancelled',
+      error: abortMessage(options.signal, 'execution cancelled before it started'),
+    };
   }
 
   const controller = new AbortController();

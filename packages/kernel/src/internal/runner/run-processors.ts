@@ -44,9 +44,17 @@ export async function runProcessors(options: RunProcessorsOptions): Promise<Exec
       continue;
     }
     const input = execution;
-    const context = { config, job, reportingNode, signal, logger: bindLogger(logger, { plugin: entry.plugin }) };
+    const context = {
+      config,
+      job,
+      reportingNode,
+      signal,
+      logger: bindLogger(logger, { plugin: entry.plugin }),
+    };
     const settled = await settleOrGiveUp(
-      settle(() => entry.definition.process(input, context as Parameters<typeof entry.definition.process>[1])),
+      settle(() =>
+        entry.definition.process(input, context as Parameters<typeof entry.definition.process>[1]),
+      ),
       options.timeoutMs,
       (start) => start(),
     );

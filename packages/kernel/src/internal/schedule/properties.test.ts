@@ -236,7 +236,7 @@ describe('next() properties', () => {
       }),
       { numRuns: 400 },
     );
-  });
+  }, 30_000);
 
   it('nextN is strictly increasing and equals repeated next', () => {
     fc.assert(
@@ -254,7 +254,7 @@ describe('next() properties', () => {
       }),
       { numRuns: 300 },
     );
-  });
+  }, 30_000);
 
   it('finds exactly the runs a minute-by-minute oracle finds over 30 hours', () => {
     const WINDOW = 30 * 3_600_000;
@@ -290,7 +290,7 @@ describe('next() properties', () => {
       }),
       { numRuns: 150 },
     );
-  });
+  }, 30_000);
 
   it('handles DOM/DOW and month ends across centuries in UTC', () => {
     fc.assert(
@@ -318,5 +318,5 @@ describe('next() properties', () => {
       ),
       { numRuns: 200 },
     );
-  });
+  }, 30_000);
 });

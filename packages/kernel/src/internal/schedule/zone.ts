@@ -55,7 +55,7 @@ const UTC_NAMES = new Set([
 ]);
 
 // A bucket is sampled once per day and transitions are refined to the second by bisection. This assumes
-// no zone changes its offset and back within one day, which tzdb never does.
+// no zone changes its offset and back within one day, which modern tzdb rules never do.
 const BUCKET_MS = 100 * DAY_MS;
 // About 270 years of timeline per zone.
 const MAX_BUCKETS = 1000;

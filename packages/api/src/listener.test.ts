@@ -1,0 +1,55 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { setup } from './testing/harness.js';
+
+/** The app on a real loopback listener, as the CLI serves it. */
+async function listen() {
+  const s = setup();
+  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
+    const started = serve({ fetch: s.app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(started));
+  });
+  const { port } = server.address() as AddressInfo;
+  return { ...s, server, base: `http://127.0.0.1:${port}` };
+}
+
+const servers: ReturnType<typeof serve>[] = [];
+afterEach(async () => {
+  const closing = servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve)));
+  // fetch keeps connections alive; without this, close() waits for their idle timeout.
+  for (const server of servers) if ('closeAllConnections' in server) server.closeAllConnections();
+  await Promise.all(closing);
+});
+
+describe('over a real socket', () => {
+  it('serves JSON with Dkron`s headers', async () => {
+    const { agent, server, base } = await listen();
+    servers.push(server);
+    agent.seedJob({ name: 'alpha' });
+    const res = await fetch(`${base}/v1/jobs`, { headers: { Origin: 'http://ui.example' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('X-Whom')).toBe('node-a');
+    expect(res.headers.get('X-Total-Count')).toBe('1');
+    expect(res.headers.get('Access-Control-Allow-Origin')).toBe('*');
+    expect(await res.json()).toMatchObject([{ name: 'alpha' }]);
+  });
+
+  it('streams an execution and stops following when the client goes away', async () => {
+    const { agent, server, base } = await listen();
+    servers.push(server);
+    agent.seedJob({ name: 'alpha' });
+    await fetch(`${base}/v1/jobs/alpha/run`, { method: 'POST' });
+    const id = agent.executions.get('alpha')?.[0]?.id ?? '';
+    const client = new AbortController();
+    const res = await fetch(`${base}/v1/jobs/alpha/executions/${id}/stream`, { signal: client.signal });
+    expect(res.headers.get('Content-Type')).toBe('text/event-stream');
+    expect(res.headers.get('X-Whom')).toBe('node-a');
+    await vi.waitFor(() => expect(agent.followerCount(id)).toBe(1));
+    const reader = res.body!.getReader();
+    agent.emitOutput('alpha', id, 'hello');
+    const { value } = await reader.read();
+    expect(new TextDecoder().decode(value)).toBe('event: output\ndata: hello\n\n');
+    client.abort();
+    await vi.waitFor(() => expect(agent.followerCount(id)).toBe(0));
+  });
+});

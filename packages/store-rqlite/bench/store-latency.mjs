@@ -1,0 +1,125 @@
+// Latency of the rqlite store on the API's hot paths, against a real embedded rqlited:
+// GET /v1/jobs pages and job creation at concurrency 10 with 10,000 jobs stored, plus the same page
+// query sent with a bare undici Pool as a baseline for the client's own overhead.
+// Run after `tsc -b tsconfig.build.json`: node packages/store-rqlite/bench/store-latency.mjs
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Pool } from 'undici';
+import { createRqliteClient, createRqliteStore, startEmbeddedRqlite } from '../dist/index.js';
+import { upsertJobStatement } from '../dist/internal/job-rows.js';
+import { listJobsStatements } from '../dist/internal/job-query.js';
+
+const JOBS = Number(process.env.JOBS ?? 10_000);
+const CONCURRENCY = Number(process.env.CONCURRENCY ?? 10);
+
+async function freePort() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function job(name, i) {
+  return {
+    id: name,
+    name,
+    displayname: `Job number ${i}`,
+    timezone: '',
+    schedule: `@every ${(i % 60) + 1}m`,
+    owner: 'bench',
+    owner_email: '',
+    success_count: i % 97,
+    error_count: i % 13,
+    last_success: i % 3 ? new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString() : null,
+    last_error: null,
+    disabled: i % 10 === 0,
+    tags: { role: 'web' },
+    metadata: { team: `t${i % 20}`, env: i % 2 ? 'prod' : 'dev' },
+    retries: 0,
+    dependent_jobs: null,
+    parent_job: '',
+    processors: {},
+    concurrency: 'allow',
+    executor: 'shell',
+    executor_config: { command: `echo ${i}` },
+    status: '',
+    next: new Date(Date.UTC(2026, 0, 2) + i * 1000).toISOString(),
+    ephemeral: false,
+    starts_at: null,
+    expires_at: null,
+    catchup_window: '60s',
+    retry_backoff: '',
+    retry_backoff_max: '',
+    notify: null,
+    missed_count: 0,
+  };
+}
+
+async function measure(label, total, fn) {
+  const latencies = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (next < total) {
+        const i = next++;
+        const t = performance.now();
+        await fn(i);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const at = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))].toFixed(2);
+  console.log(
+    `${label.padEnd(44)} n=${total} ${(total / seconds).toFixed(0).padStart(5)}/s  p50 ${at(0.5)} ms  p99 ${at(0.99)} ms  max ${at(1)} ms`,
+  );
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'dkron-core-bench-'));
+const rqlite = await startEmbeddedRqlite({ dataDir: dir, httpPort: await freePort(), raftPort: await freePort() });
+console.log(`embedded rqlited ready in ${rqlite.startupMs} ms`);
+const store = await createRqliteStore({ url: rqlite.url });
+const client = createRqliteClient({ url: rqlite.url });
+const pool = new Pool(rqlite.url, { connections: CONCURRENCY });
+try {
+  const seedStart = performance.now();
+  for (let from = 0; from < JOBS; from += 500) {
+    const batch = [];
+    for (let i = from; i < Math.min(JOBS, from + 500); i++) batch.push(upsertJobStatement(job(`job-${i}`, i)));
+    await client.execute(batch, { transaction: true });
+  }
+  console.log(`seeded ${JOBS} jobs in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
+
+  const page = (i) => ({ start: (i * 20) % JOBS, end: ((i * 20) % JOBS) + 20 });
+  await measure('warm-up', 200, (i) => store.listJobs(page(i)));
+  await measure('listJobs page of 20 (sort name)', 2000, (i) => store.listJobs(page(i)));
+  await measure('listJobs page of 20 (sort next DESC)', 2000, (i) =>
+    store.listJobs({ ...page(i), sort: 'next', order: 'DESC' }),
+  );
+  await measure('listJobs q + metadata + disabled filters', 1000, (i) =>
+    store.listJobs({ q: `${i % 10}`, metadata: { team: `t${i % 20}` }, disabled: false, start: 0, end: 20 }),
+  );
+  await measure('getJob', 2000, (i) => store.getJob(`job-${(i * 7) % JOBS}`));
+  await measure('raw undici Pool, same page query', 2000, async (i) => {
+    const response = await pool.request({
+      method: 'POST',
+      path: '/db/query?level=weak',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(listJobsStatements(page(i))),
+    });
+    await response.body.json();
+  });
+  await measure('saveJob (create)', 1000, (i) => store.saveJob(job(`new-${i}`, i)));
+  await measure('saveJob (update existing)', 1000, (i) => store.saveJob(job(`job-${i}`, i)));
+} finally {
+  await pool.close();
+  await client.close();
+  await store.close();
+  await rqlite.stop();
+  await rm(dir, { recursive: true, force: true });
+}

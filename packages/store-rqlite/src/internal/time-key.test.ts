@@ -1,0 +1,56 @@
+import { ZERO_TIME } from '@dkron-core/plugin-api';
+import { describe, expect, it } from 'vitest';
+import { formatMs, fromTimeKey, sortKeyOf, toTimeKey, utcDayOf } from './time-key.js';
+
+describe('time keys', () => {
+  it('makes a fixed-width UTC sort key with nanoseconds', () => {
+    expect(sortKeyOf('2026-01-02T03:04:05Z')).toBe('2026-01-02T03:04:05.000000000Z');
+    expect(sortKeyOf('2026-01-02T03:04:05.123456789Z')).toBe('2026-01-02T03:04:05.123456789Z');
+    expect(sortKeyOf('2026-01-02T03:04:05.5+01:30')).toBe('2026-01-02T01:34:05.500000000Z');
+    expect(sortKeyOf('2026-01-01T23:30:00-01:00')).toBe('2026-01-02T00:30:00.000000000Z');
+    expect(sortKeyOf(ZERO_TIME)).toBe('0001-01-01T00:00:00.000000000Z');
+  });
+
+  it('rejects what is not an RFC 3339 instant', () => {
+    for (const bad of [
+      '',
+      'yesterday',
+      '2026-02-30T00:00:00Z',
+      '2026-01-01T24:00:00Z',
+      '2026-01-01T00:00:00',
+    ]) {
+      expect(sortKeyOf(bad), bad).toBeUndefined();
+    }
+    expect(() => toTimeKey('nope', 'next')).toThrow('next is not an RFC 3339 time: "nope"');
+  });
+
+  it('sorts chronologically as text, whatever the precision and offset', () => {
+    const times = [
+      '2026-01-01T00:00:00.5Z',
+      '2026-01-01T00:00:00Z',
+      '2026-01-01T01:00:00+02:00',
+      ZERO_TIME,
+      '2026-01-01T00:00:00.000000001Z',
+    ];
+    const sorted = times.map((t) => toTimeKey(t, 't')).sort();
+    expect(sorted.map(fromTimeKey)).toEqual([
+      ZERO_TIME,
+      '2026-01-01T01:00:00+02:00',
+      '2026-01-01T00:00:00Z',
+      '2026-01-01T00:00:00.000000001Z',
+      '2026-01-01T00:00:00.5Z',
+    ]);
+  });
+
+  it('gives back the text as written', () => {
+    expect(fromTimeKey(toTimeKey('2026-01-02T03:04:05.120+01:00', 't'))).toBe(
+      '2026-01-02T03:04:05.120+01:00',
+    );
+  });
+
+  it('formats milliseconds like the kernel and finds the UTC day', () => {
+    expect(formatMs(Date.UTC(2026, 0, 2, 3, 4, 5))).toBe('2026-01-02T03:04:05Z');
+    expect(formatMs(Date.UTC(2026, 0, 2, 3, 4, 5, 7))).toBe('2026-01-02T03:04:05.007Z');
+    expect(utcDayOf('2026-01-02T00:30:00+01:00', 't')).toBe('2026-01-01');
+  });
+});
