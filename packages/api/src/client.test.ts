@@ -36,6 +36,10 @@ describe('hc<AppType>', () => {
     expect(list.headers.get('X-Total-Count')).toBe('1');
     expect((await list.json()).map((j) => j.name)).toEqual(['alpha']);
     expect(agent.lastJobQuery).toEqual({ q: 'al', sort: 'name', order: 'DESC' });
+
+    const filtered = await api.v1.jobs.$get({ query: { 'metadata[team]': 'x', pretty: '' } });
+    expect(await filtered.text()).toBe('[]');
+    expect(agent.lastJobQuery).toEqual({ metadata: { team: 'x' } });
   });
 
   it('runs a job and reads its executions', async () => {
@@ -77,6 +81,8 @@ describe('hc<AppType>', () => {
     const never = () => {
       // @ts-expect-error `nope` is not a query parameter of GET /v1/jobs
       void api.v1.jobs.$get({ query: { nope: 'x' } });
+      // @ts-expect-error only `metadata` takes `[key]` parameters
+      void api.v1.jobs.$get({ query: { '_sort[x]': 'x' } });
       // @ts-expect-error the job name is required
       void api.v1.jobs[':job'].$get({});
       // @ts-expect-error a job needs a name

@@ -15,9 +15,10 @@ async function listen() {
 
 const servers: ReturnType<typeof serve>[] = [];
 afterEach(async () => {
-  const closing = servers.splice(0).map((server) => new Promise((resolve) => server.close(resolve)));
+  const open = servers.splice(0);
+  const closing = open.map((server) => new Promise((resolve) => server.close(resolve)));
   // fetch keeps connections alive; without this, close() waits for their idle timeout.
-  for (const server of servers) if ('closeAllConnections' in server) server.closeAllConnections();
+  for (const server of open) if ('closeAllConnections' in server) server.closeAllConnections();
   await Promise.all(closing);
 });
 

@@ -60,3 +60,14 @@ export {
   parseSchedule,
   previewSchedule,
 } from './internal/schedule/index.js';
+export type {
+  AnyExecutorDefinition,
+  AnyProcessorDefinition,
+  PluginRegistry,
+  PluginRegistryOptions,
+  RegisteredExecutor,
+  RegisteredProcessor,
+} from './internal/plugins/index.js';
+export { createPluginRegistry } from './internal/plugins/index.js';
+export type { ExecutionOutcome, RunExecutionOptions } from './internal/runner/index.js';
+export { DEFAULT_OUTPUT_LIMIT, EXECUTOR_NOT_PRESENT, runExecution } from './internal/runner/index.js';

@@ -1,10 +1,125 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { createApi } from '@dkron-core/api';
+import { createAgent, createPluginRegistry, type Store } from '@dkron-core/kernel';
+import { DkronError } from '@dkron-core/plugin-api';
+import { createRqliteStore, startEmbeddedRqlite } from '@dkron-core/store-rqlite';
+import { packageVersion } from '../commands/version.js';
 import type { AgentConfig } from '../config/agent-config.js';
+import { installSignalHandlers } from '../lifecycle/signals.js';
 import type { RunAgentOptions } from './types.js';
 
+/** `:8080` → all interfaces; `127.0.0.1:8080`; `[::1]:8080`. */
+export function parseListenAddress(addr: string): { hostname?: string; port: number } {
+  const match = /^(?:\[([^\]]+)\]|([^:]*))?:(\d+)$/.exec(addr);
+  if (!match) throw new DkronError('VALIDATION', `--http-addr: invalid address "${addr}"`);
+  const hostname = match[1] ?? match[2] ?? '';
+  return { ...(hostname === '' ? {} : { hostname }), port: Number(match[3]) };
+}
+
 /**
- * Runs the agent until it is stopped and resolves to the process exit status.
- * Placeholder: the lead wires the store, kernel, cluster and API here.
+ * Runs a server agent until it is stopped: the embedded (or external) rqlite store, the plugins,
+ * the kernel agent and the HTTP API. Resolves to the process exit status.
  */
-export async function runAgent(_config: AgentConfig, _options: RunAgentOptions): Promise<number> {
-  throw new Error('agent not wired yet');
+export async function runAgent(config: AgentConfig, options: RunAgentOptions): Promise<number> {
+  const logger = options.logger.toPluginLogger({ component: 'agent' });
+  if (!config.server) {
+    throw new DkronError(
+      'VALIDATION',
+      'plain agents (without --server) need the cluster, which this dkron-core does not have yet; start with --server',
+    );
+  }
+  const listen = parseListenAddress(config.httpAddr);
+
+  const registry = createPluginRegistry({ nodeName: config.nodeName, logger: options.logger.toPluginLogger({}) });
+  for (const plugin of options.plugins) await registry.register(plugin);
+
+  const store = await openStore(config, options);
+  let stopStore: (() => Promise<void>) | undefined = () => store.close();
+  try {
+    let leave: (() => void) | undefined;
+    const agent = createAgent({
+      nodeName: config.nodeName,
+      version: packageVersion(),
+      store,
+      registry,
+      logger,
+      server: config.server,
+      tags: config.tags,
+      datacenter: config.datacenter,
+      region: config.region,
+      defaultTimezone: config.defaultTimezone,
+      maxExecutionsPerJob: config.maxExecutionsPerJob,
+      onLeave: () => leave?.(),
+    });
+    await agent.start();
+
+    const app = createApi({
+      agent,
+      logger: options.logger.toPluginLogger({ component: 'api' }),
+      extras: { jobGraph: (name) => agent.jobGraph(name) },
+    });
+    const server = await listenOn(app.fetch, listen);
+    const address = server.address() as AddressInfo;
+    logger.info('dkron-core agent started', {
+      http: `${address.address}:${address.port}`,
+      store: config.rqliteUrl.length > 0 ? config.rqliteUrl.join(',') : 'embedded rqlite',
+      jobs: agent.scheduledCount(),
+    });
+
+    const stopped = new Promise<void>((resolve) => {
+      const handlers = installSignalHandlers({
+        logger,
+        forceAfterMs: config.shutdownTimeoutMs + 30_000,
+        async onShutdown(reason) {
+          logger.info('shutting down', { reason });
+          await new Promise<void>((r) => server.close(() => r()));
+          await agent.stop({ timeoutMs: config.shutdownTimeoutMs });
+          await registry.close();
+          const close = stopStore;
+          stopStore = undefined;
+          await close?.();
+          handlers.dispose();
+          logger.info('stopped');
+          resolve();
+        },
+      });
+      leave = () => void handlers.shutdown('leave');
+    });
+    await stopped;
+    return 0;
+  } finally {
+    await stopStore?.();
+  }
+}
+
+async function openStore(config: AgentConfig, options: RunAgentOptions): Promise<Store> {
+  const logger = options.logger.toPluginLogger({ component: 'store' });
+  if (config.rqliteUrl.length > 0) return createRqliteStore({ url: config.rqliteUrl.join(','), logger });
+  const embedded = await startEmbeddedRqlite({
+    dataDir: config.dataDir,
+    httpPort: config.rqliteHttpPort,
+    raftPort: config.rqliteRaftPort,
+    logger: options.logger.toPluginLogger({ component: 'rqlited' }),
+  });
+  logger.info('embedded rqlite ready', { url: embedded.url, startupMs: embedded.startupMs });
+  try {
+    return await createRqliteStore({ url: embedded.url, logger, owned: embedded });
+  } catch (err) {
+    await embedded.stop();
+    throw err;
+  }
+}
+
+type Fetch = Parameters<typeof serve>[0]['fetch'];
+
+function listenOn(fetch: Fetch, listen: { hostname?: string; port: number }) {
+  return new Promise<ReturnType<typeof serve>>((resolve, reject) => {
+    const server = serve({ fetch, port: listen.port, ...(listen.hostname ? { hostname: listen.hostname } : {}) });
+    server.once('error', reject);
+    server.once('listening', () => {
+      server.off('error', reject);
+      resolve(server);
+    });
+  });
 }

@@ -39,39 +39,50 @@ export interface BodyDoc<Tg extends BodyTarget, T> {
 }
 
 /** Everything the OpenAPI document says about a route. Path parameters come from the path itself. */
-export interface RouteDoc<Q extends string = never, Tg extends BodyTarget = never, T = never> {
+export interface RouteDoc {
   readonly operationId: string;
   readonly summary: string;
   readonly description?: string;
   readonly tags: readonly string[];
   /** Descriptions of the path parameters, by name. */
   readonly params?: Readonly<Record<string, string>>;
-  readonly query?: { readonly [K in Q]: QueryParamDoc };
-  readonly body?: BodyDoc<Tg, T>;
+  readonly query?: Readonly<Record<string, QueryParamDoc>>;
+  readonly body?: BodyDoc<BodyTarget, unknown>;
   /** Success (and deliberate non-error) responses by status. */
   readonly responses: Readonly<Record<number, ResponseDoc>>;
   /** Error statuses this route answers with, and when. Bodies are `Error`. */
   readonly errors?: Readonly<Record<number, string>>;
 }
 
-type QueryIn<Q extends string> = [Q] extends [never] ? {} : { query?: { [K in Q]?: string | string[] } };
-type BodyIn<Tg extends BodyTarget, T> = [Tg] extends [never] ? {} : { [K in Tg]: T };
+/** Every route takes `?pretty` (Dkron's indented JSON). */
+export const PRETTY_PARAM: QueryParamDoc = {
+  description: 'Present (any value) → indented JSON.',
+  schema: { type: 'string' },
+};
+
+type QueryOf<D> = D extends { readonly query: infer Q } ? Q : {};
+type DeepKeys<Q> = { [K in keyof Q]: Q[K] extends { readonly deepObject: true } ? K : never }[keyof Q] & string;
+type QueryIn<Q> = {
+  query?: { [K in keyof Q | 'pretty']?: string | string[] } & {
+    [K in DeepKeys<Q> as `${K}[${string}]`]?: string | string[];
+  };
+};
+type BodyIn<D> = D extends { readonly body: BodyDoc<infer Tg, infer T> } ? { [K in Tg]: T } : {};
 
 /** The Hono input type a described route declares, so that `hc<AppType>` types its arguments. */
-export type DescribedInput<Q extends string, Tg extends BodyTarget, T> = {
-  in: QueryIn<Q> & BodyIn<Tg, T>;
+export type DescribedInput<D extends RouteDoc> = {
+  in: QueryIn<QueryOf<D>> & BodyIn<D>;
   out: {};
 };
 
 /** A middleware that carries its route's description. */
-export type DescribedMiddleware<
-  Q extends string,
-  Tg extends BodyTarget,
-  T,
-  P extends string,
-  E extends Env,
-> = MiddlewareHandler<E, P, DescribedInput<Q, Tg, T>, never> & {
-  readonly [ROUTE_DOC]: RouteDoc<string, BodyTarget, unknown>;
+export type DescribedMiddleware<D extends RouteDoc, P extends string, E extends Env> = MiddlewareHandler<
+  E,
+  P,
+  DescribedInput<D>,
+  never
+> & {
+  readonly [ROUTE_DOC]: RouteDoc;
 };
 
 /**
@@ -80,17 +91,13 @@ export type DescribedMiddleware<
  * route cannot exist without being documented (a test checks it), and the query and body
  * declared here type the `hc<AppType>` client.
  */
-export function describe<
-  const Q extends string = never,
-  Tg extends BodyTarget = never,
-  T = never,
-  P extends string = string,
-  E extends Env = Env,
->(doc: RouteDoc<Q, Tg, T>): DescribedMiddleware<Q, Tg, T, P, E> {
-  const middleware: MiddlewareHandler<E, P, DescribedInput<Q, Tg, T>, never> = async (_c, next) => {
+export function describe<const D extends RouteDoc, P extends string = string, E extends Env = Env>(
+  doc: D,
+): DescribedMiddleware<D, P, E> {
+  const middleware: MiddlewareHandler<E, P, DescribedInput<D>, never> = async (_c, next) => {
     await next();
   };
-  return Object.assign(middleware, { [ROUTE_DOC]: doc as RouteDoc<string, BodyTarget, unknown> });
+  return Object.assign(middleware, { [ROUTE_DOC]: doc });
 }
 
 /** A JSON request body typed `T` for the client. */
@@ -104,7 +111,7 @@ export function formBody<T>(schema: JsonSchema, description: string): BodyDoc<'f
 }
 
 /** The description attached to a route handler, if it is a `describe()` middleware. */
-export function routeDocOf(handler: unknown): RouteDoc<string, BodyTarget, unknown> | undefined {
+export function routeDocOf(handler: unknown): RouteDoc | undefined {
   if (typeof handler !== 'function') return undefined;
-  return (handler as { [ROUTE_DOC]?: RouteDoc<string, BodyTarget, unknown> })[ROUTE_DOC];
+  return (handler as { [ROUTE_DOC]?: RouteDoc })[ROUTE_DOC];
 }

@@ -1,5 +1,5 @@
 import type { JsonSchema } from '@dkron-core/plugin-api';
-import { type BodyTarget, type RouteDoc, routeDocOf } from './describe.js';
+import { PRETTY_PARAM, type RouteDoc, routeDocOf } from './describe.js';
 import { COMPONENT_SCHEMAS, ref } from './schemas.js';
 
 /** A route as Hono lists it in `app.routes`. */
@@ -32,7 +32,7 @@ export function toOpenApiPath(path: string): string {
   return path.replace(/:([A-Za-z0-9_]+)/g, '{$1}').replace(/\/\*$/, '/{path}');
 }
 
-function pathParams(openApiPath: string, doc: RouteDoc<string, BodyTarget, unknown>): JsonSchema[] {
+function pathParams(openApiPath: string, doc: RouteDoc): JsonSchema[] {
   return [...openApiPath.matchAll(/\{([^}]+)\}/g)].map(([, name = '']) => ({
     name,
     in: 'path',
@@ -42,8 +42,8 @@ function pathParams(openApiPath: string, doc: RouteDoc<string, BodyTarget, unkno
   }));
 }
 
-function queryParams(doc: RouteDoc<string, BodyTarget, unknown>): JsonSchema[] {
-  return Object.entries(doc.query ?? {}).map(([name, param]) => ({
+function queryParams(doc: RouteDoc): JsonSchema[] {
+  return Object.entries({ ...doc.query, pretty: PRETTY_PARAM }).map(([name, param]) => ({
     name,
     in: 'query',
     required: false,
@@ -53,7 +53,7 @@ function queryParams(doc: RouteDoc<string, BodyTarget, unknown>): JsonSchema[] {
   }));
 }
 
-function responses(doc: RouteDoc<string, BodyTarget, unknown>): JsonSchema {
+function responses(doc: RouteDoc): JsonSchema {
   const whom = { 'X-Whom': { $ref: '#/components/headers/X-Whom' } };
   const out: Record<string, JsonSchema> = {};
   for (const [status, response] of Object.entries(doc.responses)) {
@@ -80,7 +80,7 @@ function responses(doc: RouteDoc<string, BodyTarget, unknown>): JsonSchema {
   return out;
 }
 
-function operation(openApiPath: string, doc: RouteDoc<string, BodyTarget, unknown>): JsonSchema {
+function operation(openApiPath: string, doc: RouteDoc): JsonSchema {
   const parameters = [...pathParams(openApiPath, doc), ...queryParams(doc)];
   return {
     operationId: doc.operationId,

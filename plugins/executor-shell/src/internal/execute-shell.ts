@@ -27,13 +27,15 @@ export async function executeShell(
   if (typeof argv === 'string') return { success: false, error: argv };
   const [file, ...args] = argv as [string, ...string[]];
   // Cancelled while queued: starting a process only to kill it would waste a fork.
-  if (context.signal.aborted)
+  if (context.signal.aborted) {
     return { success: false, error: `shell: Job '${config.command}' was cancelled before it started` };
+  }
 
   let credentials: Credentials | undefined;
   if (config.su !== '') {
-    if (process.getuid?.() !== 0)
+    if (process.getuid?.() !== 0) {
       return { success: false, error: 'shell: su requires the agent to run as root' };
+    }
     try {
       credentials = await resolveCredentials(config.su);
     } catch (error) {

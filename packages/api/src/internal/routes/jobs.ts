@@ -40,7 +40,7 @@ function saveDoc(operationId: string, summary: string, description: string) {
       201: { description: 'The stored job.', schema: ref('Job'), headers: ['Location'] },
     },
     errors: SAVE_ERRORS,
-  } satisfies RouteDoc<'runoncreate', 'json', JobInput>;
+  } satisfies RouteDoc;
 }
 
 const VALIDATION_CODES = ['VALIDATION', 'SCHEDULE_INVALID', 'CONFIG_INVALID', 'EXECUTOR_NOT_FOUND'] as const;
@@ -240,7 +240,7 @@ function runDoc(operationId: string) {
     },
     responses: { 200: { description: 'The job.', schema: ref('Job'), headers: ['Location'] } },
     errors: { 404: 'No such job, the job is disabled, or no node matches its tags.' },
-  } satisfies RouteDoc<'force'>;
+  } satisfies RouteDoc;
 }
 
 async function runHandler(c: Context, agent: AgentApi) {

@@ -16,6 +16,7 @@ import {
 import type { PluginCatalog } from '../../ports/agent.js';
 import { bindLogger, errorMessage } from './bind-logger.js';
 import { exportSchema, parseConfig } from './config-validation.js';
+import { createEventHandlers, type EventHandler } from './event-handlers.js';
 import { checkDefinition, checkPluginShape, pluginInvalid } from './plugin-checks.js';
 
 /** An executor definition with its config type erased, as the host stores it. */
@@ -84,25 +85,18 @@ export interface PluginRegistry {
   close(): Promise<void>;
 }
 
-type AnyHandler = (payload: unknown) => void | Promise<void>;
-interface Handler {
-  readonly plugin: string;
-  readonly fn: AnyHandler;
-}
 interface Staged {
   readonly executors: RegisteredExecutor[];
   readonly processors: RegisteredProcessor[];
-  readonly handlers: Array<{ event: PluginEventName; handler: Handler }>;
+  readonly handlers: Array<{ event: PluginEventName; handler: EventHandler }>;
 }
-
-const SETTLED = Promise.resolve();
 
 /** Creates the plugin registry of one node. */
 export function createPluginRegistry(options: PluginRegistryOptions): PluginRegistry {
   const { logger } = options;
   const executors = new Map<string, RegisteredExecutor>();
   const processors = new Map<string, RegisteredProcessor>();
-  const handlers = new Map<PluginEventName, Handler[]>();
+  const handlers = createEventHandlers(logger);
   const loaded: DkronPlugin[] = [];
   // Names being set up right now: two concurrent registrations of one name must not both win.
   const pending = new Set<string>();
@@ -143,7 +137,7 @@ export function createPluginRegistry(options: PluginRegistryOptions): PluginRegi
             `plugin ${plugin.name}: the handler of "${event}" is not a function`,
           );
         }
-        staged.handlers.push({ event, handler: { plugin: plugin.name, fn: handler as AnyHandler } });
+        staged.handlers.push({ event, handler: { plugin: plugin.name, fn: handler as EventHandler['fn'] } });
       },
     };
   }
@@ -200,35 +194,13 @@ export function createPluginRegistry(options: PluginRegistryOptions): PluginRegi
     checkNames(plugin.name, 'processor', staged.processors);
     for (const e of staged.executors) executors.set(e.name, e);
     for (const p of staged.processors) processors.set(p.name, p);
-    for (const { event, handler } of staged.handlers) {
-      handlers.set(event, [...(handlers.get(event) ?? []), handler]);
-    }
+    for (const { event, handler } of staged.handlers) handlers.add(event, handler);
     loaded.push(plugin);
     logger.info('plugin registered', {
       plugin: plugin.name,
       executors: staged.executors.map((e) => e.name),
       processors: staged.processors.map((p) => p.name),
     });
-  }
-
-  function emit<E extends PluginEventName>(event: E, payload: PluginEvents[E]): Promise<void> {
-    const list = handlers.get(event);
-    if (list === undefined) return SETTLED;
-    const fail = (plugin: string) => (thrown: unknown) => {
-      logger.error('plugin event handler failed', { plugin, event, error: errorMessage(thrown) });
-    };
-    const waits: Promise<void>[] = [];
-    for (const { plugin, fn } of list) {
-      try {
-        const result = fn(payload);
-        if (result !== undefined && typeof (result as Promise<void>).then === 'function') {
-          waits.push(Promise.resolve(result).then(undefined, fail(plugin)));
-        }
-      } catch (thrown) {
-        fail(plugin)(thrown);
-      }
-    }
-    return waits.length === 0 ? SETTLED : Promise.all(waits).then(() => undefined);
   }
 
   async function closeAll(): Promise<void> {
@@ -282,7 +254,7 @@ export function createPluginRegistry(options: PluginRegistryOptions): PluginRegi
       }
     },
     hasListeners: (event) => handlers.has(event),
-    emit,
+    emit: (event, payload) => handlers.emit(event, payload),
     close() {
       closed ??= closeAll();
       return closed;
