@@ -35,6 +35,7 @@ export default defineConfig({
         },
       },
       unit('kernel', './packages/kernel'),
+      unit('plugin-testing', './packages/plugin-testing'),
       unit('store-rqlite', './packages/store-rqlite'),
       unit('api', './packages/api'),
       unit('executor-shell', './plugins/executor-shell'),

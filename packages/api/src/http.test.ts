@@ -1,4 +1,5 @@
 import { DkronError, type Logger } from '@dkron-core/plugin-api';
+import { HTTPException } from 'hono/http-exception';
 import { describe, expect, it, vi } from 'vitest';
 import { setup } from './testing/harness.js';
 
@@ -135,6 +136,13 @@ describe('errors', () => {
     expect(res.json).toEqual(
       status === 500 ? { message: 'internal error', code: 'INTERNAL' } : { message: 'store says no', code },
     );
+  });
+
+  it('passes on the 4xx of a Hono HTTPException as JSON', async () => {
+    const { agent, call } = logged();
+    agent.failWith = new HTTPException(422, { message: 'unprocessable' });
+    const res = await call('GET', '/v1/busy');
+    expect([res.status, res.json]).toEqual([422, { message: 'unprocessable', code: 'VALIDATION' }]);
   });
 
   it('answers unknown routes and methods with a JSON 404', async () => {

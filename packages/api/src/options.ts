@@ -28,5 +28,6 @@ export interface ApiOptions {
   readonly bodyLimit?: number;
   /** Serves the web UI's built files from `root` under `/ui/`. Default: no UI. */
   readonly ui?: { readonly root: string } | false;
+  /** Capabilities the node has beyond {@link AgentApi} (e.g. the job graph). */
   readonly extras?: ApiExtras;
 }

@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pool } from 'undici';
 import { createRqliteClient, createRqliteStore, startEmbeddedRqlite } from '../dist/index.js';
-import { upsertJobStatement } from '../dist/internal/job-rows.js';
 import { listJobsStatements } from '../dist/internal/job-query.js';
+import { upsertJobStatement } from '../dist/internal/job-rows.js';
 
 const JOBS = Number(process.env.JOBS ?? 10_000);
 const CONCURRENCY = Number(process.env.CONCURRENCY ?? 10);
@@ -81,7 +81,11 @@ async function measure(label, total, fn) {
 }
 
 const dir = await mkdtemp(join(tmpdir(), 'dkron-core-bench-'));
-const rqlite = await startEmbeddedRqlite({ dataDir: dir, httpPort: await freePort(), raftPort: await freePort() });
+const rqlite = await startEmbeddedRqlite({
+  dataDir: dir,
+  httpPort: await freePort(),
+  raftPort: await freePort(),
+});
 console.log(`embedded rqlited ready in ${rqlite.startupMs} ms`);
 const store = await createRqliteStore({ url: rqlite.url });
 const client = createRqliteClient({ url: rqlite.url });
@@ -90,7 +94,8 @@ try {
   const seedStart = performance.now();
   for (let from = 0; from < JOBS; from += 500) {
     const batch = [];
-    for (let i = from; i < Math.min(JOBS, from + 500); i++) batch.push(upsertJobStatement(job(`job-${i}`, i)));
+    for (let i = from; i < Math.min(JOBS, from + 500); i++)
+      batch.push(upsertJobStatement(job(`job-${i}`, i)));
     await client.execute(batch, { transaction: true });
   }
   console.log(`seeded ${JOBS} jobs in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);

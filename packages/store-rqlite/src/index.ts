@@ -15,11 +15,13 @@ export type {
   ExecuteResult,
   QueryOptions,
   QueryResult,
+  RequestResult,
   RqliteClient,
   RqliteClientOptions,
   SqlRow,
   SqlStatement,
   SqlValue,
+  TransportKind,
 } from './rqlite-client.js';
 export { createRqliteClient, parseRqliteUrls } from './rqlite-client.js';
 export type { RqliteStoreOptions } from './rqlite-store.js';

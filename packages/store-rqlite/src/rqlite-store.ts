@@ -15,7 +15,13 @@ import { JOB_COLUMNS, jobFromRow, upsertJobStatement } from './internal/job-rows
 import { recordLaunchStatements } from './internal/launch-sql.js';
 import { migrate } from './internal/schema.js';
 import { toTimeKey } from './internal/time-key.js';
-import { createRqliteClient, type RqliteClient, type SqlStatement } from './rqlite-client.js';
+import {
+  createRqliteClient,
+  type RqliteClient,
+  type RqliteClientOptions,
+  type SqlStatement,
+  type TransportKind,
+} from './rqlite-client.js';
 
 /** Options of {@link createRqliteStore}. */
 export interface RqliteStoreOptions {
@@ -26,6 +32,8 @@ export interface RqliteStoreOptions {
   readonly deadlineMs?: number;
   /** Something to stop after the connections are closed, e.g. the embedded rqlited this store runs on. */
   readonly owned?: { stop(): Promise<void> };
+  /** HTTP stack of the client (see {@link RqliteClientOptions.transport}). Default `rqlite-js`. */
+  readonly transport?: TransportKind;
 }
 
 const noopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -42,7 +50,12 @@ const hasChildren = (job: string) => new DkronError('CONFLICT', HAS_CHILDREN, { 
  */
 export async function createRqliteStore(options: RqliteStoreOptions): Promise<Store> {
   const logger = options.logger ?? noopLogger;
-  const client = createRqliteClient({ url: options.url, logger, deadlineMs: options.deadlineMs });
+  const client = createRqliteClient({
+    url: options.url,
+    logger,
+    deadlineMs: options.deadlineMs,
+    transport: options.transport,
+  });
   try {
     await migrate(client, logger);
   } catch (error) {
@@ -84,16 +97,19 @@ class RqliteStore implements Store {
   }
 
   async saveJob(job: Job) {
-    const [result] = await this.#client.execute([upsertJobStatement(job)]);
-    if (result?.rowsAffected === 0) {
+    // Upsert and read back in one round trip: through the Raft log, the read sees the merged row.
+    const [upsert, read] = await this.#client.request(
+      [upsertJobStatement(job), [`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.name = ?`, job.name]],
+      { transaction: true },
+    );
+    if (upsert?.rowsAffected === 0) {
       throw new DkronError('NOT_FOUND', PARENT_NOT_FOUND, {
         details: { job: job.name, field: 'parent_job' },
       });
     }
-    const saved = await this.getJob(job.name);
-    // Only a delete racing this save gets here.
-    if (saved === undefined) throw notFound(job.name);
-    return saved;
+    const row = read?.rows[0];
+    if (row === undefined) throw new DkronError('INTERNAL', `job ${job.name} was not stored`);
+    return jobFromRow(row);
   }
 
   async patchJob(name: string, patch: JobRuntimePatch) {
@@ -185,23 +201,20 @@ class RqliteStore implements Store {
   }
 
   async deleteExecutions(job: string) {
-    const results = await this.#client.execute(
+    const [, reset, read] = await this.#client.request(
       [
-        [
-          'DELETE FROM executions WHERE job_name = ? AND EXISTS (SELECT 1 FROM jobs WHERE name = ?)',
-          job,
-          job,
-        ],
+        ['DELETE FROM executions WHERE job_name = ?', job],
         [
           'UPDATE jobs SET success_count = 0, error_count = 0, last_success = NULL, last_error = NULL WHERE name = ?',
           job,
         ],
+        [`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.name = ?`, job],
       ],
       { transaction: true },
     );
-    const stored = results[1]?.rowsAffected === 0 ? undefined : await this.getJob(job);
-    if (stored === undefined) throw notFound(job);
-    return stored;
+    const row = read?.rows[0];
+    if (reset?.rowsAffected === 0 || row === undefined) throw notFound(job);
+    return jobFromRow(row);
   }
 
   async stats(days: number, now: Date): Promise<DayStats[]> {

@@ -1,8 +1,6 @@
+import { createPluginRegistry, runExecution } from '@dkron-core/kernel';
 import { createTestExecution, createTestJob } from '@dkron-core/plugin-testing';
 import { describe, expect, it } from 'vitest';
-// The kernel does not export its runner yet; import it from source until it does.
-import { createPluginRegistry } from '../../../packages/kernel/src/internal/plugins/index.js';
-import { runExecution } from '../../../packages/kernel/src/internal/runner/index.js';
 import { shellExecutor } from './index.js';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };

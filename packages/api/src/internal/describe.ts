@@ -61,7 +61,8 @@ export const PRETTY_PARAM: QueryParamDoc = {
 };
 
 type QueryOf<D> = D extends { readonly query: infer Q } ? Q : {};
-type DeepKeys<Q> = { [K in keyof Q]: Q[K] extends { readonly deepObject: true } ? K : never }[keyof Q] & string;
+type DeepKeys<Q> = { [K in keyof Q]: Q[K] extends { readonly deepObject: true } ? K : never }[keyof Q] &
+  string;
 type QueryIn<Q> = {
   query?: { [K in keyof Q | 'pretty']?: string | string[] } & {
     [K in DeepKeys<Q> as `${K}[${string}]`]?: string | string[];

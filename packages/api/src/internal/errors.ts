@@ -1,5 +1,6 @@
 import { DkronError, type DkronErrorCode, isDkronError, type Logger } from '@dkron-core/plugin-api';
 import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
 /** The JSON body of every error response. */
@@ -26,13 +27,20 @@ const STATUS: Partial<Record<DkronErrorCode, ContentfulStatusCode>> = {
   UNAVAILABLE: 503,
 };
 
+/** A client error raised by Hono itself (its middleware throw `HTTPException`s). */
+function isHonoClientError(error: unknown): error is HTTPException {
+  return error instanceof HTTPException && error.status >= 400 && error.status < 500;
+}
+
 /** The HTTP status of an error; anything that is not a client or availability error is a 500. */
 export function statusOf(error: unknown): ContentfulStatusCode {
+  if (isHonoClientError(error)) return error.status as ContentfulStatusCode;
   return (isDkronError(error) && STATUS[error.code]) || 500;
 }
 
 /** Builds the response body; a 500 never shows its message, which may carry internals. */
 export function toErrorBody(error: unknown): ErrorBody {
+  if (isHonoClientError(error)) return { message: error.message || 'bad request', code: 'VALIDATION' };
   if (!isDkronError(error) || statusOf(error) === 500) {
     return { message: 'internal error', code: 'INTERNAL' };
   }

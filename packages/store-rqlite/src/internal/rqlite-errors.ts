@@ -26,8 +26,13 @@ const CONNECTION_CODES = new Set([
   'ENOTFOUND',
   'EAI_AGAIN',
   'ERR_SOCKET_CONNECTION_TIMEOUT',
-  'UND_ERR_SOCKET',
   'ERR_NETWORK',
+  // undici
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_CLOSED',
 ]);
 
 // rqlite answers 500 with these texts when leadership moves under a request; the request may be retried.
