@@ -71,3 +71,4 @@ export type {
 export { createPluginRegistry } from './internal/plugins/index.js';
 export type { ExecutionOutcome, RunExecutionOptions } from './internal/runner/index.js';
 export { DEFAULT_OUTPUT_LIMIT, EXECUTOR_NOT_PRESENT, runExecution } from './internal/runner/index.js';
+export type { Notifier } from './ports/notifier.js';

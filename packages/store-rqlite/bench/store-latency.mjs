@@ -1,6 +1,6 @@
 // Latency of the rqlite store on the API's hot paths, against a real embedded rqlited:
-// GET /v1/jobs pages and job creation at concurrency 10 with 10,000 jobs stored, plus the same page
-// query sent with a bare undici Pool as a baseline for the client's own overhead.
+// GET /v1/jobs pages and job creation at concurrency 10 (CONCURRENCY) with 10,000 jobs (JOBS) stored,
+// through both client transports, plus the page query sent with a bare undici Pool as the baseline.
 // Run after `tsc -b tsconfig.build.json`: node packages/store-rqlite/bench/store-latency.mjs
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -87,10 +87,14 @@ const rqlite = await startEmbeddedRqlite({
   raftPort: await freePort(),
 });
 console.log(`embedded rqlited ready in ${rqlite.startupMs} ms`);
-const store = await createRqliteStore({ url: rqlite.url });
 const client = createRqliteClient({ url: rqlite.url });
 const pool = new Pool(rqlite.url, { connections: CONCURRENCY });
+const stores = new Map();
 try {
+  // Creating a store migrates the schema.
+  for (const transport of ['rqlite-js', 'undici']) {
+    stores.set(transport, await createRqliteStore({ url: rqlite.url, transport }));
+  }
   const seedStart = performance.now();
   for (let from = 0; from < JOBS; from += 500) {
     const batch = [];
@@ -98,19 +102,12 @@ try {
       batch.push(upsertJobStatement(job(`job-${i}`, i)));
     await client.execute(batch, { transaction: true });
   }
-  console.log(`seeded ${JOBS} jobs in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
+  console.log(
+    `seeded ${JOBS} jobs in ${((performance.now() - seedStart) / 1000).toFixed(1)} s; concurrency ${CONCURRENCY}`,
+  );
 
   const page = (i) => ({ start: (i * 20) % JOBS, end: ((i * 20) % JOBS) + 20 });
-  await measure('warm-up', 200, (i) => store.listJobs(page(i)));
-  await measure('listJobs page of 20 (sort name)', 2000, (i) => store.listJobs(page(i)));
-  await measure('listJobs page of 20 (sort next DESC)', 2000, (i) =>
-    store.listJobs({ ...page(i), sort: 'next', order: 'DESC' }),
-  );
-  await measure('listJobs q + metadata + disabled filters', 1000, (i) =>
-    store.listJobs({ q: `${i % 10}`, metadata: { team: `t${i % 20}` }, disabled: false, start: 0, end: 20 }),
-  );
-  await measure('getJob', 2000, (i) => store.getJob(`job-${(i * 7) % JOBS}`));
-  await measure('raw undici Pool, same page query', 2000, async (i) => {
+  await measure('baseline: bare undici Pool, page query', 2000, async (i) => {
     const response = await pool.request({
       method: 'POST',
       path: '/db/query?level=weak',
@@ -119,12 +116,30 @@ try {
     });
     await response.body.json();
   });
-  await measure('saveJob (create)', 1000, (i) => store.saveJob(job(`new-${i}`, i)));
-  await measure('saveJob (update existing)', 1000, (i) => store.saveJob(job(`job-${i}`, i)));
+  for (const [transport, store] of stores) {
+    console.log(`-- store, transport ${transport}`);
+    await measure('warm-up', 200, (i) => store.listJobs(page(i)));
+    await measure('listJobs page of 20 (sort name)', 2000, (i) => store.listJobs(page(i)));
+    await measure('listJobs page of 20 (sort next DESC)', 2000, (i) =>
+      store.listJobs({ ...page(i), sort: 'next', order: 'DESC' }),
+    );
+    await measure('listJobs q + metadata + disabled filters', 1000, (i) =>
+      store.listJobs({
+        q: `${i % 10}`,
+        metadata: { team: `t${i % 20}` },
+        disabled: false,
+        start: 0,
+        end: 20,
+      }),
+    );
+    await measure('getJob', 2000, (i) => store.getJob(`job-${(i * 7) % JOBS}`));
+    await measure('saveJob (create)', 1000, (i) => store.saveJob(job(`new-${transport}-${i}`, i)));
+    await measure('saveJob (update existing)', 1000, (i) => store.saveJob(job(`job-${i}`, i)));
+  }
 } finally {
   await pool.close();
   await client.close();
-  await store.close();
+  for (const store of stores.values()) await store.close();
   await rqlite.stop();
   await rm(dir, { recursive: true, force: true });
 }

@@ -5,6 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRqliteClient, parseRqliteUrls, type RqliteClient } from './rqlite-client.js';
 import { freePorts, startTestRqlite, type TestRqlite } from './test-support/helpers.js';
 
+const TRANSPORTS = ['rqlite-js', 'undici'] as const;
+
 type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void;
 
 /** A tiny HTTP server standing in for rqlite, answering with `handler`. */
@@ -54,7 +56,7 @@ describe('parseRqliteUrls', () => {
   });
 });
 
-describe('rqlite client against a fake node', () => {
+describe.each(TRANSPORTS)('rqlite client against a fake node (%s)', (transport) => {
   it('retries 503 "leader not found" with backoff until the node answers 200', async () => {
     let calls = 0;
     const fake = await fakeRqlite((_req, res) => {
@@ -65,7 +67,7 @@ describe('rqlite client against a fake node', () => {
       }
       json(res, 200, { results: [{ last_insert_id: 1, rows_affected: 1 }] });
     });
-    const client = createRqliteClient({ url: fake.url, deadlineMs: 5_000 });
+    const client = createRqliteClient({ url: fake.url, deadlineMs: 5_000, transport });
     try {
       const results = await client.execute([['INSERT INTO t (a) VALUES (?)', 1]]);
       expect(results).toEqual([{ rowsAffected: 1 }]);
@@ -82,7 +84,7 @@ describe('rqlite client against a fake node', () => {
     const fake = await fakeRqlite((_req, res) => {
       res.writeHead(503).end('leader not found');
     });
-    const client = createRqliteClient({ url: fake.url, deadlineMs: 300 });
+    const client = createRqliteClient({ url: fake.url, deadlineMs: 300, transport });
     const started = Date.now();
     try {
       const error = await client.query([['SELECT 1']]).catch((e: unknown) => e);
@@ -102,7 +104,7 @@ describe('rqlite client against a fake node', () => {
     const fake = await fakeRqlite((_req, res) => {
       res.writeHead(400).end('invalid request');
     });
-    const client = createRqliteClient({ url: fake.url, deadlineMs: 5_000 });
+    const client = createRqliteClient({ url: fake.url, deadlineMs: 5_000, transport });
     try {
       const error = await client.query([['SELECT 1']]).catch((e: unknown) => e);
       expect(isDkronError(error, 'INTERNAL')).toBe(true);
@@ -119,7 +121,7 @@ describe('rqlite client against a fake node', () => {
       const n = req.url?.startsWith('/db/query') ? 1 : 2;
       json(res, 200, { results: Array.from({ length: n }, () => ({})) });
     });
-    const client = createRqliteClient({ url: fake.url });
+    const client = createRqliteClient({ url: fake.url, transport });
     try {
       await client.query([['SELECT 1']]);
       await client.query([['SELECT 1']], { level: 'strong' });
@@ -136,14 +138,14 @@ describe('rqlite client against a fake node', () => {
   });
 });
 
-describe('rqlite client against rqlited', () => {
+describe.each(TRANSPORTS)('rqlite client against rqlited (%s)', (transport) => {
   let node: TestRqlite;
   let client: RqliteClient;
 
   beforeAll(async () => {
     node = await startTestRqlite();
-    client = createRqliteClient({ url: node.rqlite.url });
-    await client.execute([['CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT)']]);
+    client = createRqliteClient({ url: node.rqlite.url, transport });
+    await client.execute([['DROP TABLE IF EXISTS t'], ['CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT)']]);
   }, 60_000);
 
   afterAll(async () => {
@@ -199,6 +201,18 @@ describe('rqlite client against rqlited', () => {
     expect(result?.rows).toEqual([{ n: 0 }]);
   });
 
+  it('runs writes and reads in one round trip with request()', async () => {
+    const [write, read] = await client.request(
+      [
+        ['UPDATE t SET b = ? WHERE a = ?', 'via request', 2],
+        ['SELECT b FROM t WHERE a = ?', 2],
+      ],
+      { transaction: true },
+    );
+    expect(write).toMatchObject({ rowsAffected: 1, rows: [] });
+    expect(read).toMatchObject({ rowsAffected: 0, rows: [{ b: 'via request' }] });
+  });
+
   it('moves to the next URL on a connection error', async () => {
     const [dead] = (await freePorts(1)) as [number];
     const failover = createRqliteClient({
@@ -219,7 +233,7 @@ describe('rqlite client against rqlited', () => {
 
   it('is UNAVAILABLE when no node answers before the deadline', async () => {
     const [dead] = (await freePorts(1)) as [number];
-    const nowhere = createRqliteClient({ url: `127.0.0.1:${dead}`, deadlineMs: 200 });
+    const nowhere = createRqliteClient({ url: `127.0.0.1:${dead}`, deadlineMs: 200, transport });
     try {
       const error = await nowhere.execute([['SELECT 1']]).catch((e: unknown) => e);
       expect(isDkronError(error, 'UNAVAILABLE')).toBe(true);

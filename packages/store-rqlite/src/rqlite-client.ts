@@ -85,7 +85,7 @@ export interface RqliteClient {
    * the Raft log, so its reads see its writes.
    */
   request(statements: readonly SqlStatement[], options?: ExecuteOptions): Promise<RequestResult[]>;
-  /** Closes idle keep-alive connections. */
+  /** Closes the keep-alive connections. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -116,6 +116,7 @@ export function createRqliteClient(options: RqliteClientOptions): RqliteClient {
   );
   const backoff = createBackoff(25, 1_000);
   let current = 0;
+  let closing: Promise<void> | undefined;
 
   async function send(endpoint: Endpoint, statements: readonly SqlStatement[], params: RequestParams) {
     const deadline = Date.now() + deadlineMs;
@@ -163,8 +164,9 @@ export function createRqliteClient(options: RqliteClientOptions): RqliteClient {
       const results = await send('request', statements, { transaction: opts.transaction });
       return results.map((r) => ({ ...toQueryResult(r), rowsAffected: numberField(r, 'rows_affected') }));
     },
-    async close() {
-      await transport.close();
+    close() {
+      closing ??= transport.close();
+      return closing;
     },
   };
 }

@@ -545,9 +545,11 @@ if (existsSync(CONTRACT)) {
       makeStore: () => Promise<{ store: Store; cleanup(): Promise<void> }>,
     ): void;
   };
-  describeStoreContract('rqlite store', async () => {
-    await wipe();
-    const fresh = await createRqliteStore({ url: node.rqlite.url });
-    return { store: fresh, cleanup: () => fresh.close() };
-  });
+  for (const transport of ['rqlite-js', 'undici'] as const) {
+    describeStoreContract(`rqlite store (${transport})`, async () => {
+      await wipe();
+      const fresh = await createRqliteStore({ url: node.rqlite.url, transport });
+      return { store: fresh, cleanup: () => fresh.close() };
+    });
+  }
 }

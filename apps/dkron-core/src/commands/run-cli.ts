@@ -5,6 +5,7 @@
 import { isUsageError, UsageError } from '../config/errors.js';
 import { suggest } from '../config/suggest.js';
 import { agentCommand } from './agent.js';
+import { backupCommand, restoreCommand } from './backup.js';
 import { createDocCommand } from './doc.js';
 import { renderCommandHelp, renderRootHelp } from './help.js';
 import { keygenCommand } from './keygen.js';
@@ -20,6 +21,8 @@ export const COMMANDS: readonly Command[] = [
   keygenCommand,
   scheduleCommand,
   createDocCommand(() => COMMANDS),
+  backupCommand,
+  restoreCommand,
   leaveCommand,
   raftCommand,
 ];

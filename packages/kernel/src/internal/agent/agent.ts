@@ -8,6 +8,7 @@ import {
 } from '@dkron-core/plugin-api';
 import type { AgentApi, AgentHealth, Member, RestoreResult, RunOptions } from '../../ports/agent.js';
 import { type Clock, systemClock } from '../../ports/clock.js';
+import type { Notifier } from '../../ports/notifier.js';
 import type {
   DayStats,
   ExecutionCompletion,
@@ -53,6 +54,8 @@ export interface AgentOptions {
   readonly random?: () => number;
   /** Called by `POST /v1/leave` after the agent stopped scheduling. */
   readonly onLeave?: () => void;
+  /** Sends notifications of starts and final results. */
+  readonly notifier?: Notifier;
   /** Replaces the single-node cluster (the clustering issue plugs in here). */
   readonly cluster?: ClusterView;
 }
@@ -319,6 +322,7 @@ export function createAgent(options: AgentOptions): Agent {
     active.set(execution.id, run);
     let finish!: (ok: boolean) => void;
     const final = new Promise<boolean>((resolve) => (finish = resolve));
+    notify('started', job, execution);
     run.done = runAttempt(run).then(async (outcome) => {
       if (outcome.status === 'failed' && attempt < job.retries + 1 && !stopping) {
         const delay = retryDelay(job, attempt, clock.now() - startedAt);
@@ -329,12 +333,21 @@ export function createAgent(options: AgentOptions): Agent {
         finish(await next.final);
         return;
       }
+      notify('finished', job, outcome);
       finish(outcome.status === 'success');
     });
     return { final };
   }
 
-  async function runAttempt(run: ActiveRun): Promise<{ status: Execution['status'] }> {
+  function notify(what: 'started' | 'finished', job: Job, execution: Execution): void {
+    const notifier = options.notifier;
+    if (!notifier) return;
+    void notifier[what](job, execution).catch((err: unknown) =>
+      logger.warn('notification failed', { job: job.name, execution: execution.id, err: String(err) }),
+    );
+  }
+
+  async function runAttempt(run: ActiveRun): Promise<Execution> {
     const { job } = run;
     let outcome: Awaited<ReturnType<typeof runExecution>>;
     try {
@@ -381,7 +394,7 @@ export function createAgent(options: AgentOptions): Agent {
     active.delete(run.execution.id);
     run.execution = finished;
     for (const l of run.listeners) l({ type: 'done', execution: finished });
-    return { status: finished.status };
+    return finished;
   }
 
   function retryDelay(job: Job, attempt: number, elapsedMs: number): number {

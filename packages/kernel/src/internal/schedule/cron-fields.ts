@@ -1,3 +1,4 @@
+import { CronExpressionParser, type CronFieldCollection } from 'cron-parser';
 import { scheduleError } from './errors.js';
 
 /**
@@ -20,8 +21,12 @@ export interface CronFields {
   readonly hourFixed: boolean;
 }
 
+/** The position of a field in cron-parser's field collection. */
+type Slot = 'second' | 'minute' | 'hour' | 'dayOfMonth' | 'month' | 'dayOfWeek';
+
 interface FieldSpec {
   readonly label: string;
+  readonly slot: Slot;
   readonly min: number;
   readonly max: number;
   /** Upper end of `*` and of `a/step` (day-of-week stops at 6 though 7 is accepted as Sunday). */
@@ -32,16 +37,32 @@ interface FieldSpec {
 const MONTH_NAMES = ['', 'jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec'];
 const DAY_NAMES = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'];
 
-const SECONDS: FieldSpec = { label: 'seconds', min: 0, max: 59, starMax: 59 };
-const MINUTES: FieldSpec = { label: 'minutes', min: 0, max: 59, starMax: 59 };
-const HOURS: FieldSpec = { label: 'hours', min: 0, max: 23, starMax: 23 };
-const DOM: FieldSpec = { label: 'day-of-month', min: 1, max: 31, starMax: 31 };
-const MONTH: FieldSpec = { label: 'month', min: 1, max: 12, starMax: 12, names: MONTH_NAMES };
-const DOW: FieldSpec = { label: 'day-of-week', min: 0, max: 7, starMax: 6, names: DAY_NAMES };
+const SECONDS: FieldSpec = { label: 'seconds', slot: 'second', min: 0, max: 59, starMax: 59 };
+const MINUTES: FieldSpec = { label: 'minutes', slot: 'minute', min: 0, max: 59, starMax: 59 };
+const HOURS: FieldSpec = { label: 'hours', slot: 'hour', min: 0, max: 23, starMax: 23 };
+const DOM: FieldSpec = { label: 'day-of-month', slot: 'dayOfMonth', min: 1, max: 31, starMax: 31 };
+const MONTH: FieldSpec = { label: 'month', slot: 'month', min: 1, max: 12, starMax: 12, names: MONTH_NAMES };
+const DOW: FieldSpec = {
+  label: 'day-of-week',
+  slot: 'dayOfWeek',
+  min: 0,
+  max: 7,
+  starMax: 6,
+  names: DAY_NAMES,
+};
+const SPECS: readonly FieldSpec[] = [SECONDS, MINUTES, HOURS, DOM, MONTH, DOW];
 
-/** The values a field allows, and how it was written. */
-interface ParsedField {
-  readonly values: readonly boolean[];
+/** One list item of a field, in the form handed to cron-parser. */
+interface Item {
+  readonly text: string;
+  /** Upper bound of the number of values cron-parser expands the item to. */
+  readonly count: number;
+}
+
+/** A field that passed our syntax checks: its items for cron-parser, and how it was written. */
+interface CheckedField {
+  /** Distinct list items, in order. */
+  readonly items: readonly Item[];
   /** Some part is `*` or `?` (with or without a step): the field does not restrict. */
   readonly star: boolean;
   readonly stepped: boolean;
@@ -64,8 +85,21 @@ function parseValue(text: string, spec: FieldSpec, source: string): number {
   return named;
 }
 
-function parseField(text: string, spec: FieldSpec, source: string): ParsedField {
-  const values: boolean[] = new Array(spec.max + 1).fill(false);
+// Items longer than this are handed over in numeric form (`007-0012` as `7-12`): cron-parser refuses
+// expressions over 1024 characters, and an item's meaning does not depend on how it was spelt.
+const MAX_ITEM_TEXT = 32;
+
+/**
+ * Checks one field against robfig/cron v3 syntax, with Dkron-style messages: this is where every error
+ * about a cron field comes from. Only digits, month and weekday names, `*`, `?`, `-`, `/` and `,` pass,
+ * so cron-parser's own extensions (`L`, `W`, `#`, `H`) never reach it. The values themselves are left to
+ * cron-parser (see {@link expandFields}), except where its reading of the standard syntax differs from
+ * robfig's; each such item is handed over in the numeric form robfig means:
+ * - day of week `a/step`: robfig reads `a-6/step`, cron-parser `a-7/step` (adding Sunday as 7);
+ * - day of week `fri-sun` / `5-0`: a range closed by Sunday ends at 7; cron-parser calls it reversed.
+ */
+function checkField(text: string, spec: FieldSpec, source: string): CheckedField {
+  const items = new Map<string, number>();
   let star = false;
   let stepped = false;
   for (const part of text.split(',')) {
@@ -76,30 +110,123 @@ function parseField(text: string, spec: FieldSpec, source: string): ParsedField 
     if (extra !== undefined) throw scheduleError(`${spec.label}: too many slashes in "${part}" ${where}`);
     let lo: number;
     let hi: number;
-    if (range === '*' || range === '?') {
+    let robfigOnly = false;
+    const isStar = range === '*' || range === '?';
+    if (isStar) {
       star = true;
+      // cron-parser expands `*` to the whole range (day of week 0-7); the count only sizes batches.
       lo = spec.min;
-      hi = spec.starMax;
+      hi = spec.max;
     } else {
       const bounds = range.split('-');
       if (bounds.length > 2) throw scheduleError(`${spec.label}: too many hyphens in "${part}" ${where}`);
       lo = parseValue(bounds[0] ?? '', spec, source);
       hi = bounds[1] === undefined ? lo : parseValue(bounds[1], spec, source);
       // "fri-sun" reads naturally; Sunday closes a range as 7.
-      if (spec === DOW && hi === 0 && lo > 0) hi = 7;
-      if (bounds[1] === undefined && stepText !== undefined) hi = spec.starMax;
+      if (spec === DOW && hi === 0 && lo > 0) {
+        hi = 7;
+        robfigOnly = true;
+      }
+      if (bounds[1] === undefined && stepText !== undefined) {
+        hi = spec.starMax;
+        robfigOnly ||= spec === DOW;
+      }
       if (lo > hi) throw scheduleError(`${spec.label}: range ${lo}-${hi} is reversed ${where}`);
     }
     let step = 1;
     if (stepText !== undefined) {
       stepped = true;
       if (!/^\d+$/.test(stepText)) throw scheduleError(`${spec.label}: invalid step "${stepText}" ${where}`);
-      step = Number(stepText);
+      // A step wider than the field means "the first value only": clamping keeps the number small.
+      step = Math.min(Number(stepText), spec.max - spec.min + 1);
       if (step < 1) throw scheduleError(`${spec.label}: step ${step} must be at least 1 ${where}`);
     }
-    for (let v = lo; v <= hi; v += step) values[v] = true;
+    let item = part;
+    if (robfigOnly || part.length > MAX_ITEM_TEXT) {
+      const numeric = isStar ? '*' : lo === hi ? `${lo}` : `${lo}-${hi}`;
+      item = stepText === undefined ? numeric : `${numeric}/${step}`;
+    }
+    items.set(item, Math.floor((hi - lo) / step) + 1);
   }
-  return { values, star, stepped };
+  return { items: [...items].map(([itemText, count]) => ({ text: itemText, count })), star, stepped };
+}
+
+// cron-parser refuses a field that expands to more than 256 values and an expression over 1024
+// characters; longer (repetitive) fields are expanded in batches below both limits.
+const MAX_BATCH_VALUES = 256;
+const MAX_BATCH_TEXT = 900;
+
+/** Splits a field's items into comma lists that cron-parser accepts. */
+function batches(items: readonly Item[]): string[] {
+  const out: string[] = [];
+  let current: string[] = [];
+  let count = 0;
+  let length = 0;
+  for (const item of items) {
+    if (
+      current.length > 0 &&
+      (count + item.count > MAX_BATCH_VALUES || length + item.text.length >= MAX_BATCH_TEXT)
+    ) {
+      out.push(current.join(','));
+      current = [];
+      count = 0;
+      length = 0;
+    }
+    current.push(item.text);
+    count += item.count;
+    length += item.text.length + 1;
+  }
+  out.push(current.join(','));
+  return out;
+}
+
+// Fields that restrict nothing, for batches expanded one field at a time. Day of week is `0-7`, not `*`:
+// see expandFields.
+const NEUTRAL = ['*', '*', '*', '*', '*', '0-7'];
+
+/**
+ * The values each field allows, as read by cron-parser 5 (`CronExpressionParser.parse(...).fields`) from
+ * the checked items. One parse normally covers the six fields; fields too long for one parse are
+ * expanded batch by batch with the other fields neutral.
+ *
+ * A day of week written as a lone `*` or `?` is handed over as `0-7` (the same values): with a
+ * wildcard day of week cron-parser refuses a day of month that never occurs in the month field
+ * ("Invalid explicit day of month definition"), and that case must reach our reachability check, which
+ * explains it. cron-parser also drops days of month beyond the length of a single allowed month (`29-31`
+ * in `feb` reads `29`); those days never match anyway, so the schedule is the same.
+ *
+ * @returns per field (seconds first), a table of allowed values indexed by value; day of week 7 is 0.
+ */
+function expandFields(checked: readonly CheckedField[], source: string): boolean[][] {
+  const values = SPECS.map((spec) => new Array<boolean>(spec.max + 1).fill(false));
+  const perField = checked.map((field) => batches(field.items));
+  const calls: { readonly fields: string[]; readonly read: readonly number[] }[] = perField.every(
+    (list) => list.length === 1,
+  )
+    ? [{ fields: perField.map((list) => list[0] ?? '*'), read: [0, 1, 2, 3, 4, 5] }]
+    : perField.flatMap((list, index) =>
+        list.map((batch) => ({ fields: NEUTRAL.map((n, i) => (i === index ? batch : n)), read: [index] })),
+      );
+  for (const { fields, read } of calls) {
+    if (fields[5] === '*' || fields[5] === '?') fields[5] = '0-7';
+    const expression = fields.join(' ');
+    let parsed: CronFieldCollection;
+    try {
+      parsed = CronExpressionParser.parse(expression, { strict: false }).fields;
+    } catch (error) {
+      // Our checks admit only syntax cron-parser reads; reaching this is a bug, reported as the schedule's.
+      const reason = error instanceof Error ? error.message : String(error);
+      throw scheduleError(`cron-parser refused "${expression}" (from "${source}"): ${reason}`, error);
+    }
+    for (const index of read) {
+      const spec = SPECS[index] as FieldSpec;
+      const table = values[index] as boolean[];
+      for (const value of parsed[spec.slot].values) {
+        if (typeof value === 'number') table[spec === DOW && value === 7 ? 0 : value] = true;
+      }
+    }
+  }
+  return values;
 }
 
 function nextTable(values: readonly boolean[], size: number): Int8Array {
@@ -161,35 +288,56 @@ function checkReachable(fields: CronFields, text: { dom: string; month: string }
   );
 }
 
+// Compiled fields by field texts, so that re-parsing a job's schedule skips cron-parser. Bounded: when
+// full it starts over.
+const compiledCache = new Map<string, CronFields>();
+const MAX_CACHED = 512;
+
 /**
  * Compiles six cron fields (seconds first; 5-field input is completed by the caller) with robfig/cron v3
  * syntax: `*`, `?`, lists, ranges, steps, `a/b` meaning `a-max/b`, month and weekday names, weekday 7 = Sunday.
+ * The syntax is checked here (all error messages); the allowed values are read by cron-parser.
  *
  * @param source the expression as the user wrote it, quoted in error messages.
  * @throws DkronError `SCHEDULE_INVALID` naming the field and value.
  */
 export function compileCronFields(fields: readonly string[], source: string): CronFields {
+  const key = fields.join(' ');
+  const cached = compiledCache.get(key);
+  if (cached !== undefined) return cached;
   const [secText = '', minText = '', hourText = '', domText = '', monthText = '', dowText = ''] = fields;
-  const seconds = parseField(secText, SECONDS, source);
-  const minutes = parseField(minText, MINUTES, source);
-  const hours = parseField(hourText, HOURS, source);
-  const dom = parseField(domText, DOM, source);
-  const month = parseField(monthText, MONTH, source);
-  const dow = parseField(dowText, DOW, source);
-  const weekdays = dow.values.slice(0, 7);
-  if (dow.values[7]) weekdays[0] = true;
+  const texts = [secText, minText, hourText, domText, monthText, dowText];
+  const checked = SPECS.map((spec, i) => checkField(texts[i] ?? '', spec, source));
+  const [seconds, minutes, hours, dom, month, dow] = expandFields(checked, source) as [
+    boolean[],
+    boolean[],
+    boolean[],
+    boolean[],
+    boolean[],
+    boolean[],
+  ];
+  const [, , hourField, domField, , dowField] = checked as [
+    CheckedField,
+    CheckedField,
+    CheckedField,
+    CheckedField,
+    CheckedField,
+    CheckedField,
+  ];
   let domMask = 0;
-  for (let day = 1; day <= 31; day++) if (dom.values[day]) domMask |= 1 << day;
+  for (let day = 1; day <= 31; day++) if (dom[day]) domMask |= 1 << day;
   const compiled: CronFields = {
-    nextSecond: nextTable(seconds.values, 60),
-    nextMinute: nextTable(minutes.values, 60),
-    nextHour: nextTable(hours.values, 24),
-    nextMonth: nextTable(month.values, 13),
+    nextSecond: nextTable(seconds, 60),
+    nextMinute: nextTable(minutes, 60),
+    nextHour: nextTable(hours, 24),
+    nextMonth: nextTable(month, 13),
     domMask,
-    dowMasks: dowMasks(weekdays),
-    daysEither: !dom.star && !dow.star,
-    hourFixed: !hours.star && !hours.stepped,
+    dowMasks: dowMasks(dow.slice(0, 7)),
+    daysEither: !domField.star && !dowField.star,
+    hourFixed: !hourField.star && !hourField.stepped,
   };
   checkReachable(compiled, { dom: domText, month: monthText }, source);
+  if (compiledCache.size >= MAX_CACHED) compiledCache.clear();
+  compiledCache.set(key, compiled);
   return compiled;
 }
