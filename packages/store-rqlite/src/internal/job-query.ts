@@ -25,21 +25,21 @@ export function sliceBounds(
   return [Math.max(0, Math.floor(end) - offset), offset];
 }
 
-/** The page and count statements of `GET /v1/jobs`, filtered, sorted and sliced in SQL. */
-export function listJobsStatements(query: JobQuery): [page: SqlStatement, count: SqlStatement] {
+/** WHERE clause and parameters of the filters; `column` writes a column reference. */
+function filterClause(query: JobQuery, column: (name: string) => string): [string, SqlValue[]] {
   const where: string[] = [];
   const params: SqlValue[] = [];
   if (query.q) {
     // instr() is case-sensitive, like Dkron's strings.Contains; LIKE would not be.
-    where.push('(instr(j.name, ?) > 0 OR instr(j.displayname, ?) > 0)');
+    where.push(`(instr(${column('name')}, ?) > 0 OR instr(${column('displayname')}, ?) > 0)`);
     params.push(query.q, query.q);
   }
   if (query.status !== undefined) {
-    where.push('j.status = ?');
+    where.push(`${column('status')} = ?`);
     params.push(query.status);
   }
   if (query.disabled !== undefined) {
-    where.push('j.disabled = ?');
+    where.push(`${column('disabled')} = ?`);
     params.push(query.disabled ? 1 : 0);
   }
   for (const [key, value] of Object.entries(query.metadata ?? {})) {
@@ -47,10 +47,16 @@ export function listJobsStatements(query: JobQuery): [page: SqlStatement, count:
     // instr() on that text is a cheap necessary condition that spares parsing the JSON of most rows.
     // json_each then checks the pair exactly, with bound key and value (no JSON path built from user text).
     where.push(
-      "(instr(j.metadata, ?) > 0 AND EXISTS (SELECT 1 FROM json_each(j.metadata) m WHERE m.key = ? AND m.type = 'text' AND m.value = ?))",
+      `(instr(${column('metadata')}, ?) > 0 AND EXISTS (SELECT 1 FROM json_each(${column('metadata')}) m ` +
+        "WHERE m.key = ? AND m.type = 'text' AND m.value = ?))",
     );
     params.push(`${JSON.stringify(key)}:${JSON.stringify(value)}`, key, value);
   }
+  return [where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`, params];
+}
+
+/** The page and count statements of `GET /v1/jobs`, filtered, sorted and sliced in SQL. */
+export function listJobsStatements(query: JobQuery): [page: SqlStatement, count: SqlStatement] {
   const sort = query.sort ?? 'name';
   const column = Object.hasOwn(JOB_SORT_COLUMNS, sort) ? JOB_SORT_COLUMNS[sort] : undefined;
   if (column === undefined) {
@@ -59,16 +65,19 @@ export function listJobsStatements(query: JobQuery): [page: SqlStatement, count:
     });
   }
   const order = query.order === 'DESC' ? 'DESC' : 'ASC';
-  const filter = where.length === 0 ? '' : ` WHERE ${where.join(' AND ')}`;
   const [limit, offset] = sliceBounds(query.start, query.end);
   const orderBy = column === 'j.name' ? `j.name ${order}` : `${column} ${order}, j.name ${order}`;
+  // The page walks the sort index and stops at the slice: the unary + keeps the planner from choosing a
+  // filter index instead, which would sort every matching row. The count is best served by those indexes.
+  const [pageWhere, pageParams] = filterClause(query, (name) => `+j.${name}`);
+  const [countWhere, countParams] = filterClause(query, (name) => `j.${name}`);
   return [
     [
-      `SELECT ${JOB_COLUMNS} FROM jobs j${filter} ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
-      ...params,
+      `SELECT ${JOB_COLUMNS} FROM jobs j${pageWhere} ORDER BY ${orderBy} LIMIT ? OFFSET ?`,
+      ...pageParams,
       limit,
       offset,
     ],
-    [`SELECT count(*) AS total FROM jobs j${filter}`, ...params],
+    [`SELECT count(*) AS total FROM jobs j${countWhere}`, ...countParams],
   ];
 }

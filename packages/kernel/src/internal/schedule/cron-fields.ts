@@ -52,17 +52,10 @@ const DOW: FieldSpec = {
 };
 const SPECS: readonly FieldSpec[] = [SECONDS, MINUTES, HOURS, DOM, MONTH, DOW];
 
-/** One list item of a field, in the form handed to cron-parser. */
-interface Item {
-  readonly text: string;
-  /** Upper bound of the number of values cron-parser expands the item to. */
-  readonly count: number;
-}
-
 /** A field that passed our syntax checks: its items for cron-parser, and how it was written. */
 interface CheckedField {
-  /** Distinct list items, in order. */
-  readonly items: readonly Item[];
+  /** Distinct list items, in order, in the form handed to cron-parser. */
+  readonly items: readonly string[];
   /** Some part is `*` or `?` (with or without a step): the field does not restrict. */
   readonly star: boolean;
   readonly stepped: boolean;
@@ -99,7 +92,7 @@ const MAX_ITEM_TEXT = 32;
  * - day of week `fri-sun` / `5-0`: a range closed by Sunday ends at 7; cron-parser calls it reversed.
  */
 function checkField(text: string, spec: FieldSpec, source: string): CheckedField {
-  const items = new Map<string, number>();
+  const items = new Set<string>();
   let star = false;
   let stepped = false;
   for (const part of text.split(',')) {
@@ -114,9 +107,8 @@ function checkField(text: string, spec: FieldSpec, source: string): CheckedField
     const isStar = range === '*' || range === '?';
     if (isStar) {
       star = true;
-      // cron-parser expands `*` to the whole range (day of week 0-7); the count only sizes batches.
       lo = spec.min;
-      hi = spec.max;
+      hi = spec.starMax;
     } else {
       const bounds = range.split('-');
       if (bounds.length > 2) throw scheduleError(`${spec.label}: too many hyphens in "${part}" ${where}`);
@@ -143,73 +135,47 @@ function checkField(text: string, spec: FieldSpec, source: string): CheckedField
     }
     let item = part;
     if (robfigOnly || part.length > MAX_ITEM_TEXT) {
-      const numeric = isStar ? '*' : lo === hi ? `${lo}` : `${lo}-${hi}`;
+      const numeric = isStar ? '*' : lo === hi && stepText === undefined ? `${lo}` : `${lo}-${hi}`;
       item = stepText === undefined ? numeric : `${numeric}/${step}`;
     }
-    items.set(item, Math.floor((hi - lo) / step) + 1);
+    items.add(item);
   }
-  return { items: [...items].map(([itemText, count]) => ({ text: itemText, count })), star, stepped };
+  return { items: [...items], star, stepped };
 }
 
-// cron-parser refuses a field that expands to more than 256 values and an expression over 1024
-// characters; longer (repetitive) fields are expanded in batches below both limits.
-const MAX_BATCH_VALUES = 256;
-const MAX_BATCH_TEXT = 900;
-
-/** Splits a field's items into comma lists that cron-parser accepts. */
-function batches(items: readonly Item[]): string[] {
-  const out: string[] = [];
-  let current: string[] = [];
-  let count = 0;
-  let length = 0;
-  for (const item of items) {
-    if (
-      current.length > 0 &&
-      (count + item.count > MAX_BATCH_VALUES || length + item.text.length >= MAX_BATCH_TEXT)
-    ) {
-      out.push(current.join(','));
-      current = [];
-      count = 0;
-      length = 0;
-    }
-    current.push(item.text);
-    count += item.count;
-    length += item.text.length + 1;
-  }
-  out.push(current.join(','));
-  return out;
-}
-
-// Fields that restrict nothing, for batches expanded one field at a time. Day of week is `0-7`, not `*`:
-// see expandFields.
+// Fields that restrict nothing, for the slots of a parse that reads other fields. Day of week is `0-7`, not
+// `*`: see expandFields.
 const NEUTRAL = ['*', '*', '*', '*', '*', '0-7'];
 
 /**
  * The values each field allows, as read by cron-parser 5 (`CronExpressionParser.parse(...).fields`) from
- * the checked items. One parse normally covers the six fields; fields too long for one parse are
- * expanded batch by batch with the other fields neutral.
+ * the checked items.
  *
- * A day of week written as a lone `*` or `?` is handed over as `0-7` (the same values): with a
- * wildcard day of week cron-parser refuses a day of month that never occurs in the month field
- * ("Invalid explicit day of month definition"), and that case must reach our reachability check, which
- * explains it. cron-parser also drops days of month beyond the length of a single allowed month (`29-31`
- * in `feb` reads `29`); those days never match anyway, so the schedule is the same.
+ * robfig takes the union of a list's items even when they overlap (`1-10,5`, weekdays `0,7`); cron-parser
+ * refuses such lists ("duplicate values found"). So each list item is parsed on its own: parse `r` holds
+ * item `r` of every field that has one, and neutral values (not read) elsewhere. A single-item expression
+ * such as `0 30 2 * * 1-5` takes one parse.
+ *
+ * Two more cron-parser rules are kept out of the way:
+ * - with a wildcard day of week it refuses a day of month that never occurs in the months
+ *   ("Invalid explicit day of month definition"); our reachability check must see that case to explain it,
+ *   so a day of week written as a lone `*` or `?` is handed over as `0-7` (the same values);
+ * - with a single month in the parse it drops the days of month that month lacks (`29-31` in `feb` reads
+ *   `29`). When the month field is one item, that is the whole month field and such days never match
+ *   anyway; when it has several items, the day-of-month items are parsed after them, with a neutral month.
  *
  * @returns per field (seconds first), a table of allowed values indexed by value; day of week 7 is 0.
  */
 function expandFields(checked: readonly CheckedField[], source: string): boolean[][] {
   const values = SPECS.map((spec) => new Array<boolean>(spec.max + 1).fill(false));
-  const perField = checked.map((field) => batches(field.items));
-  const calls: { readonly fields: string[]; readonly read: readonly number[] }[] = perField.every(
-    (list) => list.length === 1,
-  )
-    ? [{ fields: perField.map((list) => list[0] ?? '*'), read: [0, 1, 2, 3, 4, 5] }]
-    : perField.flatMap((list, index) =>
-        list.map((batch) => ({ fields: NEUTRAL.map((n, i) => (i === index ? batch : n)), read: [index] })),
-      );
-  for (const { fields, read } of calls) {
-    if (fields[5] === '*' || fields[5] === '?') fields[5] = '0-7';
-    const expression = fields.join(' ');
+  const monthItems = checked[4]?.items.length ?? 1;
+  const firstRound = checked.map((_, index) => (index === 3 && monthItems > 1 ? monthItems : 0));
+  const rounds = Math.max(...checked.map((field, index) => (firstRound[index] ?? 0) + field.items.length));
+  for (let round = 0; round < rounds; round++) {
+    const fields = checked.map((field, index) => field.items[round - (firstRound[index] ?? 0)]);
+    const texts = fields.map((item, index) => item ?? (NEUTRAL[index] as string));
+    if (texts[5] === '*' || texts[5] === '?') texts[5] = '0-7';
+    const expression = texts.join(' ');
     let parsed: CronFieldCollection;
     try {
       parsed = CronExpressionParser.parse(expression, { strict: false }).fields;
@@ -218,13 +184,13 @@ function expandFields(checked: readonly CheckedField[], source: string): boolean
       const reason = error instanceof Error ? error.message : String(error);
       throw scheduleError(`cron-parser refused "${expression}" (from "${source}"): ${reason}`, error);
     }
-    for (const index of read) {
-      const spec = SPECS[index] as FieldSpec;
+    SPECS.forEach((spec, index) => {
+      if (fields[index] === undefined) return;
       const table = values[index] as boolean[];
       for (const value of parsed[spec.slot].values) {
         if (typeof value === 'number') table[spec === DOW && value === 7 ? 0 : value] = true;
       }
-    }
+    });
   }
   return values;
 }

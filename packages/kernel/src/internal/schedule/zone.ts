@@ -1,5 +1,5 @@
 import { IANAZone } from 'luxon';
-import { DAY_MS, HOUR_MS, MINUTE_MS, SECOND_MS } from './civil.js';
+import { DAY_MS, HOUR_MS, MAX_DATE_MS, SECOND_MS } from './civil.js';
 
 /**
  * A stretch of time during which a zone's UTC offset does not change. Spans may also be cut at cache
@@ -62,16 +62,19 @@ const MAX_BUCKETS = 1000;
 // Long enough to find the transition just before a bucket, which a fall-back span must know about.
 const LOOKBACK_MS = DAY_MS;
 
-/** Offsets of a zone, sampled from Intl once per bucket and then served from memory. */
+/**
+ * Offsets of a zone, read from luxon (`IANAZone.offset`, backed by the runtime's tz data through Intl) once
+ * per bucket and then served from memory: the schedule walker makes no luxon or Intl call per candidate.
+ */
 class CachedZone implements ZoneOffsets {
   readonly name: string;
-  readonly #format: Intl.DateTimeFormat;
+  readonly #zone: IANAZone;
   readonly #buckets = new Map<number, readonly OffsetSpan[]>();
   #last: OffsetSpan;
 
   constructor(name: string) {
     this.name = name;
-    this.#format = new Intl.DateTimeFormat('en-US', { timeZone: name, timeZoneName: 'longOffset' });
+    this.#zone = IANAZone.create(name);
     this.#last = { start: 0, end: 0, offset: 0, transitionAt: -Infinity, offsetBefore: 0 };
   }
 
@@ -141,17 +144,13 @@ class CachedZone implements ZoneOffsets {
     return b;
   }
 
-  /** The zone's offset at an instant, read from Intl's "GMT-04:56:02"-style long offset name. */
+  /**
+   * The zone's offset at an instant, in ms (luxon gives minutes, fractional for offsets with seconds).
+   * Beyond the range of Date, where luxon answers NaN, the offset at the edge stays in force.
+   */
   #offset(instant: number): number {
-    const text = this.#format.format(instant);
-    const m = /GMT(?:([+-])(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?)?$/.exec(text);
-    if (m === null) {
-      // Runtimes without long offset names: ask luxon (slower, minute precision).
-      return Math.round(IANAZone.create(this.name).offset(instant) * MINUTE_MS);
-    }
-    if (m[1] === undefined) return 0;
-    const abs = Number(m[2]) * HOUR_MS + Number(m[3] ?? 0) * MINUTE_MS + Number(m[4] ?? 0) * SECOND_MS;
-    return m[1] === '-' ? -abs : abs;
+    const clamped = Math.min(Math.max(instant, -MAX_DATE_MS), MAX_DATE_MS);
+    return Math.round(this.#zone.offset(clamped) * 60) * SECOND_MS;
   }
 }
 

@@ -5,13 +5,18 @@ import { compileCronFields as newCompile } from './cron-fields.js';
 
 function run(f: (fields: string[], s: string) => unknown, fields: string[]) {
   try {
-    const r = f(fields, fields.join(' ')) as Record<string, unknown>;
+    const r = { ...(f(fields, fields.join(' ')) as Record<string, unknown>) };
+    const nm = r.nextMonth as Int8Array;
+    let longest = 0;
+    for (let m = 1; m <= 12; m++) if (nm[m] === m) longest = Math.max(longest, [0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m] as number);
+    const lenMask = longest >= 31 ? 0xfffffffe | 0 : ((1 << (longest + 1)) - 2) | 0;
+    r.domMask = (r.domMask as number) & lenMask;
     return JSON.stringify(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, ArrayBuffer.isView(v) ? Array.from(v as Int8Array) : v])));
   } catch (e) {
     return `ERR ${(e as Error).message}`;
   }
 }
-let seed = 12345;
+let seed = 987;
 const rnd = (n: number) => { seed = (Math.imul(seed, 1103515245) + 12345) >>> 0; return (seed >>> 8) % n; };
 const MAXS = [59, 59, 23, 31, 12, 7];
 const NAMES = [[], [], [], [], ['jan','FEB','Mar','dec','jun'], ['sun','MON','fri','sat','Sun','thu']];
@@ -19,7 +24,7 @@ function atom(i: number): string {
   const r = rnd(20);
   const names = NAMES[i] ?? [];
   if (r === 0 && names.length) return names[rnd(names.length)] as string;
-  if (r === 1) return String(rnd(MAXS[i]! + 3));
+  if (r === 1 && rnd(4) === 0) return String(rnd(MAXS[i]! + 3));
   if (r === 2) return '0' + String(rnd(MAXS[i]! + 1));
   return String(rnd(MAXS[i]! + 1));
 }
@@ -30,8 +35,11 @@ function part(i: number): string {
   if (r === 1) return '?';
   if (r === 2) return `*/${step()}`;
   if (r === 3) return `${atom(i)}/${step()}`;
-  if (r === 4 || r === 5) return `${atom(i)}-${atom(i)}`;
-  if (r === 6) return `${atom(i)}-${atom(i)}/${step()}`;
+  const ord = () => { const x = rnd(MAXS[i]! + 1), y = rnd(MAXS[i]! + 1); return `${Math.min(x, y) + (i === 3 || i === 4 ? 1 : 0)}-${Math.min(Math.max(x, y) + (i === 3 || i === 4 ? 1 : 0), MAXS[i]!)}`; };
+  if (r === 4) return `${atom(i)}-${atom(i)}`;
+  if (r === 5) return ord();
+  if (r === 6) return `${ord()}/${step()}`;
+  if (r === 8) return `${ord()}/${step()}`;
   if (r === 7 && rnd(10) === 0) return ['L', 'H', '5#2', '1W', '', 'x', '*-3', '1--2', '3/0'][rnd(9)] as string;
   return atom(i);
 }

@@ -1,0 +1,117 @@
+/**
+ * The notifier: Dkron's global notifications (owner email, webhook, pre-webhook) and dkron-core's
+ * per-job `notify` rule, delivered with retries, never failing the caller.
+ */
+
+import type { Notifier } from '@dkron-core/kernel';
+import type { Execution, Job } from '@dkron-core/plugin-api';
+import { createChannels, type Send } from './internal/channels.js';
+import { deliver, type RetryPolicy } from './internal/retry.js';
+import {
+  DEFAULT_ATTEMPTS,
+  DEFAULT_INITIAL_DELAY_MS,
+  DEFAULT_MAX_DELAY_MS,
+  DEFAULT_TIMEOUT_MS,
+  type NotifierOptions,
+} from './options.js';
+
+/** A {@link Notifier} that can be shut down. */
+export interface DkronNotifier extends Notifier {
+  /**
+   * Sends the pre-webhook for an execution that started, once per execution (Dkron sent it again
+   * for every output chunk). Resolves when delivery ended, successful or not; never rejects.
+   */
+  started(job: Job, execution: Execution): Promise<void>;
+  /**
+   * Sends the notifications of a final result: the owner email and global webhook on every result
+   * (as Dkron), and the job's `notify` webhook and emails when its `on` rule matches. Channels are
+   * delivered independently. Resolves when all ended, successful or not; never rejects.
+   */
+  finished(job: Job, execution: Execution): Promise<void>;
+  /**
+   * Cuts retry waits short (no further attempts), waits for attempts in flight, then releases the
+   * SMTP client. Calls made after it send nothing.
+   */
+  close(): Promise<void>;
+}
+
+// An execution start is remembered this long (in starts) so a repeated report does not re-send.
+const REMEMBERED_STARTS = 1024;
+
+/**
+ * Creates the notifier the app hands to the kernel's agent.
+ *
+ * @example
+ * ```ts
+ * const notifier = createNotifier({
+ *   nodeName: 'node-1',
+ *   logger,
+ *   mail: { host: 'smtp.example.com', port: 587, from: 'dkron@example.com' },
+ *   webhook: { endpoint: 'https://hooks.example.com/dkron', payload: '{"text":"{{.JobName}} {{.Status}}"}' },
+ * });
+ * ```
+ */
+export function createNotifier(options: NotifierOptions): DkronNotifier {
+  const { logger } = options;
+  const policy: RetryPolicy = {
+    attempts: options.retry?.attempts ?? DEFAULT_ATTEMPTS,
+    initialDelayMs: options.retry?.initialDelayMs ?? DEFAULT_INITIAL_DELAY_MS,
+    maxDelayMs: options.retry?.maxDelayMs ?? DEFAULT_MAX_DELAY_MS,
+    timeoutMs: options.fetchTimeoutMs ?? DEFAULT_TIMEOUT_MS,
+  };
+  const channels = createChannels(options, policy.timeoutMs);
+  const stop = new AbortController();
+  const pending = new Set<Promise<void>>();
+  const starts = new Set<string>();
+  let closed = false;
+
+  async function run(send: Send, job: Job, execution: Execution): Promise<void> {
+    const where = { channel: send.channel, target: send.target, job: job.name, execution: execution.id };
+    const outcome = await deliver(send.run, policy, stop.signal);
+    if (outcome.ok) logger.debug('notification sent', { ...where, attempts: outcome.attempts });
+    else
+      logger.error('notification failed', {
+        ...where,
+        attempts: outcome.attempts,
+        error: message(outcome.error),
+      });
+  }
+
+  function dispatch(plan: () => Send[], job: Job, execution: Execution): Promise<void> {
+    if (closed) return Promise.resolve();
+    let sends: Send[];
+    try {
+      sends = plan();
+    } catch (error) {
+      // A bug in building a message must not reach the kernel, which only logs it.
+      logger.error('notification failed', { job: job.name, execution: execution.id, error: message(error) });
+      return Promise.resolve();
+    }
+    if (sends.length === 0) return Promise.resolve();
+    const all = Promise.all(sends.map((send) => run(send, job, execution))).then(() => undefined);
+    pending.add(all);
+    void all.finally(() => pending.delete(all));
+    return all;
+  }
+
+  return {
+    started(job, execution) {
+      const key = `${execution.job_name || job.name}\u0000${execution.id}`;
+      if (starts.has(key)) return Promise.resolve();
+      starts.add(key);
+      if (starts.size > REMEMBERED_STARTS) starts.delete(starts.values().next().value as string);
+      return dispatch(() => channels.started(job, execution), job, execution);
+    },
+    finished(job, execution) {
+      return dispatch(() => channels.finished(job, execution), job, execution);
+    },
+    async close() {
+      closed = true;
+      stop.abort();
+      await Promise.allSettled([...pending]);
+      channels.close();
+    },
+  };
+}
+
+const message = (error: unknown): string => (error instanceof Error ? error.message : String(error));

@@ -1,0 +1,285 @@
+// Scheduling throughput and launch lateness of a real server running 2,000 `@every 1s` jobs on a no-op
+// executor, against 2,000 in-process croner timers measured in the same run.
+//
+//   npx tsc -b tsconfig.build.json && node test/bench/scheduling.bench.mjs        # about 3.5 min
+//   BENCH_SECONDS=20 node test/bench/scheduling.bench.mjs                         # shorter
+//
+// Baseline (first, in this process, before the server starts): one `new Cron('* * * * * *', fn)` per job
+// (croner 11), no persistence, for BENCH_SECONDS; lateness = callback time - the slot it was due for.
+//
+// Server: the built CLI `agent --server` (embedded rqlited) with the fixture plugin
+// test/fixtures/bench-plugins/noop-executor.mjs (`noopExecutor`, option `stamp`: the executor returns
+// the time it was called as its output). 2,000 jobs `@every 1s`, executor `noop`, are created with
+// POST /v1/jobs at concurrency 16 (they start running as they are created). The measured window starts
+// on the first whole second 2 s after the last create and lasts BENCH_SECONDS. Then, 5 s later, every
+// job's executions are read (GET /v1/jobs/<name>/executions) and, for the slots in the window:
+// - launches/s: executions / window seconds (expected: jobs per second);
+// - lateness = started_at - scheduled_at (p50/p90/p99/max), and of the executor call itself
+//   (stamp - scheduled_at);
+// - missed slots: per job, 1 s slots between its first and last scheduled_at in the window that have
+//   no execution; duplicated slots: a second execution with the same scheduled_at for a job;
+// - window coverage: executions found / (jobs x window seconds) (the edges are included here);
+// - max VmRSS of the agent and of rqlited, sampled every second, and their CPU use in the window.
+// `max-executions-per-job` is raised to BENCH_SECONDS + 300 so that no slot of the window is trimmed
+// before it is read (in a 60 s window no job reaches the default 100 either, so this changes no work).
+//
+// Exits 1 when a slot is missed or duplicated, an execution failed, or the window is not covered by
+// at least 99%. The lateness goal (p99 <= 50 ms and <= 3x the baseline's p99) is reported, not enforced.
+//
+// Env: BENCH_SECONDS (default 60), BENCH_JOBS (default 2000).
+import { fileURLToPath } from 'node:url';
+import { Cron } from 'croner';
+import { Pool } from 'undici';
+import {
+  cpuSecondsOf,
+  envInt,
+  loadNote,
+  mapLimit,
+  mb,
+  ms,
+  sampleRss,
+  sleep,
+  startServer,
+  summarize,
+} from './lib/harness.mjs';
+
+const SECONDS = envInt('BENCH_SECONDS', 60);
+const JOBS = envInt('BENCH_JOBS', 2000);
+const WARMUP_MS = 2000;
+const SETTLE_MS = 5000;
+const GOAL_P99_MS = 50;
+const GOAL_RATIO = 3;
+const MIN_COVERAGE = 0.99;
+const PLUGIN = fileURLToPath(new URL('../fixtures/bench-plugins/noop-executor.mjs', import.meta.url));
+
+console.log(
+  `scheduling benchmark: ${JOBS} jobs every 1 s for ${SECONDS} s (node ${process.version}); machine: ${loadNote()}`,
+);
+
+// ---- baseline: croner timers in this process -------------------------------------------------
+
+async function baseline() {
+  const lateness = [];
+  const slotsByTimer = Array.from({ length: JOBS }, () => []);
+  const loadBefore = loadNote();
+  // Start on a whole second + 0.5 s so every timer is armed well before its first slot.
+  await sleep(1500 - (Date.now() % 1000));
+  const windowStart = Math.ceil(Date.now() / 1000) * 1000;
+  const windowEnd = windowStart + SECONDS * 1000;
+  const timers = [];
+  for (let i = 0; i < JOBS; i++) {
+    const slots = slotsByTimer[i];
+    let due;
+    const timer = new Cron('* * * * * *', () => {
+      const now = Date.now();
+      // The slot this call was due for: the target armed after the previous call.
+      if (due >= windowStart && due < windowEnd) {
+        lateness.push(now - due);
+        slots.push(due);
+      }
+      due = timer.nextRun()?.getTime();
+    });
+    due = timer.nextRun()?.getTime();
+    timers.push(timer);
+  }
+  await sleep(windowEnd + 1500 - Date.now());
+  for (const t of timers) t.stop();
+  const { missed, duplicated } = slotChecks(slotsByTimer);
+  const found = slotsByTimer.reduce((n, s) => n + s.length, 0);
+  return { lateness: summarize(lateness), missed, duplicated, found, load: `${loadBefore} before, ${loadNote()} after` };
+}
+
+/** Missed (gaps between a job's first and last slot) and duplicated slots, 1 s apart. */
+function slotChecks(slotsByJob) {
+  let missed = 0;
+  let duplicated = 0;
+  const examples = [];
+  slotsByJob.forEach((slots, job) => {
+    if (slots.length === 0) return;
+    const sorted = [...slots].sort((a, b) => a - b);
+    for (let i = 1; i < sorted.length; i++) {
+      const gap = sorted[i] - sorted[i - 1];
+      if (gap === 0) {
+        duplicated++;
+        if (examples.length < 5) examples.push(`job ${job}: duplicate slot ${new Date(sorted[i]).toISOString()}`);
+      } else if (gap > 1000) {
+        const lost = Math.round(gap / 1000) - 1;
+        missed += lost;
+        if (examples.length < 5)
+          examples.push(`job ${job}: ${lost} slot(s) missing after ${new Date(sorted[i - 1]).toISOString()}`);
+      }
+    }
+  });
+  return { missed, duplicated, examples };
+}
+
+const base = await baseline();
+console.log(
+  `baseline croner: ${base.found} callbacks, lateness p50 ${ms(base.lateness.p50)} p99 ${ms(base.lateness.p99)} max ${ms(base.lateness.max)}, missed ${base.missed}, duplicated ${base.duplicated}`,
+);
+
+// ---- the server --------------------------------------------------------------------------
+
+const server = await startServer({
+  config: {
+    plugins: [{ name: PLUGIN, factory: 'noopExecutor', options: { stamp: true } }],
+    'max-executions-per-job': SECONDS + 300,
+  },
+});
+const rqlited = await server.rqlitedPid();
+if (rqlited === undefined) console.warn('warning: no rqlited found in the agent process group; its RSS is not sampled');
+const rssAll = sampleRss({ agent: server.pid, rqlited });
+const pool = new Pool(server.baseUrl, { connections: 16 });
+let failed = false;
+
+try {
+  const names = Array.from({ length: JOBS }, (_, i) => `sched-${String(i).padStart(4, '0')}`);
+  const createStart = performance.now();
+  let createErrors = 0;
+  await mapLimit(names, 16, async (name) => {
+    const { statusCode, body } = await pool.request({
+      method: 'POST',
+      path: '/v1/jobs',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name, schedule: '@every 1s', executor: 'noop', executor_config: {} }),
+    });
+    const text = await body.text();
+    if (statusCode !== 201 && createErrors++ < 3) console.error(`create ${name}: ${statusCode} ${text.slice(0, 200)}`);
+  });
+  if (createErrors > 0) throw new Error(`${createErrors} jobs could not be created`);
+  const createMs = performance.now() - createStart;
+  console.log(`created ${JOBS} jobs in ${(createMs / 1000).toFixed(1)} s (${((JOBS / createMs) * 1000).toFixed(0)} jobs/s, concurrency 16)`);
+
+  const windowStart = Math.ceil((Date.now() + WARMUP_MS) / 1000) * 1000;
+  const windowEnd = windowStart + SECONDS * 1000;
+  await sleep(windowStart - Date.now());
+  const rssWindow = sampleRss({ agent: server.pid, rqlited });
+  const cpu0 = await Promise.all([cpuSecondsOf(server.pid), cpuSecondsOf(rqlited)]);
+  const loadBefore = loadNote();
+  await sleep(windowEnd - Date.now());
+  const cpu1 = await Promise.all([cpuSecondsOf(server.pid), cpuSecondsOf(rqlited)]);
+  const loadAfter = loadNote();
+  const windowRss = await rssWindow.stop();
+  await sleep(SETTLE_MS);
+
+  // ---- collect ----
+  const collectStart = performance.now();
+  const started = [];
+  const called = [];
+  const slotsByJob = [];
+  let found = 0;
+  let notSuccess = 0;
+  const statusCounts = new Map();
+  await mapLimit(names, 8, async (name, j) => {
+    const { statusCode, body } = await pool.request({
+      method: 'GET',
+      path: `/v1/jobs/${encodeURIComponent(name)}/executions?_start=0&_end=100000`,
+    });
+    const text = await body.text();
+    if (statusCode !== 200) throw new Error(`executions of ${name}: ${statusCode} ${text.slice(0, 200)}`);
+    const slots = [];
+    for (const e of JSON.parse(text)) {
+      const slot = e.scheduled_at === null ? Number.NaN : Date.parse(e.scheduled_at);
+      if (!(slot >= windowStart && slot < windowEnd)) continue;
+      found++;
+      slots.push(slot);
+      started.push(Date.parse(e.started_at) - slot);
+      const stamp = Number(e.output);
+      if (e.status === 'success' && Number.isFinite(stamp) && stamp > 0) called.push(stamp - slot);
+      statusCounts.set(e.status, (statusCounts.get(e.status) ?? 0) + 1);
+      if (e.status !== 'success') notSuccess++;
+    }
+    slotsByJob[j] = slots;
+  });
+  const collectMs = performance.now() - collectStart;
+
+  // Slots the scheduler itself reported as missed (whole run, not only the window).
+  const list = await pool.request({ method: 'GET', path: `/v1/jobs?_start=0&_end=${JOBS + 10}` });
+  const jobs = JSON.parse(await list.body.text());
+  const reportedMissed = jobs.reduce((n, job) => n + (job.missed_count ?? 0), 0);
+
+  const { max: maxAll } = await rssAll.stop();
+  const checks = slotChecks(slotsByJob);
+  const late = summarize(started);
+  const call = summarize(called);
+  const expected = JOBS * SECONDS;
+  const coverage = found / expected;
+  const cpu = (i) => `${(((cpu1[i] - cpu0[i]) / SECONDS) * 100).toFixed(0)}%`;
+  const logText = server.logs();
+  const errorLines = logText.split('\n').filter((l) => /"level":"(error|warn)"/.test(l));
+
+  console.log(`\nwindow ${new Date(windowStart).toISOString()} + ${SECONDS} s; machine: ${loadBefore} at start, ${loadAfter} at end`);
+  console.log(`read ${found} executions of the window in ${(collectMs / 1000).toFixed(1)} s; statuses: ${JSON.stringify(Object.fromEntries(statusCounts))}`);
+  console.table([
+    {
+      run: 'dkron-core (started_at)',
+      'launches/s': (found / SECONDS).toFixed(0),
+      p50: ms(late.p50),
+      p90: ms(late.p90),
+      p99: ms(late.p99),
+      max: ms(late.max),
+      missed: checks.missed,
+      duplicated: checks.duplicated,
+      coverage: `${(coverage * 100).toFixed(2)}%`,
+    },
+    {
+      run: 'dkron-core (execute() call)',
+      'launches/s': (call.n / SECONDS).toFixed(0),
+      p50: ms(call.p50),
+      p90: ms(call.p90),
+      p99: ms(call.p99),
+      max: ms(call.max),
+      missed: '',
+      duplicated: '',
+      coverage: '',
+    },
+    {
+      run: 'baseline croner timers',
+      'launches/s': (base.found / SECONDS).toFixed(0),
+      p50: ms(base.lateness.p50),
+      p90: ms(base.lateness.p90),
+      p99: ms(base.lateness.p99),
+      max: ms(base.lateness.max),
+      missed: base.missed,
+      duplicated: base.duplicated,
+      coverage: `${((base.found / expected) * 100).toFixed(2)}%`,
+    },
+  ]);
+  console.log(`baseline machine: ${base.load}`);
+  console.log(
+    `server: agent max RSS ${mb(windowRss.max.agent)} in the window (${mb(maxAll.agent)} whole run), rqlited ${mb(windowRss.max.rqlited)} (${mb(maxAll.rqlited)}); CPU in the window: agent ${cpu(0)}, rqlited ${cpu(1)}`,
+  );
+  console.log(`scheduler-reported missed_count (whole run): ${reportedMissed}; agent warn/error log lines: ${errorLines.length}`);
+  const messageOf = (line) => {
+    try {
+      return JSON.parse(line).msg;
+    } catch {
+      return line.slice(0, 200);
+    }
+  };
+  for (const msg of [...new Set(errorLines.map(messageOf))].slice(0, 5)) console.log(`  log: ${msg}`);
+  for (const example of checks.examples) console.log(`  ${example}`);
+  const ratio = late.p99 / base.lateness.p99;
+  console.log(`p99 lateness ratio dkron-core/croner: ${ratio.toFixed(1)}x`);
+  const goalMet = late.p99 <= GOAL_P99_MS && ratio <= GOAL_RATIO;
+  console.log(
+    `goal p99 <= ${GOAL_P99_MS} ms and <= ${GOAL_RATIO}x baseline p99: ${goalMet ? 'MET' : 'NOT MET'} (${ms(late.p99)}, ${ratio.toFixed(1)}x)`,
+  );
+  if (checks.missed > 0 || checks.duplicated > 0) {
+    console.error(`FAIL: ${checks.missed} missed and ${checks.duplicated} duplicated slots (must be 0)`);
+    failed = true;
+  }
+  if (notSuccess > 0) {
+    console.error(`FAIL: ${notSuccess} executions of the window did not succeed`);
+    failed = true;
+  }
+  if (coverage < MIN_COVERAGE) {
+    console.error(`FAIL: only ${(coverage * 100).toFixed(2)}% of the window's ${expected} slots ran`);
+    failed = true;
+  }
+} finally {
+  await pool.close().catch(() => {});
+  await rssAll.stop();
+  await server.stop();
+}
+process.exit(failed ? 1 : 0);
