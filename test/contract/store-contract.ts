@@ -556,6 +556,17 @@ export function describeStoreContract(label: string, makeStore: () => Promise<St
         await store.startExecutions([e], 100);
         expect(await store.getExecution('a', e.id)).toMatchObject({ status: 'success', output: 'ok' });
         expect((await store.getJob('a'))?.success_count).toBe(1);
+        expect((await store.getJob('a'))?.status).toBe('success');
+      });
+
+      it('shows a job as running while one of its executions runs', async () => {
+        const e = contractExecution('a', 'n1', '2024-01-01T00:00:00Z');
+        await store.startExecutions([e], 100);
+        expect((await store.getJob('a'))?.status).toBe('running');
+        expect((await store.listJobs({ status: 'running' })).jobs.map((j) => j.name)).toEqual(['a']);
+        expect((await store.getJob('b'))?.status).toBe('');
+        await store.finishExecutions([done(e, 'failed', '2024-01-01T00:00:05Z', 'no')]);
+        expect((await store.getJob('a'))?.status).toBe('failed');
       });
 
       it("trims each job's history to the newest `retain` by started_at", async () => {

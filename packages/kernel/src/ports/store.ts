@@ -133,8 +133,9 @@ export interface Store {
   lastLaunches(): Promise<Map<string, number>>;
 
   /**
-   * Stores running executions in one batch (idempotent on id), then trims each job's history to
-   * `retain` executions (oldest by `started_at` first).
+   * Stores running executions in one batch (idempotent on id), trims each job's history to
+   * `retain` executions (oldest by `started_at` first), and sets the job's `status` to `running`
+   * while one of its executions runs.
    */
   startExecutions(executions: readonly Execution[], retain: number): Promise<void>;
   /** Appends output to a running execution (kept for `busy` and streaming after restarts). */

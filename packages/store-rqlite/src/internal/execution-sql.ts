@@ -59,6 +59,9 @@ ON CONFLICT (job_name, id) DO NOTHING`;
 const TRIM_EXECUTIONS = `DELETE FROM executions WHERE job_name = ? AND id NOT IN (
   SELECT id FROM executions WHERE job_name = ? ORDER BY started_at DESC, id DESC LIMIT ?)`;
 
+const MARK_JOB_RUNNING = `UPDATE jobs SET status = 'running'
+WHERE name = ? AND EXISTS (SELECT 1 FROM executions WHERE job_name = ? AND status = 'running')`;
+
 const CLOSE_EXECUTION = `UPDATE executions SET status = ?, success = ?, finished_at = ?, output = ?
 WHERE id = ? AND job_name = ? AND status = 'running'`;
 
@@ -89,6 +92,8 @@ export function startExecutionStatements(executions: readonly Execution[], retai
   ]);
   for (const job of new Set(executions.map((e) => e.job_name))) {
     statements.push([TRIM_EXECUTIONS, job, job, retain]);
+    // A retried batch whose executions already finished must not flip the job back to running.
+    statements.push([MARK_JOB_RUNNING, job, job]);
   }
   return statements;
 }

@@ -217,7 +217,12 @@ export function createMemoryStore(): Store {
         if (!map.has(execution.id)) map.set(execution.id, copy(execution));
         touched.add(execution.job_name);
       }
-      for (const job of touched) trim(job, retain);
+      for (const job of touched) {
+        trim(job, retain);
+        const stored = jobs.get(job);
+        const running = [...executionsOf(job).values()].some((e) => e.status === 'running');
+        if (stored && running) jobs.set(job, { ...stored, status: 'running' });
+      }
     },
 
     async appendOutput(executionId, chunk) {
