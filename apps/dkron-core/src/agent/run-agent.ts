@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { createApi } from '@dkron-core/api';
 import { createAgent, createPluginRegistry, type Store } from '@dkron-core/kernel';
+import { createNotifier, toNotifierOptions } from '@dkron-core/notify';
 import { DkronError } from '@dkron-core/plugin-api';
 import { createRqliteStore, startEmbeddedRqlite } from '@dkron-core/store-rqlite';
 import { packageVersion } from '../commands/version.js';
@@ -38,7 +39,9 @@ export async function runAgent(config: AgentConfig, options: RunAgentOptions): P
   let stopStore: (() => Promise<void>) | undefined = () => store.close();
   try {
     let leave: (() => void) | undefined;
+    const notifier = createNotifier(toNotifierOptions(config, options.logger.toPluginLogger({ component: 'notify' })));
     const agent = createAgent({
+      notifier,
       nodeName: config.nodeName,
       version: packageVersion(),
       store,
@@ -75,6 +78,7 @@ export async function runAgent(config: AgentConfig, options: RunAgentOptions): P
           logger.info('shutting down', { reason });
           await new Promise<void>((r) => server.close(() => r()));
           await agent.stop({ timeoutMs: config.shutdownTimeoutMs });
+          await notifier.close();
           await registry.close();
           const close = stopStore;
           stopStore = undefined;
