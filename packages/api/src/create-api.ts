@@ -5,6 +5,7 @@ import { prettyJSON } from 'hono/pretty-json';
 import type { RouteDeps } from './internal/deps.js';
 import { createErrorHandler } from './internal/errors.js';
 import { clusterRoutes } from './internal/routes/cluster.js';
+import { diagnosticsRoutes } from './internal/routes/diagnostics.js';
 import { executionRoutes } from './internal/routes/executions.js';
 import { graphRoutes } from './internal/routes/graph.js';
 import { jobRoutes } from './internal/routes/jobs.js';
@@ -75,7 +76,8 @@ export function createApi(options: ApiOptions) {
     .route('/', systemRoutes(deps))
     .route('/', jobRoutes(deps))
     .route('/', graphRoutes(deps))
-    .route('/', executionRoutes(deps));
+    .route('/', executionRoutes(deps))
+    .route('/', diagnosticsRoutes(deps));
 }
 
 /** The app's type, for a typed client: `hc<AppType>('http://localhost:8080')`. */

@@ -16,6 +16,13 @@ export interface JobGraph {
 export interface ApiExtras {
   /** Serves `GET /v1/jobs/{job}/graph`. Rejects with `NOT_FOUND` for an unknown job. */
   jobGraph?(name: string): Promise<JobGraph>;
+  /**
+   * Serves `GET /metrics` (Dkron's `--enable-prometheus`): resolves to the Prometheus text exposition
+   * and its content type.
+   */
+  metrics?(): Promise<{ readonly contentType: string; readonly body: string }>;
+  /** Serves `GET /debug/vars` (Dkron's expvar dump): a JSON object of process and scheduler facts. */
+  debugVars?(): Promise<Record<string, unknown>>;
 }
 
 /** Options of {@link createApi}. */

@@ -1,13 +1,14 @@
 import type { AddressInfo } from 'node:net';
-import { serve } from '@hono/node-server';
 import { createApi } from '@dkron-core/api';
 import { createAgent, createPluginRegistry, type Store } from '@dkron-core/kernel';
 import { createNotifier, toNotifierOptions } from '@dkron-core/notify';
 import { DkronError } from '@dkron-core/plugin-api';
 import { createRqliteStore, startEmbeddedRqlite } from '@dkron-core/store-rqlite';
+import { serve } from '@hono/node-server';
 import { packageVersion } from '../commands/version.js';
 import type { AgentConfig } from '../config/agent-config.js';
 import { installSignalHandlers } from '../lifecycle/signals.js';
+import { createAgentMetrics } from '../metrics/metrics.js';
 import type { RunAgentOptions } from './types.js';
 
 /** `:8080` → all interfaces; `127.0.0.1:8080`; `[::1]:8080`. */
@@ -32,14 +33,21 @@ export async function runAgent(config: AgentConfig, options: RunAgentOptions): P
   }
   const listen = parseListenAddress(config.httpAddr);
 
-  const registry = createPluginRegistry({ nodeName: config.nodeName, logger: options.logger.toPluginLogger({}) });
+  const registry = createPluginRegistry({
+    nodeName: config.nodeName,
+    logger: options.logger.toPluginLogger({}),
+  });
   for (const plugin of options.plugins) await registry.register(plugin);
+  const metrics = config.enablePrometheus ? createAgentMetrics() : undefined;
+  if (metrics) await registry.register(metrics.plugin);
 
   const store = await openStore(config, options);
   let stopStore: (() => Promise<void>) | undefined = () => store.close();
   try {
     let leave: (() => void) | undefined;
-    const notifier = createNotifier(toNotifierOptions(config, options.logger.toPluginLogger({ component: 'notify' })));
+    const notifier = createNotifier(
+      toNotifierOptions(config, options.logger.toPluginLogger({ component: 'notify' })),
+    );
     const agent = createAgent({
       notifier,
       nodeName: config.nodeName,
@@ -50,17 +58,34 @@ export async function runAgent(config: AgentConfig, options: RunAgentOptions): P
       server: config.server,
       tags: config.tags,
       datacenter: config.datacenter,
+      rpcPort: config.advertiseRpcPort,
       region: config.region,
       defaultTimezone: config.defaultTimezone,
       maxExecutionsPerJob: config.maxExecutionsPerJob,
       onLeave: () => leave?.(),
     });
     await agent.start();
+    metrics?.attach({
+      scheduledJobs: () => agent.scheduledCount(),
+      runningExecutions: async () => (await agent.busy()).length,
+    });
 
     const app = createApi({
       agent,
       logger: options.logger.toPluginLogger({ component: 'api' }),
-      extras: { jobGraph: (name) => agent.jobGraph(name) },
+      extras: {
+        jobGraph: (name) => agent.jobGraph(name),
+        ...(metrics ? { metrics: () => metrics.render() } : {}),
+        debugVars: async () => ({
+          cmdline: process.argv,
+          memstats: process.memoryUsage(),
+          node: config.nodeName,
+          version: packageVersion(),
+          scheduler_started: true,
+          cron_entries: agent.scheduledCount(),
+          running_executions: (await agent.busy()).length,
+        }),
+      },
     });
     const server = await listenOn(app.fetch, listen);
     const address = server.address() as AddressInfo;
@@ -119,7 +144,11 @@ type Fetch = Parameters<typeof serve>[0]['fetch'];
 
 function listenOn(fetch: Fetch, listen: { hostname?: string; port: number }) {
   return new Promise<ReturnType<typeof serve>>((resolve, reject) => {
-    const server = serve({ fetch, port: listen.port, ...(listen.hostname ? { hostname: listen.hostname } : {}) });
+    const server = serve({
+      fetch,
+      port: listen.port,
+      ...(listen.hostname ? { hostname: listen.hostname } : {}),
+    });
     server.once('error', reject);
     server.once('listening', () => {
       server.off('error', reject);

@@ -6,6 +6,7 @@ import {
   type Logger,
   ZERO_TIME,
 } from '@dkron-core/plugin-api';
+import { DateTime } from 'luxon';
 import type { AgentApi, AgentHealth, Member, RestoreResult, RunOptions } from '../../ports/agent.js';
 import { type Clock, systemClock } from '../../ports/clock.js';
 import type { Notifier } from '../../ports/notifier.js';
@@ -44,6 +45,8 @@ export interface AgentOptions {
   readonly tags?: Readonly<Record<string, string>>;
   readonly datacenter?: string;
   readonly region?: string;
+  /** RPC port advertised in the `port` and `rpc_addr` tags. Default 6868. */
+  readonly rpcPort?: number;
   /** Zone of jobs without `timezone`. Default `UTC`. */
   readonly defaultTimezone?: string;
   /** Executions kept per job. Default 100 (Dkron's fixed value). */
@@ -114,6 +117,7 @@ export function createAgent(options: AgentOptions): Agent {
       ...(options.tags ? { tags: options.tags } : {}),
       ...(options.datacenter ? { datacenter: options.datacenter } : {}),
       ...(options.region ? { region: options.region } : {}),
+      ...(options.rpcPort ? { rpcPort: options.rpcPort } : {}),
     });
 
   const active = new Map<string, ActiveRun>();
@@ -595,8 +599,19 @@ export function createAgent(options: AgentOptions): Agent {
       return job;
     },
 
-    listExecutions: (job: string, query: ExecutionQuery) =>
-      requireJob(job).then(() => store.listExecutions(job, query)),
+    async listExecutions(name: string, query: ExecutionQuery) {
+      const job = await requireJob(name);
+      const page = await store.listExecutions(name, query);
+      // Dkron renders list times in the job's zone (UTC without one) and always sends output_truncated.
+      const zone = job.timezone === '' ? 'UTC' : job.timezone;
+      const executions = page.executions.map((e) => ({
+        ...e,
+        started_at: inZone(e.started_at, zone),
+        finished_at: inZone(e.finished_at, zone),
+        output_truncated: e.output_truncated ?? false,
+      }));
+      return { executions, total: page.total };
+    },
     getExecution: (job, id) => store.getExecution(job, id),
     deleteExecutions: (job) => store.deleteExecutions(job),
 
@@ -728,6 +743,13 @@ export function createAgent(options: AgentOptions): Agent {
   }
 
   return agent;
+}
+
+/** An RFC 3339 time shown in `zone`; Dkron's zero time and unparsable text stay as they are. */
+function inZone(text: string, zone: string): string {
+  if (text === ZERO_TIME || zone === 'UTC') return text;
+  const time = DateTime.fromISO(text, { zone });
+  return time.isValid ? (time.toISO({ suppressMilliseconds: true }) ?? text) : text;
 }
 
 function launchKey(intent: LaunchIntent): string {
