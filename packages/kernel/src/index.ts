@@ -1,26 +1,16 @@
-export type {
-  AgentApi,
-  AgentHealth,
-  Member,
-  PluginCatalog,
-  RestoreResult,
-  RunOptions,
-} from './ports/agent.js';
-export type { Clock } from './ports/clock.js';
-export { systemClock } from './ports/clock.js';
-export type {
-  DayStats,
-  ExecutionCompletion,
-  ExecutionQuery,
-  ExecutionSortField,
-  JobPage,
-  JobQuery,
-  JobRuntimePatch,
-  JobSortField,
-  LaunchIntent,
-  Store,
-} from './ports/store.js';
-export { createRandom } from './internal/random.js';
+export type { Agent, AgentOptions } from './internal/agent/agent.js';
+export { createAgent } from './internal/agent/agent.js';
+export type { ClusterView, LocalClusterOptions } from './internal/agent/local-cluster.js';
+export { createLocalCluster } from './internal/agent/local-cluster.js';
+export type { DagJob, JobGraph } from './internal/dag/index.js';
+export {
+  ancestors,
+  checkParentChange,
+  childrenOf,
+  descendants,
+  jobGraph,
+  restoreOrder,
+} from './internal/dag/index.js';
 export type { StatusExecution, ValidateJobOptions } from './internal/job/index.js';
 export {
   computeStatus,
@@ -35,31 +25,7 @@ export {
   validateJob,
   validationMessage,
 } from './internal/job/index.js';
-export type { CleanTags, TargetCandidate } from './internal/tags/index.js';
-export { cleanTags, selectTargets } from './internal/tags/index.js';
-export type { DagJob, JobGraph } from './internal/dag/index.js';
-export {
-  ancestors,
-  checkParentChange,
-  childrenOf,
-  descendants,
-  jobGraph,
-  restoreOrder,
-} from './internal/dag/index.js';
 export { createMemoryStore, queryJobs, tailBytes } from './internal/memory-store/index.js';
-export type { Agent, AgentOptions } from './internal/agent/agent.js';
-export { createAgent } from './internal/agent/agent.js';
-export type { ClusterView, LocalClusterOptions } from './internal/agent/local-cluster.js';
-export { createLocalCluster } from './internal/agent/local-cluster.js';
-export type { PreviewScheduleInput, Schedule, ScheduleKind, ScheduleOptions } from './internal/schedule/index.js';
-export {
-  hashSchedule,
-  isValidTimezone,
-  parseGoDuration,
-  parseIsoDuration,
-  parseSchedule,
-  previewSchedule,
-} from './internal/schedule/index.js';
 export type {
   AnyExecutorDefinition,
   AnyProcessorDefinition,
@@ -69,6 +35,45 @@ export type {
   RegisteredProcessor,
 } from './internal/plugins/index.js';
 export { createPluginRegistry } from './internal/plugins/index.js';
+export { createRandom } from './internal/random.js';
 export type { ExecutionOutcome, RunExecutionOptions } from './internal/runner/index.js';
 export { DEFAULT_OUTPUT_LIMIT, EXECUTOR_NOT_PRESENT, runExecution } from './internal/runner/index.js';
+export type {
+  PreviewScheduleInput,
+  Schedule,
+  ScheduleKind,
+  ScheduleOptions,
+} from './internal/schedule/index.js';
+export {
+  hashSchedule,
+  isValidTimezone,
+  parseGoDuration,
+  parseIsoDuration,
+  parseSchedule,
+  previewSchedule,
+} from './internal/schedule/index.js';
+export type { CleanTags, TargetCandidate } from './internal/tags/index.js';
+export { cleanTags, selectTargets } from './internal/tags/index.js';
+export type {
+  AgentApi,
+  AgentHealth,
+  Member,
+  PluginCatalog,
+  RestoreResult,
+  RunOptions,
+} from './ports/agent.js';
+export type { Clock } from './ports/clock.js';
+export { systemClock } from './ports/clock.js';
 export type { Notifier } from './ports/notifier.js';
+export type {
+  DayStats,
+  ExecutionCompletion,
+  ExecutionQuery,
+  ExecutionSortField,
+  JobPage,
+  JobQuery,
+  JobRuntimePatch,
+  JobSortField,
+  LaunchIntent,
+  Store,
+} from './ports/store.js';
