@@ -132,9 +132,72 @@ describe('retries', () => {
     // A 4th attempt would start 800 ms after the 3rd: watch well past that.
     await expectNever(async () => {
       const all = await executions(client, 'rt-always');
-      return all.length > 3 ? `${all.length} attempts: ${JSON.stringify(all.map((e) => e.attempt))}` : undefined;
+      return all.length > 3
+        ? `${all.length} attempts: ${JSON.stringify(all.map((e) => e.attempt))}`
+        : undefined;
     }, 2500);
     const job = await getJob(client, 'rt-always');
     expect(job).toMatchObject({ status: 'failed', error_count: 3, success_count: 0 });
+  });
+
+  it('a success on retry starts the children once and deletes an ephemeral job (Dkron #583, #285)', async () => {
+    const parentCounter = join(workDir, 'parent');
+    const marker = join(workDir, 'ephemeral-ran');
+    await save(client, {
+      ...shellJob('rt-parent', ''),
+      executor_config: { command: failsUntil(parentCounter, 2), shell: 'true' },
+      retries: 1,
+    });
+    await save(client, { ...shellJob('rt-child', 'echo child'), schedule: '', parent_job: 'rt-parent' });
+    const eCounter = join(workDir, 'ephemeral');
+    await save(client, {
+      ...shellJob('rt-ephemeral', ''),
+      executor_config: { command: `${failsUntil(eCounter, 2)} && touch '${marker}'`, shell: 'true' },
+      retries: 1,
+      ephemeral: true,
+    });
+
+    const parentAttempts = await runAndWaitAttempts('rt-parent', 2);
+    expect(parentAttempts.map((e) => e.status)).toEqual(['failed', 'success']);
+    const [childRun] = await waitExecutions(client, 'rt-child', 1);
+    expect(childRun).toMatchObject({ status: 'success', output: 'child\n' });
+    expect(ms(childRun!.started_at)).toBeGreaterThanOrEqual(ms(parentAttempts[1]!.finished_at));
+
+    expect((await client.jobs.run('rt-ephemeral')).status).toBe(200);
+    await waitFor(async () => (await client.jobs.get('rt-ephemeral')).status === 404, {
+      timeoutMs: 15_000,
+      message: 'rt-ephemeral deleted after it succeeded on retry',
+    });
+    expect((await readFile(marker, 'utf8')).length).toBe(0);
+    expect((await readFile(eCounter, 'utf8')).trim()).toBe('2');
+
+    // Only one trigger of the child, not one per attempt.
+    await expectNever(async () => {
+      const runs = await executions(client, 'rt-child');
+      return runs.length > 1 ? `rt-child ran ${runs.length} times` : undefined;
+    }, 1000);
+  });
+
+  it('a job deleted during its retry backoff does not run again', async () => {
+    const counter = join(workDir, 'deleted');
+    await save(client, {
+      ...shellJob('rt-deleted', ''),
+      executor_config: { command: failsUntil(counter, 99), shell: 'true' },
+      retries: 2,
+      retry_backoff: '1s',
+    });
+    expect((await client.jobs.run('rt-deleted')).status).toBe(200);
+    const [first] = await waitExecutions(client, 'rt-deleted', 1);
+    expect(first!.status).toBe('failed');
+    // The 2nd attempt is due 1 s after the 1st ended: delete the job before that.
+    const deleted = await client.jobs.delete('rt-deleted');
+    expect(deleted.status, deleted.text).toBe(200);
+    expect(Date.now() - ms(first!.finished_at), 'deleted inside the backoff').toBeLessThan(1000);
+    // Attempts 2 and 3 would run 1 s and 3 s later: watch past both.
+    await expectNever(async () => {
+      const runs = (await readFile(counter, 'utf8')).trim();
+      return runs === '1' ? undefined : `the deleted job ran again (run count ${runs})`;
+    }, 4000);
+    expect((await client.jobs.get('rt-deleted')).status).toBe(404);
   });
 });

@@ -271,38 +271,23 @@ export function compileCronFields(fields: readonly string[], source: string): Cr
   const key = fields.join(' ');
   const cached = compiledCache.get(key);
   if (cached !== undefined) return cached;
-  const [secText = '', minText = '', hourText = '', domText = '', monthText = '', dowText = ''] = fields;
-  const texts = [secText, minText, hourText, domText, monthText, dowText];
-  const checked = SPECS.map((spec, i) => checkField(texts[i] ?? '', spec, source));
-  const [seconds, minutes, hours, dom, month, dow] = expandFields(checked, source) as [
-    boolean[],
-    boolean[],
-    boolean[],
-    boolean[],
-    boolean[],
-    boolean[],
-  ];
-  const [, , hourField, domField, , dowField] = checked as [
-    CheckedField,
-    CheckedField,
-    CheckedField,
-    CheckedField,
-    CheckedField,
-    CheckedField,
-  ];
+  const checked = SPECS.map((spec, i) => checkField(fields[i] ?? '', spec, source));
+  const values = expandFields(checked, source);
+  const allowed = (i: number): boolean[] => values[i] ?? [];
+  const star = (i: number): boolean => checked[i]?.star ?? true;
   let domMask = 0;
-  for (let day = 1; day <= 31; day++) if (dom[day]) domMask |= 1 << day;
+  for (let day = 1; day <= 31; day++) if (allowed(3)[day]) domMask |= 1 << day;
   const compiled: CronFields = {
-    nextSecond: nextTable(seconds, 60),
-    nextMinute: nextTable(minutes, 60),
-    nextHour: nextTable(hours, 24),
-    nextMonth: nextTable(month, 13),
+    nextSecond: nextTable(allowed(0), 60),
+    nextMinute: nextTable(allowed(1), 60),
+    nextHour: nextTable(allowed(2), 24),
+    nextMonth: nextTable(allowed(4), 13),
     domMask,
-    dowMasks: dowMasks(dow.slice(0, 7)),
-    daysEither: !domField.star && !dowField.star,
-    hourFixed: !hourField.star && !hourField.stepped,
+    dowMasks: dowMasks(allowed(5).slice(0, 7)),
+    daysEither: !star(3) && !star(5),
+    hourFixed: !star(2) && !checked[2]?.stepped,
   };
-  checkReachable(compiled, { dom: domText, month: monthText }, source);
+  checkReachable(compiled, { dom: fields[3] ?? '', month: fields[4] ?? '' }, source);
   if (compiledCache.size >= MAX_CACHED) compiledCache.clear();
   compiledCache.set(key, compiled);
   return compiled;

@@ -47,7 +47,8 @@ const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
 /**
  * Formats an instant as RFC 3339 with the given offset, like Go's `time.RFC3339`: `Z` for a zero offset,
- * otherwise `±hh:mm`. Milliseconds are written only when not zero.
+ * otherwise `±hh:mm`. Milliseconds are written only when not zero. `previewSchedule` formats with luxon and
+ * falls back to this where luxon cannot (wall times beyond the range of Date).
  */
 export function formatDateTime(instantMs: number, offsetMs: number): string {
   const c = civilFromWall(instantMs + offsetMs);

@@ -61,6 +61,8 @@ const BUCKET_MS = 100 * DAY_MS;
 const MAX_BUCKETS = 1000;
 // Long enough to find the transition just before a bucket, which a fall-back span must know about.
 const LOOKBACK_MS = DAY_MS;
+// Offsets are read no closer than this to the ends of the Date range (see CachedZone#offset).
+const EDGE_MS = 2 * DAY_MS;
 
 /**
  * Offsets of a zone, read from luxon (`IANAZone.offset`, backed by the runtime's tz data through Intl) once
@@ -146,10 +148,12 @@ class CachedZone implements ZoneOffsets {
 
   /**
    * The zone's offset at an instant, in ms (luxon gives minutes, fractional for offsets with seconds).
-   * Beyond the range of Date, where luxon answers NaN, the offset at the edge stays in force.
+   * luxon answers NaN where the wall time leaves the range of Date, so the offset two days inside that
+   * range stays in force beyond it (tzdb has no transition there: the ends are LMT and rules extrapolated
+   * to year 275760).
    */
   #offset(instant: number): number {
-    const clamped = Math.min(Math.max(instant, -MAX_DATE_MS), MAX_DATE_MS);
+    const clamped = Math.min(Math.max(instant, EDGE_MS - MAX_DATE_MS), MAX_DATE_MS - EDGE_MS);
     return Math.round(this.#zone.offset(clamped) * 60) * SECOND_MS;
   }
 }
