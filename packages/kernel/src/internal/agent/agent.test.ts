@@ -162,6 +162,49 @@ describe('agent: scheduling', () => {
     expect((await h.agent.getJob('flaky'))?.status).toBe('success');
   });
 
+  it('stops retrying when the job is deleted during the backoff', async () => {
+    await h.agent.saveJob(
+      job('gone', { retries: 3, retry_backoff: '5s', executor_config: { mode: 'fail' } }),
+    );
+    await h.clock.advance(10_000);
+    expect(h.control.calls).toEqual(['gone']);
+    await h.agent.deleteJob('gone');
+    await h.clock.advance(30_000);
+    expect(h.control.calls).toEqual(['gone']);
+  });
+
+  it('forbid counts a trigger waiting for its retry as running', async () => {
+    await h.agent.saveJob(
+      job('busy', {
+        schedule: '@every 1s',
+        concurrency: 'forbid',
+        retries: 1,
+        retry_backoff: '3s',
+        executor_config: { mode: 'fail' },
+      }),
+    );
+    await h.clock.advance(1_000); // slot 1 fails, its retry waits 3 s
+    await h.clock.advance(2_000); // slots 2 and 3 are skipped
+    expect(h.control.calls).toEqual(['busy']);
+    const err = await h.agent.runJob('busy').catch((e: unknown) => e);
+    expect(isDkronError(err, 'CONFLICT')).toBe(true);
+    // At 4 s the retry runs first and ends the trigger (it fails fast), so slot 4 may run after it.
+    await h.clock.advance(1_000);
+    expect(h.control.calls).toEqual(['busy', 'busy', 'busy']);
+    const attempts = (await executions(h.store, 'busy')).map((r) => r.attempt);
+    expect(attempts).toEqual([1, 2, 1]);
+  });
+
+  it('keeps the @every phase when the job is toggled off and on', async () => {
+    await h.agent.saveJob(job('phase', { schedule: '@every 3s' }));
+    await h.clock.advance(1_000);
+    await h.agent.toggleJob('phase');
+    await h.clock.advance(1_000);
+    const enabled = await h.agent.toggleJob('phase');
+    // Anchored at 12:00:00 on a 3 s grid: the next slot after 12:00:02 is 12:00:03, not 12:00:05.
+    expect(enabled.next).toBe('2026-11-21T12:00:03Z');
+  });
+
   it('runs children after the parent succeeded, and deletes an ephemeral job after success', async () => {
     await h.agent.saveJob(job('parent'));
     await h.agent.saveJob(job('child', { schedule: '', parent_job: 'parent' }));

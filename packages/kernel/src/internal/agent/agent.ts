@@ -94,6 +94,11 @@ interface Trigger {
   readonly scheduledAt: number | null;
 }
 
+/** One trigger of a job on this node; `cancelled` stops its pending retries. */
+interface TriggerState {
+  cancelled: boolean;
+}
+
 const DEFAULT_CATCHUP_MS = 60_000;
 const MAX_RETRY_DELAY_MS = 3_600_000;
 
@@ -123,6 +128,12 @@ export function createAgent(options: AgentOptions): Agent {
   const active = new Map<string, ActiveRun>();
   /** Jobs the scheduler knows, with the schedule it runs and the phase anchor of `@every`. */
   const known = new Map<string, { job: Job; schedule: Schedule; anchor: number }>();
+  const anchors = new Map<string, { schedule: string; timezone: string; anchor: number }>();
+  /**
+   * Triggers in progress per job, from their first attempt to their final result (waits between
+   * retries included): `forbid` counts them and `replace` cancels them.
+   */
+  const triggers = new Map<string, Set<TriggerState>>();
   let started = false;
   let stopping: Promise<void> | undefined;
   const epoch = 1;
@@ -170,8 +181,21 @@ export function createAgent(options: AgentOptions): Agent {
     }
   }
 
+  /**
+   * The phase anchor of a job's `@every`: the last launched slot when known, else the anchor already
+   * recorded for the same schedule (kept while the job is disabled), else the first time we saw it.
+   */
+  function anchorOf(job: Job, lastSlot: number | undefined): number {
+    const recorded = anchors.get(job.name);
+    const same = recorded?.schedule === job.schedule && recorded.timezone === job.timezone;
+    const anchor = lastSlot ?? (same && recorded ? recorded.anchor : Math.floor(clock.now() / 1000) * 1000);
+    anchors.set(job.name, { schedule: job.schedule, timezone: job.timezone, anchor });
+    return anchor;
+  }
+
   /** Puts a job in the scheduler (or takes it out); returns its next fire time. */
   function track(job: Job, lastSlot: number | undefined): number | undefined {
+    const anchor = anchorOf(job, lastSlot);
     if (job.disabled || job.parent_job !== '' || job.schedule.trim() === '') {
       known.delete(job.name);
       scheduler.remove(job.name);
@@ -183,8 +207,6 @@ export function createAgent(options: AgentOptions): Agent {
       previous !== undefined &&
       previous.job.schedule === job.schedule &&
       previous.job.timezone === job.timezone;
-    // @every keeps its phase: anchored at the last launched slot, else at the first time we saw the job.
-    const anchor = lastSlot ?? (sameSchedule ? previous.anchor : Math.floor(now / 1000) * 1000);
     const schedule = scheduleOf(job, anchor);
     known.set(job.name, { job, schedule, anchor });
     let from = lastSlot ?? now;
@@ -193,6 +215,13 @@ export function createAgent(options: AgentOptions): Agent {
     const startsAt = job.starts_at ? Date.parse(job.starts_at) : undefined;
     if (startsAt !== undefined && startsAt > from) from = startsAt - 1;
     return scheduler.set(job.name, schedule, catchupWindowMs(job, schedule), from);
+  }
+
+  /** Forgets everything about a deleted job. */
+  function untrack(name: string): void {
+    known.delete(name);
+    anchors.delete(name);
+    scheduler.remove(name);
   }
 
   function nextString(ms: number | undefined): string {
@@ -248,11 +277,19 @@ export function createAgent(options: AgentOptions): Agent {
     if (job.disabled) return false;
     if (job.starts_at && Date.parse(job.starts_at) > slot) return false;
     if (job.expires_at && Date.parse(job.expires_at) < slot) return false;
-    if (job.concurrency === 'forbid' && runningOf(job.name).length > 0) {
+    if (job.concurrency === 'forbid' && inProgress(job.name)) {
       logger.info('skipping run: job is running and concurrency is forbid', { job: job.name });
       return false;
     }
     return true;
+  }
+
+  function inProgress(name: string): boolean {
+    return (triggers.get(name)?.size ?? 0) > 0 || runningOf(name).length > 0;
+  }
+
+  function cancelTriggers(name: string): void {
+    for (const t of triggers.get(name) ?? []) t.cancelled = true;
   }
 
   function runningOf(name: string): ActiveRun[] {
@@ -281,8 +318,22 @@ export function createAgent(options: AgentOptions): Agent {
         group.pending--;
         continue;
       }
-      const { final } = await startAttempt(job, t, 1);
+      const state: TriggerState = { cancelled: false };
+      const states = triggers.get(job.name) ?? new Set<TriggerState>();
+      triggers.set(job.name, states.add(state));
+      const release = () => {
+        states.delete(state);
+        if (states.size === 0 && triggers.get(job.name) === states) triggers.delete(job.name);
+      };
+      let final: Promise<boolean>;
+      try {
+        ({ final } = await startAttempt(job, t, 1, state));
+      } catch (err) {
+        release();
+        throw err;
+      }
       void final.then((ok) => {
+        release();
         group.ok &&= ok;
         if (--group.pending === 0) void afterTrigger(job.name, group.ok);
       });
@@ -290,6 +341,7 @@ export function createAgent(options: AgentOptions): Agent {
   }
 
   async function cancelRunning(name: string, reason: string): Promise<void> {
+    cancelTriggers(name);
     const runs = runningOf(name);
     for (const r of runs) r.controller.abort(new DkronError('CANCELLED', reason));
     await Promise.all(runs.map((r) => r.done));
@@ -299,7 +351,12 @@ export function createAgent(options: AgentOptions): Agent {
    * Records and starts one attempt. Resolves once it runs; `final` resolves to the outcome of the
    * trigger on this node after any retries.
    */
-  async function startAttempt(job: Job, t: Trigger, attempt: number): Promise<{ final: Promise<boolean> }> {
+  async function startAttempt(
+    job: Job,
+    t: Trigger,
+    attempt: number,
+    state: TriggerState,
+  ): Promise<{ final: Promise<boolean> }> {
     const startedAt = clock.now();
     const execution: Execution = {
       id: executionId(startedAt, cluster.self().Name),
@@ -328,14 +385,18 @@ export function createAgent(options: AgentOptions): Agent {
     const final = new Promise<boolean>((resolve) => (finish = resolve));
     notify('started', job, execution);
     run.done = runAttempt(run).then(async (outcome) => {
-      if (outcome.status === 'failed' && attempt < job.retries + 1 && !stopping) {
+      if (outcome.status === 'failed' && attempt < job.retries + 1 && !stopping && !state.cancelled) {
         const delay = retryDelay(job, attempt, clock.now() - startedAt);
         logger.info('retrying failed execution', { job: job.name, attempt: attempt + 1, delayMs: delay });
         await new Promise<void>((r) => clock.setTimeout(r, delay));
-        const current = (await store.getJob(job.name)) ?? job;
-        const next = await startAttempt(current, t, attempt + 1);
-        finish(await next.final);
-        return;
+        const current = await store.getJob(job.name).catch(() => undefined);
+        // A job deleted or disabled meanwhile, a replacing run or shutdown ends the retries.
+        if (current && !current.disabled && !state.cancelled && !stopping) {
+          const next = await startAttempt(current, t, attempt + 1, state);
+          finish(await next.final);
+          return;
+        }
+        logger.info('retries stopped', { job: job.name, attempt });
       }
       notify('finished', job, outcome);
       finish(outcome.status === 'success');
@@ -433,7 +494,7 @@ export function createAgent(options: AgentOptions): Agent {
     if (job.ephemeral && (job.dependent_jobs ?? []).length === 0) {
       await store.deleteJob(name).then(
         () => {
-          track({ ...job, disabled: true }, undefined);
+          untrack(name);
           logger.info('deleted ephemeral job after a successful run', { job: name });
         },
         (err) => logger.warn('could not delete ephemeral job', { job: name, err: String(err) }),
@@ -571,8 +632,8 @@ export function createAgent(options: AgentOptions): Agent {
 
     async deleteJob(name) {
       const job = await store.deleteJob(name);
-      known.delete(name);
-      scheduler.remove(name);
+      untrack(name);
+      cancelTriggers(name);
       return job;
     },
 
@@ -586,7 +647,7 @@ export function createAgent(options: AgentOptions): Agent {
       if (job.disabled) {
         throw new DkronError('NOT_FOUND', `job ${name} is disabled`, { details: { job: name } });
       }
-      if (job.concurrency === 'forbid' && !runOptions?.force && runningOf(name).length > 0) {
+      if (job.concurrency === 'forbid' && !runOptions?.force && inProgress(name)) {
         throw new DkronError(
           'CONFLICT',
           `job ${name} is running and its concurrency is forbid (use ?force=true)`,

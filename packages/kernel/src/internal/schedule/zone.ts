@@ -29,11 +29,19 @@ export interface ZoneOffsets {
 // such as raw offsets ("+05:00"), which Go refuses, out of stored jobs.
 const ZONE_NAME = /^[A-Za-z][A-Za-z0-9_+-]*(?:\/[A-Za-z0-9_+-]+)*$/;
 
+const validNames = new Set<string>();
+
 /**
  * True when `tz` is an IANA time-zone name this runtime knows (e.g. `Europe/Berlin`, `UTC`).
  */
 export function isValidTimezone(tz: string): boolean {
-  return typeof tz === 'string' && ZONE_NAME.test(tz) && IANAZone.isValidZone(tz);
+  if (typeof tz !== 'string') return false;
+  if (validNames.has(tz)) return true;
+  // luxon builds an Intl formatter per check (about 0.1 ms), so known names are remembered. Refused names
+  // are not: they come from input, and there are only so many real zones.
+  const valid = ZONE_NAME.test(tz) && IANAZone.isValidZone(tz);
+  if (valid) validNames.add(tz);
+  return valid;
 }
 
 const ALWAYS_UTC: OffsetSpan = {
