@@ -211,6 +211,8 @@ describe('doc', () => {
       'dkron-core_keygen.md',
       'dkron-core_schedule.md',
       'dkron-core_doc.md',
+      'dkron-core_backup.md',
+      'dkron-core_restore.md',
       'dkron-core_leave.md',
       'dkron-core_raft.md',
       'dkron-core_raft_list-peers.md',
@@ -228,8 +230,8 @@ describe('doc', () => {
     const r = await run(['doc', '--dir', 'out']);
     expect(r.code).toBe(0);
     const files = await readdir(join(dir, 'out'));
-    expect(files).toHaveLength(10);
-    expect(r.stdout).toBe(`wrote 10 pages to ${join(dir, 'out')}\n`);
+    expect(files).toHaveLength(12);
+    expect(r.stdout).toBe(`wrote 12 pages to ${join(dir, 'out')}\n`);
     expect(await readFile(join(dir, 'out', 'dkron-core.md'), 'utf8')).toContain(
       '[dkron-core agent](dkron-core_agent.md)',
     );
