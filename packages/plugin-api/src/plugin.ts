@@ -165,13 +165,20 @@ export interface PluginEvents {
   'job:saved': { readonly job: Job };
   /** A job was deleted. */
   'job:deleted': { readonly job: Job };
+  /**
+   * Scheduled slots of a job passed without running: older than the job's catch-up window after
+   * downtime, or skipped because the previous run was still in progress (`concurrency: forbid`).
+   */
+  'schedule:missed': { readonly job: Job; readonly count: number; readonly reason: 'late' | 'forbid' };
 }
 
 /** Names of {@link PluginEvents}. */
 export type PluginEventName = keyof PluginEvents;
 
 /** Handler of one event. */
-export type PluginEventHandler<E extends PluginEventName> = (payload: PluginEvents[E]) => void | Promise<void>;
+export type PluginEventHandler<E extends PluginEventName> = (
+  payload: PluginEvents[E],
+) => void | Promise<void>;
 
 /** Identity helper that types a plugin object. */
 export function definePlugin<P extends DkronPlugin>(plugin: P): P {

@@ -61,6 +61,12 @@ export function createAgentMetrics(): AgentMetrics {
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5, 60],
     registers: [registry],
   });
+  const missed = new Counter({
+    name: 'dkron_scheduler_missed_slots_total',
+    help: 'Scheduled slots that passed without running (reason: late = older than the catch-up window, forbid = previous run in progress).',
+    labelNames: ['job_name', 'reason'],
+    registers: [registry],
+  });
   new Gauge({
     name: 'dkron_scheduler_jobs',
     help: 'Jobs in the scheduler.',
@@ -88,6 +94,9 @@ export function createAgentMetrics(): AgentMetrics {
           const late = Date.parse(execution.started_at) - Date.parse(execution.scheduled_at);
           if (Number.isFinite(late)) lateness.observe(Math.max(late, 0) / 1000);
         }
+      });
+      host.on('schedule:missed', ({ job, count, reason }) => {
+        missed.inc({ job_name: job.name, reason }, count);
       });
       host.on('execution:done', ({ execution }) => {
         (execution.status === 'success' ? succeeded : failed).inc({ job_name: execution.job_name });

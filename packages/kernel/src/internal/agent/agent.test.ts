@@ -1,4 +1,4 @@
-import { isDkronError, type Job } from '@dkron-core/plugin-api';
+import { type DkronPlugin, definePlugin, isDkronError, type Job } from '@dkron-core/plugin-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../ports/store.js';
 import { createMemoryStore } from '../memory-store/index.js';
@@ -22,12 +22,15 @@ interface Harness {
   control: TestExecutorControl;
 }
 
-async function harness(opts: { store?: Store; clock?: FakeClock; start?: boolean } = {}): Promise<Harness> {
+async function harness(
+  opts: { store?: Store; clock?: FakeClock; start?: boolean; plugins?: DkronPlugin[] } = {},
+): Promise<Harness> {
   const store = opts.store ?? createMemoryStore();
   const clock = opts.clock ?? createFakeClock(T0);
   const control: TestExecutorControl = { calls: [], held: [], flakyFailures: 0 };
   const registry = createPluginRegistry({ nodeName: 'node1', logger: silentLogger });
   await registry.register(testExecutorPlugin(control));
+  for (const plugin of opts.plugins ?? []) await registry.register(plugin);
   const agent = createAgent({
     nodeName: 'node1',
     version: 'test',
@@ -298,6 +301,42 @@ describe('agent: restarts', () => {
     await stopping;
     const [run] = await executions(h.store, 'wait');
     expect(run?.status).toBe('cancelled');
+  });
+});
+
+describe('agent: plugin events', () => {
+  it('emits job:saved, job:deleted and schedule:missed (late and forbid)', async () => {
+    const events: string[] = [];
+    const recorder = definePlugin({
+      name: 'recorder',
+      apiVersion: 1,
+      setup(host) {
+        host.on('job:saved', ({ job }) => void events.push(`saved:${job.name}`));
+        host.on('job:deleted', ({ job }) => void events.push(`deleted:${job.name}`));
+        host.on(
+          'schedule:missed',
+          ({ job, count, reason }) => void events.push(`missed:${job.name}:${reason}:${count}`),
+        );
+      },
+    });
+    const store = createMemoryStore();
+    const clock = createFakeClock(T0);
+    const first = await harness({ store, clock, plugins: [recorder] });
+    await first.agent.saveJob(
+      job('slow', { schedule: '@every 1s', concurrency: 'forbid', executor_config: { mode: 'hold' } }),
+    );
+    await clock.advance(2_000);
+    expect(events).toEqual(['saved:slow', 'missed:slow:forbid:1']);
+    await first.agent.saveJob(job('tmp'));
+    await first.agent.deleteJob('tmp');
+    first.control.held.shift()?.(true);
+    await first.agent.stop({ timeoutMs: 0 });
+    events.length = 0;
+    await clock.advance(10_000);
+    h = await harness({ store, clock, plugins: [recorder] });
+    await clock.advance(0);
+    // Slots 3..12 s passed while down; 12 s runs late, the 9 older ones are missed.
+    expect(events).toEqual(['missed:slow:late:9']);
   });
 });
 

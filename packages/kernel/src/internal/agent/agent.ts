@@ -193,9 +193,13 @@ export function createAgent(options: AgentOptions): Agent {
     return anchor;
   }
 
-  /** Puts a job in the scheduler (or takes it out); returns its next fire time. */
-  function track(job: Job, lastSlot: number | undefined): number | undefined {
-    const anchor = anchorOf(job, lastSlot);
+  /**
+   * Puts a job in the scheduler (or takes it out); returns its next fire time. At start, `resume`
+   * is the job's stored `next`: the first slot the previous process had not dealt with (slots it
+   * skipped under `forbid` are not in the ledger but are behind `next`).
+   */
+  function track(job: Job, lastSlot: number | undefined, resume?: number): number | undefined {
+    const anchor = anchorOf(job, lastSlot ?? resume);
     if (job.disabled || job.parent_job !== '' || job.schedule.trim() === '') {
       known.delete(job.name);
       scheduler.remove(job.name);
@@ -210,6 +214,7 @@ export function createAgent(options: AgentOptions): Agent {
     const schedule = scheduleOf(job, anchor);
     known.set(job.name, { job, schedule, anchor });
     let from = lastSlot ?? now;
+    if (resume !== undefined) from = lastSlot === undefined ? resume - 1 : Math.max(lastSlot, resume - 1);
     if (lastSlot === undefined && schedule.kind === 'after' && schedule.at) from = schedule.at.getTime() - 1;
     if (sameSchedule && previous) from = Math.max(from, now);
     const startsAt = job.starts_at ? Date.parse(job.starts_at) : undefined;
@@ -239,10 +244,17 @@ export function createAgent(options: AgentOptions): Agent {
       const { job } = entry;
       if (d.slot === undefined || !runnable(job, d.slot)) {
         void patches.add({ name: d.name, next: nextString(d.next), missed: d.missed }).catch(logStoreError);
-        if (d.missed > 0) logger.warn('missed scheduled runs', { job: d.name, missed: d.missed });
+        if (d.missed > 0) {
+          logger.warn('missed scheduled runs', { job: d.name, missed: d.missed });
+          void registry.emit('schedule:missed', { job, count: d.missed, reason: 'late' });
+        }
+        if (d.slot !== undefined && job.concurrency === 'forbid' && inProgress(job.name)) {
+          void registry.emit('schedule:missed', { job, count: 1, reason: 'forbid' });
+        }
         continue;
       }
       if (d.missed > 0) {
+        void registry.emit('schedule:missed', { job, count: d.missed, reason: 'late' });
         logger.warn('ran the latest missed slot, older ones are counted as missed', {
           job: d.name,
           missed: d.missed,
@@ -494,6 +506,7 @@ export function createAgent(options: AgentOptions): Agent {
     if (job.ephemeral && (job.dependent_jobs ?? []).length === 0) {
       await store.deleteJob(name).then(
         () => {
+          void registry.emit('job:deleted', { job });
           untrack(name);
           logger.info('deleted ephemeral job after a successful run', { job: name });
         },
@@ -539,6 +552,7 @@ export function createAgent(options: AgentOptions): Agent {
   async function saveValidated(job: Job): Promise<Job> {
     await checkParent(job);
     const stored = await store.saveJob(job);
+    void registry.emit('job:saved', { job: stored });
     if (!started) return stored;
     const next = track(stored, undefined);
     const nextText = nextString(next);
@@ -589,7 +603,9 @@ export function createAgent(options: AgentOptions): Agent {
       const nextPatches: { name: string; next: string }[] = [];
       for (const job of jobs) {
         try {
-          const next = nextString(track(job, lastSlots.get(job.name)));
+          const stored = Date.parse(job.next);
+          const resume = job.next !== ZERO_TIME && Number.isFinite(stored) ? stored : undefined;
+          const next = nextString(track(job, lastSlots.get(job.name), resume));
           if (job.parent_job === '' && job.next !== next) nextPatches.push({ name: job.name, next });
         } catch (err) {
           logger.error('cannot schedule job', { job: job.name, err: String(err) });
@@ -632,6 +648,7 @@ export function createAgent(options: AgentOptions): Agent {
 
     async deleteJob(name) {
       const job = await store.deleteJob(name);
+      void registry.emit('job:deleted', { job });
       untrack(name);
       cancelTriggers(name);
       return job;
