@@ -15,7 +15,8 @@
 // BENCH_SECONDS. Afterwards the bench waits until the window's last slot has started on three probe jobs
 // (at most BENCH_SETTLE_SECONDS, default 60), then reads every job's executions
 // (GET /v1/jobs/<name>/executions) and, for the slots in the window, computes:
-// - launches/s: executions / window seconds (expected: jobs per second);
+// - launches/s: executions whose started_at falls in the window / window seconds, whatever their slot
+//   (the sustained launch rate; the demand is jobs per second);
 // - lateness = started_at - scheduled_at (p50/p90/p99/max), and of the executor call itself
 //   (stamp - scheduled_at);
 // - missed slots: per job, 1 s slots between its first and last scheduled_at in the window that have
@@ -25,6 +26,7 @@
 // `max-executions-per-job` is raised to BENCH_SECONDS + 300 so that no slot of the window is trimmed
 // before it is read (in a 60 s window no job reaches the default 100 either, so this changes no work).
 //
+// Executions still `running` when read (their completion not yet stored) count as run.
 // Exits 1 when a slot is missed or duplicated, an execution failed, or less than 99% of the window's
 // slots ran by the time they are read. The lateness goal (p99 <= 50 ms and <= 3x the baseline's p99)
 // is reported, not enforced.
@@ -221,6 +223,8 @@ try {
   const slotsByJob = [];
   let found = 0;
   let notSuccess = 0;
+  let startedInWindow = 0;
+  let calledInWindow = 0;
   const statusCounts = new Map();
   await mapLimit(names, 8, async (name, j) => {
     const { statusCode, body } = await pool.request({
@@ -231,6 +235,10 @@ try {
     if (statusCode !== 200) throw new Error(`executions of ${name}: ${statusCode} ${text.slice(0, 200)}`);
     const slots = [];
     for (const e of JSON.parse(text)) {
+      const startedAt = Date.parse(e.started_at);
+      if (startedAt >= windowStart && startedAt < windowEnd) startedInWindow++;
+      const calledAt = Number(e.output);
+      if (calledAt >= windowStart && calledAt < windowEnd) calledInWindow++;
       const slot = e.scheduled_at === null ? Number.NaN : Date.parse(e.scheduled_at);
       if (!(slot >= windowStart && slot < windowEnd)) continue;
       found++;
@@ -239,7 +247,7 @@ try {
       const stamp = Number(e.output);
       if (e.status === 'success' && Number.isFinite(stamp) && stamp > 0) called.push(stamp - slot);
       statusCounts.set(e.status, (statusCounts.get(e.status) ?? 0) + 1);
-      if (e.status !== 'success') notSuccess++;
+      if (e.status !== 'success' && e.status !== 'running') notSuccess++;
     }
     slotsByJob[j] = slots;
   });
@@ -265,7 +273,7 @@ try {
   console.table([
     {
       run: 'dkron-core (started_at)',
-      'launches/s': (found / SECONDS).toFixed(0),
+      'launches/s': (startedInWindow / SECONDS).toFixed(0),
       p50: ms(late.p50),
       p90: ms(late.p90),
       p99: ms(late.p99),
@@ -276,7 +284,7 @@ try {
     },
     {
       run: 'dkron-core (execute() call)',
-      'launches/s': (call.n / SECONDS).toFixed(0),
+      'launches/s': (calledInWindow / SECONDS).toFixed(0),
       p50: ms(call.p50),
       p90: ms(call.p90),
       p99: ms(call.p99),
@@ -322,7 +330,7 @@ try {
     failed = true;
   }
   if (notSuccess > 0) {
-    console.error(`FAIL: ${notSuccess} executions of the window did not succeed`);
+    console.error(`FAIL: ${notSuccess} executions of the window failed`);
     failed = true;
   }
   if (coverage < MIN_COVERAGE) {

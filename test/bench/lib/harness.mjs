@@ -81,6 +81,8 @@ export async function freePort() {
 /**
  * Starts the built CLI as `agent --server` on loopback with free ports, a temporary data directory
  * and `config` written as the JSON config file; resolves when `GET /health` answers 200.
+ * With BENCH_CPU_PROF=<dir> in the environment the agent runs with `node --cpu-prof` into that
+ * directory; the profile is written when stop() lets it exit (stop() then waits up to 5 minutes).
  */
 export async function startServer({ config = {}, args = [], healthTimeoutMs = 60_000 } = {}) {
   const [http, rpc, rqliteHttp, rqliteRaft] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
@@ -88,7 +90,9 @@ export async function startServer({ config = {}, args = [], healthTimeoutMs = 60
   tempDirs.add(dir);
   const configPath = join(dir, 'dkron.json');
   await writeFile(configPath, JSON.stringify(config));
+  const profileDir = process.env.BENCH_CPU_PROF;
   const argv = [
+    ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
     DKRON_CORE_BIN,
     'agent',
     '--server',
@@ -131,7 +135,13 @@ export async function startServer({ config = {}, args = [], healthTimeoutMs = 60
 
   const stop = async () => {
     if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-    const result = await Promise.race([exited, sleep(20_000).then(() => 'timeout')]);
+    const grace = profileDir ? 300_000 : 20_000;
+    let timer;
+    const timeout = new Promise((r) => {
+      timer = setTimeout(() => r('timeout'), grace);
+    });
+    const result = await Promise.race([exited, timeout]);
+    clearTimeout(timer);
     killGroup(proc.pid);
     await exited;
     await rm(dir, { recursive: true, force: true });

@@ -1,3 +1,5 @@
+import { civilFromWall, DAY_MS, daysFromCivil, daysInMonth } from '../schedule/civil.js';
+
 /**
  * The job's nullable times (`last_success`, `starts_at`, …): read from what clients send, stored in one
  * normal form (UTC, `Z`, fraction without trailing zeros, like Go's RFC3339Nano) so that equal
@@ -18,33 +20,6 @@ interface Instant {
   readonly nanos: number;
 }
 
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-function daysFromCivil(year: number, month: number, day: number): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146_097 + doe - 719_468;
-}
-
-// Inverse of daysFromCivil.
-function civilFromDays(days: number): { year: number; month: number; day: number } {
-  const z = days + 719_468;
-  const era = Math.floor(z / 146_097);
-  const doe = z - era * 146_097;
-  const yoe = Math.floor(
-    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365,
-  );
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
-}
-
-const isLeap = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 function toInstant(parts: {
   year: number;
@@ -58,7 +33,7 @@ function toInstant(parts: {
 }): Instant | undefined {
   const { year, month, day, hour, minute, second } = parts;
   if (month < 1 || month > 12) return undefined;
-  const monthDays = month === 2 && isLeap(year) ? 29 : (DAYS_IN_MONTH[month - 1] as number);
+  const monthDays = daysInMonth(year, month);
   if (day < 1 || day > monthDays || hour > 23 || minute > 59 || second > 59) return undefined;
   const seconds =
     daysFromCivil(year, month, day) * SECONDS_PER_DAY +
@@ -111,7 +86,7 @@ const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 function formatInstant({ seconds, nanos }: Instant): string | undefined {
   const days = Math.floor(seconds / SECONDS_PER_DAY);
   const rest = seconds - days * SECONDS_PER_DAY;
-  const { year, month, day } = civilFromDays(days);
+  const { year, month, day } = civilFromWall(days * DAY_MS);
   // RFC 3339 has four-digit years only.
   if (year < 0 || year > 9999) return undefined;
   const fraction = nanos === 0 ? '' : `.${pad(nanos, 9).replace(/0+$/, '')}`;
