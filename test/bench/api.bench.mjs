@@ -24,9 +24,9 @@ import {
   loadLoop,
   loadNote,
   mapLimit,
+  mb,
   ms,
   sampleRss,
-  mb,
   startServer,
   summarize,
   trackGroup,
@@ -121,7 +121,8 @@ try {
     const wall = (performance.now() - t0) / 1000;
     const cpu1 = await Promise.all(pids.map(cpuSecondsOf));
     const s = summarize(r.latencies);
-    if (r.errors.length > 0) fail(`${label} ${target}: ${r.errors.length} failed requests, e.g. ${r.errors[0]}`);
+    if (r.errors.length > 0)
+      fail(`${label} ${target}: ${r.errors.length} failed requests, e.g. ${r.errors[0]}`);
     results[`${label} ${target}`] = { ...s, rps: r.rps };
     rows.push({
       request: label,
@@ -152,21 +153,30 @@ try {
   const after = Number(count.headers['x-total-count']);
   const created = results['POST job dkron-core'].n;
   // Requests of the warm-up also created jobs: at least the measured ones must be there.
-  if (Number.isFinite(after) && after < JOBS + created) fail(`${after} jobs after the run, expected >= ${JOBS + created}`);
+  if (Number.isFinite(after) && after < JOBS + created)
+    fail(`${after} jobs after the run, expected >= ${JOBS + created}`);
 
   const { max } = await rss.stop();
-  console.log(`\nundici Pool, ${CONCURRENCY} connections, concurrency ${CONCURRENCY}, ${SECONDS} s per row (after 1 s warm-up)`);
+  console.log(
+    `\nundici Pool, ${CONCURRENCY} connections, concurrency ${CONCURRENCY}, ${SECONDS} s per row (after 1 s warm-up)`,
+  );
   console.log(`machine: ${loadBefore} before, ${loadAfter} after; cpu% column: agent+rqlited (or baseline)`);
   console.table(rows);
   const g = results['GET page dkron-core'];
   const gb = results['GET page baseline'];
   const p = results['POST job dkron-core'];
   const pb = results['POST job baseline'];
-  console.log(`GET page: p99 ${ms(g.p99)} = ${(g.p99 / gb.p99).toFixed(1)}x baseline p99; req/s ${(g.rps / gb.rps).toFixed(3)}x baseline`);
-  console.log(`POST job: p99 ${ms(p.p99)} = ${(p.p99 / pb.p99).toFixed(1)}x baseline p99; req/s ${(p.rps / pb.rps).toFixed(3)}x baseline`);
+  console.log(
+    `GET page: p99 ${ms(g.p99)} = ${(g.p99 / gb.p99).toFixed(1)}x baseline p99; req/s ${(g.rps / gb.rps).toFixed(3)}x baseline`,
+  );
+  console.log(
+    `POST job: p99 ${ms(p.p99)} = ${(p.p99 / pb.p99).toFixed(1)}x baseline p99; req/s ${(p.rps / pb.rps).toFixed(3)}x baseline`,
+  );
   console.log(`max RSS: agent ${mb(max.agent)}, rqlited ${mb(max.rqlited)}; jobs at the end: ${after}`);
   console.log(`goal page p99 <= ${GOALS.page} ms: ${g.p99 <= GOALS.page ? 'MET' : 'NOT MET'} (${ms(g.p99)})`);
-  console.log(`goal create p99 <= ${GOALS.create} ms: ${p.p99 <= GOALS.create ? 'MET' : 'NOT MET'} (${ms(p.p99)})`);
+  console.log(
+    `goal create p99 <= ${GOALS.create} ms: ${p.p99 <= GOALS.create ? 'MET' : 'NOT MET'} (${ms(p.p99)})`,
+  );
 } finally {
   await pool.close().catch(() => {});
   await rss.stop();

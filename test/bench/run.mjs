@@ -46,7 +46,11 @@ for (const name of names) {
     current.once('exit', (c, s) => resolve({ code: c, signal: s }));
   });
   current = undefined;
-  results.push({ benchmark: name, exit: signal ?? code, seconds: ((performance.now() - started) / 1000).toFixed(0) });
+  results.push({
+    benchmark: name,
+    exit: signal ?? code,
+    seconds: ((performance.now() - started) / 1000).toFixed(0),
+  });
   if (process.exitCode === 130) break;
 }
 

@@ -99,7 +99,13 @@ async function baseline() {
   proto._checkTrigger = original;
   const { missed, duplicated } = slotChecks(slotsByTimer);
   const found = slotsByTimer.reduce((n, s) => n + s.length, 0);
-  return { lateness: summarize(lateness), missed, duplicated, found, load: `${loadBefore} before, ${loadNote()} after` };
+  return {
+    lateness: summarize(lateness),
+    missed,
+    duplicated,
+    found,
+    load: `${loadBefore} before, ${loadNote()} after`,
+  };
 }
 
 /** Missed (gaps between a job's first and last slot) and duplicated slots, 1 s apart. */
@@ -114,7 +120,8 @@ function slotChecks(slotsByJob) {
       const gap = sorted[i] - sorted[i - 1];
       if (gap === 0) {
         duplicated++;
-        if (examples.length < 5) examples.push(`job ${job}: duplicate slot ${new Date(sorted[i]).toISOString()}`);
+        if (examples.length < 5)
+          examples.push(`job ${job}: duplicate slot ${new Date(sorted[i]).toISOString()}`);
       } else if (gap > 1000) {
         const lost = Math.round(gap / 1000) - 1;
         missed += lost;
@@ -140,7 +147,8 @@ const server = await startServer({
   },
 });
 const rqlited = await server.rqlitedPid();
-if (rqlited === undefined) console.warn('warning: no rqlited found in the agent process group; its RSS is not sampled');
+if (rqlited === undefined)
+  console.warn('warning: no rqlited found in the agent process group; its RSS is not sampled');
 const rssAll = sampleRss({ agent: server.pid, rqlited });
 const pool = new Pool(server.baseUrl, { connections: 16 });
 let failed = false;
@@ -166,7 +174,8 @@ try {
       }),
     });
     const text = await body.text();
-    if (statusCode !== 201 && createErrors++ < 3) console.error(`create ${name}: ${statusCode} ${text.slice(0, 200)}`);
+    if (statusCode !== 201 && createErrors++ < 3)
+      console.error(`create ${name}: ${statusCode} ${text.slice(0, 200)}`);
   });
   if (createErrors > 0) throw new Error(`${createErrors} jobs could not be created`);
   const createMs = performance.now() - createStart;
@@ -258,7 +267,11 @@ try {
   const jobs = JSON.parse(await list.body.text());
   const reportedMissed = jobs.reduce((n, job) => n + (job.missed_count ?? 0), 0);
 
-  const { max: maxAll } = await rssAll.stop();
+  const { max: sampled } = await rssAll.stop();
+  const maxAll = {
+    agent: Math.max(sampled.agent, windowRss.max.agent),
+    rqlited: Math.max(sampled.rqlited, windowRss.max.rqlited),
+  };
   const checks = slotChecks(slotsByJob);
   const late = summarize(started);
   const call = summarize(called);
@@ -268,8 +281,12 @@ try {
   const logText = server.logs();
   const errorLines = logText.split('\n').filter((l) => /"level":"(error|warn)"/.test(l));
 
-  console.log(`\nwindow ${new Date(windowStart).toISOString()} + ${SECONDS} s; machine: ${loadBefore} at start, ${loadAfter} at end`);
-  console.log(`read ${found} executions of the window in ${(collectMs / 1000).toFixed(1)} s; statuses: ${JSON.stringify(Object.fromEntries(statusCounts))}`);
+  console.log(
+    `\nwindow ${new Date(windowStart).toISOString()} + ${SECONDS} s; machine: ${loadBefore} at start, ${loadAfter} at end`,
+  );
+  console.log(
+    `read ${found} executions of the window in ${(collectMs / 1000).toFixed(1)} s; statuses: ${JSON.stringify(Object.fromEntries(statusCounts))}`,
+  );
   console.table([
     {
       run: 'dkron-core (started_at)',
@@ -309,7 +326,9 @@ try {
   console.log(
     `server: agent max RSS ${mb(windowRss.max.agent)} in the window (${mb(maxAll.agent)} whole run), rqlited ${mb(windowRss.max.rqlited)} (${mb(maxAll.rqlited)}); CPU in the window: agent ${cpu(0)}, rqlited ${cpu(1)}`,
   );
-  console.log(`scheduler-reported missed_count (whole run): ${reportedMissed}; agent warn/error log lines: ${errorLines.length}`);
+  console.log(
+    `scheduler-reported missed_count (whole run): ${reportedMissed}; agent warn/error log lines: ${errorLines.length}`,
+  );
   const messageOf = (line) => {
     try {
       return JSON.parse(line).msg;

@@ -56,7 +56,11 @@ function bare() {
 /** Spawn with the executor's options (own process group, stdin ignored, env copied): informational. */
 function bareLikeExecutor() {
   return new Promise((resolve) => {
-    const child = spawn('true', [], { env: { ...process.env }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('true', [], {
+      env: { ...process.env },
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout.setEncoding('utf8').on('data', () => {});
     child.stderr.setEncoding('utf8').on('data', () => {});
     child.once('error', () => {
@@ -118,7 +122,9 @@ console.table(
   })),
 );
 console.log(`per-round ratio executor/bare: ${roundRatios.map((r) => r.toFixed(2)).join(' ')}`);
-console.log(`ratio executor/bare (median of rounds): ${ratio.toFixed(2)}  goal <= ${GOAL}: ${ratio <= GOAL ? 'MET' : 'NOT MET'}`);
+console.log(
+  `ratio executor/bare (median of rounds): ${ratio.toFixed(2)}  goal <= ${GOAL}: ${ratio <= GOAL ? 'MET' : 'NOT MET'}`,
+);
 await plugin.close?.();
 if (failures > 0) {
   console.error(`FAIL: ${failures} runs did not succeed`);

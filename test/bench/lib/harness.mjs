@@ -85,7 +85,12 @@ export async function freePort() {
  * directory; the profile is written when stop() lets it exit (stop() then waits up to 5 minutes).
  */
 export async function startServer({ config = {}, args = [], healthTimeoutMs = 60_000 } = {}) {
-  const [http, rpc, rqliteHttp, rqliteRaft] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);
+  const [http, rpc, rqliteHttp, rqliteRaft] = await Promise.all([
+    freePort(),
+    freePort(),
+    freePort(),
+    freePort(),
+  ]);
   const dir = await mkdtemp(join(tmpdir(), 'dkron-bench-'));
   tempDirs.add(dir);
   const configPath = join(dir, 'dkron.json');
@@ -259,7 +264,10 @@ export function quantile(sorted, p) {
 }
 
 export function median(values) {
-  return quantile([...values].sort((a, b) => a - b), 0.5);
+  return quantile(
+    [...values].sort((a, b) => a - b),
+    0.5,
+  );
 }
 
 export function summarize(values) {
