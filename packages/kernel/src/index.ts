@@ -74,6 +74,7 @@ export type {
   JobQuery,
   JobRuntimePatch,
   JobSortField,
+  LaunchBatchItem,
   LaunchIntent,
   Store,
 } from './ports/store.js';

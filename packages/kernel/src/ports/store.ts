@@ -74,6 +74,12 @@ export interface LaunchIntent {
   readonly next: number | null;
 }
 
+/** One launch of {@link Store.launch}: the intent and the executions it starts (one per target node). */
+export interface LaunchBatchItem {
+  readonly intent: LaunchIntent;
+  readonly executions: readonly Execution[];
+}
+
 /** The changes that close an execution. Applying the same completion twice changes nothing. */
 export interface ExecutionCompletion {
   readonly jobName: string;
@@ -129,6 +135,13 @@ export interface Store {
    * job's `next`. Returns the intents this call inserted; only those may be dispatched.
    */
   recordLaunches(intents: readonly LaunchIntent[]): Promise<LaunchIntent[]>;
+  /**
+   * The scheduled hot path in ONE request: records the intents as {@link recordLaunches} does and, for
+   * each intent this call inserted, stores its running executions (as {@link startExecutions}, with
+   * retention trimming allowed to lag by a few executions per job) and marks the job running.
+   * Returns the intents this call inserted; only their executions may run.
+   */
+  launch(batch: readonly LaunchBatchItem[], retain: number): Promise<LaunchIntent[]>;
   /** The latest recorded slot (ms) of every job that has one (one query; used at start and failover). */
   lastLaunches(): Promise<Map<string, number>>;
 

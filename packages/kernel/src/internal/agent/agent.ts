@@ -16,6 +16,7 @@ import type {
   ExecutionQuery,
   JobPage,
   JobQuery,
+  LaunchBatchItem,
   LaunchIntent,
   Store,
 } from '../../ports/store.js';
@@ -101,6 +102,7 @@ interface TriggerState {
 
 const DEFAULT_CATCHUP_MS = 60_000;
 const MAX_RETRY_DELAY_MS = 3_600_000;
+const PATCH_CONCURRENCY = 16;
 
 /** Creates the agent of one node: job service, scheduler and local runner over the given ports. */
 export function createAgent(options: AgentOptions): Agent {
@@ -129,6 +131,8 @@ export function createAgent(options: AgentOptions): Agent {
   /** Jobs the scheduler knows, with the schedule it runs and the phase anchor of `@every`. */
   const known = new Map<string, { job: Job; schedule: Schedule; anchor: number }>();
   const anchors = new Map<string, { schedule: string; timezone: string; anchor: number }>();
+  /** Jobs that have (or had, since start) children; only their triggers read the job back. */
+  const parents = new Set<string>();
   /**
    * Triggers in progress per job, from their first attempt to their final result (waits between
    * retries included): `forbid` counts them and `replace` cancels them.
@@ -138,9 +142,9 @@ export function createAgent(options: AgentOptions): Agent {
   let stopping: Promise<void> | undefined;
   const epoch = 1;
 
-  const launches = new Batcher<LaunchIntent, boolean>(async (intents) => {
-    const inserted = new Set((await store.recordLaunches(intents)).map((i) => launchKey(i)));
-    return intents.map((i) => inserted.has(launchKey(i)));
+  const launches = new Batcher<LaunchBatchItem, boolean>(async (items) => {
+    const inserted = new Set((await store.launch(items, retain)).map((i) => launchKey(i)));
+    return items.map((i) => inserted.has(launchKey(i.intent)));
   });
   const starts = new Batcher<Execution>(async (items) => {
     await store.startExecutions(items, retain);
@@ -151,11 +155,16 @@ export function createAgent(options: AgentOptions): Agent {
     return undefined;
   });
   const patches = new Batcher<{ name: string; next?: string; missed?: number }>(async (items) => {
-    for (const p of items) {
-      await store.patchJob(p.name, {
-        ...(p.next === undefined ? {} : { next: p.next }),
-        ...(p.missed ? { missedIncrement: p.missed } : {}),
-      });
+    // Patches are rare on the hot path but come all at once at start; a few in flight keep start fast.
+    for (let i = 0; i < items.length; i += PATCH_CONCURRENCY) {
+      await Promise.all(
+        items.slice(i, i + PATCH_CONCURRENCY).map((p) =>
+          store.patchJob(p.name, {
+            ...(p.next === undefined ? {} : { next: p.next }),
+            ...(p.missed ? { missedIncrement: p.missed } : {}),
+          }),
+        ),
+      );
     }
     return undefined;
   });
@@ -237,7 +246,7 @@ export function createAgent(options: AgentOptions): Agent {
 
   async function onDue(due: DueSlot[]): Promise<void> {
     const now = clock.now();
-    const intents: { intent: LaunchIntent; job: Job }[] = [];
+    const items: { job: Job; t: Trigger; item: LaunchBatchItem }[] = [];
     for (const d of due) {
       const entry = known.get(d.name);
       if (!entry) continue;
@@ -261,28 +270,54 @@ export function createAgent(options: AgentOptions): Agent {
         });
         void patches.add({ name: d.name, missed: d.missed }).catch(logStoreError);
       }
-      intents.push({
+      const t: Trigger = { group: groupId(d.slot), scheduledAt: d.slot };
+      const executions = localTargets(job).map((node) => newExecution(job, t, 1, node));
+      if (executions.length === 0) {
+        logger.warn('no target nodes found to run job', { job: job.name });
+        void patches.add({ name: d.name, next: nextString(d.next) }).catch(logStoreError);
+        continue;
+      }
+      items.push({
         job,
-        intent: { job: job.name, scheduledAt: d.slot, group: groupId(d.slot), epoch, next: d.next ?? null },
+        t,
+        item: {
+          intent: { job: job.name, scheduledAt: d.slot, group: t.group, epoch, next: d.next ?? null },
+          executions,
+        },
       });
     }
-    if (intents.length === 0) return;
+    if (items.length === 0) return;
     let inserted: boolean[];
     try {
-      inserted = await Promise.all(intents.map((i) => launches.add(i.intent)));
+      // The intents and their running executions are written before anything runs.
+      inserted = await Promise.all(items.map((i) => launches.add(i.item)));
     } catch (err) {
       // Fail closed: a launch that is not recorded does not run.
-      logger.error('could not record launches; skipping them', { err: String(err), count: intents.length });
+      logger.error('could not record launches; skipping them', { err: String(err), count: items.length });
       return;
     }
-    for (const [i, { job, intent }] of intents.entries()) {
+    for (const [i, { job, t, item }] of items.entries()) {
       if (!inserted[i]) continue;
-      const lateness = now - intent.scheduledAt;
+      const lateness = now - t.scheduledAt!;
       if (lateness > 1000) logger.info('running late slot', { job: job.name, lateMs: lateness });
-      void trigger(job, { group: intent.group, scheduledAt: intent.scheduledAt }).catch((err) =>
+      void trigger(job, t, item.executions).catch((err) =>
         logger.error('launch failed', { job: job.name, err: String(err) }),
       );
     }
+  }
+
+  /** This node, when the job's tags select it (the cluster issue adds remote targets). */
+  function localTargets(job: Job): string[] {
+    const self = cluster.self().Name;
+    const targets = selectTargets(job.tags, cluster.candidates(), random);
+    for (const t of targets) {
+      if (t.name !== self)
+        logger.warn('remote targets need the cluster; running locally only', {
+          job: job.name,
+          target: t.name,
+        });
+    }
+    return targets.some((t) => t.name === self) ? [self] : [];
   }
 
   function runnable(job: Job, slot: number): boolean {
@@ -310,26 +345,20 @@ export function createAgent(options: AgentOptions): Agent {
 
   // ---- running ---------------------------------------------------------------------------
 
-  /** Starts one trigger of a job on every selected target. Resolves once started. */
-  async function trigger(job: Job, t: Trigger): Promise<void> {
+  /**
+   * Starts one trigger of a job on every selected target. Resolves once started. `recorded` are the
+   * executions the launch batch already stored (scheduled runs); manual runs and children store theirs here.
+   */
+  async function trigger(job: Job, t: Trigger, recorded?: readonly Execution[]): Promise<void> {
     if (job.concurrency === 'replace') await cancelRunning(job.name, 'replaced by a new run');
-    const targets = selectTargets(job.tags, cluster.candidates(), random);
-    if (targets.length === 0) {
+    const nodes = recorded?.map((e) => e.node_name) ?? localTargets(job);
+    if (nodes.length === 0) {
       throw new DkronError('NOT_FOUND', `no target nodes found to run job ${job.name}`, {
         details: { job: job.name },
       });
     }
-    const self = cluster.self().Name;
-    const group = { pending: targets.length, ok: true };
-    for (const target of targets) {
-      if (target.name !== self) {
-        logger.warn('remote targets need the cluster; running locally only', {
-          job: job.name,
-          target: target.name,
-        });
-        group.pending--;
-        continue;
-      }
+    const group = { pending: nodes.length, ok: true };
+    for (const [i, node] of nodes.entries()) {
       const state: TriggerState = { cancelled: false };
       const states = triggers.get(job.name) ?? new Set<TriggerState>();
       triggers.set(job.name, states.add(state));
@@ -339,7 +368,8 @@ export function createAgent(options: AgentOptions): Agent {
       };
       let final: Promise<boolean>;
       try {
-        ({ final } = await startAttempt(job, t, 1, state));
+        const execution = recorded?.[i] ?? newExecution(job, t, 1, node);
+        ({ final } = await startAttempt(job, t, state, execution, recorded !== undefined));
       } catch (err) {
         release();
         throw err;
@@ -347,7 +377,7 @@ export function createAgent(options: AgentOptions): Agent {
       void final.then((ok) => {
         release();
         group.ok &&= ok;
-        if (--group.pending === 0) void afterTrigger(job.name, group.ok);
+        if (--group.pending === 0) void afterTrigger(job, group.ok);
       });
     }
   }
@@ -359,31 +389,37 @@ export function createAgent(options: AgentOptions): Agent {
     await Promise.all(runs.map((r) => r.done));
   }
 
-  /**
-   * Records and starts one attempt. Resolves once it runs; `final` resolves to the outcome of the
-   * trigger on this node after any retries.
-   */
-  async function startAttempt(
-    job: Job,
-    t: Trigger,
-    attempt: number,
-    state: TriggerState,
-  ): Promise<{ final: Promise<boolean> }> {
+  function newExecution(job: Job, t: Trigger, attempt: number, node: string): Execution {
     const startedAt = clock.now();
-    const execution: Execution = {
-      id: executionId(startedAt, cluster.self().Name),
+    return {
+      id: executionId(startedAt, node),
       job_name: job.name,
       started_at: rfc3339(startedAt),
       finished_at: ZERO_TIME,
       success: false,
       output: '',
-      node_name: cluster.self().Name,
+      node_name: node,
       group: t.group,
       attempt,
       status: 'running',
       scheduled_at: t.scheduledAt === null ? null : rfc3339(t.scheduledAt),
     };
-    await starts.add(execution);
+  }
+
+  /**
+   * Records (unless the launch batch did) and starts one attempt. Resolves once it runs; `final`
+   * resolves to the outcome of the trigger on this node after any retries.
+   */
+  async function startAttempt(
+    job: Job,
+    t: Trigger,
+    state: TriggerState,
+    execution: Execution,
+    recorded: boolean,
+  ): Promise<{ final: Promise<boolean> }> {
+    const startedAt = clock.now();
+    const attempt = execution.attempt;
+    if (!recorded) await starts.add(execution);
     const run: ActiveRun = {
       execution,
       job,
@@ -404,7 +440,8 @@ export function createAgent(options: AgentOptions): Agent {
         const current = await store.getJob(job.name).catch(() => undefined);
         // A job deleted or disabled meanwhile, a replacing run or shutdown ends the retries.
         if (current && !current.disabled && !state.cancelled && !stopping) {
-          const next = await startAttempt(current, t, attempt + 1, state);
+          const retry = newExecution(current, t, attempt + 1, execution.node_name);
+          const next = await startAttempt(current, t, state, retry, false);
           finish(await next.final);
           return;
         }
@@ -488,8 +525,10 @@ export function createAgent(options: AgentOptions): Agent {
     return Math.min(Math.max(steps, 0) * 500, MAX_RETRY_DELAY_MS);
   }
 
-  async function afterTrigger(name: string, ok: boolean): Promise<void> {
-    if (!ok || stopping) return;
+  async function afterTrigger(ran: Job, ok: boolean): Promise<void> {
+    const name = ran.name;
+    // Most jobs have neither children nor ephemeral: skip the store read on the hot path.
+    if (!ok || stopping || (!ran.ephemeral && !parents.has(name))) return;
     const job = await store.getJob(name).catch(() => undefined);
     if (!job) return;
     for (const child of job.dependent_jobs ?? []) {
@@ -552,6 +591,7 @@ export function createAgent(options: AgentOptions): Agent {
   async function saveValidated(job: Job): Promise<Job> {
     await checkParent(job);
     const stored = await store.saveJob(job);
+    if (stored.parent_job !== '') parents.add(stored.parent_job);
     void registry.emit('job:saved', { job: stored });
     if (!started) return stored;
     const next = track(stored, undefined);
@@ -601,6 +641,7 @@ export function createAgent(options: AgentOptions): Agent {
       }
       const [jobs, lastSlots] = await Promise.all([store.allJobs(), store.lastLaunches()]);
       const nextPatches: { name: string; next: string }[] = [];
+      for (const job of jobs) if (job.parent_job !== '') parents.add(job.parent_job);
       for (const job of jobs) {
         try {
           const stored = Date.parse(job.next);
@@ -613,7 +654,8 @@ export function createAgent(options: AgentOptions): Agent {
       }
       started = true;
       if (server) scheduler.start();
-      await Promise.all(nextPatches.map((p) => patches.add(p)));
+      // `next` is served from these writes; scheduling does not wait for them.
+      for (const p of nextPatches) void patches.add(p).catch(logStoreError);
       logger.info('scheduler started', { jobs: scheduler.size });
     },
 
