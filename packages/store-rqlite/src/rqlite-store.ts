@@ -1,18 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import type { DayStats, JobRuntimePatch, LaunchIntent, Store } from '@dkron-core/kernel';
+import type { DayStats, JobRuntimePatch, LaunchBatchItem, LaunchIntent, Store } from '@dkron-core/kernel';
 import { DkronError, type Job, type Logger } from '@dkron-core/plugin-api';
+import { checkRetain, startExecutionStatements, trimExecutionStatements } from './internal/execution-rows.js';
 import {
   executionFromRow,
-  finishExecutionStatements,
   getExecutionStatement,
   listExecutionsStatements,
   outputLimit,
   runningExecutionsStatement,
-  startExecutionStatements,
 } from './internal/execution-sql.js';
+import { finishExecutionStatements } from './internal/finish-sql.js';
 import { listJobsStatements } from './internal/job-query.js';
 import { JOB_COLUMNS, jobFromRow, upsertJobStatement } from './internal/job-rows.js';
-import { recordLaunchStatements } from './internal/launch-sql.js';
+import { executionTrimEvery, LaggingTrim } from './internal/lagging-trim.js';
+import {
+  LAUNCH_LEDGER_RETAIN,
+  launchStatements,
+  notOwnedStatement,
+  recordLaunchStatements,
+  trimLedgerStatements,
+} from './internal/launch-sql.js';
 import { migrate } from './internal/schema.js';
 import { toTimeKey } from './internal/time-key.js';
 import {
@@ -41,6 +48,28 @@ const PARENT_NOT_FOUND = 'specified parent job not found';
 const HAS_CHILDREN = 'store: could not delete job with dependent jobs, delete children first';
 const DAY_MS = 86_400_000;
 
+/** Slots recorded between two trims of a job's ledger: the ledger holds 1,000 to 1,500 slots per job. */
+const LEDGER_TRIM_EVERY = LAUNCH_LEDGER_RETAIN / 2;
+
+/** The first of each (job, slot) named in `items`: a slot named twice in one batch is one launch. */
+function firstOfSlot<T>(items: readonly T[], intent: (item: T) => LaunchIntent): T[] {
+  const seen = new Set<string>();
+  return items.filter((item) => {
+    const i = intent(item);
+    const key = `${i.job}\u0000${i.scheduledAt}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+/** How many times each job is named in `jobs`. */
+function countByJob(jobs: Iterable<string>): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const job of jobs) counts.set(job, (counts.get(job) ?? 0) + 1);
+  return counts;
+}
+
 const notFound = (job: string) => new DkronError('NOT_FOUND', `job not found: ${job}`, { details: { job } });
 const hasChildren = (job: string) => new DkronError('CONFLICT', HAS_CHILDREN, { details: { job } });
 
@@ -68,6 +97,10 @@ export async function createRqliteStore(options: RqliteStoreOptions): Promise<St
 class RqliteStore implements Store {
   readonly #client: RqliteClient;
   readonly #owned: { stop(): Promise<void> } | undefined;
+  /** Ledger trims, lagging (see {@link LaggingTrim}). */
+  readonly #ledgerTrim = new LaggingTrim();
+  /** Execution trims of the launch path, lagging. */
+  readonly #executionTrim = new LaggingTrim();
 
   constructor(client: RqliteClient, owned: { stop(): Promise<void> } | undefined) {
     this.#client = client;
@@ -142,22 +175,49 @@ class RqliteStore implements Store {
     // Nothing deleted: a child appeared meanwhile, or the job is already gone (a concurrent delete, or
     // this very delete applied by an attempt whose answer was lost): either way it is deleted.
     if (results[2]?.rowsAffected === 0 && (await this.getJob(name)) !== undefined) throw hasChildren(name);
+    this.#ledgerTrim.forget(name);
+    this.#executionTrim.forget(name);
     return job;
   }
 
   async recordLaunches(intents: readonly LaunchIntent[]) {
-    // A slot named twice in one batch is one launch: only its first intent is written and returned.
-    const seen = new Set<string>();
-    const unique = intents.filter((i) => {
-      const key = `${i.job}\u0000${i.scheduledAt}`;
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
+    const unique = firstOfSlot(intents, (i) => i);
     if (unique.length === 0) return [];
-    const statements = recordLaunchStatements(unique, Date.now(), randomUUID());
-    const results = await this.#client.execute(statements, { transaction: true });
-    return unique.filter((_, i) => results[2 * i]?.rowsAffected === 1);
+    const token = randomUUID();
+    const trim = this.#ledgerTrim.due(countByJob(unique.map((i) => i.job)), LEDGER_TRIM_EVERY);
+    const [insert] = await this.#client.execute(recordLaunchStatements(unique, Date.now(), token, trim), {
+      transaction: true,
+    });
+    // Each intent affects at most one row: all affected means all owned, the common case.
+    return insert?.rowsAffected === unique.length ? unique : this.#notOwnedRemoved(unique, token);
+  }
+
+  async launch(batch: readonly LaunchBatchItem[], retain: number) {
+    checkRetain(retain);
+    const unique = firstOfSlot(batch, (b) => b.intent);
+    if (unique.length === 0) return [];
+    const token = randomUUID();
+    // Trims lag (see LaggingTrim): this path trims a job once per tenth of `retain` executions or so.
+    const executionJobs = countByJob(unique.flatMap((b) => b.executions.map((e) => e.job_name)));
+    const trims = [
+      ...trimExecutionStatements(this.#executionTrim.due(executionJobs, executionTrimEvery(retain)), retain),
+      ...trimLedgerStatements(
+        this.#ledgerTrim.due(countByJob(unique.map((b) => b.intent.job)), LEDGER_TRIM_EVERY),
+      ),
+    ];
+    const intents = unique.map((b) => b.intent);
+    const [insert] = await this.#client.execute(launchStatements(unique, Date.now(), token, trims), {
+      transaction: true,
+    });
+    return insert?.rowsAffected === intents.length ? intents : this.#notOwnedRemoved(intents, token);
+  }
+
+  /** The intents the call with `token` owns, read back (rare: some slot was recorded before). */
+  async #notOwnedRemoved(intents: readonly LaunchIntent[], token: string) {
+    // Strong: the read must see the write just made, whichever node leads now.
+    const [rows] = await this.#client.query([notOwnedStatement(intents, token)], { level: 'strong' });
+    const skip = new Set((rows?.rows ?? []).map((r) => Number(r.k)));
+    return intents.filter((_, i) => !skip.has(i));
   }
 
   async lastLaunches() {

@@ -1,50 +1,143 @@
-import type { LaunchIntent } from '@dkron-core/kernel';
+import type { LaunchBatchItem, LaunchIntent } from '@dkron-core/kernel';
 import { ZERO_TIME } from '@dkron-core/plugin-api';
 import type { SqlStatement } from '../rqlite-client.js';
+import { executionsJson, INSERT_EXECUTIONS_ROWS } from './execution-rows.js';
 import { timeKeyFromMs, toTimeKey } from './time-key.js';
 
 /** Slots kept in the ledger per job: far more than any catch-up window replays, so older rows can go. */
 export const LAUNCH_LEDGER_RETAIN = 1_000;
 
 /*
- * Each recordLaunches call carries a random token. The insert is INSERT OR IGNORE in effect: a slot that
- * exists is never changed, except that a row carrying the same token counts as inserted again. So when
- * the client retries a request whose outcome was unknown (a timeout after rqlite applied it), the retry
- * still reports the intents the first attempt inserted, and those launches are dispatched, not lost.
+ * Set-based: a whole batch is ONE JSON text parameter read with json_each, so a request has a fixed number
+ * of statements whatever the batch size, and rqlite parses, logs and applies a handful of statements
+ * instead of several per launch.
+ *
+ * Each call carries a random token. The insert is INSERT OR IGNORE in effect: a slot that exists is never
+ * changed, except that a row carrying the same token counts as inserted again. So when the client retries
+ * a request whose outcome was unknown (a timeout after rqlite applied it), the retry still reports the
+ * intents the first attempt inserted, and those launches are dispatched, not lost. The later statements
+ * of the request find "this call's slots" by that token.
  * Fencing: once a newer leader epoch has been granted, an older leader's launches write nothing.
  */
-const INSERT_LAUNCH = `INSERT INTO launches (job, scheduled_at, grp, epoch, created_at, token)
-SELECT ?, ?, ?, ?, ?, ?
-WHERE EXISTS (SELECT 1 FROM jobs WHERE name = ?) AND NOT EXISTS (SELECT 1 FROM leader l WHERE l.epoch > ?)
+
+/** The intents of parameter ?1 (`[[job, slot, group, epoch, next], ...]`, positional to keep it small) as rows. */
+const INTENTS = `SELECT value->>0 AS job, value->>1 AS at, value->>2 AS grp, value->>3 AS epoch, value->>4 AS next
+  FROM json_each(?1)`;
+
+/** ?1 intents, ?2 now (ms), ?3 token. Rows affected = intents this call owns. */
+const INSERT_LAUNCHES = `INSERT INTO launches (job, scheduled_at, grp, epoch, created_at, token)
+SELECT i.job, i.at, i.grp, i.epoch, ?2, ?3 FROM (${INTENTS}) i
+WHERE EXISTS (SELECT 1 FROM jobs WHERE name = i.job) AND NOT EXISTS (SELECT 1 FROM leader l WHERE l.epoch > i.epoch)
 ON CONFLICT (job, scheduled_at) DO UPDATE SET token = excluded.token WHERE launches.token = excluded.token`;
 
-// `next` follows only this call's slots, and only the job's latest one: a late batch cannot move it back.
-const ADVANCE_NEXT = `UPDATE jobs SET next = ?
-WHERE name = ? AND EXISTS (SELECT 1 FROM launches WHERE job = ? AND scheduled_at = ? AND token = ?)
-  AND NOT EXISTS (SELECT 1 FROM launches WHERE job = ? AND scheduled_at > ?)`;
+/** This call's slots (?2 token) that are their job's latest: only those move `next`, so it never goes back. */
+const OWN_LATEST = `l.token = ?2 AND NOT EXISTS (SELECT 1 FROM launches z WHERE z.job = i.job AND z.scheduled_at > i.at)`;
 
-const TRIM_LEDGER = `DELETE FROM launches WHERE job = ? AND scheduled_at < (
-  SELECT scheduled_at FROM launches WHERE job = ? ORDER BY scheduled_at DESC LIMIT 1 OFFSET ?)`;
+/** `Store.recordLaunches`: ?1 intents, ?2 token. At most one latest slot per job, so one row per job. */
+const ADVANCE_NEXT = `UPDATE jobs SET next = u.next
+FROM (SELECT i.job AS job, i.next AS next FROM (${INTENTS}) i
+  JOIN launches l ON l.job = i.job AND l.scheduled_at = i.at WHERE ${OWN_LATEST}) u
+WHERE jobs.name = u.job`;
 
 /**
- * The one transaction of `Store.recordLaunches`: per intent the insert (statement `2 × i`, 1 row affected
- * when this call owns the slot) and the `next` update, then one ledger trim per job.
+ * `Store.launch`: `next` and `status` in one write of each job row (a jobs row carries many indexes, so it
+ * is written once). `running` when an execution of one of this call's launches (same group) still runs: a
+ * retried batch whose executions already finished must not flip the job back. ?1 intents, ?2 token.
+ * The unary `+` makes SQLite find those executions by (job, group), not by scanning every running one.
+ */
+const LAUNCH_JOBS = `UPDATE jobs SET next = coalesce(u.next, jobs.next),
+  status = CASE WHEN u.running THEN 'running' ELSE jobs.status END
+FROM (SELECT i.job AS job,
+    max(CASE WHEN NOT EXISTS (SELECT 1 FROM launches z WHERE z.job = i.job AND z.scheduled_at > i.at)
+      THEN i.next END) AS next,
+    max(EXISTS (SELECT 1 FROM executions e WHERE e.job_name = i.job AND e.grp = l.grp AND +e.status = 'running'))
+      AS running
+  FROM (${INTENTS}) i JOIN launches l ON l.job = i.job AND l.scheduled_at = i.at
+  WHERE l.token = ?2 GROUP BY i.job) u
+WHERE jobs.name = u.job`;
+
+/** The executions of ?1 whose launch this call (?2 token) owns; a repeated id is never reset. */
+const INSERT_LAUNCHED_EXECUTIONS = `${INSERT_EXECUTIONS_ROWS} x
+JOIN launches l ON l.job = x.job_name AND l.scheduled_at = x.slot WHERE l.token = ?2
+ON CONFLICT (job_name, id) DO NOTHING`;
+
+/** Indexes (in ?1) of the intents this call (?2 token) does NOT own; usually none, so the answer is small. */
+const NOT_OWNED = `SELECT i.key AS k FROM json_each(?1) i WHERE NOT EXISTS (SELECT 1 FROM launches l
+  WHERE l.job = i.value->>0 AND l.scheduled_at = i.value->>1 AND l.token = ?2)`;
+
+/**
+ * Keeps the newest `?2` slots of each job of ?1. The cut-off of each job is computed once (a materialized
+ * CTE, so it is not re-evaluated per deleted row), then the older slots go by the primary key's range.
+ */
+const TRIM_LEDGER = `WITH cut AS MATERIALIZED (
+  SELECT j.value AS job, (SELECT s.scheduled_at FROM launches s WHERE s.job = j.value
+    ORDER BY s.scheduled_at DESC LIMIT 1 OFFSET ?2) AS at FROM json_each(?1) j)
+DELETE FROM launches WHERE rowid IN (
+  SELECT l.rowid FROM cut JOIN launches l ON l.job = cut.job AND l.scheduled_at < cut.at)`;
+
+/** The JSON parameter of a batch of intents. */
+function intentsJson(intents: readonly LaunchIntent[]): string {
+  return JSON.stringify(
+    intents.map((i) => [
+      i.job,
+      i.scheduledAt,
+      i.group,
+      i.epoch,
+      i.next === null ? toTimeKey(ZERO_TIME, 'next') : timeKeyFromMs(i.next),
+    ]),
+  );
+}
+
+/** The ledger trim of `jobs` (nothing when there is none). */
+export function trimLedgerStatements(jobs: readonly string[]): SqlStatement[] {
+  return jobs.length === 0 ? [] : [[TRIM_LEDGER, JSON.stringify(jobs), LAUNCH_LEDGER_RETAIN - 1]];
+}
+
+/**
+ * The one transaction of `Store.recordLaunches`: the insert (statement 0: rows affected = intents this call
+ * owns), the `next` update, then the ledger trim of `trimJobs`.
  */
 export function recordLaunchStatements(
   intents: readonly LaunchIntent[],
   now: number,
   token: string,
+  trimJobs: readonly string[] = [],
 ): SqlStatement[] {
-  const statements: SqlStatement[] = [];
-  for (const i of intents) {
-    const next = i.next === null ? toTimeKey(ZERO_TIME, 'next') : timeKeyFromMs(i.next);
-    statements.push(
-      [INSERT_LAUNCH, i.job, i.scheduledAt, i.group, i.epoch, now, token, i.job, i.epoch],
-      [ADVANCE_NEXT, next, i.job, i.job, i.scheduledAt, token, i.job, i.scheduledAt],
-    );
-  }
-  for (const job of new Set(intents.map((i) => i.job))) {
-    statements.push([TRIM_LEDGER, job, job, LAUNCH_LEDGER_RETAIN - 1]);
-  }
-  return statements;
+  const json = intentsJson(intents);
+  return [
+    [INSERT_LAUNCHES, json, now, token],
+    [ADVANCE_NEXT, json, token],
+    ...trimLedgerStatements(trimJobs),
+  ];
+}
+
+/**
+ * The query listing the indexes of `intents` the call with `token` does not own. Needed only when the
+ * insert affected fewer rows than intents (slots recorded before, a missing job, a fenced-off epoch), so
+ * it is a separate read rather than part of every launch request.
+ */
+export function notOwnedStatement(intents: readonly LaunchIntent[], token: string): SqlStatement {
+  return [NOT_OWNED, intentsJson(intents), token];
+}
+
+/**
+ * The one transaction of `Store.launch`: insert the intents (statement 0: rows affected = intents this call
+ * owns), the executions of the intents this call owns, `next` and `status` of their jobs, then the trims.
+ */
+export function launchStatements(
+  batch: readonly LaunchBatchItem[],
+  now: number,
+  token: string,
+  trims: readonly SqlStatement[],
+): SqlStatement[] {
+  const json = intentsJson(batch.map((b) => b.intent));
+  const executions = batch.flatMap((b) =>
+    b.executions.map((e) => ({ execution: e, slot: b.intent.scheduledAt })),
+  );
+  return [
+    [INSERT_LAUNCHES, json, now, token],
+    [INSERT_LAUNCHED_EXECUTIONS, executionsJson(executions), token],
+    [LAUNCH_JOBS, json, token],
+    ...trims,
+  ];
 }

@@ -53,4 +53,30 @@ describe('time keys', () => {
     expect(formatMs(Date.UTC(2026, 0, 2, 3, 4, 5, 7))).toBe('2026-01-02T03:04:05.007Z');
     expect(utcDayOf('2026-01-02T00:30:00+01:00', 't')).toBe('2026-01-01');
   });
+
+  it('validates the plain UTC form (fast path) like the general one: leap days, month lengths, ranges', () => {
+    for (const good of ['2024-02-29T00:00:00Z', '2000-02-29T23:59:59.999999999Z', '0001-12-31T00:00:00Z']) {
+      expect(sortKeyOf(good), good).toBe(sortKeyOf(good.replace('Z', '+00:00')));
+    }
+    for (const bad of [
+      '2023-02-29T00:00:00Z',
+      '1900-02-29T00:00:00Z',
+      '2026-04-31T00:00:00Z',
+      '2026-00-01T00:00:00Z',
+      '2026-13-01T00:00:00Z',
+      '2026-01-00T00:00:00Z',
+      '2026-01-01T00:60:00Z',
+      '2026-01-01T00:00:60Z',
+    ]) {
+      expect(sortKeyOf(bad), bad).toBeUndefined();
+      expect(sortKeyOf(bad.replace('Z', '+00:00')), bad).toBeUndefined();
+    }
+    // Every day of a leap and a common year, each way.
+    for (const year of [2024, 2026]) {
+      for (let ms = Date.UTC(year, 0, 1); ms < Date.UTC(year + 1, 0, 1); ms += 86_400_000 + 1_001) {
+        const text = new Date(ms).toISOString();
+        expect(sortKeyOf(text)).toBe(sortKeyOf(text.replace('Z', '+00:00')));
+      }
+    }
+  });
 });

@@ -1,0 +1,164 @@
+// Cost of the scheduled hot path on a real embedded rqlited with JOBS jobs (default 2,000):
+// ROUNDS rounds of one launch batch of every job (`Store.launch`, or recordLaunches + startExecutions when
+// LEGACY=1 or the store has no `launch`) then one finishExecutions batch of all their completions.
+// Reports the wall time of each batch and rqlited's CPU (utime + stime from /proc/<pid>/stat) per launch.
+// Run after `tsc -b tsconfig.build.json`: node packages/store-rqlite/bench/launch-cost.mjs
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRqliteStore, startEmbeddedRqlite } from '../dist/index.js';
+
+const JOBS = Number(process.env.JOBS ?? 2_000);
+const ROUNDS = Number(process.env.ROUNDS ?? 10);
+const RETAIN = Number(process.env.RETAIN ?? 100);
+const LEGACY = process.env.LEGACY === '1';
+const TRANSPORT = process.env.TRANSPORT ?? 'undici';
+// Linux USER_HZ: /proc times are in clock ticks of 10 ms.
+const TICK_MS = 10;
+
+async function freePort() {
+  const server = createServer();
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** utime + stime of `pid` in ms. */
+function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+}
+
+function job(name) {
+  return {
+    id: name,
+    name,
+    displayname: '',
+    timezone: '',
+    schedule: '@every 1s',
+    owner: 'bench',
+    owner_email: '',
+    success_count: 0,
+    error_count: 0,
+    last_success: null,
+    last_error: null,
+    disabled: false,
+    tags: null,
+    metadata: null,
+    retries: 0,
+    dependent_jobs: null,
+    parent_job: '',
+    processors: {},
+    concurrency: 'allow',
+    executor: 'shell',
+    executor_config: { command: 'true' },
+    status: '',
+    next: '0001-01-01T00:00:00Z',
+    ephemeral: false,
+    starts_at: null,
+    expires_at: null,
+    catchup_window: '60s',
+    retry_backoff: '',
+    retry_backoff_max: '',
+    notify: null,
+    missed_count: 0,
+  };
+}
+
+function batchOf(round, t0) {
+  const slot = t0 + round * 1000;
+  const group = slot * 1_000_000;
+  const iso = (ms) => new Date(ms).toISOString();
+  return Array.from({ length: JOBS }, (_, i) => {
+    const name = `job-${i}`;
+    return {
+      intent: { job: name, scheduledAt: slot, group, epoch: 1, next: slot + 1000 },
+      executions: [
+        {
+          id: `${group}-node-1`,
+          job_name: name,
+          started_at: iso(slot + 3),
+          finished_at: '0001-01-01T00:00:00Z',
+          success: false,
+          output: '',
+          node_name: 'node-1',
+          group,
+          attempt: 1,
+          status: 'running',
+          scheduled_at: iso(slot),
+        },
+      ],
+    };
+  });
+}
+
+const dir = await mkdtemp(join(tmpdir(), 'dkron-core-launch-bench-'));
+const rqlite = await startEmbeddedRqlite({
+  dataDir: dir,
+  httpPort: await freePort(),
+  raftPort: await freePort(),
+});
+const store = await createRqliteStore({ url: rqlite.url, transport: TRANSPORT });
+const legacy = LEGACY || typeof store.launch !== 'function';
+try {
+  for (let i = 0; i < JOBS; i++) await store.saveJob(job(`job-${i}`));
+  const pid = rqlite.pid;
+  console.log(`${JOBS} jobs, ${ROUNDS} rounds, retain ${RETAIN}, path ${legacy ? 'legacy' : 'launch'}`);
+  const t0 = Date.UTC(2026, 0, 1);
+  const totals = { launchMs: 0, finishMs: 0, launchCpu: 0, finishCpu: 0, launches: 0 };
+  // The first round warms caches and is not counted.
+  for (let round = 0; round <= ROUNDS; round++) {
+    const batch = batchOf(round, t0);
+    let cpu = cpuMs(pid);
+    let t = performance.now();
+    if (legacy) {
+      const inserted = await store.recordLaunches(batch.map((b) => b.intent));
+      if (inserted.length !== JOBS) throw new Error(`inserted ${inserted.length}`);
+      await store.startExecutions(
+        batch.flatMap((b) => b.executions),
+        RETAIN,
+      );
+    } else {
+      const inserted = await store.launch(batch, RETAIN);
+      if (inserted.length !== JOBS) throw new Error(`inserted ${inserted.length}`);
+    }
+    const launchMs = performance.now() - t;
+    const launchCpu = cpuMs(pid) - cpu;
+    const completions = batch.map((b) => ({
+      jobName: b.intent.job,
+      executionId: b.executions[0].id,
+      status: 'success',
+      finishedAt: new Date(b.intent.scheduledAt + 50).toISOString(),
+      output: 'ok\n',
+    }));
+    cpu = cpuMs(pid);
+    t = performance.now();
+    await store.finishExecutions(completions);
+    const finishMs = performance.now() - t;
+    const finishCpu = cpuMs(pid) - cpu;
+    if (round === 0) continue;
+    totals.launchMs += launchMs;
+    totals.finishMs += finishMs;
+    totals.launchCpu += launchCpu;
+    totals.finishCpu += finishCpu;
+    totals.launches += JOBS;
+  }
+  const per = (ms) => (ms / totals.launches).toFixed(3);
+  console.log(
+    `launch batch of ${JOBS}: ${(totals.launchMs / ROUNDS).toFixed(1)} ms wall, rqlited CPU ${per(totals.launchCpu)} ms/launch`,
+  );
+  console.log(
+    `finishExecutions of ${JOBS}: ${(totals.finishMs / ROUNDS).toFixed(1)} ms wall, rqlited CPU ${per(totals.finishCpu)} ms/completion`,
+  );
+  console.log(`total rqlited CPU per launch + completion: ${per(totals.launchCpu + totals.finishCpu)} ms`);
+  const job0 = await store.getJob('job-0');
+  console.log(`job-0: status ${job0.status}, success_count ${job0.success_count}, next ${job0.next}`);
+} finally {
+  await store.close();
+  await rqlite.stop();
+  await rm(dir, { recursive: true, force: true });
+}
