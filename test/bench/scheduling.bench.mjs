@@ -338,11 +338,13 @@ try {
   };
   for (const msg of [...new Set(errorLines.map(messageOf))].slice(0, 5)) console.log(`  log: ${msg}`);
   for (const example of checks.examples) console.log(`  ${example}`);
-  const ratio = late.p99 / base.lateness.p99;
-  console.log(`p99 lateness ratio dkron-core/croner: ${ratio.toFixed(1)}x`);
-  const goalMet = late.p99 <= GOAL_P99_MS && ratio <= GOAL_RATIO;
+  // The goal is about the executor actually starting (scheduled -> execute() call), not about the
+  // started_at the server records, which is taken just before.
+  const ratio = call.p99 / base.lateness.p99;
+  console.log(`p99 lateness (execute() call) ratio dkron-core/croner: ${ratio.toFixed(1)}x`);
+  const goalMet = call.p99 <= GOAL_P99_MS && ratio <= GOAL_RATIO;
   console.log(
-    `goal p99 <= ${GOAL_P99_MS} ms and <= ${GOAL_RATIO}x baseline p99: ${goalMet ? 'MET' : 'NOT MET'} (${ms(late.p99)}, ${ratio.toFixed(1)}x)`,
+    `goal p99 <= ${GOAL_P99_MS} ms and <= ${GOAL_RATIO}x baseline p99: ${goalMet ? 'MET' : 'NOT MET'} (${ms(call.p99)}, ${ratio.toFixed(1)}x)`,
   );
   if (checks.missed > 0 || checks.duplicated > 0) {
     console.error(`FAIL: ${checks.missed} missed and ${checks.duplicated} duplicated slots (must be 0)`);

@@ -225,9 +225,18 @@ class RqliteStore implements Store {
     return new Map(rows.map((r) => [String(r.job), Number(r.at)]));
   }
 
-  async startExecutions(executions: Parameters<Store['startExecutions']>[0], retain: number) {
+  async startExecutions(
+    executions: Parameters<Store['startExecutions']>[0],
+    retain: number,
+    options?: { lagTrim?: boolean },
+  ) {
     if (executions.length === 0) return;
-    await this.#client.execute(startExecutionStatements(executions, retain), { transaction: true });
+    checkRetain(retain);
+    // The hot path trims lagging (see LaggingTrim), like `launch`; other callers trim exactly.
+    const trimJobs = options?.lagTrim
+      ? this.#executionTrim.due(countByJob(executions.map((e) => e.job_name)), executionTrimEvery(retain))
+      : undefined;
+    await this.#client.execute(startExecutionStatements(executions, retain, trimJobs), { transaction: true });
   }
 
   async appendOutput(executionId: string, chunk: string) {

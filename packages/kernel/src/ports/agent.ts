@@ -33,8 +33,18 @@ export type RestoreResult = string[];
 
 /** Registered executors and processors with their config schemas. */
 export interface PluginCatalog {
-  readonly executors: ReadonlyArray<{ name: string; plugin: string; description?: string; config: JsonSchema }>;
-  readonly processors: ReadonlyArray<{ name: string; plugin: string; description?: string; config: JsonSchema }>;
+  readonly executors: ReadonlyArray<{
+    name: string;
+    plugin: string;
+    description?: string;
+    config: JsonSchema;
+  }>;
+  readonly processors: ReadonlyArray<{
+    name: string;
+    plugin: string;
+    description?: string;
+    config: JsonSchema;
+  }>;
 }
 
 /** Health of the node (`GET /health`). */
@@ -94,7 +104,11 @@ export interface AgentApi {
   /** Leaves the cluster and stops this agent. Returns the remaining peers. */
   leave(): Promise<Member[]>;
   /** Node status for `GET /v1`. */
-  info(): { agent: { name: string; version: string }; serf: Record<string, string>; tags: Record<string, string> };
+  info(): {
+    agent: { name: string; version: string };
+    serf: Record<string, string>;
+    tags: Record<string, string>;
+  };
   health(): Promise<AgentHealth>;
   plugins(): PluginCatalog;
 }

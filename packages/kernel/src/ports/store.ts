@@ -148,9 +148,14 @@ export interface Store {
   /**
    * Stores running executions in one batch (idempotent on id), trims each job's history to
    * `retain` executions (oldest by `started_at` first), and sets the job's `status` to `running`
-   * while one of its executions runs.
+   * while one of its executions runs. With `lagTrim` (the scheduled hot path) the trim may lag by a
+   * few executions per job, as in {@link launch}.
    */
-  startExecutions(executions: readonly Execution[], retain: number): Promise<void>;
+  startExecutions(
+    executions: readonly Execution[],
+    retain: number,
+    options?: { lagTrim?: boolean },
+  ): Promise<void>;
   /** Appends output to a running execution (kept for `busy` and streaming after restarts). */
   appendOutput?(executionId: string, chunk: string): Promise<void>;
   /**

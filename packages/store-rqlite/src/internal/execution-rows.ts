@@ -87,12 +87,17 @@ export function trimExecutionStatements(jobs: readonly string[], retain: number)
  * The batch of `Store.startExecutions`: the idempotent insert, the exact trim of every job written to the
  * newest `retain` by `started_at`, and `running` on the jobs that have a running execution.
  */
-export function startExecutionStatements(executions: readonly Execution[], retain: number): SqlStatement[] {
+export function startExecutionStatements(
+  executions: readonly Execution[],
+  retain: number,
+  trimJobs?: readonly string[],
+): SqlStatement[] {
   checkRetain(retain);
-  const jobs = JSON.stringify([...new Set(executions.map((e) => e.job_name))]);
+  const written = [...new Set(executions.map((e) => e.job_name))];
+  const jobs = JSON.stringify(written);
   return [
     [INSERT_EXECUTIONS, executionsJson(executions.map((execution) => ({ execution })))],
-    [TRIM_EXECUTIONS, jobs, retain],
+    ...trimExecutionStatements(trimJobs ?? written, retain),
     [MARK_JOBS_RUNNING, jobs],
   ];
 }

@@ -16,7 +16,6 @@ import type {
   ExecutionQuery,
   JobPage,
   JobQuery,
-  LaunchBatchItem,
   LaunchIntent,
   Store,
 } from '../../ports/store.js';
@@ -54,6 +53,11 @@ export interface AgentOptions {
   readonly maxExecutionsPerJob?: number;
   /** Bytes of output kept per execution (tail). Default 256,000 as Dkron. */
   readonly outputLimit?: number;
+  /**
+   * How long before its slot a scheduled run's launch record is written (it still starts at the
+   * slot, never earlier), so that the store's latency does not make runs late. Default 300 ms.
+   */
+  readonly launchLeadMs?: number;
   /** Random source of target selection. */
   readonly random?: () => number;
   /** Called by `POST /v1/leave` after the agent stopped scheduling. */
@@ -84,6 +88,8 @@ type FollowEvent = { type: 'output'; chunk: string } | { type: 'done'; execution
 interface ActiveRun {
   execution: Execution;
   readonly job: Job;
+  /** The write of the running record; the completion is written after it. */
+  readonly recorded: Promise<void>;
   readonly output: TailBuffer;
   readonly listeners: Set<(event: FollowEvent) => void>;
   readonly controller: AbortController;
@@ -142,9 +148,14 @@ export function createAgent(options: AgentOptions): Agent {
   let stopping: Promise<void> | undefined;
   const epoch = 1;
 
-  const launches = new Batcher<LaunchBatchItem, boolean>(async (items) => {
-    const inserted = new Set((await store.launch(items, retain)).map((i) => launchKey(i)));
-    return items.map((i) => inserted.has(launchKey(i.intent)));
+  const launches = new Batcher<LaunchIntent, boolean>(async (intents) => {
+    const inserted = new Set((await store.recordLaunches(intents)).map((i) => launchKey(i)));
+    return intents.map((i) => inserted.has(launchKey(i)));
+  });
+  /** Running records of scheduled runs: written while they run, their ledger rows already are. */
+  const scheduledStarts = new Batcher<Execution>(async (items) => {
+    await store.startExecutions(items, retain, { lagTrim: true });
+    return undefined;
   });
   const starts = new Batcher<Execution>(async (items) => {
     await store.startExecutions(items, retain);
@@ -169,7 +180,12 @@ export function createAgent(options: AgentOptions): Agent {
     return undefined;
   });
 
-  const scheduler = new Scheduler({ clock, logger, onDue: (due) => void onDue(due) });
+  const scheduler = new Scheduler({
+    clock,
+    logger,
+    leadMs: options.launchLeadMs ?? 300,
+    onDue: (due) => void onDue(due),
+  });
 
   function scheduleOf(job: Job, anchor?: number): Schedule {
     return parseSchedule(job.schedule, {
@@ -246,7 +262,7 @@ export function createAgent(options: AgentOptions): Agent {
 
   async function onDue(due: DueSlot[]): Promise<void> {
     const now = clock.now();
-    const items: { job: Job; t: Trigger; item: LaunchBatchItem }[] = [];
+    const items: { job: Job; t: Trigger; intent: LaunchIntent }[] = [];
     for (const d of due) {
       const entry = known.get(d.name);
       if (!entry) continue;
@@ -271,8 +287,7 @@ export function createAgent(options: AgentOptions): Agent {
         void patches.add({ name: d.name, missed: d.missed }).catch(logStoreError);
       }
       const t: Trigger = { group: groupId(d.slot), scheduledAt: d.slot };
-      const executions = localTargets(job).map((node) => newExecution(job, t, 1, node));
-      if (executions.length === 0) {
+      if (localTargets(job).length === 0) {
         logger.warn('no target nodes found to run job', { job: job.name });
         void patches.add({ name: d.name, next: nextString(d.next) }).catch(logStoreError);
         continue;
@@ -280,29 +295,42 @@ export function createAgent(options: AgentOptions): Agent {
       items.push({
         job,
         t,
-        item: {
-          intent: { job: job.name, scheduledAt: d.slot, group: t.group, epoch, next: d.next ?? null },
-          executions,
-        },
+        intent: { job: job.name, scheduledAt: d.slot, group: t.group, epoch, next: d.next ?? null },
       });
     }
     if (items.length === 0) return;
     let inserted: boolean[];
     try {
-      // The intents and their running executions are written before anything runs.
-      inserted = await Promise.all(items.map((i) => launches.add(i.item)));
+      // The ledger rows are written before anything runs; the running records follow, in parallel.
+      inserted = await Promise.all(items.map((i) => launches.add(i.intent)));
     } catch (err) {
       // Fail closed: a launch that is not recorded does not run.
       logger.error('could not record launches; skipping them', { err: String(err), count: items.length });
       return;
     }
-    for (const [i, { job, t, item }] of items.entries()) {
+    // Runs recorded ahead of their slot start at the slot: one timer per slot, not per job.
+    const bySlot = new Map<number, (() => void)[]>();
+    for (const [i, { job, t }] of items.entries()) {
       if (!inserted[i]) continue;
-      const lateness = now - t.scheduledAt!;
+      const slot = t.scheduledAt as number;
+      const lateness = now - slot;
       if (lateness > 1000) logger.info('running late slot', { job: job.name, lateMs: lateness });
-      void trigger(job, t, item.executions).catch((err) =>
-        logger.error('launch failed', { job: job.name, err: String(err) }),
-      );
+      const start = () =>
+        void trigger(job, t, true).catch((err) =>
+          logger.error('launch failed', { job: job.name, err: String(err) }),
+        );
+      const group = bySlot.get(slot) ?? [];
+      bySlot.set(slot, group);
+      group.push(start);
+    }
+    for (const [slot, starts] of bySlot) {
+      const startAll = () => {
+        if (stopping) return; // recorded, never started: the ledger keeps the slot from running twice
+        for (const start of starts) start();
+      };
+      const wait = slot - clock.now();
+      if (wait > 0) clock.setTimeout(startAll, wait);
+      else startAll();
     }
   }
 
@@ -346,19 +374,20 @@ export function createAgent(options: AgentOptions): Agent {
   // ---- running ---------------------------------------------------------------------------
 
   /**
-   * Starts one trigger of a job on every selected target. Resolves once started. `recorded` are the
-   * executions the launch batch already stored (scheduled runs); manual runs and children store theirs here.
+   * Starts one trigger of a job on every selected target. Resolves once started. A `scheduled` run's
+   * slot is already in the launch ledger: it starts at once and its running record is written meanwhile;
+   * manual runs and children write their running record first.
    */
-  async function trigger(job: Job, t: Trigger, recorded?: readonly Execution[]): Promise<void> {
+  async function trigger(job: Job, t: Trigger, scheduled = false): Promise<void> {
     if (job.concurrency === 'replace') await cancelRunning(job.name, 'replaced by a new run');
-    const nodes = recorded?.map((e) => e.node_name) ?? localTargets(job);
+    const nodes = localTargets(job);
     if (nodes.length === 0) {
       throw new DkronError('NOT_FOUND', `no target nodes found to run job ${job.name}`, {
         details: { job: job.name },
       });
     }
     const group = { pending: nodes.length, ok: true };
-    for (const [i, node] of nodes.entries()) {
+    for (const node of nodes) {
       const state: TriggerState = { cancelled: false };
       const states = triggers.get(job.name) ?? new Set<TriggerState>();
       triggers.set(job.name, states.add(state));
@@ -368,8 +397,9 @@ export function createAgent(options: AgentOptions): Agent {
       };
       let final: Promise<boolean>;
       try {
-        const execution = recorded?.[i] ?? newExecution(job, t, 1, node);
-        ({ final } = await startAttempt(job, t, state, execution, recorded !== undefined));
+        const execution = newExecution(job, t, 1, node);
+        const written = scheduled ? scheduledStarts.add(execution) : undefined;
+        ({ final } = await startAttempt(job, t, state, execution, written));
       } catch (err) {
         release();
         throw err;
@@ -407,22 +437,27 @@ export function createAgent(options: AgentOptions): Agent {
   }
 
   /**
-   * Records (unless the launch batch did) and starts one attempt. Resolves once it runs; `final`
-   * resolves to the outcome of the trigger on this node after any retries.
+   * Records and starts one attempt. Resolves once it runs; `final` resolves to the outcome of the
+   * trigger on this node after any retries. A scheduled run passes `written`, the pending write of its
+   * running record (its ledger row is already stored): it starts at once and completes after it.
    */
   async function startAttempt(
     job: Job,
     t: Trigger,
     state: TriggerState,
     execution: Execution,
-    recorded: boolean,
+    written?: Promise<void>,
   ): Promise<{ final: Promise<boolean> }> {
     const startedAt = clock.now();
     const attempt = execution.attempt;
-    if (!recorded) await starts.add(execution);
+    const recorded = written ?? starts.add(execution);
+    if (!written) await recorded;
+    // Awaited before the completion; until then a failed write must not be an unhandled rejection.
+    recorded.catch(logStoreError);
     const run: ActiveRun = {
       execution,
       job,
+      recorded,
       output: new TailBuffer(outputLimit),
       listeners: new Set(),
       controller: new AbortController(),
@@ -441,7 +476,7 @@ export function createAgent(options: AgentOptions): Agent {
         // A job deleted or disabled meanwhile, a replacing run or shutdown ends the retries.
         if (current && !current.disabled && !state.cancelled && !stopping) {
           const retry = newExecution(current, t, attempt + 1, execution.node_name);
-          const next = await startAttempt(current, t, state, retry, false);
+          const next = await startAttempt(current, t, state, retry);
           finish(await next.final);
           return;
         }
@@ -495,6 +530,7 @@ export function createAgent(options: AgentOptions): Agent {
       status: outcome.status,
     };
     try {
+      await run.recorded;
       await completions.add({
         jobName: job.name,
         executionId: finished.id,
@@ -674,7 +710,13 @@ export function createAgent(options: AgentOptions): Agent {
             r.controller.abort(new DkronError('CANCELLED', 'agent shutting down'));
           await Promise.all([...active.values()].map((r) => r.done));
         }
-        await Promise.all([launches.drain(), starts.drain(), completions.drain(), patches.drain()]);
+        await Promise.all([
+          launches.drain(),
+          starts.drain(),
+          scheduledStarts.drain(),
+          completions.drain(),
+          patches.drain(),
+        ]);
       })();
       return stopping;
     },

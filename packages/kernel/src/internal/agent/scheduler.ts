@@ -29,6 +29,11 @@ export interface SchedulerOptions {
    * make every launch a little late, which is not "missed".
    */
   readonly lateToleranceMs?: number;
+  /**
+   * Hands slots over this long before they are due, so that their launch records are written by the
+   * time they start; the receiver starts them at the slot, never before. Default 0.
+   */
+  readonly leadMs?: number;
 }
 
 interface Entry {
@@ -110,7 +115,8 @@ export class Scheduler {
     this.dropStale();
     const key = this.heap.peekKey();
     if (!this.running || key === undefined) return;
-    const delay = Math.min(Math.max(key - this.options.clock.now(), 0), MAX_TIMER_MS);
+    const lead = this.options.leadMs ?? 0;
+    const delay = Math.min(Math.max(key - lead - this.options.clock.now(), 0), MAX_TIMER_MS);
     this.armedFor = key;
     this.timer = this.options.clock.setTimeout(() => this.tick(), delay);
   }
@@ -131,10 +137,11 @@ export class Scheduler {
     this.armedFor = undefined;
     if (!this.running) return;
     const now = this.options.clock.now();
+    const horizon = now + (this.options.leadMs ?? 0);
     const due: DueSlot[] = [];
     for (;;) {
       const key = this.heap.peekKey();
-      if (key === undefined || key > now) break;
+      if (key === undefined || key > horizon) break;
       const item = this.heap.pop() as { name: string; version: number };
       const entry = this.entries.get(item.name);
       if (!entry || entry.version !== item.version || entry.nextAt !== key) continue;
@@ -157,7 +164,8 @@ export class Scheduler {
   private resolveDue(name: string, entry: Entry, first: number, now: number): DueSlot {
     const { schedule } = entry;
     const tolerance = Math.max(entry.windowMs, this.options.lateToleranceMs ?? 1000);
-    const next = schedule.next(now)?.getTime();
+    // A slot handed over ahead of time (lead) is after `now`: the next one follows it.
+    const next = schedule.next(Math.max(first, now))?.getTime();
     const second = schedule.next(first)?.getTime();
     if (second === undefined || second > now) {
       // The common case: exactly one slot passed.

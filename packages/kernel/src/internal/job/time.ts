@@ -20,7 +20,6 @@ interface Instant {
   readonly nanos: number;
 }
 
-
 function toInstant(parts: {
   year: number;
   month: number;
