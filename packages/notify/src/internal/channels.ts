@@ -65,17 +65,20 @@ export function createChannels(options: NotifierOptions, timeoutMs: number): Cha
     },
     finished(job, execution) {
       const sends: Send[] = [];
-      const data = templateData(nodeName, job, execution);
-      const subject = mailSubject(subjectPrefix, job, execution);
       const owner = job.owner_email.trim();
       const ownerMailed = mailer !== undefined && owner !== '';
+      const rule = job.notify;
+      const perJob = rule !== null && wantsNotification(rule.on, execution);
+      // Called for every finished run: without a channel to serve, build nothing.
+      if (!ownerMailed && !webhook && !perJob) return sends;
+      const data = templateData(nodeName, job, execution);
+      const subject = mailSubject(subjectPrefix, job, execution);
       if (ownerMailed) {
         const body = mailTemplate ? renderCompiled(mailTemplate, data) : execution.output;
         sends.push(emailTo('email', [owner], subject, body));
       }
       if (webhook) sends.push(post('webhook', webhook, data));
-      const rule = job.notify;
-      if (!rule || !wantsNotification(rule.on, execution)) return sends;
+      if (!rule || !perJob) return sends;
       if (rule.webhook) sends.push(jobWebhook(rule.webhook, job, execution));
       // The owner already gets the global email of this result; a second copy would be noise.
       const to = recipients(rule.email).filter(
