@@ -1,3 +1,4 @@
+import { toJob } from '@dkron-core/kernel';
 import { DkronError, type Job, ZERO_TIME } from '@dkron-core/plugin-api';
 import type { SqlRow, SqlStatement, SqlValue } from '../rqlite-client.js';
 import { fromNullableTimeKey, fromTimeKey, toNullableTimeKey, toTimeKey } from './time-key.js';
@@ -32,40 +33,9 @@ const COLUMN_FIELDS = new Set([
   'dependent_jobs',
 ]);
 
-// Field order of the served JSON, and the value of a field missing from an older document.
-const JOB_DEFAULTS: Job = {
-  id: '',
-  name: '',
-  displayname: '',
-  timezone: '',
-  schedule: '',
-  owner: '',
-  owner_email: '',
-  success_count: 0,
-  error_count: 0,
-  last_success: null,
-  last_error: null,
-  disabled: false,
-  tags: null,
-  metadata: null,
-  retries: 0,
-  dependent_jobs: null,
-  parent_job: '',
-  processors: {},
-  concurrency: 'allow',
-  executor: '',
-  executor_config: null,
-  status: '',
-  next: ZERO_TIME,
-  ephemeral: false,
-  starts_at: null,
-  expires_at: null,
-  catchup_window: '60s',
-  retry_backoff: '',
-  retry_backoff_max: '',
-  notify: null,
-  missed_count: 0,
-};
+// Field order of the served JSON, and the value of a field missing from an older document: the
+// kernel's own defaults for a job posted with no field at all.
+const JOB_DEFAULTS: Job = toJob({});
 
 /**
  * One atomic upsert with Dkron's merge rules against the stored row. The `SELECT ... WHERE` makes the insert
