@@ -234,6 +234,8 @@ try {
   let notSuccess = 0;
   let startedInWindow = 0;
   let calledInWindow = 0;
+  /** Latest execute() call per slot: shows whether the tail is spread out or a few bad seconds. */
+  const worstBySlot = new Map();
   const statusCounts = new Map();
   await mapLimit(names, 8, async (name, j) => {
     const { statusCode, body } = await pool.request({
@@ -254,7 +256,11 @@ try {
       slots.push(slot);
       started.push(Date.parse(e.started_at) - slot);
       const stamp = Number(e.output);
-      if (e.status === 'success' && Number.isFinite(stamp) && stamp > 0) called.push(stamp - slot);
+      if (e.status === 'success' && Number.isFinite(stamp) && stamp > 0) {
+        called.push(stamp - slot);
+        const worst = worstBySlot.get(slot) ?? 0;
+        if (stamp - slot > worst) worstBySlot.set(slot, stamp - slot);
+      }
       statusCounts.set(e.status, (statusCounts.get(e.status) ?? 0) + 1);
       if (e.status !== 'success' && e.status !== 'running') notSuccess++;
     }
@@ -338,6 +344,10 @@ try {
   };
   for (const msg of [...new Set(errorLines.map(messageOf))].slice(0, 5)) console.log(`  log: ${msg}`);
   for (const example of checks.examples) console.log(`  ${example}`);
+  const worstSlots = [...worstBySlot].sort((a, b) => b[1] - a[1]).slice(0, 8);
+  console.log(
+    `latest execute() call per slot, worst 8: ${worstSlots.map(([slot, ms]) => `+${((slot - windowStart) / 1000).toFixed(0)}s ${ms} ms`).join(', ')}`,
+  );
   // The goal is about the executor actually starting (scheduled -> execute() call), not about the
   // started_at the server records, which is taken just before.
   const ratio = call.p99 / base.lateness.p99;
