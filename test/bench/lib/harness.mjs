@@ -98,6 +98,8 @@ export async function startServer({ config = {}, args = [], healthTimeoutMs = 60
   const profileDir = process.env.BENCH_CPU_PROF;
   const argv = [
     ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
+    // BENCH_NODE_FLAGS: extra Node flags for the agent only, e.g. "--trace-gc" (not allowed in NODE_OPTIONS).
+    ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(/\s+/).filter(Boolean) : []),
     DKRON_CORE_BIN,
     'agent',
     '--server',
@@ -149,6 +151,8 @@ export async function startServer({ config = {}, args = [], healthTimeoutMs = 60
     clearTimeout(timer);
     killGroup(proc.pid);
     await exited;
+    // BENCH_AGENT_LOG=<file> keeps the agent's output (e.g. with NODE_OPTIONS=--trace-gc) for diagnosis.
+    if (process.env.BENCH_AGENT_LOG) await writeFile(process.env.BENCH_AGENT_LOG, output);
     await rm(dir, { recursive: true, force: true });
     tempDirs.delete(dir);
     return result;
