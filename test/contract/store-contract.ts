@@ -16,12 +16,7 @@ import {
   ZERO_TIME,
 } from '@dkron-core/plugin-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type {
-  ExecutionCompletion,
-  LaunchBatchItem,
-  LaunchIntent,
-  Store,
-} from '../../packages/kernel/src/ports/store.js';
+import type { ExecutionCompletion, LaunchIntent, Store } from '../../packages/kernel/src/ports/store.js';
 
 /** A fresh, empty store and how to dispose of it (close it, delete its data). */
 export interface StoreUnderTest {
@@ -533,106 +528,6 @@ export function describeStoreContract(label: string, makeStore: () => Promise<St
       });
     });
 
-    describe('launch', () => {
-      const t0 = Date.UTC(2024, 0, 1, 0, 0, 0);
-      const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
-      /** A launch of `job` at `slot` on `nodes`, its next slot a minute later. */
-      const item = (job: string, slot: number, nodes: readonly string[] = ['n1']): LaunchBatchItem => ({
-        intent: { job, scheduledAt: slot, group: slot * 1_000_000, epoch: 1, next: slot + 60_000 },
-        executions: nodes.map((node) =>
-          contractExecution(job, node, iso(slot + 5), { group: slot * 1_000_000, scheduled_at: iso(slot) }),
-        ),
-      });
-      const running = async (job: string) => (await store.runningExecutions(job)).map((e) => e.id).sort();
-
-      beforeEach(async () => {
-        await store.saveJob(contractJob('a'));
-        await store.saveJob(contractJob('b'));
-      });
-
-      it('returns the inserted intents, stores their executions running and marks the jobs running', async () => {
-        const batch = [item('a', t0, ['n1', 'n2']), item('b', t0)];
-        expect(await store.launch(batch, 100)).toEqual(batch.map((b) => b.intent));
-        expect(await store.runningExecutions('a')).toEqual(
-          [...batch[0]!.executions].sort((x, y) => (x.id < y.id ? -1 : 1)),
-        );
-        expect(await running('b')).toEqual([batch[1]!.executions[0]!.id]);
-        for (const job of ['a', 'b']) {
-          expect(await store.getJob(job)).toMatchObject({ status: 'running', next: iso(t0 + 60_000) });
-        }
-        expect(await store.lastLaunches()).toEqual(
-          new Map([
-            ['a', t0],
-            ['b', t0],
-          ]),
-        );
-      });
-
-      it('inserts neither the intent nor its executions for a slot already recorded', async () => {
-        await store.recordLaunches([item('a', t0).intent]);
-        const other = { ...item('a', t0, ['n9']), intent: { ...item('a', t0).intent, epoch: 2, group: 42 } };
-        expect(await store.launch([other], 100)).toEqual([]);
-        expect(await store.runningExecutions()).toEqual([]);
-        expect((await store.listExecutions('a', {})).total).toBe(0);
-        expect((await store.getJob('a'))?.status).toBe('');
-      });
-
-      it('is idempotent: the same batch again starts nothing twice', async () => {
-        const batch = [item('a', t0), item('b', t0)];
-        await store.launch(batch, 100);
-        expect(await store.launch(batch, 100)).toEqual([]);
-        expect((await store.listExecutions('a', {})).total).toBe(1);
-        expect((await store.listExecutions('b', {})).total).toBe(1);
-        // After the executions finished, a repeated batch neither reopens them nor flips the job to running.
-        const e = batch[0]!.executions[0]!;
-        await store.finishExecutions([done(e, 'success', iso(t0 + 10_000), 'ok')]);
-        expect(await store.launch(batch, 100)).toEqual([]);
-        expect(await store.getExecution('a', e.id)).toMatchObject({ status: 'success', output: 'ok' });
-        expect(await store.getJob('a')).toMatchObject({ status: 'success', success_count: 1 });
-      });
-
-      it('launches the new slots of a mixed batch of new and recorded slots', async () => {
-        const first = [item('a', t0), item('b', t0)];
-        await store.launch(first, 100);
-        const second = [item('a', t0), item('a', t0 + 60_000), item('b', t0 + 60_000), item('b', t0)];
-        expect(await store.launch(second, 100)).toEqual([second[1]!.intent, second[2]!.intent]);
-        expect(await running('a')).toEqual([first[0]!, second[1]!].map((b) => b.executions[0]!.id).sort());
-        expect((await store.listExecutions('b', {})).total).toBe(2);
-        expect((await store.getJob('a'))?.next).toBe(iso(t0 + 120_000));
-        expect(await store.lastLaunches()).toEqual(
-          new Map([
-            ['a', t0 + 60_000],
-            ['b', t0 + 60_000],
-          ]),
-        );
-      });
-
-      it('launches a slot named twice in one batch once', async () => {
-        await store.launch([item('a', t0 + 60_000)], 100);
-        const late = [item('a', t0), item('a', t0)];
-        expect(await store.launch(late, 100)).toEqual([late[0]!.intent]);
-        expect((await store.listExecutions('a', {})).total).toBe(2);
-      });
-
-      it('writes nothing for a job that does not exist, and accepts an empty batch', async () => {
-        expect(await store.launch([item('ghost', t0)], 100)).toEqual([]);
-        expect(await store.runningExecutions()).toEqual([]);
-        expect(await store.launch([], 100)).toEqual([]);
-      });
-
-      it('trims each job near `retain` executions (allowed to lag by a few)', async () => {
-        for (let i = 0; i < 40; i++) {
-          await store.launch([item('a', t0 + i * 60_000)], 5);
-        }
-        const { total } = await store.listExecutions('a', {});
-        expect(total).toBeGreaterThanOrEqual(5);
-        expect(total).toBeLessThanOrEqual(5 + 10);
-        expect((await store.listExecutions('a', { end: 1 })).executions[0]?.started_at).toBe(
-          iso(t0 + 39 * 60_000 + 5),
-        );
-      });
-    });
-
     describe('executions', () => {
       beforeEach(async () => {
         await store.saveJob(contractJob('a'));
@@ -693,6 +588,19 @@ export function describeStoreContract(label: string, makeStore: () => Promise<St
         expect((await store.listExecutions('a', {})).executions.map((e) => e.started_at)).toEqual([
           '2024-01-01T00:00:06Z',
         ]);
+      });
+
+      it('with lagTrim keeps the history within a few executions of `retain`, newest kept', async () => {
+        const at = (i: number) =>
+          new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString().replace('.000Z', 'Z');
+        for (let i = 0; i < 60; i++) {
+          await store.startExecutions([contractExecution('a', 'n1', at(i))], 20, { lagTrim: true });
+          const { total } = await store.listExecutions('a', {});
+          expect(total).toBeLessThanOrEqual(20 + 10);
+        }
+        const newest = await store.listExecutions('a', { end: 1 });
+        expect(newest.executions[0]?.started_at).toBe(at(59));
+        expect((await store.listExecutions('a', {})).total).toBeGreaterThanOrEqual(20);
       });
 
       it('appends output to a running execution when supported', async () => {

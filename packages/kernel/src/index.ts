@@ -74,7 +74,6 @@ export type {
   JobQuery,
   JobRuntimePatch,
   JobSortField,
-  LaunchBatchItem,
   LaunchIntent,
   Store,
 } from './ports/store.js';

@@ -1,6 +1,7 @@
 // Cost of the scheduled hot path on a real embedded rqlited with JOBS jobs (default 2,000):
-// ROUNDS rounds of one launch batch of every job (`Store.launch`, or recordLaunches + startExecutions when
-// LEGACY=1 or the store has no `launch`) then one finishExecutions batch of all their completions.
+// ROUNDS rounds of the kernel's scheduled path: one recordLaunches batch of every job (the ledger, written
+// before the runs start), one startExecutions batch of their running records (lagging trim), then one
+// finishExecutions batch of all their completions.
 // Reports the wall time of each batch and rqlited's CPU (utime + stime from /proc/<pid>/stat) per launch.
 // Run after `tsc -b tsconfig.build.json`: node packages/store-rqlite/bench/launch-cost.mjs
 import { readFileSync } from 'node:fs';
@@ -13,7 +14,6 @@ import { createRqliteStore, startEmbeddedRqlite } from '../dist/index.js';
 const JOBS = Number(process.env.JOBS ?? 2_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 10);
 const RETAIN = Number(process.env.RETAIN ?? 100);
-const LEGACY = process.env.LEGACY === '1';
 const TRANSPORT = process.env.TRANSPORT ?? 'undici';
 // Linux USER_HZ: /proc times are in clock ticks of 10 ms.
 const TICK_MS = 10;
@@ -103,11 +103,10 @@ const rqlite = await startEmbeddedRqlite({
   raftPort: await freePort(),
 });
 const store = await createRqliteStore({ url: rqlite.url, transport: TRANSPORT });
-const legacy = LEGACY || typeof store.launch !== 'function';
 try {
   for (let i = 0; i < JOBS; i++) await store.saveJob(job(`job-${i}`));
   const pid = rqlite.pid;
-  console.log(`${JOBS} jobs, ${ROUNDS} rounds, retain ${RETAIN}, path ${legacy ? 'legacy' : 'launch'}`);
+  console.log(`${JOBS} jobs, ${ROUNDS} rounds, retain ${RETAIN}, path recordLaunches + startExecutions`);
   const t0 = Date.UTC(2026, 0, 1);
   const totals = { launchMs: 0, finishMs: 0, launchCpu: 0, finishCpu: 0, launches: 0 };
   // The first round warms caches and is not counted.
@@ -115,17 +114,13 @@ try {
     const batch = batchOf(round, t0);
     let cpu = cpuMs(pid);
     let t = performance.now();
-    if (legacy) {
-      const inserted = await store.recordLaunches(batch.map((b) => b.intent));
-      if (inserted.length !== JOBS) throw new Error(`inserted ${inserted.length}`);
-      await store.startExecutions(
-        batch.flatMap((b) => b.executions),
-        RETAIN,
-      );
-    } else {
-      const inserted = await store.launch(batch, RETAIN);
-      if (inserted.length !== JOBS) throw new Error(`inserted ${inserted.length}`);
-    }
+    const inserted = await store.recordLaunches(batch.map((b) => b.intent));
+    if (inserted.length !== JOBS) throw new Error(`inserted ${inserted.length}`);
+    await store.startExecutions(
+      batch.flatMap((b) => b.executions),
+      RETAIN,
+      { lagTrim: true },
+    );
     const launchMs = performance.now() - t;
     const launchCpu = cpuMs(pid) - cpu;
     const completions = batch.map((b) => ({

@@ -335,25 +335,6 @@ describe('launches', () => {
     expect((await store.getJob('tick'))?.next).toBe('2026-01-01T00:02:00Z');
   });
 
-  it('launch: never moves next back, and writes nothing for a fenced-off epoch', async () => {
-    const t = Date.parse('2026-01-01T00:00:00Z');
-    const item = (slot: number, epoch = 1) => ({
-      intent: intent(slot, slot + 60_000, epoch),
-      executions: [
-        makeExecution('tick', 'n1', new Date(slot + 5).toISOString(), { group: slot * 1_000_000 }),
-      ],
-    });
-    expect(await store.launch([item(t + 60_000)], 100)).toHaveLength(1);
-    expect(await store.launch([item(t)], 100)).toHaveLength(1);
-    expect((await store.getJob('tick'))?.next).toBe('2026-01-01T00:02:00Z');
-    await raw.execute([
-      ['INSERT INTO leader (name, holder, epoch, expires_at) VALUES (?, ?, ?, ?)', 'scheduler', 'n2', 5, t],
-    ]);
-    expect(await store.launch([item(t + 120_000, 4)], 100)).toEqual([]);
-    expect((await store.listExecutions('tick', {})).total).toBe(2);
-    expect(await store.launch([item(t + 120_000, 5)], 100)).toHaveLength(1);
-  });
-
   it('writes nothing for a job that does not exist or for a fenced-off epoch', async () => {
     const t = Date.parse('2026-01-01T00:00:00Z');
     expect(await store.recordLaunches([{ ...intent(t, null), job: 'ghost' }])).toEqual([]);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { DayStats, JobRuntimePatch, LaunchBatchItem, LaunchIntent, Store } from '@dkron-core/kernel';
+import type { DayStats, JobRuntimePatch, LaunchIntent, Store } from '@dkron-core/kernel';
 import { DkronError, type Job, type Logger } from '@dkron-core/plugin-api';
-import { checkRetain, startExecutionStatements, trimExecutionStatements } from './internal/execution-rows.js';
+import { checkRetain, startExecutionStatements } from './internal/execution-rows.js';
 import {
   executionFromRow,
   getExecutionStatement,
@@ -13,13 +13,7 @@ import { finishExecutionStatements } from './internal/finish-sql.js';
 import { listJobsStatements } from './internal/job-query.js';
 import { JOB_COLUMNS, jobFromRow, upsertJobStatement } from './internal/job-rows.js';
 import { executionTrimEvery, LaggingTrim } from './internal/lagging-trim.js';
-import {
-  LAUNCH_LEDGER_RETAIN,
-  launchStatements,
-  notOwnedStatement,
-  recordLaunchStatements,
-  trimLedgerStatements,
-} from './internal/launch-sql.js';
+import { LAUNCH_LEDGER_RETAIN, notOwnedStatement, recordLaunchStatements } from './internal/launch-sql.js';
 import { migrate } from './internal/schema.js';
 import { toTimeKey } from './internal/time-key.js';
 import {
@@ -190,26 +184,6 @@ class RqliteStore implements Store {
     });
     // Each intent affects at most one row: all affected means all owned, the common case.
     return insert?.rowsAffected === unique.length ? unique : this.#notOwnedRemoved(unique, token);
-  }
-
-  async launch(batch: readonly LaunchBatchItem[], retain: number) {
-    checkRetain(retain);
-    const unique = firstOfSlot(batch, (b) => b.intent);
-    if (unique.length === 0) return [];
-    const token = randomUUID();
-    // Trims lag (see LaggingTrim): this path trims a job once per tenth of `retain` executions or so.
-    const executionJobs = countByJob(unique.flatMap((b) => b.executions.map((e) => e.job_name)));
-    const trims = [
-      ...trimExecutionStatements(this.#executionTrim.due(executionJobs, executionTrimEvery(retain)), retain),
-      ...trimLedgerStatements(
-        this.#ledgerTrim.due(countByJob(unique.map((b) => b.intent.job)), LEDGER_TRIM_EVERY),
-      ),
-    ];
-    const intents = unique.map((b) => b.intent);
-    const [insert] = await this.#client.execute(launchStatements(unique, Date.now(), token, trims), {
-      transaction: true,
-    });
-    return insert?.rowsAffected === intents.length ? intents : this.#notOwnedRemoved(intents, token);
   }
 
   /** The intents the call with `token` owns, read back (rare: some slot was recorded before). */

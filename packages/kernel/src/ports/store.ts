@@ -74,12 +74,6 @@ export interface LaunchIntent {
   readonly next: number | null;
 }
 
-/** One launch of {@link Store.launch}: the intent and the executions it starts (one per target node). */
-export interface LaunchBatchItem {
-  readonly intent: LaunchIntent;
-  readonly executions: readonly Execution[];
-}
-
 /** The changes that close an execution. Applying the same completion twice changes nothing. */
 export interface ExecutionCompletion {
   readonly jobName: string;
@@ -135,13 +129,6 @@ export interface Store {
    * job's `next`. Returns the intents this call inserted; only those may be dispatched.
    */
   recordLaunches(intents: readonly LaunchIntent[]): Promise<LaunchIntent[]>;
-  /**
-   * The scheduled hot path in ONE request: records the intents as {@link recordLaunches} does and, for
-   * each intent this call inserted, stores its running executions (as {@link startExecutions}, with
-   * retention trimming allowed to lag by a few executions per job) and marks the job running.
-   * Returns the intents this call inserted; only their executions may run.
-   */
-  launch(batch: readonly LaunchBatchItem[], retain: number): Promise<LaunchIntent[]>;
   /** The latest recorded slot (ms) of every job that has one (one query; used at start and failover). */
   lastLaunches(): Promise<Map<string, number>>;
 
@@ -149,7 +136,7 @@ export interface Store {
    * Stores running executions in one batch (idempotent on id), trims each job's history to
    * `retain` executions (oldest by `started_at` first), and sets the job's `status` to `running`
    * while one of its executions runs. With `lagTrim` (the scheduled hot path) the trim may lag by a
-   * few executions per job, as in {@link launch}.
+   * few executions per job.
    */
   startExecutions(
     executions: readonly Execution[],

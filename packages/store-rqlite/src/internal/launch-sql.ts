@@ -1,7 +1,6 @@
-import type { LaunchBatchItem, LaunchIntent } from '@dkron-core/kernel';
+import type { LaunchIntent } from '@dkron-core/kernel';
 import { ZERO_TIME } from '@dkron-core/plugin-api';
 import type { SqlStatement } from '../rqlite-client.js';
-import { executionsJson, INSERT_EXECUTIONS_ROWS } from './execution-rows.js';
 import { timeKeyFromMs, toTimeKey } from './time-key.js';
 
 /** Slots kept in the ledger per job: far more than any catch-up window replays, so older rows can go. */
@@ -38,28 +37,6 @@ const ADVANCE_NEXT = `UPDATE jobs SET next = u.next
 FROM (SELECT i.job AS job, i.next AS next FROM (${INTENTS}) i
   JOIN launches l ON l.job = i.job AND l.scheduled_at = i.at WHERE ${OWN_LATEST}) u
 WHERE jobs.name = u.job`;
-
-/**
- * `Store.launch`: `next` and `status` in one write of each job row (a jobs row carries many indexes, so it
- * is written once). `running` when an execution of one of this call's launches (same group) still runs: a
- * retried batch whose executions already finished must not flip the job back. ?1 intents, ?2 token.
- * The unary `+` makes SQLite find those executions by (job, group), not by scanning every running one.
- */
-const LAUNCH_JOBS = `UPDATE jobs SET next = coalesce(u.next, jobs.next),
-  status = CASE WHEN u.running THEN 'running' ELSE jobs.status END
-FROM (SELECT i.job AS job,
-    max(CASE WHEN NOT EXISTS (SELECT 1 FROM launches z WHERE z.job = i.job AND z.scheduled_at > i.at)
-      THEN i.next END) AS next,
-    max(EXISTS (SELECT 1 FROM executions e WHERE e.job_name = i.job AND e.grp = l.grp AND +e.status = 'running'))
-      AS running
-  FROM (${INTENTS}) i JOIN launches l ON l.job = i.job AND l.scheduled_at = i.at
-  WHERE l.token = ?2 GROUP BY i.job) u
-WHERE jobs.name = u.job`;
-
-/** The executions of ?1 whose launch this call (?2 token) owns; a repeated id is never reset. */
-const INSERT_LAUNCHED_EXECUTIONS = `${INSERT_EXECUTIONS_ROWS} x
-JOIN launches l ON l.job = x.job_name AND l.scheduled_at = x.slot WHERE l.token = ?2
-ON CONFLICT (job_name, id) DO NOTHING`;
 
 /** Indexes (in ?1) of the intents this call (?2 token) does NOT own; usually none, so the answer is small. */
 const NOT_OWNED = `SELECT i.key AS k FROM json_each(?1) i WHERE NOT EXISTS (SELECT 1 FROM launches l
@@ -118,26 +95,4 @@ export function recordLaunchStatements(
  */
 export function notOwnedStatement(intents: readonly LaunchIntent[], token: string): SqlStatement {
   return [NOT_OWNED, intentsJson(intents), token];
-}
-
-/**
- * The one transaction of `Store.launch`: insert the intents (statement 0: rows affected = intents this call
- * owns), the executions of the intents this call owns, `next` and `status` of their jobs, then the trims.
- */
-export function launchStatements(
-  batch: readonly LaunchBatchItem[],
-  now: number,
-  token: string,
-  trims: readonly SqlStatement[],
-): SqlStatement[] {
-  const json = intentsJson(batch.map((b) => b.intent));
-  const executions = batch.flatMap((b) =>
-    b.executions.map((e) => ({ execution: e, slot: b.intent.scheduledAt })),
-  );
-  return [
-    [INSERT_LAUNCHES, json, now, token],
-    [INSERT_LAUNCHED_EXECUTIONS, executionsJson(executions), token],
-    [LAUNCH_JOBS, json, token],
-    ...trims,
-  ];
 }

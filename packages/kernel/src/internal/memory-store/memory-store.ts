@@ -203,16 +203,6 @@ export function createMemoryStore(): Store {
       return latest;
     },
 
-    async launch(batch, retain) {
-      const inserted = await this.recordLaunches(batch.map((b) => b.intent));
-      const keys = new Set(inserted.map((i) => `${i.job}\u0000${i.scheduledAt}`));
-      const executions = batch
-        .filter((b) => keys.has(`${b.intent.job}\u0000${b.intent.scheduledAt}`))
-        .flatMap((b) => b.executions);
-      if (executions.length > 0) await this.startExecutions(executions, retain);
-      return inserted;
-    },
-
     async startExecutions(started, retain) {
       if (!Number.isInteger(retain) || retain < 1) {
         throw new DkronError('VALIDATION', `retain: expected a positive integer, got ${retain}`, {
