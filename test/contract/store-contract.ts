@@ -16,6 +16,7 @@ import {
   ZERO_TIME,
 } from '@dkron-core/plugin-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { toJob } from '../../packages/kernel/src/internal/job/index.js';
 import type { ExecutionCompletion, LaunchIntent, Store } from '../../packages/kernel/src/ports/store.js';
 
 /** A fresh, empty store and how to dispose of it (close it, delete its data). */
@@ -27,37 +28,12 @@ export interface StoreUnderTest {
 /** A full job with test defaults. */
 export function contractJob(name: string, overrides: Partial<Job> = {}): Job {
   return {
+    ...toJob({}),
     id: name,
     name,
-    displayname: '',
-    timezone: '',
     schedule: '@every 1m',
-    owner: '',
-    owner_email: '',
-    success_count: 0,
-    error_count: 0,
-    last_success: null,
-    last_error: null,
-    disabled: false,
-    tags: null,
-    metadata: null,
-    retries: 0,
-    dependent_jobs: null,
-    parent_job: '',
-    processors: {},
-    concurrency: 'allow',
     executor: 'shell',
     executor_config: { command: 'true' },
-    status: '',
-    next: ZERO_TIME,
-    ephemeral: false,
-    starts_at: null,
-    expires_at: null,
-    catchup_window: '60s',
-    retry_backoff: '',
-    retry_backoff_max: '',
-    notify: null,
-    missed_count: 0,
     ...overrides,
   };
 }

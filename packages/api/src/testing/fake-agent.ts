@@ -16,6 +16,7 @@ import type {
   RestoreResult,
   RunOptions,
 } from '@dkron-core/kernel';
+import { toJob } from '@dkron-core/kernel';
 import { DkronError, type Execution, type Job, ZERO_TIME } from '@dkron-core/plugin-api';
 import { validateJobInput } from './fake-validation.js';
 
@@ -24,36 +25,11 @@ type FollowEvent = { type: 'output'; chunk: string } | { type: 'done'; execution
 /** A job with Dkron's defaults, for seeding. */
 export function makeJob(fields: Partial<Job> & { name: string }): Job {
   return {
+    ...toJob({}),
     id: fields.name,
-    displayname: '',
-    timezone: '',
     schedule: '@every 1m',
-    owner: '',
-    owner_email: '',
-    success_count: 0,
-    error_count: 0,
-    last_success: null,
-    last_error: null,
-    disabled: false,
-    tags: null,
-    metadata: null,
-    retries: 0,
-    dependent_jobs: null,
-    parent_job: '',
-    processors: {},
-    concurrency: 'allow',
     executor: 'shell',
     executor_config: { command: 'true' },
-    status: '',
-    next: ZERO_TIME,
-    ephemeral: false,
-    starts_at: null,
-    expires_at: null,
-    catchup_window: '60s',
-    retry_backoff: '',
-    retry_backoff_max: '',
-    notify: null,
-    missed_count: 0,
     ...fields,
   };
 }

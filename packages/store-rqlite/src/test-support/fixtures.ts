@@ -1,40 +1,17 @@
+import { toJob } from '@dkron-core/kernel';
 import type { Execution, Job } from '@dkron-core/plugin-api';
 import { ZERO_TIME } from '@dkron-core/plugin-api';
 
 /** A complete job as the API would hand it to the store. */
 export function makeJob(name: string, overrides: Partial<Job> = {}): Job {
   return {
+    // The kernel's defaults of a job posted with no field, plus what these tests need.
+    ...toJob({}),
     id: name,
     name,
-    displayname: '',
-    timezone: '',
     schedule: '@every 1m',
-    owner: '',
-    owner_email: '',
-    success_count: 0,
-    error_count: 0,
-    last_success: null,
-    last_error: null,
-    disabled: false,
-    tags: null,
-    metadata: null,
-    retries: 0,
-    dependent_jobs: null,
-    parent_job: '',
-    processors: {},
-    concurrency: 'allow',
     executor: 'shell',
     executor_config: { command: 'echo hi' },
-    status: '',
-    next: ZERO_TIME,
-    ephemeral: false,
-    starts_at: null,
-    expires_at: null,
-    catchup_window: '60s',
-    retry_backoff: '',
-    retry_backoff_max: '',
-    notify: null,
-    missed_count: 0,
     ...overrides,
   };
 }

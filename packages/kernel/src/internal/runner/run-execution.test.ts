@@ -10,41 +10,17 @@ import {
   type Logger,
 } from '@dkron-core/plugin-api';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { toJob } from '../job/index.js';
 import { createPluginRegistry } from '../plugins/registry.js';
 import { EXECUTOR_NOT_PRESENT, type RunExecutionOptions, runExecution } from './run-execution.js';
 
 const job = (overrides: Partial<Job> = {}): Job => ({
+  ...toJob({}),
   id: 'job-1',
   name: 'job-1',
-  displayname: '',
-  timezone: '',
   schedule: '@every 1m',
-  owner: '',
-  owner_email: '',
-  success_count: 0,
-  error_count: 0,
-  last_success: null,
-  last_error: null,
-  disabled: false,
-  tags: null,
-  metadata: null,
-  retries: 0,
-  dependent_jobs: null,
-  parent_job: '',
-  processors: {},
-  concurrency: 'allow',
   executor: 'fake',
   executor_config: { mode: 'ok' },
-  status: '',
-  next: '0001-01-01T00:00:00Z',
-  ephemeral: false,
-  starts_at: null,
-  expires_at: null,
-  catchup_window: '60s',
-  retry_backoff: '',
-  retry_backoff_max: '',
-  notify: null,
-  missed_count: 0,
   ...overrides,
 });
 
