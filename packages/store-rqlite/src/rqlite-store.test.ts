@@ -1,7 +1,7 @@
-import { existsSync } from 'node:fs';
 import type { ExecutionCompletion, Store } from '@dkron-core/kernel';
 import { type DkronError, isDkronError, ZERO_TIME } from '@dkron-core/plugin-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describeStoreContract } from '../../../test/contract/store-contract.js';
 import { recordLaunchStatements } from './internal/launch-sql.js';
 import { SCHEMA_VERSION } from './internal/schema.js';
 import { createRqliteClient, type RqliteClient } from './rqlite-client.js';
@@ -535,21 +535,11 @@ describe('stats', () => {
   });
 });
 
-// The shared contract suite, once it exists (written by another engineer): one rqlited for the whole file,
-// a wiped database per store.
-const CONTRACT = new URL('../../../test/contract/store-contract.ts', import.meta.url);
-if (existsSync(CONTRACT)) {
-  const { describeStoreContract } = (await import(CONTRACT.href)) as {
-    describeStoreContract(
-      label: string,
-      makeStore: () => Promise<{ store: Store; cleanup(): Promise<void> }>,
-    ): void;
-  };
-  for (const transport of ['rqlite-js', 'undici'] as const) {
-    describeStoreContract(`rqlite store (${transport})`, async () => {
-      await wipe();
-      const fresh = await createRqliteStore({ url: node.rqlite.url, transport });
-      return { store: fresh, cleanup: () => fresh.close() };
-    });
-  }
+// The shared contract suite: one rqlited for the whole file, a wiped database per store, once per transport.
+for (const transport of ['rqlite-js', 'undici'] as const) {
+  describeStoreContract(`rqlite store (${transport})`, async () => {
+    await wipe();
+    const fresh = await createRqliteStore({ url: node.rqlite.url, transport });
+    return { store: fresh, cleanup: () => fresh.close() };
+  });
 }
