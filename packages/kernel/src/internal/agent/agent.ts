@@ -262,7 +262,7 @@ export function createAgent(options: AgentOptions): Agent {
 
   async function onDue(due: DueSlot[]): Promise<void> {
     const now = clock.now();
-    const items: { job: Job; t: Trigger; intent: LaunchIntent }[] = [];
+    const items: { job: Job; t: Trigger; nodes: string[]; intent: LaunchIntent }[] = [];
     for (const d of due) {
       const entry = known.get(d.name);
       if (!entry) continue;
@@ -287,7 +287,8 @@ export function createAgent(options: AgentOptions): Agent {
         void patches.add({ name: d.name, missed: d.missed }).catch(logStoreError);
       }
       const t: Trigger = { group: groupId(d.slot), scheduledAt: d.slot };
-      if (localTargets(job).length === 0) {
+      const nodes = localTargets(job);
+      if (nodes.length === 0) {
         logger.warn('no target nodes found to run job', { job: job.name });
         void patches.add({ name: d.name, next: nextString(d.next) }).catch(logStoreError);
         continue;
@@ -295,6 +296,7 @@ export function createAgent(options: AgentOptions): Agent {
       items.push({
         job,
         t,
+        nodes,
         intent: { job: job.name, scheduledAt: d.slot, group: t.group, epoch, next: d.next ?? null },
       });
     }
@@ -310,13 +312,13 @@ export function createAgent(options: AgentOptions): Agent {
     }
     // Runs recorded ahead of their slot start at the slot: one timer per slot, not per job.
     const bySlot = new Map<number, (() => void)[]>();
-    for (const [i, { job, t }] of items.entries()) {
+    for (const [i, { job, t, nodes }] of items.entries()) {
       if (!inserted[i]) continue;
       const slot = t.scheduledAt as number;
       const lateness = now - slot;
       if (lateness > 1000) logger.info('running late slot', { job: job.name, lateMs: lateness });
       const start = () =>
-        void trigger(job, t, true).catch((err) =>
+        void trigger(job, t, nodes).catch((err) =>
           logger.error('launch failed', { job: job.name, err: String(err) }),
         );
       const group = bySlot.get(slot) ?? [];
@@ -374,13 +376,14 @@ export function createAgent(options: AgentOptions): Agent {
   // ---- running ---------------------------------------------------------------------------
 
   /**
-   * Starts one trigger of a job on every selected target. Resolves once started. A `scheduled` run's
-   * slot is already in the launch ledger: it starts at once and its running record is written meanwhile;
-   * manual runs and children write their running record first.
+   * Starts one trigger of a job on every selected target. Resolves once started. A scheduled run comes
+   * with the targets chosen when its slot was written to the launch ledger: it starts at once and its
+   * running record is written meanwhile; manual runs and children select targets and write first.
    */
-  async function trigger(job: Job, t: Trigger, scheduled = false): Promise<void> {
+  async function trigger(job: Job, t: Trigger, scheduledNodes?: readonly string[]): Promise<void> {
     if (job.concurrency === 'replace') await cancelRunning(job.name, 'replaced by a new run');
-    const nodes = localTargets(job);
+    const scheduled = scheduledNodes !== undefined;
+    const nodes = scheduledNodes ?? localTargets(job);
     if (nodes.length === 0) {
       throw new DkronError('NOT_FOUND', `no target nodes found to run job ${job.name}`, {
         details: { job: job.name },
