@@ -124,6 +124,23 @@ describe('agent: scheduling', () => {
     expect(stored?.next).toBe('2026-11-21T12:00:40Z');
   });
 
+  it('starts a run recorded ahead of its slot only at the slot, even when its timer wakes early', async () => {
+    const early = createFakeClock(T0);
+    const wake = early.setTimeout.bind(early);
+    // A clock whose timers longer than 1 ms fire 1 ms before they are due, as Node's may.
+    const clock = { ...early, setTimeout: (fn: () => void, ms: number) => wake(fn, ms > 1 ? ms - 1 : ms) };
+    h = await harness({ clock: clock as FakeClock });
+    const startedAt: number[] = [];
+    await h.agent.saveJob(job('exact', { executor_config: { mode: 'ok' } }));
+    const original = h.control.calls.push.bind(h.control.calls);
+    h.control.calls.push = (...names: string[]) => {
+      startedAt.push(early.now());
+      return original(...names);
+    };
+    await early.advance(10_000);
+    expect(startedAt).toEqual([T0 + 10_000]);
+  });
+
   it('never fires before the slot even when the timer wakes early', async () => {
     await h.agent.saveJob(job('tick'));
     await h.clock.advance(9_999);

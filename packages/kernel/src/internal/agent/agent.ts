@@ -328,11 +328,15 @@ export function createAgent(options: AgentOptions): Agent {
     for (const [slot, starts] of bySlot) {
       const startAll = () => {
         if (stopping) return; // recorded, never started: the ledger keeps the slot from running twice
+        // Timers may fire a millisecond early: never start before the slot.
+        const early = slot - clock.now();
+        if (early > 0) {
+          clock.setTimeout(startAll, early);
+          return;
+        }
         for (const start of starts) start();
       };
-      const wait = slot - clock.now();
-      if (wait > 0) clock.setTimeout(startAll, wait);
-      else startAll();
+      startAll();
     }
   }
 
