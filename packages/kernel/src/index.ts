@@ -36,8 +36,18 @@ export type {
 } from './internal/plugins/index.js';
 export { createPluginRegistry } from './internal/plugins/index.js';
 export { createRandom } from './internal/random.js';
-export type { ExecutionOutcome, RunExecutionOptions } from './internal/runner/index.js';
-export { DEFAULT_OUTPUT_LIMIT, EXECUTOR_NOT_PRESENT, runExecution } from './internal/runner/index.js';
+export type {
+  ExecutionOutcome,
+  PreparedExecution,
+  PrepareExecutionOptions,
+  RunExecutionOptions,
+} from './internal/runner/index.js';
+export {
+  DEFAULT_OUTPUT_LIMIT,
+  EXECUTOR_NOT_PRESENT,
+  prepareExecution,
+  runExecution,
+} from './internal/runner/index.js';
 export type {
   PreviewScheduleInput,
   Schedule,

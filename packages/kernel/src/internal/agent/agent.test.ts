@@ -141,6 +141,58 @@ describe('agent: scheduling', () => {
     expect(startedAt).toEqual([T0 + 10_000]);
   });
 
+  it('calls every executor of a slot before recording any of its runs', async () => {
+    const callsSeenByFirstWrite: number[] = [];
+    const store = createMemoryStore();
+    const startExecutions = store.startExecutions.bind(store);
+    store.startExecutions = (...args) => {
+      callsSeenByFirstWrite.push(h.control.calls.length);
+      return startExecutions(...args);
+    };
+    h = await harness({ store });
+    const startsAt = new Date(T0 + 5_000).toISOString();
+    for (let i = 0; i < 20; i++) await h.agent.saveJob(job(`same-${i}`, { starts_at: startsAt }));
+    await h.clock.advance(10_000);
+    expect(h.control.calls).toHaveLength(20);
+    expect(callsSeenByFirstWrite[0]).toBe(20);
+  });
+
+  it('runs late and says so when the launch records are written after their slot', async () => {
+    const store = createMemoryStore();
+    const recordLaunches = store.recordLaunches.bind(store);
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    store.recordLaunches = async (...args) => {
+      await gate;
+      return recordLaunches(...args);
+    };
+    const warnings: { message: string; fields?: Record<string, unknown> }[] = [];
+    const clock = createFakeClock(T0);
+    const registry = createPluginRegistry({ nodeName: 'node1', logger: silentLogger });
+    const control: TestExecutorControl = { calls: [], held: [], flakyFailures: 0 };
+    await registry.register(testExecutorPlugin(control));
+    const agent = createAgent({
+      nodeName: 'node1',
+      version: 'test',
+      store,
+      registry,
+      clock,
+      logger: { ...silentLogger, warn: (message, fields) => warnings.push({ message, fields }) },
+    });
+    await agent.start();
+    h = { agent, store, clock, control };
+    await agent.saveJob(job('late'));
+    await clock.advance(10_500);
+    expect(control.calls).toEqual([]); // not recorded: not started
+    release();
+    await clock.advance(0);
+    expect(control.calls).toEqual(['late']);
+    expect(warnings).toContainEqual({
+      message: 'launch records were written after their slot; runs start late',
+      fields: expect.objectContaining({ count: 1, lateMs: 500 }),
+    });
+  });
+
   it('never fires before the slot even when the timer wakes early', async () => {
     await h.agent.saveJob(job('tick'));
     await h.clock.advance(9_999);

@@ -22,11 +22,11 @@ import type {
 import { type JobGraph, jobGraph, restoreOrder } from '../dag/index.js';
 import { toJob, validateJob } from '../job/index.js';
 import type { PluginRegistry } from '../plugins/index.js';
-import { runExecution } from '../runner/index.js';
+import { type PreparedExecution, prepareExecution } from '../runner/index.js';
 import { parseGoDuration, parseSchedule, type Schedule } from '../schedule/index.js';
 import { selectTargets } from '../tags/index.js';
 import { Batcher } from './batcher.js';
-import { executionId, groupId, rfc3339 } from './ids.js';
+import { executionId, groupId, rfc3339, timeTextCache } from './ids.js';
 import { type ClusterView, createLocalCluster } from './local-cluster.js';
 import { type DueSlot, Scheduler } from './scheduler.js';
 import { TailBuffer } from './tail-buffer.js';
@@ -55,7 +55,7 @@ export interface AgentOptions {
   readonly outputLimit?: number;
   /**
    * How long before its slot a scheduled run's launch record is written (it still starts at the
-   * slot, never earlier), so that the store's latency does not make runs late. Default 300 ms.
+   * slot, never earlier), so that the store's latency does not make runs late. Default 800 ms.
    */
   readonly launchLeadMs?: number;
   /** Random source of target selection. */
@@ -85,14 +85,18 @@ export interface Agent extends AgentApi {
 
 type FollowEvent = { type: 'output'; chunk: string } | { type: 'done'; execution: Execution };
 
-interface ActiveRun {
-  execution: Execution;
+/** A run made ready before it starts: executor resolved, config parsed, signal created. */
+interface ReadyRun {
   readonly job: Job;
-  /** The write of the running record; the completion is written after it. */
-  readonly recorded: Promise<void>;
   readonly output: TailBuffer;
   readonly listeners: Set<(event: FollowEvent) => void>;
-  readonly controller: AbortController;
+  readonly prepared: PreparedExecution;
+}
+
+interface ActiveRun extends ReadyRun {
+  execution: Execution;
+  /** The write of the running record; the completion is written after it. */
+  readonly recorded: Promise<void>;
   done: Promise<void>;
 }
 
@@ -101,12 +105,30 @@ interface Trigger {
   readonly scheduledAt: number | null;
 }
 
+/** A scheduled trigger whose launch is recorded, waiting for its slot. */
+interface ScheduledTrigger {
+  readonly job: Job;
+  readonly t: Trigger;
+  readonly nodes: readonly string[];
+  /** One per node, made ready ahead; absent for `replace`, which cancels the running one first. */
+  readonly readies: readonly ReadyRun[] | undefined;
+  /** Filled when the executors are called. */
+  readonly executions: Execution[];
+}
+
 /** One trigger of a job on this node; `cancelled` stops its pending retries. */
 interface TriggerState {
   cancelled: boolean;
 }
 
 const DEFAULT_CATCHUP_MS = 60_000;
+const SETTLED = Promise.resolve();
+/**
+ * How far ahead of its slot a launch is recorded. The store stalls now and then (rqlite's snapshots
+ * hold writes for a few hundred ms under load); recording this early keeps those stalls from making
+ * runs late, while staying clear of the previous second's slot.
+ */
+const DEFAULT_LAUNCH_LEAD_MS = 800;
 const MAX_RETRY_DELAY_MS = 3_600_000;
 const PATCH_CONCURRENCY = 16;
 
@@ -146,6 +168,9 @@ export function createAgent(options: AgentOptions): Agent {
   const triggers = new Map<string, Set<TriggerState>>();
   let started = false;
   let stopping: Promise<void> | undefined;
+  // Runs of one slot share their start and slot times: format each once.
+  const startedText = timeTextCache();
+  const slotText = timeTextCache();
   const epoch = 1;
 
   const launches = new Batcher<LaunchIntent, boolean>(async (intents) => {
@@ -183,7 +208,7 @@ export function createAgent(options: AgentOptions): Agent {
   const scheduler = new Scheduler({
     clock,
     logger,
-    leadMs: options.launchLeadMs ?? 300,
+    leadMs: options.launchLeadMs ?? DEFAULT_LAUNCH_LEAD_MS,
     onDue: (due) => void onDue(due),
   });
 
@@ -305,27 +330,36 @@ export function createAgent(options: AgentOptions): Agent {
     try {
       // The ledger rows are written before anything runs; the running records follow, in parallel.
       inserted = await Promise.all(items.map((i) => launches.add(i.intent)));
+      const earliest = Math.min(...items.map((i) => i.t.scheduledAt as number));
+      const writtenLate = clock.now() - Math.max(earliest, now);
+      if (writtenLate > 0 && earliest >= now) {
+        logger.warn('launch records were written after their slot; runs start late', {
+          count: items.length,
+          lateMs: writtenLate,
+          writeMs: clock.now() - now,
+        });
+      }
     } catch (err) {
       // Fail closed: a launch that is not recorded does not run.
       logger.error('could not record launches; skipping them', { err: String(err), count: items.length });
       return;
     }
-    // Runs recorded ahead of their slot start at the slot: one timer per slot, not per job.
-    const bySlot = new Map<number, (() => void)[]>();
+    // Runs recorded ahead of their slot start at the slot: one timer per slot, not per job. Everything
+    // a run needs is made ready now, so that starting thousands on one slot costs little more than
+    // the executor calls.
+    const bySlot = new Map<number, ScheduledTrigger[]>();
     for (const [i, { job, t, nodes }] of items.entries()) {
       if (!inserted[i]) continue;
       const slot = t.scheduledAt as number;
       const lateness = now - slot;
       if (lateness > 1000) logger.info('running late slot', { job: job.name, lateMs: lateness });
-      const start = () =>
-        void trigger(job, t, nodes).catch((err) =>
-          logger.error('launch failed', { job: job.name, err: String(err) }),
-        );
+      // `replace` cancels the running execution first, which cannot be made ready ahead.
+      const readies = job.concurrency === 'replace' ? undefined : nodes.map(() => prepareRun(job));
       const group = bySlot.get(slot) ?? [];
       bySlot.set(slot, group);
-      group.push(start);
+      group.push({ job, t, nodes, readies, executions: [] });
     }
-    for (const [slot, starts] of bySlot) {
+    for (const [slot, group] of bySlot) {
       const startAll = () => {
         if (stopping) return; // recorded, never started: the ledger keeps the slot from running twice
         // Timers may fire a millisecond early: never start before the slot.
@@ -334,9 +368,39 @@ export function createAgent(options: AgentOptions): Agent {
           clock.setTimeout(startAll, early);
           return;
         }
-        for (const start of starts) start();
+        // Every executor call first, then the bookkeeping of each run: the slot's last run starts
+        // about as early as its first.
+        for (const s of group) if (s.readies) callScheduled(s, s.readies);
+        for (const s of group) trackScheduled(s);
       };
       startAll();
+    }
+  }
+
+  /** Calls the executors of a scheduled trigger that was made ready; {@link trackScheduled} follows. */
+  function callScheduled(s: ScheduledTrigger, readies: readonly ReadyRun[]): void {
+    for (const [i, node] of s.nodes.entries()) {
+      const execution = newExecution(s.job, s.t, 1, node);
+      s.executions.push(execution);
+      (readies[i] as ReadyRun).prepared.call(execution);
+    }
+  }
+
+  /** Records and follows the runs {@link callScheduled} started (or starts a `replace` trigger). */
+  function trackScheduled(s: ScheduledTrigger): void {
+    const { job, t, readies } = s;
+    if (!readies) {
+      void trigger(job, t, s.nodes).catch((err) =>
+        logger.error('launch failed', { job: job.name, err: String(err) }),
+      );
+      return;
+    }
+    const group = { pending: s.executions.length, ok: true };
+    for (const [i, execution] of s.executions.entries()) {
+      const { state, release } = enterTrigger(job.name);
+      const written = scheduledStarts.add(execution);
+      const { final } = launchAttempt(job, t, state, execution, written, readies[i] as ReadyRun, true);
+      followTrigger(job, group, final, release);
     }
   }
 
@@ -395,13 +459,7 @@ export function createAgent(options: AgentOptions): Agent {
     }
     const group = { pending: nodes.length, ok: true };
     for (const node of nodes) {
-      const state: TriggerState = { cancelled: false };
-      const states = triggers.get(job.name) ?? new Set<TriggerState>();
-      triggers.set(job.name, states.add(state));
-      const release = () => {
-        states.delete(state);
-        if (states.size === 0 && triggers.get(job.name) === states) triggers.delete(job.name);
-      };
+      const { state, release } = enterTrigger(job.name);
       let final: Promise<boolean>;
       try {
         const execution = newExecution(job, t, 1, node);
@@ -411,18 +469,40 @@ export function createAgent(options: AgentOptions): Agent {
         release();
         throw err;
       }
-      void final.then((ok) => {
-        release();
-        group.ok &&= ok;
-        if (--group.pending === 0) void afterTrigger(job, group.ok);
-      });
+      followTrigger(job, group, final, release);
     }
+  }
+
+  /** Registers a trigger of a job in progress (`forbid` counts them, `replace` cancels them). */
+  function enterTrigger(name: string): { state: TriggerState; release: () => void } {
+    const state: TriggerState = { cancelled: false };
+    const states = triggers.get(name) ?? new Set<TriggerState>();
+    triggers.set(name, states.add(state));
+    const release = () => {
+      states.delete(state);
+      if (states.size === 0 && triggers.get(name) === states) triggers.delete(name);
+    };
+    return { state, release };
+  }
+
+  /** Once every node of a trigger has its final result, runs the children (or deletes an ephemeral job). */
+  function followTrigger(
+    job: Job,
+    group: { pending: number; ok: boolean },
+    final: Promise<boolean>,
+    release: () => void,
+  ): void {
+    void final.then((ok) => {
+      release();
+      group.ok &&= ok;
+      if (--group.pending === 0) void afterTrigger(job, group.ok);
+    });
   }
 
   async function cancelRunning(name: string, reason: string): Promise<void> {
     cancelTriggers(name);
     const runs = runningOf(name);
-    for (const r of runs) r.controller.abort(new DkronError('CANCELLED', reason));
+    for (const r of runs) r.prepared.abort(new DkronError('CANCELLED', reason));
     await Promise.all(runs.map((r) => r.done));
   }
 
@@ -431,7 +511,7 @@ export function createAgent(options: AgentOptions): Agent {
     return {
       id: executionId(startedAt, node),
       job_name: job.name,
-      started_at: rfc3339(startedAt),
+      started_at: startedText(startedAt),
       finished_at: ZERO_TIME,
       success: false,
       output: '',
@@ -439,8 +519,26 @@ export function createAgent(options: AgentOptions): Agent {
       group: t.group,
       attempt,
       status: 'running',
-      scheduled_at: t.scheduledAt === null ? null : rfc3339(t.scheduledAt),
+      scheduled_at: t.scheduledAt === null ? null : slotText(t.scheduledAt),
     };
+  }
+
+  /** Makes a run of `job` ready to start (see {@link ReadyRun}); starting it is then cheap. */
+  function prepareRun(job: Job): ReadyRun {
+    const output = new TailBuffer(outputLimit);
+    const listeners = new Set<(event: FollowEvent) => void>();
+    const prepared = prepareExecution({
+      registry,
+      job,
+      logger,
+      reportingNode: cluster.self().Name,
+      outputLimit,
+      onOutput: (chunk) => {
+        output.append(chunk);
+        for (const l of listeners) l({ type: 'output', chunk });
+      },
+    });
+    return { job, output, listeners, prepared };
   }
 
   /**
@@ -455,28 +553,36 @@ export function createAgent(options: AgentOptions): Agent {
     execution: Execution,
     written?: Promise<void>,
   ): Promise<{ final: Promise<boolean> }> {
-    const startedAt = clock.now();
-    const attempt = execution.attempt;
     const recorded = written ?? starts.add(execution);
     if (!written) await recorded;
+    return launchAttempt(job, t, state, execution, recorded, prepareRun(job), false);
+  }
+
+  /**
+   * Starts a recorded attempt with a ready run, or follows it when `called` (its executor was already
+   * called, this turn of the event loop); retries after a failure.
+   */
+  function launchAttempt(
+    job: Job,
+    t: Trigger,
+    state: TriggerState,
+    execution: Execution,
+    recorded: Promise<void>,
+    ready: ReadyRun,
+    called: boolean,
+  ): { final: Promise<boolean> } {
+    const attempt = execution.attempt;
     // Awaited before the completion; until then a failed write must not be an unhandled rejection.
     recorded.catch(logStoreError);
-    const run: ActiveRun = {
-      execution,
-      job,
-      recorded,
-      output: new TailBuffer(outputLimit),
-      listeners: new Set(),
-      controller: new AbortController(),
-      done: Promise.resolve(),
-    };
+    const { output, listeners, prepared } = ready;
+    const run: ActiveRun = { execution, job, recorded, output, listeners, prepared, done: SETTLED };
     active.set(execution.id, run);
     let finish!: (ok: boolean) => void;
     const final = new Promise<boolean>((resolve) => (finish = resolve));
     notify('started', job, execution);
-    run.done = runAttempt(run).then(async (outcome) => {
+    run.done = runAttempt(run, called).then(async (outcome) => {
       if (outcome.status === 'failed' && attempt < job.retries + 1 && !stopping && !state.cancelled) {
-        const delay = retryDelay(job, attempt, clock.now() - startedAt);
+        const delay = retryDelay(job, attempt, clock.now() - Date.parse(execution.started_at));
         logger.info('retrying failed execution', { job: job.name, attempt: attempt + 1, delayMs: delay });
         await new Promise<void>((r) => clock.setTimeout(r, delay));
         const current = await store.getJob(job.name).catch(() => undefined);
@@ -503,23 +609,11 @@ export function createAgent(options: AgentOptions): Agent {
     );
   }
 
-  async function runAttempt(run: ActiveRun): Promise<Execution> {
+  async function runAttempt(run: ActiveRun, called: boolean): Promise<Execution> {
     const { job } = run;
-    let outcome: Awaited<ReturnType<typeof runExecution>>;
+    let outcome: Awaited<ReturnType<PreparedExecution['start']>>;
     try {
-      outcome = await runExecution({
-        registry,
-        job,
-        execution: run.execution,
-        logger,
-        reportingNode: cluster.self().Name,
-        signal: run.controller.signal,
-        outputLimit,
-        onOutput: (chunk) => {
-          run.output.append(chunk);
-          for (const l of run.listeners) l({ type: 'output', chunk });
-        },
-      });
+      outcome = await (called ? run.prepared.outcome() : run.prepared.start(run.execution));
     } catch (err) {
       outcome = {
         status: 'failed',
@@ -714,7 +808,7 @@ export function createAgent(options: AgentOptions): Agent {
           await Promise.race([Promise.all(running.map((r) => r.done)), timedOut]);
           timer?.cancel();
           for (const r of active.values())
-            r.controller.abort(new DkronError('CANCELLED', 'agent shutting down'));
+            r.prepared.abort(new DkronError('CANCELLED', 'agent shutting down'));
           await Promise.all([...active.values()].map((r) => r.done));
         }
         await Promise.all([

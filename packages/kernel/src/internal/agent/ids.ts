@@ -15,5 +15,20 @@ export function groupId(ms: number): number {
   return Math.trunc(ms) * 1_000_000;
 }
 
+import { msToTime } from '../job/index.js';
+
 /** RFC 3339 in UTC, in the store's normal form (fraction only when not zero). */
-export { msToTime as rfc3339 } from '../job/index.js';
+export { msToTime as rfc3339 };
+
+/** {@link msToTime} remembering its last answer: thousands of runs of one slot share their times. */
+export function timeTextCache(): (ms: number) => string {
+  let lastMs = Number.NaN;
+  let lastText = '';
+  return (ms) => {
+    if (ms !== lastMs) {
+      lastText = msToTime(ms);
+      lastMs = ms;
+    }
+    return lastText;
+  };
+}

@@ -1,2 +1,12 @@
-export type { ExecutionOutcome, RunExecutionOptions } from './run-execution.js';
-export { DEFAULT_OUTPUT_LIMIT, EXECUTOR_NOT_PRESENT, runExecution } from './run-execution.js';
+export type {
+  ExecutionOutcome,
+  PreparedExecution,
+  PrepareExecutionOptions,
+  RunExecutionOptions,
+} from './run-execution.js';
+export {
+  DEFAULT_OUTPUT_LIMIT,
+  EXECUTOR_NOT_PRESENT,
+  prepareExecution,
+  runExecution,
+} from './run-execution.js';

@@ -23,7 +23,8 @@ export function createOutputCapture(limit: number, onChunk: (text: string) => vo
   let held = 0;
   let written = 0;
   let open = true;
-  const decoder = new StringDecoder('utf8');
+  // Created by the first binary chunk: most runs write text or nothing.
+  let decoder: StringDecoder | undefined;
 
   const keep = (bytes: Buffer): void => {
     if (bytes.length >= limit) {
@@ -46,9 +47,10 @@ export function createOutputCapture(limit: number, onChunk: (text: string) => vo
       if (typeof chunk === 'string') {
         bytes = Buffer.from(chunk, 'utf8');
         // A pending partial character from an earlier binary chunk cannot be completed by text.
-        text = decoder.end() + chunk;
+        text = decoder === undefined ? chunk : decoder.end() + chunk;
       } else if (chunk instanceof Uint8Array) {
         bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+        decoder ??= new StringDecoder('utf8');
         text = decoder.write(bytes);
         // The executor may reuse its buffer after write returns; keep our own copy.
         bytes = Buffer.from(bytes);
@@ -74,7 +76,7 @@ export function createOutputCapture(limit: number, onChunk: (text: string) => vo
     close() {
       if (!open) return;
       open = false;
-      const rest = decoder.end();
+      const rest = decoder?.end() ?? '';
       if (rest !== '') onChunk(rest);
     },
   };

@@ -12,7 +12,12 @@ import {
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { toJob } from '../job/index.js';
 import { createPluginRegistry } from '../plugins/registry.js';
-import { EXECUTOR_NOT_PRESENT, type RunExecutionOptions, runExecution } from './run-execution.js';
+import {
+  EXECUTOR_NOT_PRESENT,
+  prepareExecution,
+  type RunExecutionOptions,
+  runExecution,
+} from './run-execution.js';
 
 const job = (overrides: Partial<Job> = {}): Job => ({
   ...toJob({}),
@@ -77,7 +82,9 @@ async function setup(execute: Execute, extra?: DkronPlugin) {
       reportingNode: 'leader-1',
       ...options,
     });
-  return { registry, lines, run };
+  const prepare = () =>
+    prepareExecution({ registry, job: job(), logger: logger(lines), reportingNode: 'leader-1' });
+  return { registry, lines, run, prepare };
 }
 
 afterEach(() => {
@@ -420,5 +427,95 @@ describe('runExecution: processors and events', () => {
     }, listener);
     await run({ job: job({ processors: { mark: {} } }) });
     expect(seen).toEqual([`start ${execution.id}`, 'output hi', 'done success processed']);
+  });
+});
+
+describe('prepareExecution', () => {
+  it('calls the executor inside call(), before returning, with the execution given there', async () => {
+    const seen: string[] = [];
+    const { prepare } = await setup(async (_c, ctx) => {
+      seen.push(ctx.execution.id);
+      return { success: true };
+    });
+    const runs = [prepare(), prepare(), prepare()];
+    for (const [i, r] of runs.entries()) r.call({ ...execution, id: `e${i}` });
+    // Every executor ran in this turn, before any outcome was asked for.
+    expect(seen).toEqual(['e0', 'e1', 'e2']);
+    const outcomes = await Promise.all(runs.map((r) => r.outcome()));
+    expect(outcomes.map((o) => o.status)).toEqual(['success', 'success', 'success']);
+  });
+
+  it('turns a synchronous throw and a rejection between call() and outcome() into failures', async () => {
+    let calls = 0;
+    const { prepare } = await setup((() => {
+      calls++;
+      if (calls === 1) throw new Error('sync boom');
+      return Promise.reject(new Error('async boom'));
+    }) as Execute);
+    const first = prepare();
+    const second = prepare();
+    first.call(execution);
+    second.call({ ...execution, id: 'e2' });
+    const [a, b] = await Promise.all([first.outcome(), second.outcome()]);
+    expect(a).toMatchObject({ status: 'failed', error: 'plugin fake-plugin failed: sync boom' });
+    expect(b).toMatchObject({ status: 'failed', error: 'plugin fake-plugin failed: async boom' });
+  });
+
+  it('never calls the executor of a run aborted before it started', async () => {
+    const execute = vi.fn(() => ({ success: true }));
+    const { prepare } = await setup(execute);
+    const run = prepare();
+    run.abort(new DkronError('CANCELLED', 'agent shutting down'));
+    const outcome = await run.start(execution);
+    expect(outcome).toMatchObject({ status: 'cancelled', error: 'agent shutting down' });
+    expect(execute).not.toHaveBeenCalled();
+  });
+
+  it('cancels through its own signal and gives up on an executor that ignores it', async () => {
+    vi.useFakeTimers();
+    let ctxSignal: AbortSignal | undefined;
+    const { prepare } = await setup(async (_c, ctx) => {
+      ctxSignal = ctx.signal;
+      return new Promise<ExecuteResult>(() => {});
+    });
+    const run = prepare();
+    let outcome: Awaited<ReturnType<typeof run.outcome>> | undefined;
+    const pending = run.start(execution).then((o) => (outcome = o));
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(outcome).toBeUndefined();
+    run.abort('stop');
+    expect(ctxSignal?.aborted).toBe(true);
+    expect(ctxSignal).toBe(run.signal);
+    await vi.advanceTimersByTimeAsync(5_000);
+    await pending;
+    expect(outcome).toMatchObject({ error: 'executor fake did not stop within 5s after cancellation' });
+  });
+
+  it('reports a missing executor and a bad config at start, without calling anything', async () => {
+    const { registry, lines } = await setup(async () => ({ success: true }));
+    const missing = prepareExecution({
+      registry,
+      job: job({ executor: 'nope' }),
+      logger: logger(lines),
+      reportingNode: 'n',
+    });
+    expect(await missing.start(execution)).toMatchObject({ status: 'failed', output: EXECUTOR_NOT_PRESENT });
+    const bad = prepareExecution({
+      registry,
+      job: job({ executor_config: null }),
+      logger: logger(lines),
+      reportingNode: 'n',
+    });
+    expect(await bad.start(execution)).toMatchObject({
+      status: 'failed',
+      error: 'executor_config.mode: is required (a string)',
+    });
+  });
+
+  it('starts once', async () => {
+    const { prepare } = await setup(async () => ({ success: true }));
+    const run = prepare();
+    await run.start(execution);
+    expect(() => run.call(execution)).toThrow(/starts once/);
   });
 });

@@ -3,6 +3,7 @@ import {
   type ExecuteResult,
   type Execution,
   type Job,
+  type LogFields,
   type Logger,
   toPluginError,
 } from '@dkron-core/plugin-api';
@@ -11,7 +12,7 @@ import { parseConfig } from '../plugins/config-validation.js';
 import type { PluginRegistry, RegisteredExecutor } from '../plugins/registry.js';
 import { composeOutput, createOutputCapture, type OutputCapture, utf8Tail } from './output-capture.js';
 import { runProcessors } from './run-processors.js';
-import { formatMs, type Settled, settle, settleOrGiveUp } from './settle.js';
+import { formatMs, type Settled, settleOrGiveUp, settleReturned } from './settle.js';
 
 /** Dkron's output for a job whose executor no plugin on the node provides. */
 export const EXECUTOR_NOT_PRESENT = 'grpc_agent: Specified executor is not present';
@@ -19,17 +20,13 @@ export const EXECUTOR_NOT_PRESENT = 'grpc_agent: Specified executor is not prese
 /** Output kept per execution by default (Dkron's circular buffer). */
 export const DEFAULT_OUTPUT_LIMIT = 256_000;
 
-/** Options of {@link runExecution}. */
-export interface RunExecutionOptions {
+/** Options of {@link prepareExecution}: everything about a run but the execution record. */
+export interface PrepareExecutionOptions {
   readonly registry: PluginRegistry;
   readonly job: Job;
-  /** The execution record, status `running`. */
-  readonly execution: Execution;
   readonly logger: Logger;
   /** Name of the node that runs the processors, given to them as `reportingNode`. */
   readonly reportingNode: string;
-  /** Cancels the execution (timeout, `concurrency: replace`, API, shutdown). */
-  readonly signal?: AbortSignal;
   /** Bytes of output kept, the last ones. Default 256 000. */
   readonly outputLimit?: number;
   /** Receives every chunk of output as text, live. A throw is logged and ignored. */
@@ -40,6 +37,14 @@ export interface RunExecutionOptions {
   readonly shutdownSignal?: AbortSignal;
   /** A processor running longer than this is abandoned (the execution is kept). Default 30 000. */
   readonly processorTimeoutMs?: number;
+}
+
+/** Options of {@link runExecution}. */
+export interface RunExecutionOptions extends PrepareExecutionOptions {
+  /** The execution record, status `running`. */
+  readonly execution: Execution;
+  /** Cancels the execution (timeout, `concurrency: replace`, API, shutdown). */
+  readonly signal?: AbortSignal;
 }
 
 /** How an execution ended, after processors. The caller stores it. */
@@ -53,6 +58,32 @@ export interface ExecutionOutcome {
   readonly finishedAt: Date;
 }
 
+/**
+ * A run made ready ahead of its start: executor resolved, config parsed, signal, logger and output
+ * capture created. Starting it then costs little more than the executor call, which is what lets a
+ * scheduler start thousands of runs on the same second without the last ones starting late.
+ */
+export interface PreparedExecution {
+  /** The signal the executor gets; fired by {@link PreparedExecution.abort}. */
+  readonly signal: AbortSignal;
+  /**
+   * Cancels the run, before or after its start: a run cancelled before it starts never calls the
+   * executor, one that ignores cancellation is abandoned `hangGraceMs` later.
+   */
+  abort(reason?: unknown): void;
+  /** {@link PreparedExecution.call} then {@link PreparedExecution.outcome}. */
+  start(execution: Execution): Promise<ExecutionOutcome>;
+  /**
+   * Calls the executor with `execution` (status `running`) and returns as soon as the call returns,
+   * doing nothing else: a caller starting many runs at once calls them all first, then takes their
+   * outcomes. {@link PreparedExecution.outcome} must follow in the same turn of the event loop (it
+   * handles what the executor returned, a rejection included). Call once.
+   */
+  call(execution: Execution): void;
+  /** Resolves with the outcome, after processors, of the run started by `call`. Never rejects. */
+  outcome(): Promise<ExecutionOutcome>;
+}
+
 interface Ended {
   readonly status: ExecutionOutcome['status'];
   readonly error?: string;
@@ -63,16 +94,45 @@ interface Ended {
 const NEVER = new AbortController().signal;
 
 /**
- * Runs one execution on this node: resolves the executor, parses the config, calls the executor with
- * a context (linked signal, capped output sink), then the job's processors, and returns the outcome.
- *
- * Never throws and never hangs on a plugin: a throwing executor fails the execution, and one that
- * ignores cancellation is abandoned `hangGraceMs` after the signal fired. It stores nothing.
+ * Resolves what a run of `job` needs before it starts (see {@link PreparedExecution}). Stores nothing
+ * and calls no plugin.
  */
-export async function runExecution(options: RunExecutionOptions): Promise<ExecutionOutcome> {
-  const { registry, job, execution } = options;
+export function prepareExecution(options: PrepareExecutionOptions): PreparedExecution {
+  const { registry, job } = options;
   const limit = options.outputLimit ?? DEFAULT_OUTPUT_LIMIT;
-  const logger = bindLogger(options.logger, { job: job.name, execution: execution.id });
+  const graceMs = options.hangGraceMs ?? 5000;
+  const controller = new AbortController();
+  let aborted = false;
+  let execution: Execution | undefined;
+  /** What the executor call returned; `early` when the executor was not called. */
+  let called: { value: unknown } | { thrown: unknown } | { early: Ended } | undefined;
+  /** Starts the grace period of an executor that was asked to stop; set while it runs. */
+  let onAbort: (() => void) | undefined;
+
+  const executor = registry.executor(job.executor);
+  let ready: { executor: RegisteredExecutor; config: Record<string, unknown> } | Ended;
+  if (executor === undefined) {
+    ready = { status: 'failed', error: EXECUTOR_NOT_PRESENT, output: EXECUTOR_NOT_PRESENT };
+  } else {
+    try {
+      ready = {
+        executor,
+        config: parseConfig(executor.definition.config, job.executor_config, 'executor_config'),
+      };
+    } catch (thrown) {
+      ready = { status: 'failed', error: errorMessage(thrown) };
+    }
+  }
+  // Bound lazily: most runs never log.
+  const logger = lazyBoundLogger(options.logger, () => ({ job: job.name, execution: execution?.id }));
+  const pluginLogger =
+    executor === undefined
+      ? logger
+      : lazyBoundLogger(options.logger, () => ({
+          job: job.name,
+          execution: execution?.id,
+          plugin: executor.plugin,
+        }));
   const streams = registry.hasListeners('execution:output');
   const capture = createOutputCapture(limit, (chunk) => {
     if (options.onOutput !== undefined) {
@@ -82,87 +142,146 @@ export async function runExecution(options: RunExecutionOptions): Promise<Execut
         logger.error('output listener failed', { error: errorMessage(thrown) });
       }
     }
-    if (streams) void registry.emit('execution:output', { job, execution, chunk });
+    if (streams && execution !== undefined) void registry.emit('execution:output', { job, execution, chunk });
   });
 
-  const ended = await execute(options, logger, capture);
-  capture.close();
-
-  const finishedAt = new Date();
-  const output = ended.output ?? composeOutput(ended.error, capture.tail(), limit);
-  if (ended.status !== 'success') logger.info(`execution ${ended.status}`, { error: ended.error });
-  const finished: Execution = {
-    ...execution,
-    finished_at: finishedAt.toISOString(),
-    success: ended.status === 'success',
-    output,
-    status: ended.status,
-  };
-  const processed = await runProcessors({
-    registry,
-    job,
-    execution: finished,
-    reportingNode: options.reportingNode,
-    logger: options.logger,
-    signal: options.shutdownSignal ?? NEVER,
-    timeoutMs: options.processorTimeoutMs ?? 30_000,
-  });
-  void registry.emit('execution:done', { job, execution: processed });
-  return {
-    status: statusAfterProcessors(finished, processed),
-    success: processed.success,
-    output: capOutput(processed.output, limit),
-    ...(ended.error === undefined ? {} : { error: ended.error }),
-    finishedAt,
-  };
-}
-
-async function execute(options: RunExecutionOptions, logger: Logger, capture: OutputCapture): Promise<Ended> {
-  const { registry, job, execution } = options;
-  const executor = registry.executor(job.executor);
-  if (executor === undefined) {
-    return { status: 'failed', error: EXECUTOR_NOT_PRESENT, output: EXECUTOR_NOT_PRESENT };
+  function call(e: Execution): void {
+    if (execution !== undefined) throw new Error('a prepared execution starts once');
+    execution = e;
+    if ('status' in ready) {
+      called = { early: ready };
+      return;
+    }
+    if (aborted) {
+      called = {
+        early: {
+          status: 'cancelled',
+          error: abortMessage(controller.signal, 'execution cancelled before it started'),
+        },
+      };
+      return;
+    }
+    const context: ExecuteContext = {
+      signal: controller.signal,
+      output: capture.sink,
+      logger: pluginLogger,
+      execution: e,
+      job,
+    };
+    if (registry.hasListeners('execution:start'))
+      void registry.emit('execution:start', { job, execution: e });
+    try {
+      called = {
+        value: ready.executor.definition.execute(
+          { job, config: ready.config, rawConfig: job.executor_config ?? {} },
+          context,
+        ),
+      };
+    } catch (thrown) {
+      called = { thrown };
+    }
   }
-  let config: Record<string, unknown>;
-  try {
-    config = parseConfig(executor.definition.config, job.executor_config, 'executor_config');
-  } catch (thrown) {
-    return { status: 'failed', error: errorMessage(thrown) };
-  }
-  if (options.signal?.aborted) {
+
+  async function outcome(): Promise<ExecutionOutcome> {
+    if (execution === undefined || called === undefined) throw new Error('outcome() before call()');
+    const run = execution;
+    let ended: Ended;
+    if ('early' in called) {
+      ended = called.early;
+    } else {
+      const ex = (ready as { executor: RegisteredExecutor }).executor;
+      const pending: Promise<Settled<ExecuteResult>> =
+        'thrown' in called
+          ? Promise.resolve({ kind: 'thrown', error: called.thrown })
+          : settleReturned(called.value as ExecuteResult | Promise<ExecuteResult>);
+      const settled = await settleOrGiveUp(pending, graceMs, (startGrace) => {
+        if (aborted) startGrace();
+        else onAbort = startGrace;
+      });
+      onAbort = undefined;
+      ended = toEnded(settled, ex, controller.signal, graceMs, capture, job, run);
+    }
+    capture.close();
+
+    const finishedAt = new Date();
+    const output = ended.output ?? composeOutput(ended.error, capture.tail(), limit);
+    if (ended.status !== 'success') logger.info(`execution ${ended.status}`, { error: ended.error });
+    const finished: Execution = {
+      ...run,
+      finished_at: finishedAt.toISOString(),
+      success: ended.status === 'success',
+      output,
+      status: ended.status,
+    };
+    const processed = await runProcessors({
+      registry,
+      job,
+      execution: finished,
+      reportingNode: options.reportingNode,
+      logger: options.logger,
+      signal: options.shutdownSignal ?? NEVER,
+      timeoutMs: options.processorTimeoutMs ?? 30_000,
+    });
+    void registry.emit('execution:done', { job, execution: processed });
     return {
-      status: 'cancelled',
-      error: abortMessage(options.signal, 'execution cancelled before it started'),
+      status: statusAfterProcessors(finished, processed),
+      success: processed.success,
+      output: capOutput(processed.output, limit),
+      ...(ended.error === undefined ? {} : { error: ended.error }),
+      finishedAt,
     };
   }
 
-  const controller = new AbortController();
-  const forward = () => controller.abort(options.signal?.reason);
-  options.signal?.addEventListener('abort', forward, { once: true });
-  const context: ExecuteContext = {
+  return {
     signal: controller.signal,
-    output: capture.sink,
-    logger: bindLogger(logger, { plugin: executor.plugin }),
-    execution,
-    job,
+    abort(reason) {
+      if (aborted) return;
+      aborted = true;
+      controller.abort(reason);
+      onAbort?.();
+    },
+    call,
+    outcome,
+    start(e) {
+      call(e);
+      return outcome();
+    },
   };
-  void registry.emit('execution:start', { job, execution });
-  const graceMs = options.hangGraceMs ?? 5000;
+}
+
+/**
+ * Runs one execution on this node: resolves the executor, parses the config, calls the executor with
+ * a context (linked signal, capped output sink), then the job's processors, and returns the outcome.
+ *
+ * Never throws and never hangs on a plugin: a throwing executor fails the execution, and one that
+ * ignores cancellation is abandoned `hangGraceMs` after the signal fired. It stores nothing.
+ */
+export async function runExecution(options: RunExecutionOptions): Promise<ExecutionOutcome> {
+  const prepared = prepareExecution(options);
+  const signal = options.signal;
+  if (signal?.aborted) prepared.abort(signal.reason);
+  const forward = () => prepared.abort(signal?.reason);
+  signal?.addEventListener('abort', forward, { once: true });
   try {
-    const settled = await settleOrGiveUp(
-      settle(() =>
-        executor.definition.execute({ job, config, rawConfig: job.executor_config ?? {} }, context),
-      ),
-      graceMs,
-      (start) => {
-        if (controller.signal.aborted) start();
-        else controller.signal.addEventListener('abort', start, { once: true });
-      },
-    );
-    return toEnded(settled, executor, controller.signal, graceMs, capture, options);
+    return await prepared.start(options.execution);
   } finally {
-    options.signal?.removeEventListener('abort', forward);
+    signal?.removeEventListener('abort', forward);
   }
+}
+
+/** A logger adding fields computed on first use, so a run that never logs builds nothing. */
+function lazyBoundLogger(logger: Logger, fields: () => LogFields): Logger {
+  let bound: Logger | undefined;
+  const get = (): Logger => {
+    bound ??= bindLogger(logger, fields());
+    return bound;
+  };
+  return {
+    debug: (message, extra) => get().debug(message, extra),
+    info: (message, extra) => get().info(message, extra),
+    warn: (message, extra) => get().warn(message, extra),
+    error: (message, extra) => get().error(message, extra),
+  };
 }
 
 function toEnded(
@@ -171,7 +290,8 @@ function toEnded(
   signal: AbortSignal,
   graceMs: number,
   capture: OutputCapture,
-  options: RunExecutionOptions,
+  job: Job,
+  execution: Execution,
 ): Ended {
   const cancelled = signal.aborted;
   if (settled.kind === 'hung') {
@@ -183,8 +303,8 @@ function toEnded(
   if (settled.kind === 'thrown') {
     const error = toPluginError(settled.error, {
       plugin: executor.plugin,
-      job: options.job.name,
-      execution: options.execution.id,
+      job: job.name,
+      execution: execution.id,
     }).message;
     return { status: cancelled ? 'cancelled' : 'failed', error };
   }

@@ -10,13 +10,18 @@ export type Settled<T> =
  */
 export function settle<T>(fn: () => T | Promise<T>): Promise<Settled<T>> {
   try {
-    return Promise.resolve(fn()).then(
-      (value): Settled<T> => ({ kind: 'value', value }),
-      (error: unknown): Settled<T> => ({ kind: 'thrown', error }),
-    );
+    return settleReturned(fn());
   } catch (error) {
     return Promise.resolve({ kind: 'thrown', error });
   }
+}
+
+/** What a call returned (a value or a promise), as a promise that never rejects. */
+export function settleReturned<T>(returned: T | Promise<T>): Promise<Settled<T>> {
+  return Promise.resolve(returned).then(
+    (value): Settled<T> => ({ kind: 'value', value }),
+    (error: unknown): Settled<T> => ({ kind: 'thrown', error }),
+  );
 }
 
 /**
