@@ -71,6 +71,26 @@ describe('agent: saving jobs', () => {
     expect((await h.agent.getJob('daily'))?.next).toBe('2026-11-22T08:30:00Z');
   });
 
+  it('stores a new job with its next fire time in one write', async () => {
+    const writes: string[] = [];
+    const store = createMemoryStore();
+    for (const method of ['saveJob', 'patchJob'] as const) {
+      const original = store[method].bind(store) as (...args: unknown[]) => Promise<unknown>;
+      (store as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
+        writes.push(method);
+        return original(...args);
+      };
+    }
+    h = await harness({ store });
+    const saved = await h.agent.saveJob(job('one-write', { schedule: '@every 1m' }));
+    expect(saved.next).toBe('2026-11-21T12:01:00Z');
+    expect(writes).toEqual(['saveJob']);
+    // Changing the schedule still ends with the new next stored.
+    const updated = await h.agent.saveJob(job('one-write', { schedule: '0 0 13 * * *' }));
+    expect(updated.next).toBe('2026-11-21T13:00:00Z');
+    expect((await store.getJob('one-write'))?.next).toBe('2026-11-21T13:00:00Z');
+  });
+
   it('refuses invalid jobs with Dkron reasons', async () => {
     await expect(h.agent.saveJob(job('bad job!'))).rejects.toThrow("name contains illegal character ' '");
     await expect(h.agent.saveJob(job('x', { executor: 'nope' }))).rejects.toThrow(/unknown executor "nope"/);

@@ -116,6 +116,13 @@ interface ScheduledTrigger {
   readonly executions: Execution[];
 }
 
+/** Where {@link createAgent}'s scheduler puts a job: see `place`. */
+interface Placement {
+  readonly anchor: number;
+  /** Absent when the job is not scheduled. */
+  readonly entry?: { readonly schedule: Schedule; readonly windowMs: number; readonly from: number };
+}
+
 /** One trigger of a job on this node; `cancelled` stops its pending retries. */
 interface TriggerState {
   cancelled: boolean;
@@ -235,26 +242,22 @@ export function createAgent(options: AgentOptions): Agent {
    * The phase anchor of a job's `@every`: the last launched slot when known, else the anchor already
    * recorded for the same schedule (kept while the job is disabled), else the first time we saw it.
    */
-  function anchorOf(job: Job, lastSlot: number | undefined): number {
+  function anchorFor(job: Job, lastSlot: number | undefined): number {
     const recorded = anchors.get(job.name);
     const same = recorded?.schedule === job.schedule && recorded.timezone === job.timezone;
-    const anchor = lastSlot ?? (same && recorded ? recorded.anchor : Math.floor(clock.now() / 1000) * 1000);
-    anchors.set(job.name, { schedule: job.schedule, timezone: job.timezone, anchor });
-    return anchor;
+    return lastSlot ?? (same && recorded ? recorded.anchor : Math.floor(clock.now() / 1000) * 1000);
   }
 
   /**
-   * Puts a job in the scheduler (or takes it out); returns its next fire time. At start, `resume`
-   * is the job's stored `next`: the first slot the previous process had not dealt with (slots it
-   * skipped under `forbid` are not in the ledger but are behind `next`).
+   * Where a job goes in the scheduler, computed without changing anything: its `@every` anchor and,
+   * unless it is not scheduled (disabled, a child, no schedule), its schedule and the time its first
+   * slot comes strictly after. At start, `resume` is the job's stored `next`: the first slot the
+   * previous process had not dealt with (slots it skipped under `forbid` are not in the ledger but
+   * are behind `next`).
    */
-  function track(job: Job, lastSlot: number | undefined, resume?: number): number | undefined {
-    const anchor = anchorOf(job, lastSlot ?? resume);
-    if (job.disabled || job.parent_job !== '' || job.schedule.trim() === '') {
-      known.delete(job.name);
-      scheduler.remove(job.name);
-      return undefined;
-    }
+  function place(job: Job, lastSlot: number | undefined, resume?: number): Placement {
+    const anchor = anchorFor(job, lastSlot ?? resume);
+    if (job.disabled || job.parent_job !== '' || job.schedule.trim() === '') return { anchor };
     const previous = known.get(job.name);
     const now = clock.now();
     const sameSchedule =
@@ -262,14 +265,36 @@ export function createAgent(options: AgentOptions): Agent {
       previous.job.schedule === job.schedule &&
       previous.job.timezone === job.timezone;
     const schedule = scheduleOf(job, anchor);
-    known.set(job.name, { job, schedule, anchor });
     let from = lastSlot ?? now;
     if (resume !== undefined) from = lastSlot === undefined ? resume - 1 : Math.max(lastSlot, resume - 1);
     if (lastSlot === undefined && schedule.kind === 'after' && schedule.at) from = schedule.at.getTime() - 1;
     if (sameSchedule && previous) from = Math.max(from, now);
     const startsAt = job.starts_at ? Date.parse(job.starts_at) : undefined;
     if (startsAt !== undefined && startsAt > from) from = startsAt - 1;
-    return scheduler.set(job.name, schedule, catchupWindowMs(job, schedule), from);
+    return { anchor, entry: { schedule, windowMs: catchupWindowMs(job, schedule), from } };
+  }
+
+  /** The first slot of a placement, as {@link track} will schedule it. */
+  function firstSlot(placement: Placement): number | undefined {
+    return placement.entry?.schedule.next(placement.entry.from)?.getTime();
+  }
+
+  /** Puts a job in the scheduler (or takes it out) where {@link place} says; returns its next fire time. */
+  function track(
+    job: Job,
+    lastSlot: number | undefined,
+    resume?: number,
+    placement: Placement = place(job, lastSlot, resume),
+  ): number | undefined {
+    const { anchor, entry } = placement;
+    anchors.set(job.name, { schedule: job.schedule, timezone: job.timezone, anchor });
+    if (!entry) {
+      known.delete(job.name);
+      scheduler.remove(job.name);
+      return undefined;
+    }
+    known.set(job.name, { job, schedule: entry.schedule, anchor });
+    return scheduler.set(job.name, entry.schedule, entry.windowMs, entry.from);
   }
 
   /** Forgets everything about a deleted job. */
@@ -727,11 +752,21 @@ export function createAgent(options: AgentOptions): Agent {
 
   async function saveValidated(job: Job): Promise<Job> {
     await checkParent(job);
-    const stored = await store.saveJob(job);
+    // A new job is stored with its first `next` (one write); an update keeps the stored one unless its
+    // schedule changed, and is patched below when it differs.
+    const placement = started ? place(job, undefined) : undefined;
+    const stored = await store.saveJob(
+      placement === undefined ? job : { ...job, next: nextString(firstSlot(placement)) },
+    );
     if (stored.parent_job !== '') parents.add(stored.parent_job);
     void registry.emit('job:saved', { job: stored });
     if (!started) return stored;
-    const next = track(stored, undefined);
+    const next = track(
+      stored,
+      undefined,
+      undefined,
+      placement !== undefined && sameScheduling(stored, job) ? placement : undefined,
+    );
     const nextText = nextString(next);
     if (stored.next !== nextText && stored.parent_job === '') {
       await store.patchJob(stored.name, { next: nextText });
@@ -1025,4 +1060,16 @@ function safeDuration(text: string, fallback: number): number {
   } catch {
     return fallback;
   }
+}
+
+/** Whether two versions of a job are scheduled the same way. */
+function sameScheduling(a: Job, b: Job): boolean {
+  return (
+    a.schedule === b.schedule &&
+    a.timezone === b.timezone &&
+    a.disabled === b.disabled &&
+    a.parent_job === b.parent_job &&
+    a.starts_at === b.starts_at &&
+    a.catchup_window === b.catchup_window
+  );
 }
