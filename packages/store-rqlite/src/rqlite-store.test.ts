@@ -3,13 +3,14 @@ import { type DkronError, isDkronError, ZERO_TIME } from '@dkron-core/plugin-api
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { describeStoreContract } from '../../../test/contract/store-contract.js';
 import { recordLaunchStatements } from './internal/launch-sql.js';
+import { patchJobStatements } from './internal/patch-sql.js';
 import { SCHEMA_VERSION } from './internal/schema.js';
 import { createRqliteClient, type RqliteClient } from './rqlite-client.js';
 import { createRqliteStore } from './rqlite-store.js';
 import { makeExecution, makeJob } from './test-support/fixtures.js';
 import { startTestRqlite, type TestRqlite } from './test-support/helpers.js';
 
-const TABLES = ['jobs', 'executions', 'launches', 'stats', 'leader', 'members'];
+const TABLES = ['jobs', 'executions', 'launches', 'stats', 'leader', 'members', 'write_tokens'];
 
 let node: TestRqlite;
 let raw: RqliteClient;
@@ -47,8 +48,26 @@ describe('schema', () => {
   it('migrates idempotently and records the version once', async () => {
     const again = await createRqliteStore({ url: node.rqlite.url });
     await again.close();
-    const [result] = await raw.query([['SELECT version FROM schema_version']]);
-    expect(result?.rows).toEqual([{ version: SCHEMA_VERSION }]);
+    const [result] = await raw.query([['SELECT version FROM schema_version ORDER BY version']]);
+    expect(result?.rows).toEqual(Array.from({ length: SCHEMA_VERSION }, (_, i) => ({ version: i + 1 })));
+  });
+
+  it('upgrades a version 1 database (the first release) in place', async () => {
+    await store.saveJob(makeJob('kept'));
+    await raw.execute([['DROP TABLE write_tokens'], ['DELETE FROM schema_version WHERE version > ?', 1]], {
+      transaction: true,
+    });
+    const upgraded = await createRqliteStore({ url: node.rqlite.url });
+    try {
+      expect((await upgraded.getJob('kept'))?.name).toBe('kept');
+      await upgraded.patchJob('kept', { missedIncrement: 1 });
+      expect((await upgraded.getJob('kept'))?.missed_count).toBe(1);
+    } finally {
+      await upgraded.close();
+    }
+    const [result] = await raw.query([['SELECT max(version) AS v FROM schema_version']]);
+    expect(result?.rows).toEqual([{ v: SCHEMA_VERSION }]);
+    await wipe();
   });
 
   it('refuses a database written by a newer schema', async () => {
@@ -326,6 +345,29 @@ describe('launches', () => {
     expect(await store.recordLaunches([intent(t, t + 60_000)])).toEqual([]);
     const [rows] = await raw.query([['SELECT count(*) AS n FROM launches']]);
     expect(rows?.rows).toEqual([{ n: 1 }]);
+  });
+
+  it('adds a missed increment once when the same patch request is retried (unknown outcome)', async () => {
+    const t = Date.parse('2026-01-01T00:00:00Z');
+    const request = patchJobStatements(
+      'tick',
+      { missedIncrement: 3, next: '2026-01-01T00:01:00Z' },
+      'tok-1',
+      t,
+    );
+    await raw.execute(request, { transaction: true });
+    await raw.execute(request, { transaction: true });
+    expect(await store.getJob('tick')).toMatchObject({ missed_count: 3, next: '2026-01-01T00:01:00Z' });
+    await raw.execute(patchJobStatements('tick', { missedIncrement: 2 }, 'tok-2', t + 1), {
+      transaction: true,
+    });
+    expect((await store.getJob('tick'))?.missed_count).toBe(5);
+    // Tokens older than an hour are dropped by a later patch.
+    await raw.execute(patchJobStatements('tick', { missedIncrement: 1 }, 'tok-3', t + 3_600_002), {
+      transaction: true,
+    });
+    const [rows] = await raw.query([['SELECT token FROM write_tokens ORDER BY token']]);
+    expect(rows?.rows).toEqual([{ token: 'tok-3' }]);
   });
 
   it('never moves next back when an older batch is retried', async () => {

@@ -14,6 +14,7 @@ import { listJobsStatements } from './internal/job-query.js';
 import { JOB_COLUMNS, jobFromRow, upsertJobStatement } from './internal/job-rows.js';
 import { executionTrimEvery, LaggingTrim } from './internal/lagging-trim.js';
 import { LAUNCH_LEDGER_RETAIN, notOwnedStatement, recordLaunchStatements } from './internal/launch-sql.js';
+import { patchJobStatements } from './internal/patch-sql.js';
 import { migrate } from './internal/schema.js';
 import { toTimeKey } from './internal/time-key.js';
 import {
@@ -141,15 +142,9 @@ class RqliteStore implements Store {
 
   async patchJob(name: string, patch: JobRuntimePatch) {
     if (patch.next === undefined && patch.status === undefined && !patch.missedIncrement) return;
-    await this.#client.execute([
-      [
-        'UPDATE jobs SET next = coalesce(?, next), status = coalesce(?, status), missed_count = missed_count + ? WHERE name = ?',
-        patch.next === undefined ? null : toTimeKey(patch.next, 'next'),
-        patch.status ?? null,
-        patch.missedIncrement ?? 0,
-        name,
-      ],
-    ]);
+    await this.#client.execute(patchJobStatements(name, patch, randomUUID(), Date.now()), {
+      transaction: true,
+    });
   }
 
   async deleteJob(name: string) {

@@ -89,6 +89,15 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
       doc TEXT NOT NULL DEFAULT '{}'
     )`,
   ],
+  [
+    // Tokens of applied non-idempotent writes (a missed-slot increment): a request the client retries
+    // after an unknown outcome finds its token and applies nothing twice. Kept an hour.
+    `CREATE TABLE IF NOT EXISTS write_tokens (
+      token TEXT PRIMARY KEY,
+      created_at INTEGER NOT NULL
+    )`,
+    'CREATE INDEX IF NOT EXISTS write_tokens_created ON write_tokens (created_at)',
+  ],
 ];
 
 /** The schema version this package writes. */
