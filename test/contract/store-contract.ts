@@ -492,6 +492,22 @@ export function describeStoreContract(label: string, makeStore: () => Promise<St
         expect((await store.getJob('b'))?.next).toBe(ZERO_TIME);
       });
 
+      it('releases recorded slots: gone from the ledger, next back to the earliest, recordable again', async () => {
+        await store.recordLaunches([intent('a', t0, t0 + 60_000), intent('b', t0, t0 + 60_000)]);
+        await store.recordLaunches([intent('a', t0 + 60_000, t0 + 120_000)]);
+        await store.releaseLaunches([
+          { job: 'a', scheduledAt: t0 + 60_000 },
+          { job: 'a', scheduledAt: t0 },
+          { job: 'ghost', scheduledAt: t0 },
+        ]);
+        expect(await store.lastLaunches()).toEqual(new Map([['b', t0]]));
+        expect(Date.parse((await store.getJob('a'))?.next ?? '')).toBe(t0);
+        expect(Date.parse((await store.getJob('b'))?.next ?? '')).toBe(t0 + 60_000);
+        await store.releaseLaunches([{ job: 'a', scheduledAt: t0 }]); // idempotent
+        await store.releaseLaunches([]);
+        expect(await store.recordLaunches([intent('a', t0, t0 + 60_000)])).toHaveLength(1);
+      });
+
       it('reports the latest slot of every job', async () => {
         await store.recordLaunches([intent('a', t0 + 120_000), intent('a', t0), intent('b', t0 + 60_000)]);
         await store.recordLaunches([intent('a', t0 + 60_000)]);

@@ -85,5 +85,6 @@ export type {
   JobRuntimePatch,
   JobSortField,
   LaunchIntent,
+  LaunchSlot,
   Store,
 } from './ports/store.js';

@@ -13,7 +13,12 @@ import { finishExecutionStatements } from './internal/finish-sql.js';
 import { listJobsStatements } from './internal/job-query.js';
 import { JOB_COLUMNS, jobFromRow, upsertJobStatement } from './internal/job-rows.js';
 import { executionTrimEvery, LaggingTrim } from './internal/lagging-trim.js';
-import { LAUNCH_LEDGER_RETAIN, notOwnedStatement, recordLaunchStatements } from './internal/launch-sql.js';
+import {
+  LAUNCH_LEDGER_RETAIN,
+  notOwnedStatement,
+  recordLaunchStatements,
+  releaseLaunchStatements,
+} from './internal/launch-sql.js';
 import { patchJobStatements } from './internal/patch-sql.js';
 import { migrate } from './internal/schema.js';
 import { toTimeKey } from './internal/time-key.js';
@@ -187,6 +192,11 @@ class RqliteStore implements Store {
     const [rows] = await this.#client.query([notOwnedStatement(intents, token)], { level: 'strong' });
     const skip = new Set((rows?.rows ?? []).map((r) => Number(r.k)));
     return intents.filter((_, i) => !skip.has(i));
+  }
+
+  async releaseLaunches(slots: Parameters<Store['releaseLaunches']>[0]) {
+    if (slots.length === 0) return;
+    await this.#client.execute(releaseLaunchStatements(slots), { transaction: true });
   }
 
   async lastLaunches() {

@@ -74,6 +74,12 @@ export interface LaunchIntent {
   readonly next: number | null;
 }
 
+/** One recorded launch: a job's slot (epoch ms). */
+export interface LaunchSlot {
+  readonly job: string;
+  readonly scheduledAt: number;
+}
+
 /** The changes that close an execution. Applying the same completion twice changes nothing. */
 export interface ExecutionCompletion {
   readonly jobName: string;
@@ -131,6 +137,13 @@ export interface Store {
   recordLaunches(intents: readonly LaunchIntent[]): Promise<LaunchIntent[]>;
   /** The latest recorded slot (ms) of every job that has one (one query; used at start and failover). */
   lastLaunches(): Promise<Map<string, number>>;
+  /**
+   * Takes back launches that were recorded but never started (a graceful stop inside the launch lead):
+   * their ledger rows go, and each job's `next` moves back to its earliest released slot, so the next
+   * scheduler to start treats those slots as not yet run (and catches up within the job's window).
+   * Idempotent; unknown jobs and slots are ignored.
+   */
+  releaseLaunches(launches: readonly LaunchSlot[]): Promise<void>;
 
   /**
    * Stores running executions in one batch (idempotent on id), trims each job's history to

@@ -1,4 +1,4 @@
-import type { LaunchIntent } from '@dkron-core/kernel';
+import type { LaunchIntent, LaunchSlot } from '@dkron-core/kernel';
 import { ZERO_TIME } from '@dkron-core/plugin-api';
 import type { SqlStatement } from '../rqlite-client.js';
 import { timeKeyFromMs, toTimeKey } from './time-key.js';
@@ -95,4 +95,22 @@ export function recordLaunchStatements(
  */
 export function notOwnedStatement(intents: readonly LaunchIntent[], token: string): SqlStatement {
   return [NOT_OWNED, intentsJson(intents), token];
+}
+
+/** ?1 `[[job, slot, next key], ...]`: the ledger rows of the released slots. */
+const RELEASE_LAUNCHES = `DELETE FROM launches WHERE rowid IN (SELECT l.rowid FROM json_each(?1) i
+  JOIN launches l ON l.job = i.value->>0 AND l.scheduled_at = i.value->>1)`;
+
+/** ?1 as above: each job's `next` back to its earliest released slot (time keys sort as times). */
+const RELEASE_NEXT = `UPDATE jobs SET next = r.next
+FROM (SELECT i.value->>0 AS job, min(i.value->>2) AS next FROM json_each(?1) i GROUP BY 1) r
+WHERE jobs.name = r.job`;
+
+/** The one transaction of `Store.releaseLaunches`. */
+export function releaseLaunchStatements(slots: readonly LaunchSlot[]): SqlStatement[] {
+  const json = JSON.stringify(slots.map((s) => [s.job, s.scheduledAt, timeKeyFromMs(s.scheduledAt)]));
+  return [
+    [RELEASE_LAUNCHES, json],
+    [RELEASE_NEXT, json],
+  ];
 }

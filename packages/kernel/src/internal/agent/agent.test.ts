@@ -382,6 +382,29 @@ describe('agent: restarts', () => {
     expect((await executions(store, 'phase')).map((r) => r.scheduled_at).at(-1)).toBe('2026-11-21T12:05:22Z');
   });
 
+  it('a graceful stop inside the launch lead releases the recorded slot; the next start runs it', async () => {
+    const store = createMemoryStore();
+    const clock = createFakeClock(T0);
+    const first = await harness({ store, clock });
+    await first.agent.saveJob(job('lead'));
+    await clock.advance(9_500); // the 12:00:10 launch is recorded (800 ms ahead), not started
+    expect(await store.lastLaunches()).toEqual(new Map([['lead', T0 + 10_000]]));
+    await first.agent.stop({ timeoutMs: 0 });
+    expect(first.control.calls).toEqual([]);
+    expect(await store.lastLaunches()).toEqual(new Map());
+    expect((await store.getJob('lead'))?.next).toBe('2026-11-21T12:00:10Z');
+    await clock.advance(1_000); // down over the slot
+    h = await harness({ store, clock });
+    await clock.advance(0);
+    expect(h.control.calls).toEqual(['lead']);
+    expect((await executions(store, 'lead')).map((r) => r.scheduled_at)).toEqual(['2026-11-21T12:00:10Z']);
+    await clock.advance(10_000); // and keeps the job's phase
+    expect((await executions(store, 'lead')).map((r) => r.scheduled_at)).toEqual([
+      '2026-11-21T12:00:10Z',
+      '2026-11-21T12:00:20Z',
+    ]);
+  });
+
   it('stop waits for running executions up to the timeout, then cancels them', async () => {
     h = await harness();
     await h.agent.saveJob(job('wait', { schedule: '@manually', executor_config: { mode: 'hold' } }));

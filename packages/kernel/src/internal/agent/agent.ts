@@ -175,6 +175,10 @@ export function createAgent(options: AgentOptions): Agent {
   const triggers = new Map<string, Set<TriggerState>>();
   let started = false;
   let stopping: Promise<void> | undefined;
+  /** Ticks still recording their launches; stop waits for them. */
+  const dueInFlight = new Set<Promise<void>>();
+  /** Slots whose launches are recorded and whose runs have not started yet. */
+  const waiting = new Set<ScheduledTrigger[]>();
   // Runs of one slot share their start and slot times: format each once.
   const startedText = timeTextCache();
   const slotText = timeTextCache();
@@ -216,7 +220,11 @@ export function createAgent(options: AgentOptions): Agent {
     clock,
     logger,
     leadMs: options.launchLeadMs ?? DEFAULT_LAUNCH_LEAD_MS,
-    onDue: (due) => void onDue(due),
+    onDue: (due) => {
+      const handled = onDue(due);
+      dueInFlight.add(handled);
+      void handled.finally(() => dueInFlight.delete(handled));
+    },
   });
 
   function scheduleOf(job: Job, anchor?: number): Schedule {
@@ -256,7 +264,7 @@ export function createAgent(options: AgentOptions): Agent {
    * are behind `next`).
    */
   function place(job: Job, lastSlot: number | undefined, resume?: number): Placement {
-    const anchor = anchorFor(job, lastSlot ?? resume);
+    let anchor = anchorFor(job, lastSlot ?? resume);
     if (job.disabled || job.parent_job !== '' || job.schedule.trim() === '') return { anchor };
     const previous = known.get(job.name);
     const now = clock.now();
@@ -264,7 +272,12 @@ export function createAgent(options: AgentOptions): Agent {
       previous !== undefined &&
       previous.job.schedule === job.schedule &&
       previous.job.timezone === job.timezone;
-    const schedule = scheduleOf(job, anchor);
+    let schedule = scheduleOf(job, anchor);
+    if (lastSlot === undefined && resume !== undefined && anchor === resume && schedule.intervalMs) {
+      // `@every` slots come one interval after their anchor; a `next` that never ran is itself a slot.
+      anchor = resume - schedule.intervalMs;
+      schedule = scheduleOf(job, anchor);
+    }
     let from = lastSlot ?? now;
     if (resume !== undefined) from = lastSlot === undefined ? resume - 1 : Math.max(lastSlot, resume - 1);
     if (lastSlot === undefined && schedule.kind === 'after' && schedule.at) from = schedule.at.getTime() - 1;
@@ -385,14 +398,18 @@ export function createAgent(options: AgentOptions): Agent {
       group.push({ job, t, nodes, readies, executions: [] });
     }
     for (const [slot, group] of bySlot) {
+      waiting.add(group);
+      // Stopping: stop() releases the group's launches (see releaseWaiting).
+      if (stopping) continue;
       const startAll = () => {
-        if (stopping) return; // recorded, never started: the ledger keeps the slot from running twice
+        if (stopping) return;
         // Timers may fire a millisecond early: never start before the slot.
         const early = slot - clock.now();
         if (early > 0) {
           clock.setTimeout(startAll, early);
           return;
         }
+        waiting.delete(group);
         // Every executor call first, then the bookkeeping of each run: the slot's last run starts
         // about as early as its first.
         for (const s of group) if (s.readies) callScheduled(s, s.readies);
@@ -716,6 +733,27 @@ export function createAgent(options: AgentOptions): Agent {
     }
   }
 
+  /**
+   * Takes back the launches recorded ahead of slots that have not come yet, so that the next scheduler
+   * to start runs them (catching up) instead of finding them in the ledger as if they had run.
+   */
+  async function releaseWaiting(): Promise<void> {
+    const slots = [...waiting]
+      .flat()
+      .map((s) => ({ job: s.job.name, scheduledAt: s.t.scheduledAt as number }));
+    waiting.clear();
+    if (slots.length === 0) return;
+    try {
+      await store.releaseLaunches(slots);
+      logger.info('released launches recorded for slots that had not come yet', { count: slots.length });
+    } catch (err) {
+      logger.warn('could not release recorded launches; those slots will not run', {
+        count: slots.length,
+        err: String(err),
+      });
+    }
+  }
+
   function logStoreError(err: unknown): void {
     logger.error('store write failed', { err: String(err) });
   }
@@ -834,6 +872,8 @@ export function createAgent(options: AgentOptions): Agent {
     stop(opts) {
       stopping ??= (async () => {
         scheduler.stop();
+        await Promise.all([...dueInFlight]);
+        await releaseWaiting();
         const deadline = opts?.timeoutMs ?? 60_000;
         const running = [...active.values()];
         if (running.length > 0) {

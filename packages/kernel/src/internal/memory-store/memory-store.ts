@@ -192,6 +192,18 @@ export function createMemoryStore(): Store {
       return inserted;
     },
 
+    async releaseLaunches(released) {
+      const earliest = new Map<string, number>();
+      for (const { job, scheduledAt } of released) {
+        if (!launches.delete(launchKey(job, scheduledAt))) continue;
+        earliest.set(job, Math.min(earliest.get(job) ?? Number.POSITIVE_INFINITY, scheduledAt));
+      }
+      for (const [name, slot] of earliest) {
+        const job = jobs.get(name);
+        if (job !== undefined) jobs.set(name, { ...job, next: msToTime(slot) });
+      }
+    },
+
     async lastLaunches() {
       const latest = new Map<string, number>();
       for (const intent of launches.values()) {
