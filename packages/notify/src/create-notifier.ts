@@ -1,6 +1,6 @@
 /**
- * The notifier: Dkron's global notifications (owner email, webhook, pre-webhook) and dkron-core's
- * per-job `notify` rule, delivered with retries, never failing the caller.
+ * The notifier: Dkron's global notifications (owner email, webhook, pre-webhook, Cronitor pings)
+ * and dkron-core's per-job `notify` rule, delivered with retries, never failing the caller.
  */
 
 import type { Notifier } from '@dkron-core/kernel';
@@ -18,14 +18,16 @@ import {
 /** A {@link Notifier} that can be shut down. */
 export interface DkronNotifier extends Notifier {
   /**
-   * Sends the pre-webhook for an execution that started, once per execution (Dkron sent it again
-   * for every output chunk). Resolves when delivery ended, successful or not; never rejects.
+   * Sends the pre-webhook and the Cronitor `state=run` ping for an execution that started, once per
+   * execution (Dkron sent them again for every output chunk). Resolves when delivery ended,
+   * successful or not; never rejects.
    */
   started(job: Job, execution: Execution): Promise<void>;
   /**
-   * Sends the notifications of a final result: the owner email and global webhook on every result
-   * (as Dkron), and the job's `notify` webhook and emails when its `on` rule matches. Channels are
-   * delivered independently. Resolves when all ended, successful or not; never rejects.
+   * Sends the notifications of a final result: the owner email, the global webhook and the Cronitor
+   * `state=complete|fail` ping on every result (as Dkron), and the job's `notify` webhook and emails
+   * when its `on` rule matches. Channels are delivered independently. Resolves when all ended,
+   * successful or not; never rejects.
    */
   finished(job: Job, execution: Execution): Promise<void>;
   /**
@@ -48,6 +50,7 @@ const REMEMBERED_STARTS = 1024;
  *   logger,
  *   mail: { host: 'smtp.example.com', port: 587, from: 'dkron@example.com' },
  *   webhook: { endpoint: 'https://hooks.example.com/dkron', payload: '{"text":"{{.JobName}} {{.Status}}"}' },
+ *   cronitor: { endpoint: 'https://cronitor.link/p/<api key>' },
  * });
  * ```
  */

@@ -1,6 +1,7 @@
 /** Builds {@link NotifierOptions} from the agent's configuration keys. */
 
-import type { Logger } from '@dkron-core/plugin-api';
+import { DkronError, type Logger } from '@dkron-core/plugin-api';
+import { cronitorEndpoint } from './internal/cronitor.js';
 import type { NotifierOptions, RetryOptions } from './options.js';
 
 /**
@@ -23,6 +24,8 @@ export interface NotificationConfig {
   readonly preWebhookEndpoint: string;
   readonly preWebhookPayload: string;
   readonly preWebhookHeaders: readonly string[];
+  /** Base URL of the Cronitor pings; empty (or blank) for none. */
+  readonly cronitorEndpoint: string;
 }
 
 /** Extra settings of {@link toNotifierOptions} that have no Dkron configuration key. */
@@ -32,9 +35,12 @@ export interface NotifierTuning {
 }
 
 /**
- * Maps `mail-*`, `webhook-*` and `pre-webhook-*` keys to notifier options, applying Dkron's rules:
- * mail needs `mail-host` and `mail-port`, each webhook needs its endpoint and its payload; a channel
- * missing either is left out.
+ * Maps `mail-*`, `webhook-*`, `pre-webhook-*` and `cronitor-endpoint` keys to notifier options,
+ * applying Dkron's rules: mail needs `mail-host` and `mail-port`, each webhook needs its endpoint and
+ * its payload; a channel missing either is left out. Cronitor needs only its endpoint.
+ *
+ * @throws {DkronError} `VALIDATION` when `cronitor-endpoint` is set but is not an `http:` or
+ *   `https:` URL. The message names the key and never repeats the value, which holds the API key.
  */
 export function toNotifierOptions(
   config: NotificationConfig,
@@ -75,6 +81,22 @@ export function toNotifierOptions(
           },
         }
       : {}),
+    ...(config.cronitorEndpoint.trim() !== ''
+      ? { cronitor: { endpoint: checkedCronitorEndpoint(config.cronitorEndpoint.trim()) } }
+      : {}),
     ...tuning,
   };
+}
+
+// Unlike a webhook's, Cronitor's endpoint is checked at start: it is a single value with nothing
+// else to get wrong, and a typo would otherwise only show as a failed ping of every execution.
+function checkedCronitorEndpoint(text: string): string {
+  try {
+    cronitorEndpoint(text);
+  } catch (error) {
+    throw new DkronError('VALIDATION', error instanceof Error ? error.message : String(error), {
+      details: { field: 'cronitor-endpoint' },
+    });
+  }
+  return text;
 }

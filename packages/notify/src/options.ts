@@ -1,6 +1,6 @@
 /**
- * Options of {@link createNotifier}: Dkron's global `mail-*`, `webhook-*` and `pre-webhook-*`
- * settings plus delivery tuning.
+ * Options of {@link createNotifier}: Dkron's global `mail-*`, `webhook-*`, `pre-webhook-*` and
+ * `cronitor-endpoint` settings plus delivery tuning.
  */
 
 import type { Logger } from '@dkron-core/plugin-api';
@@ -31,7 +31,16 @@ export interface WebhookOptions {
   readonly headers?: readonly string[];
 }
 
-/** Retry policy applied to every single send (one email, one webhook call). */
+/** Cronitor telemetry (Dkron's `cronitor-endpoint`). Pinged only when `endpoint` is set. */
+export interface CronitorOptions {
+  /**
+   * `http:` or `https:` base URL of the pings, usually `https://cronitor.link/p/<api key>`; the
+   * job name is appended as a path segment.
+   */
+  readonly endpoint: string;
+}
+
+/** Retry policy applied to every single send (one email, one webhook call, one Cronitor ping). */
 export interface RetryOptions {
   /** Attempts in total, including the first. Default 3. */
   readonly attempts?: number;
@@ -53,6 +62,8 @@ export interface NotifierOptions {
   readonly webhook?: WebhookOptions;
   /** Global pre-execution webhook. */
   readonly preWebhook?: WebhookOptions;
+  /** Cronitor pings of every execution start (`state=run`) and result (`state=complete|fail`). */
+  readonly cronitor?: CronitorOptions;
   readonly retry?: RetryOptions;
   /** Time limit of each attempt of each send, HTTP and SMTP alike. Default 10 000 ms. */
   readonly fetchTimeoutMs?: number;

@@ -5,23 +5,25 @@
 
 import type { Execution, Job, Logger } from '@dkron-core/plugin-api';
 import {
+  type CronitorOptions,
   DEFAULT_SUBJECT_PREFIX,
   type MailOptions,
   type NotifierOptions,
   type WebhookOptions,
 } from '../options.js';
 import { type CompiledTemplate, compileTemplate, renderCompiled, type TemplateData } from '../template.js';
+import { type CronitorState, cronitorEndpoint, cronitorPingUrl, resultState } from './cronitor.js';
 import { parseHeaders } from './headers.js';
-import { postOk, webhookUrl } from './http-post.js';
+import { getOk, postOk, webhookUrl } from './http-post.js';
 import { recipients, wantsNotification } from './per-job.js';
 import { jobMailText, jobWebhookBody, mailSubject, templateData } from './report.js';
 import { createMailer, type Mailer } from './smtp.js';
 
 /** One message to one channel. */
 export interface Send {
-  /** `email`, `webhook`, `pre-webhook`, `job-email` or `job-webhook`. */
+  /** `email`, `webhook`, `pre-webhook`, `cronitor`, `job-email` or `job-webhook`. */
   readonly channel: string;
-  /** Recipients, or the webhook's origin (never its path, which often holds a secret). */
+  /** Recipients, or the HTTP endpoint's origin (never its path, which often holds a secret). */
   readonly target: string;
   run(signal: AbortSignal): Promise<void>;
 }
@@ -49,6 +51,7 @@ export function createChannels(options: NotifierOptions, timeoutMs: number): Cha
   const mailTemplate = mail?.payload ? checkedTemplate(mail.payload, 'mail-payload', logger) : undefined;
   const webhook = usableWebhook(options.webhook, 'webhook', logger);
   const preWebhook = usableWebhook(options.preWebhook, 'pre-webhook', logger);
+  const cronitor = usableCronitor(options.cronitor, logger);
 
   const emailTo = (channel: string, to: string[], subject: string, text: string): Send => ({
     channel,
@@ -61,7 +64,10 @@ export function createChannels(options: NotifierOptions, timeoutMs: number): Cha
 
   return {
     started(job, execution) {
-      return preWebhook ? [post('pre-webhook', preWebhook, templateData(nodeName, job, execution))] : [];
+      const sends: Send[] = [];
+      if (cronitor) sends.push(ping(cronitor, job, execution, 'run'));
+      if (preWebhook) sends.push(post('pre-webhook', preWebhook, templateData(nodeName, job, execution)));
+      return sends;
     },
     finished(job, execution) {
       const sends: Send[] = [];
@@ -69,6 +75,7 @@ export function createChannels(options: NotifierOptions, timeoutMs: number): Cha
       const ownerMailed = mailer !== undefined && owner !== '';
       const rule = job.notify;
       const perJob = rule !== null && wantsNotification(rule.on, execution);
+      if (cronitor) sends.push(ping(cronitor, job, execution, resultState(execution)));
       // Called for every finished run: without a channel to serve, build nothing.
       if (!ownerMailed && !webhook && !perJob) return sends;
       const data = templateData(nodeName, job, execution);
@@ -124,6 +131,19 @@ function usableWebhook(hook: WebhookOptions | undefined, name: string, logger: L
   };
 }
 
+// Dkron pings Cronitor whenever cronitor-endpoint is set.
+function usableCronitor(options: CronitorOptions | undefined, logger: Logger): string | undefined {
+  if (!options || options.endpoint === '') return undefined;
+  try {
+    cronitorEndpoint(options.endpoint);
+  } catch (error) {
+    logger.warn('cronitor-endpoint is not usable; every ping will fail', {
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+  return options.endpoint;
+}
+
 function checkedTemplate(text: string, name: string, logger: Logger): CompiledTemplate {
   const template = compileTemplate(text);
   if (!template.ok) {
@@ -149,6 +169,17 @@ function post(channel: string, hook: Webhook, data: TemplateData): Send {
     target: origin(hook.endpoint),
     async run(signal) {
       await postOk({ url: hook.endpoint, body, headers: hook.headers, host: hook.host, signal });
+    },
+  };
+}
+
+function ping(endpoint: string, job: Job, execution: Execution, state: CronitorState): Send {
+  return {
+    channel: 'cronitor',
+    target: origin(endpoint),
+    async run(signal) {
+      // Built here, not when planned, so an unusable endpoint is reported as this channel's failure.
+      await getOk({ url: cronitorPingUrl(endpoint, job, execution, state), signal });
     },
   };
 }

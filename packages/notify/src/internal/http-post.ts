@@ -1,6 +1,7 @@
 /**
- * The webhook client. It uses `node:http`/`node:https` rather than `fetch` because a webhook's
- * `Host:` header must set the request host (Dkron's `req.Host`), and `fetch` forbids that header.
+ * The HTTP client of the webhooks and of the Cronitor pings. It uses `node:http`/`node:https`
+ * rather than `fetch` because a webhook's `Host:` header must set the request host (Dkron's
+ * `req.Host`), and `fetch` forbids that header.
  */
 
 import { request as httpRequest } from 'node:http';
@@ -14,6 +15,12 @@ export interface PostRequest {
   readonly headers: Readonly<Record<string, string>>;
   /** Overrides the `Host` header. */
   readonly host?: string | undefined;
+  readonly signal: AbortSignal;
+}
+
+/** One `GET` without a body (a Cronitor ping). */
+export interface GetRequest {
+  readonly url: URL;
   readonly signal: AbortSignal;
 }
 
@@ -51,9 +58,44 @@ export function httpPost(req: PostRequest): Promise<PostResponse> {
     'Content-Length': body.length,
   };
   if (req.host !== undefined) headers.Host = req.host;
+  return exchange('POST', url, headers, body, req.signal);
+}
+
+/** POSTs `body` and fails unless the receiver answers 2xx. */
+export async function postOk(req: PostRequest): Promise<PostResponse> {
+  return checked(await httpPost(req), new URL(req.url));
+}
+
+/**
+ * GETs `url` (which must be `http:` or `https:`) and fails unless the receiver answers 2xx; rejects
+ * on network errors and abort as well.
+ */
+export async function getOk(req: GetRequest): Promise<PostResponse> {
+  if (req.url.protocol !== 'http:' && req.url.protocol !== 'https:') {
+    throw new PermanentError(`URL must be http or https, got a ${JSON.stringify(req.url.protocol)} URL`);
+  }
+  const res = await exchange('GET', req.url, { 'User-Agent': 'dkron-core' }, undefined, req.signal);
+  return checked(res, req.url);
+}
+
+// Only the origin goes into the error, which is logged: a path or a query often holds a secret.
+function checked(res: PostResponse, url: URL): PostResponse {
+  if (res.status < 200 || res.status > 299) {
+    throw new Error(`HTTP ${res.status} from ${url.origin}${res.body ? `: ${res.body}` : ''}`);
+  }
+  return res;
+}
+
+function exchange(
+  method: 'GET' | 'POST',
+  url: URL,
+  headers: Record<string, string | number>,
+  body: Buffer | undefined,
+  signal: AbortSignal,
+): Promise<PostResponse> {
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const client = send(url, { method: 'POST', headers, signal: req.signal }, (res) => {
+    const client = send(url, { method, headers, signal }, (res) => {
       let text = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => {
@@ -65,13 +107,4 @@ export function httpPost(req: PostRequest): Promise<PostResponse> {
     client.on('error', reject);
     client.end(body);
   });
-}
-
-/** POSTs `body` and fails unless the receiver answers 2xx. */
-export async function postOk(req: PostRequest): Promise<PostResponse> {
-  const res = await httpPost(req);
-  if (res.status < 200 || res.status > 299) {
-    throw new Error(`HTTP ${res.status} from ${new URL(req.url).origin}${res.body ? `: ${res.body}` : ''}`);
-  }
-  return res;
 }
