@@ -1,24 +1,33 @@
+import { createSocket, type Socket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HttpPeer, startHttpPeer } from '../../packages/notify/src/test-support/http-peer.js';
 import { type SmtpPeer, startSmtpPeer } from '../../packages/notify/src/test-support/smtp-peer.js';
-import { type AgentHandle, api, startAgent } from './helpers/index.js';
+import { type AgentHandle, api, startAgent, waitFor } from './helpers/index.js';
 
-// Notifications through a real server: Dkron's global webhook and mail (configured by flags) and the
-// per-job `notify` rule, delivered to a real HTTP listener and a real SMTP server on loopback.
+// Notifications through a real server: Dkron's global webhook and mail (configured by flags), Cronitor
+// pings, the per-job `notify` rule and StatsD metrics, delivered to real HTTP, SMTP and UDP listeners
+// on loopback.
 describe('notifications e2e', () => {
   let agent: AgentHandle;
   let smtp: SmtpPeer;
   let globalHook: HttpPeer;
   let jobHook: HttpPeer;
   let preHook: HttpPeer;
+  let cronitor: HttpPeer;
+  let statsd: Socket;
+  const datagrams: string[] = [];
 
   beforeAll(async () => {
-    [smtp, globalHook, jobHook, preHook] = await Promise.all([
+    [smtp, globalHook, jobHook, preHook, cronitor] = await Promise.all([
       startSmtpPeer(),
       startHttpPeer(),
       startHttpPeer([500]), // the first per-job delivery fails and must be retried
       startHttpPeer(),
+      startHttpPeer(),
     ]);
+    statsd = createSocket('udp4');
+    statsd.on('message', (message) => datagrams.push(...message.toString('utf8').split('\n')));
+    await new Promise<void>((resolve) => statsd.bind(0, '127.0.0.1', resolve));
     agent = await startAgent({
       args: [
         '--mail-host',
@@ -37,13 +46,24 @@ describe('notifications e2e', () => {
         `${preHook.origin}/start`,
         '--pre-webhook-payload',
         'starting {{.JobName}}',
+        '--cronitor-endpoint',
+        `${cronitor.origin}/p/key`,
+        '--statsd-addr',
+        `127.0.0.1:${statsd.address().port}`,
       ],
     });
   });
 
   afterAll(async () => {
     await agent?.stop();
-    await Promise.all([smtp?.close(), globalHook?.close(), jobHook?.close(), preHook?.close()]);
+    await Promise.all([
+      smtp?.close(),
+      globalHook?.close(),
+      jobHook?.close(),
+      preHook?.close(),
+      cronitor?.close(),
+      new Promise<void>((resolve) => (statsd ? statsd.close(() => resolve()) : resolve())),
+    ]);
   });
 
   it('sends the global webhook, pre-webhook and owner mail, and the per-job rule on failure only', async () => {
@@ -102,5 +122,19 @@ describe('notifications e2e', () => {
     expect(mails.every((m) => m.auth === undefined)).toBe(true);
     // Nothing per-job for the successful run.
     expect(jobHook.requests.some((r) => r.body.includes('"good"'))).toBe(false);
+
+    // Cronitor: a run ping and a complete/fail ping per execution, paired by series.
+    const pings = (await cronitor.waitFor(4)).map((r) => new URL(r.url, 'http://x'));
+    const states = pings.map((u) => `${u.pathname} ${u.searchParams.get('state')}`).sort();
+    expect(states).toEqual(['/p/key/bad fail', '/p/key/bad run', '/p/key/good complete', '/p/key/good run']);
+    expect(pings.every((u) => u.searchParams.get('host') === agent.nodeName)).toBe(true);
+    expect(new Set(pings.map((u) => u.searchParams.get('series'))).size).toBe(2);
+
+    // StatsD: the execution counters, flushed within a second.
+    await waitFor(() =>
+      ['dkron.job.executions_succeeded.good:1|c', 'dkron.job.executions_failed.bad:1|c'].every((line) =>
+        datagrams.includes(line),
+      ),
+    );
   });
 });

@@ -9,6 +9,7 @@ import { packageVersion } from '../commands/version.js';
 import type { AgentConfig } from '../config/agent-config.js';
 import { installSignalHandlers } from '../lifecycle/signals.js';
 import { createAgentMetrics } from '../metrics/metrics.js';
+import { createStatsdSink } from '../metrics/statsd.js';
 import type { RunAgentOptions } from './types.js';
 
 /** `:8080` → all interfaces; `127.0.0.1:8080`; `[::1]:8080`. */
@@ -40,6 +41,20 @@ export async function runAgent(config: AgentConfig, options: RunAgentOptions): P
   for (const plugin of options.plugins) await registry.register(plugin);
   const metrics = config.enablePrometheus ? createAgentMetrics() : undefined;
   if (metrics) await registry.register(metrics.plugin);
+  // StatsD / DogStatsD sinks are plugins too: `registry.close()` at shutdown flushes and closes them.
+  if (config.statsdAddr !== '') {
+    await registry.register(createStatsdSink({ kind: 'statsd', address: config.statsdAddr }));
+  }
+  if (config.dogStatsdAddr !== '') {
+    await registry.register(
+      createStatsdSink({
+        kind: 'dogstatsd',
+        address: config.dogStatsdAddr,
+        tags: config.dogStatsdTags,
+        nodeName: config.nodeName,
+      }),
+    );
+  }
 
   const store = await openStore(config, options);
   let stopStore: (() => Promise<void>) | undefined = () => store.close();
