@@ -21,7 +21,6 @@ import {
 } from './internal/launch-sql.js';
 import { patchJobStatements } from './internal/patch-sql.js';
 import { migrate } from './internal/schema.js';
-import { toTimeKey } from './internal/time-key.js';
 import {
   createRqliteClient,
   type RqliteClient,
