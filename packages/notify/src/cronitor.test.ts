@@ -1,35 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { createNotifier, type DkronNotifier, type NotifierOptions } from './index.js';
-import { execution, job, recordingLogger } from './test-support/fixtures.js';
-import { closedPort, type HttpPeer, type Reply, startHttpPeer } from './test-support/http-peer.js';
+import { describe, expect, it } from 'vitest';
+import { createNotifier } from './index.js';
+import { execution, job } from './test-support/fixtures.js';
+import { closedPort } from './test-support/http-peer.js';
+import { useNotifierHarness } from './test-support/notifier-harness.js';
 
-const peers: HttpPeer[] = [];
-let notifier: DkronNotifier | undefined;
-const logger = recordingLogger();
-
-afterEach(async () => {
-  await notifier?.close();
-  notifier = undefined;
-  await Promise.all(peers.splice(0).map((p) => p.close()));
-  logger.lines.length = 0;
-});
-
-async function peer(replies: readonly Reply[] = [], fallback?: Reply): Promise<HttpPeer> {
-  const started = await startHttpPeer(replies, fallback);
-  peers.push(started);
-  return started;
-}
-
-function notifierWith(options: Partial<NotifierOptions>): DkronNotifier {
-  notifier = createNotifier({
-    nodeName: 'leader-1',
-    logger,
-    retry: { attempts: 3, initialDelayMs: 5, maxDelayMs: 20 },
-    fetchTimeoutMs: 2000,
-    ...options,
-  });
-  return notifier;
-}
+const { logger, peer, notifierWith } = useNotifierHarness();
 
 const SERIES = '1714557600000000000-node-a';
 const running = execution({ status: 'running', finished_at: '0001-01-01T00:00:00Z', output: '' });

@@ -1,37 +1,11 @@
 import type { Execution } from '@dkron-core/plugin-api';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createNotifier, type DkronNotifier, type NotifierOptions } from './index.js';
-import { execution, job, recordingLogger } from './test-support/fixtures.js';
-import { closedPort, type HttpPeer, type Reply, startHttpPeer } from './test-support/http-peer.js';
+import { describe, expect, it } from 'vitest';
+import { execution, job } from './test-support/fixtures.js';
+import { closedPort } from './test-support/http-peer.js';
+import { useNotifierHarness } from './test-support/notifier-harness.js';
 import { startSmtpPeer } from './test-support/smtp-peer.js';
 
-const peers: Array<{ close(): Promise<void> }> = [];
-let notifier: DkronNotifier | undefined;
-const logger = recordingLogger();
-
-afterEach(async () => {
-  await notifier?.close();
-  notifier = undefined;
-  await Promise.all(peers.splice(0).map((p) => p.close()));
-  logger.lines.length = 0;
-});
-
-async function peer(replies: readonly Reply[] = [], fallback?: Reply): Promise<HttpPeer> {
-  const started = await startHttpPeer(replies, fallback);
-  peers.push(started);
-  return started;
-}
-
-function notifierWith(options: Partial<NotifierOptions>): DkronNotifier {
-  notifier = createNotifier({
-    nodeName: 'leader-1',
-    logger,
-    retry: { attempts: 3, initialDelayMs: 5, maxDelayMs: 20 },
-    fetchTimeoutMs: 2000,
-    ...options,
-  });
-  return notifier;
-}
+const { logger, peer, track, notifierWith } = useNotifierHarness();
 
 describe("Dkron's webhook", () => {
   it('POSTs the rendered payload with the configured headers and Host', async () => {
@@ -219,7 +193,7 @@ describe('per-job notify.webhook', () => {
 describe('channels', () => {
   it('are delivered independently: a dead webhook does not stop the others', async () => {
     const smtp = await startSmtpPeer();
-    peers.push(smtp);
+    track(smtp);
     const jobHook = await peer();
     const dead = `http://127.0.0.1:${await closedPort()}`;
     const n = notifierWith({

@@ -1,6 +1,6 @@
 import dgram from 'node:dgram';
 import type { AddressInfo } from 'node:net';
-import { createPluginRegistry, type PluginRegistry } from '@dkron-core/kernel';
+import { createPluginRegistry, type PluginRegistry, toJob } from '@dkron-core/kernel';
 import type { Execution, Job, Logger } from '@dkron-core/plugin-api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createStatsdSink, MAX_PACKET_BYTES, parseHostPort, type StatsdSinkOptions } from './statsd.js';
@@ -89,39 +89,7 @@ function recordingLogger(): { logger: Logger; logs: LogLine[] } {
 }
 
 function job(name: string): Job {
-  return {
-    id: name,
-    name,
-    displayname: '',
-    timezone: '',
-    schedule: '@every 1m',
-    owner: '',
-    owner_email: '',
-    success_count: 0,
-    error_count: 0,
-    last_success: null,
-    last_error: null,
-    disabled: false,
-    tags: null,
-    metadata: null,
-    retries: 0,
-    dependent_jobs: null,
-    parent_job: '',
-    processors: {},
-    concurrency: 'allow',
-    executor: 'shell',
-    executor_config: {},
-    status: '',
-    next: '0001-01-01T00:00:00Z',
-    ephemeral: false,
-    starts_at: null,
-    expires_at: null,
-    catchup_window: '60s',
-    retry_backoff: '',
-    retry_backoff_max: '',
-    notify: null,
-    missed_count: 0,
-  };
+  return toJob({ name, schedule: '@every 1m', executor: 'shell' });
 }
 
 const STARTED_AT = '2024-01-02T03:04:05.250Z';

@@ -368,7 +368,8 @@ export function createAgent(options: AgentOptions): Agent {
     try {
       // The ledger rows are written before anything runs; the running records follow, in parallel.
       inserted = await Promise.all(items.map((i) => launches.add(i.intent)));
-      const earliest = Math.min(...items.map((i) => i.t.scheduledAt as number));
+      let earliest = Number.POSITIVE_INFINITY;
+      for (const i of items) earliest = Math.min(earliest, i.t.scheduledAt as number);
       const writtenLate = clock.now() - Math.max(earliest, now);
       if (writtenLate > 0 && earliest >= now) {
         logger.warn('launch records were written after their slot; runs start late', {
