@@ -213,6 +213,22 @@ describe('agent: scheduling', () => {
     });
   });
 
+  it('does not start a recorded run whose job was deleted or disabled before the slot', async () => {
+    await h.agent.saveJob(job('gone'));
+    await h.agent.saveJob(job('off'));
+    await h.clock.advance(9_500); // both launches recorded 800 ms ahead of 12:00:10
+    expect(await h.store.lastLaunches()).toEqual(
+      new Map([
+        ['gone', T0 + 10_000],
+        ['off', T0 + 10_000],
+      ]),
+    );
+    await h.agent.deleteJob('gone');
+    await h.agent.toggleJob('off');
+    await h.clock.advance(1_000);
+    expect(h.control.calls).toEqual([]);
+  });
+
   it('never fires before the slot even when the timer wakes early', async () => {
     await h.agent.saveJob(job('tick'));
     await h.clock.advance(9_999);

@@ -411,10 +411,12 @@ export function createAgent(options: AgentOptions): Agent {
           return;
         }
         waiting.delete(group);
+        // A job deleted or disabled since its launch was recorded does not run.
+        const live = group.filter((s) => known.has(s.job.name));
         // Every executor call first, then the bookkeeping of each run: the slot's last run starts
         // about as early as its first.
-        for (const s of group) if (s.readies) callScheduled(s, s.readies);
-        for (const s of group) trackScheduled(s);
+        for (const s of live) if (s.readies) callScheduled(s, s.readies);
+        for (const s of live) trackScheduled(s);
       };
       startAll();
     }
