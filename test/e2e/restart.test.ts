@@ -14,9 +14,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Execution, Job } from '@dkron-core/plugin-api';
 import { afterAll, describe, expect, it } from 'vitest';
+import { alive, childrenOf, cmdline, ZERO_TIME } from '../fixtures/lifecycle/helpers.js';
 import { type AgentHandle, type Api, api, startAgent, stopAllAgents, waitFor } from './helpers/index.js';
-
-const ZERO_TIME = '0001-01-01T00:00:00Z';
 
 const dataDirs: string[] = [];
 /** Job processes orphaned by a SIGKILLed agent (they live in their own process group). */
@@ -34,44 +33,6 @@ async function newDataDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'dkron-e2e-restart-'));
   dataDirs.push(dir);
   return dir;
-}
-
-/** Alive and not a zombie (a reparented zombie still answers `kill -0`). */
-function alive(pid: number): boolean {
-  try {
-    const stat = execFileSync('cat', [`/proc/${pid}/stat`], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
-function cmdline(pid: number): string {
-  try {
-    return execFileSync('cat', [`/proc/${pid}/cmdline`], { encoding: 'utf8' })
-      .replaceAll('\0', ' ')
-      .trim();
-  } catch {
-    return '';
-  }
-}
-
-/** Direct children of `pid` with their command lines. */
-function children(pid: number): { pid: number; cmd: string }[] {
-  let out: string;
-  try {
-    out = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' });
-  } catch {
-    return []; // pgrep exits 1 when there is none
-  }
-  return out
-    .trim()
-    .split('\n')
-    .map(Number)
-    .map((child) => ({ pid: child, cmd: cmdline(child) }));
 }
 
 /** The embedded rqlited of an agent: the pid it logged, checked against the process table. */
@@ -274,7 +235,7 @@ describe('restart on the same data dir', () => {
     const rqlited = rqlitedPid(first);
     const sleeps = await waitFor(
       () => {
-        const found = children(agentPid).filter((c) => c.cmd === 'sleep 30');
+        const found = childrenOf(agentPid).filter((c) => c.cmd === 'sleep 30');
         return found.length > 0 ? found : undefined;
       },
       { message: 'the sleep 30 process' },

@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { toJob } from '@dkron-core/kernel';
 import { createRqliteStore, startEmbeddedRqlite } from '../dist/index.js';
 
 const JOBS = Number(process.env.JOBS ?? 2_000);
@@ -34,39 +35,13 @@ function cpuMs(pid) {
 }
 
 function job(name) {
-  return {
-    id: name,
+  return toJob({
     name,
-    displayname: '',
-    timezone: '',
     schedule: '@every 1s',
     owner: 'bench',
-    owner_email: '',
-    success_count: 0,
-    error_count: 0,
-    last_success: null,
-    last_error: null,
-    disabled: false,
-    tags: null,
-    metadata: null,
-    retries: 0,
-    dependent_jobs: null,
-    parent_job: '',
-    processors: {},
-    concurrency: 'allow',
     executor: 'shell',
     executor_config: { command: 'true' },
-    status: '',
-    next: '0001-01-01T00:00:00Z',
-    ephemeral: false,
-    starts_at: null,
-    expires_at: null,
-    catchup_window: '60s',
-    retry_backoff: '',
-    retry_backoff_max: '',
-    notify: null,
-    missed_count: 0,
-  };
+  });
 }
 
 function batchOf(round, t0) {

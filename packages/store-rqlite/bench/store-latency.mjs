@@ -6,6 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { toJob } from '@dkron-core/kernel';
 import { Pool } from 'undici';
 import { createRqliteClient, createRqliteStore, startEmbeddedRqlite } from '../dist/index.js';
 import { listJobsStatements } from '../dist/internal/job-query.js';
@@ -24,37 +25,22 @@ async function freePort() {
 
 function job(name, i) {
   return {
-    id: name,
-    name,
-    displayname: `Job number ${i}`,
-    timezone: '',
-    schedule: `@every ${(i % 60) + 1}m`,
-    owner: 'bench',
-    owner_email: '',
-    success_count: i % 97,
-    error_count: i % 13,
-    last_success: i % 3 ? new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString() : null,
-    last_error: null,
-    disabled: i % 10 === 0,
-    tags: { role: 'web' },
-    metadata: { team: `t${i % 20}`, env: i % 2 ? 'prod' : 'dev' },
-    retries: 0,
-    dependent_jobs: null,
-    parent_job: '',
-    processors: {},
-    concurrency: 'allow',
-    executor: 'shell',
-    executor_config: { command: `echo ${i}` },
-    status: '',
+    ...toJob({
+      name,
+      displayname: `Job number ${i}`,
+      schedule: `@every ${(i % 60) + 1}m`,
+      owner: 'bench',
+      disabled: i % 10 === 0,
+      tags: { role: 'web' },
+      metadata: { team: `t${i % 20}`, env: i % 2 ? 'prod' : 'dev' },
+      executor: 'shell',
+      executor_config: { command: `echo ${i}` },
+      success_count: i % 97,
+      error_count: i % 13,
+      last_success: i % 3 ? new Date(Date.UTC(2026, 0, 1) + i * 1000).toISOString() : null,
+    }),
+    // `next` is the scheduler's: the binder resets it.
     next: new Date(Date.UTC(2026, 0, 2) + i * 1000).toISOString(),
-    ephemeral: false,
-    starts_at: null,
-    expires_at: null,
-    catchup_window: '60s',
-    retry_backoff: '',
-    retry_backoff_max: '',
-    notify: null,
-    missed_count: 0,
   };
 }
 

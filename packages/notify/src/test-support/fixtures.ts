@@ -1,41 +1,18 @@
 /** Jobs, executions and a recording logger for the notify tests. */
 
+import { toJob } from '@dkron-core/kernel';
 import type { Execution, Job, LogFields, Logger } from '@dkron-core/plugin-api';
 
-/** A job named `backup` with Dkron's defaults; `overrides` replace fields. */
+/** A job named `backup` with Dkron's defaults (the kernel's `toJob`); `overrides` replace fields. */
 export function job(overrides: Partial<Job> = {}): Job {
   return {
-    id: 'backup',
-    name: 'backup',
-    displayname: '',
-    timezone: '',
-    schedule: '@every 1m',
-    owner: 'ops',
-    owner_email: '',
-    success_count: 0,
-    error_count: 0,
-    last_success: null,
-    last_error: null,
-    disabled: false,
-    tags: null,
-    metadata: null,
-    retries: 0,
-    dependent_jobs: null,
-    parent_job: '',
-    processors: {},
-    concurrency: 'allow',
-    executor: 'shell',
-    executor_config: { command: 'echo hi' },
-    status: '',
-    next: '0001-01-01T00:00:00Z',
-    ephemeral: false,
-    starts_at: null,
-    expires_at: null,
-    catchup_window: '60s',
-    retry_backoff: '',
-    retry_backoff_max: '',
-    notify: null,
-    missed_count: 0,
+    ...toJob({
+      name: 'backup',
+      schedule: '@every 1m',
+      owner: 'ops',
+      executor: 'shell',
+      executor_config: { command: 'echo hi' },
+    }),
     ...overrides,
     ...(overrides.name !== undefined && overrides.id === undefined ? { id: overrides.name } : {}),
   };
