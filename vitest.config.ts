@@ -40,6 +40,7 @@ export default defineConfig({
       unit('api', './packages/api'),
       unit('notify', './packages/notify'),
       unit('executor-shell', './plugins/executor-shell'),
+      unit('executor-http', './plugins/executor-http'),
       unit('processor-log', './plugins/processor-log'),
       unit('cli', './apps/dkron-core'),
       {
