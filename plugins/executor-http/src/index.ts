@@ -42,10 +42,8 @@ export const HTTP_EXECUTOR_PLUGIN = '@dkron-core/executor-http';
  */
 export function httpExecutor(options: HttpExecutorOptions = {}): DkronPlugin {
   const maxBodyBytes = options.maxBodyBytes ?? 240_000;
-  const clients = createDispatcherCache({
-    maxClients: options.maxClients ?? 100,
-    maxRedirections: options.maxRedirections ?? 10,
-  });
+  const maxRedirections = options.maxRedirections ?? 10;
+  const clients = createDispatcherCache({ maxClients: options.maxClients ?? 100 });
   return definePlugin({
     name: HTTP_EXECUTOR_PLUGIN,
     apiVersion: PLUGIN_API_VERSION,
@@ -55,7 +53,8 @@ export function httpExecutor(options: HttpExecutorOptions = {}): DkronPlugin {
           name: 'http',
           description: 'Sends an HTTP or HTTPS request; succeeds on the expected status code and body.',
           config: httpConfig,
-          execute: (request, context) => executeHttp(request, context, { clients, maxBodyBytes }),
+          execute: (request, context) =>
+            executeHttp(request, context, { clients, maxBodyBytes, maxRedirections }),
         }),
       );
     },

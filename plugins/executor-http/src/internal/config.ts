@@ -22,10 +22,13 @@ const url = requiredSchema<URL>(
   {
     json: { type: 'string', format: 'uri', pattern: '^[hH][tT][tT][pP][sS]?://' },
     convert(input): Conversion<URL> {
-      if (typeof input !== 'string' || !URL.canParse(input)) {
+      let parsed: URL;
+      try {
+        if (typeof input !== 'string') throw new TypeError('not a string');
+        parsed = new URL(input);
+      } catch {
         return { ok: false, message: `expected an http:// or https:// URL, got ${shown(input)}` };
       }
-      const parsed = new URL(input);
       if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
         return { ok: false, message: `expected an http:// or https:// URL, got ${parsed.protocol} URL` };
       }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { Agent, type Dispatcher, interceptors } from 'undici';
+import { Agent } from 'undici';
 import type { HttpConfig } from './config.js';
 
 /** The TLS settings of a job, files read. */
@@ -14,14 +14,9 @@ interface TlsMaterial {
 /** HTTP clients shared by the jobs with the same TLS settings, least recently used evicted. */
 export interface DispatcherCache {
   /** The client for `config`'s TLS settings; rejects with a message naming the key of an unreadable file. */
-  get(config: HttpConfig): Promise<Dispatcher>;
+  get(config: HttpConfig): Promise<Agent>;
   /** Closes every client (in-flight requests finish first). */
   close(): Promise<void>;
-}
-
-interface Entry {
-  readonly agent: Agent;
-  readonly dispatcher: Dispatcher;
 }
 
 /**
@@ -29,19 +24,8 @@ interface Entry {
  * per request). Files are read at every run, so a rotated certificate is used from the next run on;
  * the cache key is a hash of their contents.
  */
-export function createDispatcherCache(options: {
-  readonly maxClients: number;
-  readonly maxRedirections: number;
-}): DispatcherCache {
-  const entries = new Map<string, Entry>();
-  const make = (tls: TlsMaterial): Entry => {
-    const agent = new Agent({ connect: { ...tls } });
-    const dispatcher =
-      options.maxRedirections > 0
-        ? agent.compose(interceptors.redirect({ maxRedirections: options.maxRedirections }))
-        : agent;
-    return { agent, dispatcher };
-  };
+export function createDispatcherCache(options: { readonly maxClients: number }): DispatcherCache {
+  const entries = new Map<string, Agent>();
 
   return {
     async get(config) {
@@ -52,21 +36,21 @@ export function createDispatcherCache(options: {
         // Re-inserted: Map order is the recency order.
         entries.delete(key);
         entries.set(key, found);
-        return found.dispatcher;
+        return found;
       }
-      const entry = make(tls);
-      entries.set(key, entry);
+      const agent = new Agent({ connect: { ...tls } });
+      entries.set(key, agent);
       if (entries.size > options.maxClients) {
-        const [oldestKey, oldest] = entries.entries().next().value as [string, Entry];
+        const [oldestKey, oldest] = entries.entries().next().value as [string, Agent];
         entries.delete(oldestKey);
-        void oldest.agent.close().catch(() => {});
+        void oldest.close().catch(() => {});
       }
-      return entry.dispatcher;
+      return agent;
     },
     async close() {
       const all = [...entries.values()];
       entries.clear();
-      await Promise.all(all.map((e) => e.agent.close().catch(() => {})));
+      await Promise.all(all.map((agent) => agent.close().catch(() => {})));
     },
   };
 }

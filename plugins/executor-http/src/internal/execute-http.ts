@@ -1,17 +1,20 @@
-import { STATUS_CODES } from 'node:http';
+import { type IncomingHttpHeaders, STATUS_CODES } from 'node:http';
+import { TextDecoder } from 'node:util';
 import type { ExecuteContext, ExecuteRequest, ExecuteResult } from '@dkron-core/plugin-api';
-import { request } from 'undici';
 import type { HttpConfig } from './config.js';
 import { type DispatcherCache, TlsFileError } from './dispatchers.js';
 import { formatSeconds } from './format.js';
 import type { Header } from './headers.js';
 import { REDACTED, redactHeaders, redactUrl } from './redact.js';
+import { RedirectError, RequestRun, type ResponseSink, type Sent } from './send.js';
 
 /** What the http executor needs besides the request. */
 export interface HttpDeps {
   readonly clients: DispatcherCache;
   /** Bytes of the response body kept (written to the output, matched by expectBody); the rest is dropped. */
   readonly maxBodyBytes: number;
+  /** Redirects followed; 0: a 3xx is the response. */
+  readonly maxRedirections: number;
 }
 
 /** Runs one http job: one request, the status line and the body as output. */
@@ -21,9 +24,9 @@ export async function executeHttp(
   deps: HttpDeps,
 ): Promise<ExecuteResult> {
   const { config } = request_;
-  const shownUrl = redactUrl(config.url);
-  const what = `${config.method} ${shownUrl}`;
-  if (context.signal.aborted) return { success: false, error: `http: ${what}: cancelled before it started` };
+  // Only messages and debugging show the URL: not built on the path of a successful run.
+  const what = () => `${config.method} ${redactUrl(config.url)}`;
+  if (context.signal.aborted) return { success: false, error: `http: ${what()}: cancelled before it started` };
 
   let dispatcher: Awaited<ReturnType<DispatcherCache['get']>>;
   try {
@@ -37,7 +40,7 @@ export async function executeHttp(
   if (config.debug) {
     const shown = {
       method: config.method,
-      url: shownUrl,
+      url: redactUrl(config.url),
       headers: redactHeaders(headers),
       body: `${Buffer.byteLength(config.body)} bytes`,
       timeout: formatSeconds(config.timeout),
@@ -52,62 +55,98 @@ export async function executeHttp(
     context.logger.info('http request', shown);
   }
 
-  const timeout = config.timeout > 0 ? AbortSignal.timeout(config.timeout) : undefined;
-  const signal = timeout === undefined ? context.signal : AbortSignal.any([context.signal, timeout]);
-  const failure = (error: unknown): ExecuteResult => {
-    if (timeout?.aborted && !context.signal.aborted) {
-      return { success: false, error: `http: ${what}: timed out after ${formatSeconds(config.timeout)}` };
-    }
-    if (context.signal.aborted) return { success: false, error: `http: ${what}: cancelled` };
-    return { success: false, error: `http: ${what}: ${transportMessage(error)}` };
-  };
-
-  let response: Awaited<ReturnType<typeof request>>;
+  const run = new RequestRun();
+  let timedOut = false;
+  const onCancel = () => run.abort(new Error('cancelled'));
+  context.signal.addEventListener('abort', onCancel, { once: true });
+  const timer =
+    config.timeout > 0
+      ? setTimeout(() => {
+          timedOut = true;
+          run.abort(new Error('timeout'));
+        }, config.timeout)
+      : undefined;
+  const body = new BodyCollector(context, deps.maxBodyBytes, config.expectBody !== undefined);
+  let sent: Sent;
   try {
-    response = await request(urlWithoutCredentials(config.url), {
+    sent = await run.send(
       dispatcher,
-      method: config.method,
-      headers: headers.flat(),
-      ...(config.body === '' ? {} : { body: config.body }),
-      signal,
-    });
+      { method: config.method, url: urlWithoutCredentials(config.url), headers, body: config.body },
+      deps.maxRedirections,
+      body,
+    );
   } catch (error) {
-    return failure(error);
+    if (timedOut && !context.signal.aborted) {
+      return { success: false, error: `http: ${what()}: timed out after ${formatSeconds(config.timeout)}` };
+    }
+    if (context.signal.aborted) return { success: false, error: `http: ${what()}: cancelled` };
+    return { success: false, error: `http: ${what()}: ${transportMessage(error)}` };
+  } finally {
+    clearTimeout(timer);
+    context.signal.removeEventListener('abort', onCancel);
   }
 
-  const status = response.statusCode;
-  context.output.write(`${status} ${STATUS_CODES[status] ?? ''}`.trimEnd() + '\n');
-  let body: BodyRead;
-  try {
-    body = await readBody(response.body, context, deps.maxBodyBytes, config.expectBody !== undefined);
-  } catch (error) {
-    return failure(error);
-  }
-  if (body.dropped) {
+  if (sent.stopped) {
     context.output.write(`\n[body truncated: the first ${deps.maxBodyBytes} bytes are shown]\n`);
   }
   if (config.debug) {
     context.logger.info('http response', {
-      status,
-      headers: redactHeaders(responseHeaders(response.headers)),
+      status: sent.status,
+      headers: redactHeaders(responseHeaders(body.headers)),
       bodyBytes: body.bytes,
-      truncated: body.dropped,
+      truncated: sent.stopped,
     });
   }
-
-  if (config.expectCode !== undefined && !config.expectCode.matches(status)) {
+  if (config.expectCode !== undefined && !config.expectCode.matches(sent.status)) {
     return {
       success: false,
-      error: `received response code does not match the expected code: got ${status}, expected ${config.expectCode.text}`,
+      error: `received response code does not match the expected code: got ${sent.status}, expected ${config.expectCode.text}`,
     };
   }
-  if (config.expectBody !== undefined && !config.expectBody.test(body.text)) {
+  if (config.expectBody !== undefined && !config.expectBody.test(body.text())) {
     return {
       success: false,
       error: `received response body did not match the expected body: ${config.expectBody.source}`,
     };
   }
   return { success: true };
+}
+
+/** Writes the status line and the first `max` body bytes to the output, keeping the text if asked. */
+class BodyCollector implements ResponseSink {
+  bytes = 0;
+  headers: IncomingHttpHeaders = {};
+  private kept = '';
+  private readonly decoder: TextDecoder | undefined;
+
+  constructor(
+    private readonly context: ExecuteContext,
+    private readonly max: number,
+    keepText: boolean,
+  ) {
+    this.decoder = keepText ? new TextDecoder() : undefined;
+  }
+
+  start(status: number, headers: IncomingHttpHeaders): void {
+    this.headers = headers;
+    const reason = STATUS_CODES[status];
+    this.context.output.write(reason === undefined ? `${status}\n` : `${status} ${reason}\n`);
+  }
+
+  data(chunk: Buffer): boolean {
+    const room = this.max - this.bytes;
+    const part = chunk.length > room ? chunk.subarray(0, room) : chunk;
+    if (part.length > 0) {
+      this.context.output.write(part);
+      if (this.decoder !== undefined) this.kept += this.decoder.decode(part, { stream: true });
+      this.bytes += part.length;
+    }
+    return part.length === chunk.length;
+  }
+
+  text(): string {
+    return this.kept + (this.decoder?.decode() ?? '');
+  }
 }
 
 function requestHeaders(config: HttpConfig): Header[] {
@@ -119,48 +158,15 @@ function requestHeaders(config: HttpConfig): Header[] {
   return [...config.headers, ['Authorization', `Basic ${Buffer.from(credentials).toString('base64')}`]];
 }
 
-function urlWithoutCredentials(url: URL): string {
-  if (url.username === '' && url.password === '') return url.href;
+function urlWithoutCredentials(url: URL): URL {
+  if (url.username === '' && url.password === '') return url;
   const copy = new URL(url.href);
   copy.username = '';
   copy.password = '';
-  return copy.href;
+  return copy;
 }
 
-interface BodyRead {
-  readonly bytes: number;
-  readonly dropped: boolean;
-  /** The kept body as text, when an expectBody needs it. */
-  readonly text: string;
-}
-
-async function readBody(
-  body: AsyncIterable<Buffer> & { destroy(): unknown },
-  context: ExecuteContext,
-  max: number,
-  keepText: boolean,
-): Promise<BodyRead> {
-  const decoder = keepText ? new TextDecoder() : undefined;
-  let text = '';
-  let bytes = 0;
-  for await (const chunk of body) {
-    const room = max - bytes;
-    const kept = chunk.length > room ? chunk.subarray(0, room) : chunk;
-    if (kept.length > 0) {
-      context.output.write(kept);
-      if (decoder !== undefined) text += decoder.decode(kept, { stream: true });
-      bytes += kept.length;
-    }
-    if (kept.length < chunk.length) {
-      // Stop downloading: the rest would be dropped anyway.
-      body.destroy();
-      return { bytes, dropped: true, text: text + (decoder?.decode() ?? '') };
-    }
-  }
-  return { bytes, dropped: false, text: text + (decoder?.decode() ?? '') };
-}
-
-function responseHeaders(headers: Record<string, string | string[] | undefined>): Array<[string, string]> {
+function responseHeaders(headers: IncomingHttpHeaders): Array<[string, string]> {
   return Object.entries(headers).flatMap(([name, value]) =>
     value === undefined
       ? []
@@ -169,6 +175,7 @@ function responseHeaders(headers: Record<string, string | string[] | undefined>)
 }
 
 function transportMessage(error: unknown): string {
+  if (error instanceof RedirectError) return error.message;
   if (!(error instanceof Error)) return String(error);
   const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
   // undici's messages carry no request data; never add the headers (they may hold credentials).

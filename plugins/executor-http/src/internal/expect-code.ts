@@ -14,6 +14,21 @@ const ITEM = /^(?:([1-5]\d\d)|([1-5])xx|([1-5]\d\d)-([1-5]\d\d))$/i;
  * (`200-204`). Each item is matched exactly (Dkron matched substrings, so `1200` accepted 200).
  */
 export function parseExpectCode(input: unknown): Conversion<CodeMatcher> {
+  // The host parses the config at every run; jobs repeat a handful of lists.
+  const key = typeof input === 'string' ? input : undefined;
+  const known = key === undefined ? undefined : parsed.get(key);
+  if (known !== undefined) return known;
+  const result = parseList(input);
+  if (key !== undefined) {
+    if (parsed.size >= 1000) parsed.clear();
+    parsed.set(key, result);
+  }
+  return result;
+}
+
+const parsed = new Map<string, Conversion<CodeMatcher>>();
+
+function parseList(input: unknown): Conversion<CodeMatcher> {
   const text = typeof input === 'number' ? String(input) : input;
   if (typeof text !== 'string') {
     return { ok: false, message: `expected a list like "200,201" or "2xx", got ${shown(input)}` };
