@@ -96,6 +96,44 @@ describe('http executor: requests and outcomes', () => {
     expect(context.text()).toBe('200 OK\nhello');
   });
 
+  it('turns a POST into a GET without body on 303, keeps it on 307', async () => {
+    const see = await run({ method: 'POST', url: `${server.url}/redirect-to?code=303&to=/echo`, body: 'b' });
+    expect(JSON.parse(see.context.text().split('\n')[1] ?? '')).toMatchObject({ method: 'GET', body: '' });
+    const temp = await run({ method: 'POST', url: `${server.url}/redirect-to?code=307&to=/echo`, body: 'b' });
+    expect(JSON.parse(temp.context.text().split('\n')[1] ?? '')).toMatchObject({ method: 'POST', body: 'b' });
+  });
+
+  it('sends no credentials to another host after a redirect', async () => {
+    const other = server.url.replace('127.0.0.1', 'localhost');
+    const { context } = await run({
+      method: 'GET',
+      url: `${server.url}/redirect-to?to=${encodeURIComponent(`${other}/echo`)}`,
+      headers: ['Authorization: Bearer abc', 'X-Kept: yes'],
+    });
+    const echoed = JSON.parse(context.text().split('\n')[1] ?? '');
+    expect(echoed.headers['x-kept']).toBe('yes');
+    expect(echoed.headers.authorization).toBeUndefined();
+  });
+
+  it('stops after maxRedirections redirects', async () => {
+    const loop = `${server.url}/redirect-to?to=${encodeURIComponent('/redirect-to?to=/redirect-to')}`;
+    const limited = httpExecutor({ maxRedirections: 1 });
+    const host = createTestHost();
+    await host.install(limited);
+    const { result } = await host.execute('http', { method: 'GET', url: loop });
+    expect(result).toEqual({ success: false, error: `http: GET ${loop}: stopped after 1 redirects` });
+    const none = httpExecutor({ maxRedirections: 0 });
+    const host0 = createTestHost();
+    await host0.install(none);
+    const direct = await host0.execute('http', {
+      method: 'GET',
+      url: `${server.url}/redirect`,
+      expectCode: '302',
+    });
+    expect(direct.result.success).toBe(true);
+    await Promise.all([limited.close?.(), none.close?.()]);
+  });
+
   it('keeps the first maxBodyBytes of a large body and stops downloading', async () => {
     const { result, context } = await run({ method: 'GET', url: `${server.url}/big?size=5000000` });
     expect(result.success).toBe(true);
@@ -126,6 +164,17 @@ describe('http executor: requests and outcomes', () => {
     const { result } = await running;
     expect(result.success).toBe(true);
     expect(context.text()).toBe('200 OK\nfirst chunk\nsecond chunk\n');
+  });
+});
+
+describe('http executor: plugin options', () => {
+  it('refuses bad options when the plugin is made', () => {
+    expect(() => httpExecutor({ maxBodyBytes: 0 })).toThrow(
+      '@dkron-core/executor-http: option maxBodyBytes must be an integer >= 1, got 0',
+    );
+    expect(() => httpExecutor({ maxRedirections: '3' as unknown as number })).toThrow(
+      'option maxRedirections',
+    );
   });
 });
 

@@ -41,9 +41,9 @@ export const HTTP_EXECUTOR_PLUGIN = '@dkron-core/executor-http';
  * status line (`200 OK`) and the body, streamed as it arrives.
  */
 export function httpExecutor(options: HttpExecutorOptions = {}): DkronPlugin {
-  const maxBodyBytes = options.maxBodyBytes ?? 240_000;
-  const maxRedirections = options.maxRedirections ?? 10;
-  const clients = createDispatcherCache({ maxClients: options.maxClients ?? 100 });
+  const maxBodyBytes = count('maxBodyBytes', options.maxBodyBytes, 240_000, 1);
+  const maxRedirections = count('maxRedirections', options.maxRedirections, 10, 0);
+  const clients = createDispatcherCache({ maxClients: count('maxClients', options.maxClients, 100, 1) });
   return definePlugin({
     name: HTTP_EXECUTOR_PLUGIN,
     apiVersion: PLUGIN_API_VERSION,
@@ -63,3 +63,13 @@ export function httpExecutor(options: HttpExecutorOptions = {}): DkronPlugin {
 }
 
 export type { HttpConfig };
+
+function count(name: string, value: unknown, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new TypeError(
+      `${HTTP_EXECUTOR_PLUGIN}: option ${name} must be an integer >= ${min}, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value;
+}

@@ -26,7 +26,8 @@ export async function executeHttp(
   const { config } = request_;
   // Only messages and debugging show the URL: not built on the path of a successful run.
   const what = () => `${config.method} ${redactUrl(config.url)}`;
-  if (context.signal.aborted) return { success: false, error: `http: ${what()}: cancelled before it started` };
+  if (context.signal.aborted)
+    return { success: false, error: `http: ${what()}: cancelled before it started` };
 
   let dispatcher: Awaited<ReturnType<DispatcherCache['get']>>;
   try {
