@@ -41,6 +41,7 @@ export default defineConfig({
       unit('notify', './packages/notify'),
       unit('executor-shell', './plugins/executor-shell'),
       unit('executor-http', './plugins/executor-http'),
+      unit('executor-kafka', './plugins/executor-kafka'),
       unit('processor-log', './plugins/processor-log'),
       unit('cli', './apps/dkron-core'),
       {

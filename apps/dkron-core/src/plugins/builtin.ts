@@ -1,12 +1,13 @@
 import { httpExecutor } from '@dkron-core/executor-http';
+import { kafkaExecutor } from '@dkron-core/executor-kafka';
 import { shellExecutor } from '@dkron-core/executor-shell';
 import type { DkronPlugin } from '@dkron-core/plugin-api';
 import { logProcessor } from '@dkron-core/processor-log';
 
 /**
- * The plugins every agent loads before the config file's: the `shell` and `http` executors and the
- * `log` processor. They use the same public plugin API as third-party plugins.
+ * The plugins every agent loads before the config file's: the `shell`, `http` and `kafka` executors
+ * and the `log` processor. They use the same public plugin API as third-party plugins.
  */
 export function builtinPlugins(): DkronPlugin[] {
-  return [shellExecutor(), httpExecutor(), logProcessor()];
+  return [shellExecutor(), httpExecutor(), kafkaExecutor(), logProcessor()];
 }

@@ -1,0 +1,20 @@
+import { describeExecutorContract } from '@dkron-core/plugin-testing';
+import { afterAll } from 'vitest';
+import { KafkaErrors, startKafkaFixture } from '../../../test/fixtures/kafka/broker.js';
+import { kafkaExecutor } from './index.js';
+
+// The cases need the fixture's port when the suite is declared.
+const broker = await startKafkaFixture({
+  topics: {
+    dkron: {},
+    denied: { produceError: KafkaErrors.TOPIC_AUTHORIZATION_FAILED },
+    stuck: { hold: true },
+  },
+});
+afterAll(() => broker.close());
+
+describeExecutorContract(kafkaExecutor(), 'kafka', {
+  succeeding: { brokerAddress: broker.address, topic: 'dkron', key: 'k', message: 'contract' },
+  failing: { brokerAddress: broker.address, topic: 'denied', message: 'contract' },
+  slow: { brokerAddress: broker.address, topic: 'stuck', message: 'contract' },
+});
