@@ -42,6 +42,7 @@ export default defineConfig({
       unit('executor-shell', './plugins/executor-shell'),
       unit('executor-http', './plugins/executor-http'),
       unit('executor-kafka', './plugins/executor-kafka'),
+      unit('executor-gcppubsub', './plugins/executor-gcppubsub'),
       unit('processor-log', './plugins/processor-log'),
       unit('cli', './apps/dkron-core'),
       {
