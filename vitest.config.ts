@@ -43,6 +43,7 @@ export default defineConfig({
       unit('executor-http', './plugins/executor-http'),
       unit('executor-kafka', './plugins/executor-kafka'),
       unit('executor-gcppubsub', './plugins/executor-gcppubsub'),
+      unit('executor-grpc', './plugins/executor-grpc'),
       unit('processor-log', './plugins/processor-log'),
       unit('cli', './apps/dkron-core'),
       {
