@@ -90,7 +90,7 @@ describe('built-in protocol executors', () => {
     });
   });
 
-  it.each([
+  it.each<[string, string, Record<string, unknown>]>([
     ['http', 'executor_config.expectCode', { method: 'GET', url: 'http://x', expectCode: '1200' }],
     ['http', 'executor_config.headers', { method: 'GET', url: 'http://x', headers: '[oops' }],
     ['grpc', 'executor_config.url', { url: 'localhost:9000' }],
