@@ -97,8 +97,8 @@ describe('built-in protocol executors', () => {
     ['grpc', 'executor_config.expectCode', { url: 'h:1/a.B/C', expectCode: 'nope' }],
     [
       'kafka',
-      { brokerAddress: 'k:9092', topic: 't', saslUsername: 'u', saslPassword: 'p', saslMechanism: 'md5' },
       'executor_config.saslMechanism',
+      { brokerAddress: 'k:9092', topic: 't', saslUsername: 'u', saslPassword: 'p', saslMechanism: 'md5' },
     ],
     ['kafka', 'executor_config.brokerAddress', { topic: 't' }],
     ['gcppubsub', 'executor_config.data', { project: 'dkron-e2e', topic: 'ticks' }],
