@@ -40,6 +40,12 @@ interface ClientLike {
   close(): Promise<void>;
 }
 
+let loaded: Promise<typeof import('@google-cloud/pubsub')> | undefined;
+const loadClient = () => {
+  loaded ??= import('@google-cloud/pubsub');
+  return loaded;
+};
+
 /** Creates the plugin that registers the `gcppubsub` executor. */
 export function pubsubExecutor(options: PubSubExecutorOptions = {}): DkronPlugin {
   const maxClients = options.maxClients ?? 20;
@@ -55,7 +61,7 @@ export function pubsubExecutor(options: PubSubExecutorOptions = {}): DkronPlugin
     } else {
       found = (async () => {
         // Loaded at the first run: an agent that runs no gcppubsub job never loads the client.
-        const { PubSub } = await import('@google-cloud/pubsub');
+        const { PubSub } = await loadClient();
         return new PubSub({
           projectId: project,
           ...(options.apiEndpoint === undefined ? {} : { apiEndpoint: options.apiEndpoint }),
@@ -91,6 +97,10 @@ export function pubsubExecutor(options: PubSubExecutorOptions = {}): DkronPlugin
           execute: (request, context) => executePubSub(request, context, publish),
         }),
       );
+      // The client takes a moment to load: a node that stores a gcppubsub job loads it then.
+      host.on('job:saved', ({ job }) => {
+        if (job.executor === 'gcppubsub') void loadClient().catch(() => {});
+      });
     },
     async close() {
       const all = [...clients.values()];

@@ -3,6 +3,8 @@ import { afterAll } from 'vitest';
 import { KafkaErrors, startKafkaFixture } from '../../../test/fixtures/kafka/broker.js';
 import { kafkaExecutor } from './index.js';
 
+// The client takes seconds to load on a busy machine; the executor loads it at its first run.
+await import('@platformatic/kafka');
 // The cases need the fixture's port when the suite is declared.
 const broker = await startKafkaFixture({
   topics: {

@@ -55,9 +55,15 @@ export function kafkaExecutor(options: KafkaExecutorOptions = {}): DkronPlugin {
   });
 }
 
-// The client is loaded at the first run: an agent that runs no kafka job never loads it.
+let client: Promise<typeof import('@platformatic/kafka')> | undefined;
+// Loaded at the first run (or save) of a kafka job: an agent that has none never loads it.
+const loadClient = () => {
+  client ??= import('@platformatic/kafka');
+  return client;
+};
+
 async function createProducer(settings: ProducerSettings): Promise<ProducerLike> {
-  const { Producer } = await import('@platformatic/kafka');
+  const { Producer } = await loadClient();
   return new Producer({
     clientId: settings.clientId,
     bootstrapBrokers: settings.bootstrapBrokers,

@@ -18,7 +18,7 @@ const named =
 
 const data = customSchema<Buffer | undefined>(
   {
-    json: { type: 'string', contentEncoding: 'base64' },
+    json: { type: 'string', contentEncoding: 'base64', pattern: BASE64.source },
     convert: (input): Conversion<Buffer> =>
       typeof input === 'string' && BASE64.test(input.replace(/\s+/g, ''))
         ? { ok: true, value: Buffer.from(input, 'base64') }

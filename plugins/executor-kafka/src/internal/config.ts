@@ -46,6 +46,7 @@ const saslMechanism = customSchema<SaslMechanism | undefined>(
     json: {
       type: 'string',
       enum: [
+        '',
         'plain',
         'sha256',
         'sha512',
@@ -67,7 +68,8 @@ const saslMechanism = customSchema<SaslMechanism | undefined>(
     },
   },
   'SASL mechanism: plain, sha256 / scram-sha-256 or sha512 / scram-sha-512 (case-insensitive). Required ' +
-    'with saslUsername and saslPassword.',
+    'with saslUsername and saslPassword; empty: no SASL.',
+  { value: undefined, json: '' },
 );
 
 const FALSE_WORDS = new Set(['0', 'f', 'F', 'false', 'FALSE', 'False']);
