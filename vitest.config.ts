@@ -40,6 +40,10 @@ export default defineConfig({
       unit('api', './packages/api'),
       unit('notify', './packages/notify'),
       unit('executor-shell', './plugins/executor-shell'),
+      unit('executor-http', './plugins/executor-http'),
+      unit('executor-kafka', './plugins/executor-kafka'),
+      unit('executor-gcppubsub', './plugins/executor-gcppubsub'),
+      unit('executor-grpc', './plugins/executor-grpc'),
       unit('processor-log', './plugins/processor-log'),
       unit('cli', './apps/dkron-core'),
       {
