@@ -1,9 +1,12 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { cors } from 'hono/cors';
 import { prettyJSON } from 'hono/pretty-json';
 import type { RouteDeps } from './internal/deps.js';
 import { createErrorHandler } from './internal/errors.js';
+import { checkContentType } from './internal/guard/content-type.js';
+import { createCors } from './internal/guard/cors.js';
+import { createCrossOriginGuard } from './internal/guard/cross-origin.js';
+import { type Gate, setGate } from './internal/guard/gate.js';
 import { clusterRoutes } from './internal/routes/cluster.js';
 import { diagnosticsRoutes } from './internal/routes/diagnostics.js';
 import { executionRoutes } from './internal/routes/executions.js';
@@ -14,9 +17,6 @@ import { registerUi } from './internal/ui.js';
 import type { ApiOptions } from './options.js';
 
 const MIB = 1024 * 1024;
-
-/** Headers a browser on another origin may read (the UI's data provider needs `X-Total-Count`). */
-const EXPOSED_HEADERS = ['X-Total-Count', 'Location', 'X-Whom'];
 
 /**
  * Builds the Hono app of one node: Dkron's v1 API with Dkron's statuses and headers, `/health`,
@@ -48,14 +48,14 @@ export function createApi(options: ApiOptions) {
     await next();
     c.header('X-Whom', agent.nodeName);
   });
-  base.use(
-    '*',
-    cors({
-      origin: '*',
-      allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-      exposeHeaders: EXPOSED_HEADERS,
-    }),
-  );
+  const allowedOrigins = options.corsAllowedOrigins ?? [];
+  if (allowedOrigins.length > 0) base.use('*', createCors(allowedOrigins));
+  const gate: Gate = (c, doc) => checkContentType(c, doc);
+  base.use('*', async (c, next) => {
+    setGate(c, gate);
+    await next();
+  });
+  base.use('*', createCrossOriginGuard(allowedOrigins));
   base.use('*', prettyJSON({ space: 4 })); // gin's IndentedJSON indents by four spaces
   base.use(
     '*',

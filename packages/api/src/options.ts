@@ -37,4 +37,9 @@ export interface ApiOptions {
   readonly ui?: { readonly root: string } | false;
   /** Capabilities the node has beyond {@link AgentApi} (e.g. the job graph). */
   readonly extras?: ApiExtras;
+  /**
+   * Origins (`https://ui.example`, or `*` for any) that get CORS headers and may send
+   * state-changing requests from a browser. Default: none, the UI is served same-origin.
+   */
+  readonly corsAllowedOrigins?: readonly string[];
 }
