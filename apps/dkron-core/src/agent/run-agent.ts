@@ -7,6 +7,7 @@ import { createRqliteStore, startEmbeddedRqlite } from '@dkron-core/store-rqlite
 import { serve } from '@hono/node-server';
 import { packageVersion } from '../commands/version.js';
 import type { AgentConfig } from '../config/agent-config.js';
+import { redactArgv } from '../config/redact.js';
 import { installSignalHandlers } from '../lifecycle/signals.js';
 import { createAgentMetrics } from '../metrics/metrics.js';
 import { createStatsdSink } from '../metrics/statsd.js';
@@ -88,11 +89,12 @@ export async function runAgent(config: AgentConfig, options: RunAgentOptions): P
     const app = createApi({
       agent,
       logger: options.logger.toPluginLogger({ component: 'api' }),
+      corsAllowedOrigins: config.corsAllowedOrigins,
       extras: {
         jobGraph: (name) => agent.jobGraph(name),
         ...(metrics ? { metrics: () => metrics.render() } : {}),
         debugVars: async () => ({
-          cmdline: process.argv,
+          cmdline: redactArgv(process.argv),
           memstats: process.memoryUsage(),
           node: config.nodeName,
           version: packageVersion(),

@@ -70,6 +70,8 @@ export interface AgentConfig {
   readonly serfReconnectTimeoutMs: number;
   /** Serve the web UI at `/ui` (server nodes). */
   readonly ui: boolean;
+  /** Browser origins that get CORS headers (`*` for any); empty: none. */
+  readonly corsAllowedOrigins: readonly string[];
   readonly mailHost: string;
   /** SMTP port; 0 when unset. */
   readonly mailPort: number;
@@ -149,6 +151,7 @@ export function defaultAgentConfig(hostname: string): AgentConfig {
     region: 'global',
     serfReconnectTimeoutMs: 24 * 3_600_000,
     ui: true,
+    corsAllowedOrigins: [],
     mailHost: '',
     mailPort: 0,
     mailUsername: '',

@@ -374,3 +374,25 @@ describe('command line', () => {
     ]);
   });
 });
+
+describe('cors-allowed-origins', () => {
+  it('is empty by default and reads a list of origins, normalized', async () => {
+    expect((await load()).config.corsAllowedOrigins).toEqual([]);
+    const { config } = await load({
+      argv: [
+        '--cors-allowed-origins',
+        'https://UI.example:443,http://localhost:3000',
+        '--cors-allowed-origins=*',
+      ],
+    });
+    expect(config.corsAllowedOrigins).toEqual(['https://ui.example', 'http://localhost:3000', '*']);
+  });
+
+  it('refuses a URL with a path, credentials or another scheme', async () => {
+    for (const bad of ['https://ui.example/app', 'ftp://x', 'https://u:p@x', 'ui.example']) {
+      expect(await problems(load({ argv: ['--cors-allowed-origins', bad] }))).toEqual([
+        `--cors-allowed-origins: invalid origin ${JSON.stringify(bad)} (expected * or scheme://host[:port], e.g. https://ui.example)`,
+      ]);
+    }
+  });
+});

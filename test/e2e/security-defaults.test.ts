@@ -1,0 +1,102 @@
+/**
+ * The findings of issue 14, tried against a real agent as an attacker would: a web page on another
+ * origin, anyone who can reach the port, another local user. Each test failed before the fix.
+ */
+
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AgentHandle, type Api, api, startAgent } from './helpers/index.js';
+
+const EVIL = 'https://evil.example';
+const MAIL_PASSWORD = 'hunter2-mail-secret';
+const HOOK_TOKEN = 'hook-s3cret-token';
+
+let agent: AgentHandle;
+let client: Api;
+let scratch: string;
+
+beforeAll(async () => {
+  scratch = await mkdtemp(join(tmpdir(), 'dkron-e2e-attack-'));
+  agent = await startAgent({
+    args: [
+      '--mail-host',
+      '127.0.0.1',
+      '--mail-port',
+      '2525',
+      '--mail-password',
+      MAIL_PASSWORD,
+      `--webhook-headers=Authorization: Bearer ${HOOK_TOKEN}`,
+    ],
+  });
+  client = api(agent.baseUrl);
+});
+
+afterAll(async () => {
+  await agent?.stop();
+  await rm(scratch, { recursive: true, force: true });
+});
+
+describe('a web page on another origin', () => {
+  it('cannot create and run a shell job with a simple text/plain POST', async () => {
+    const ledger = join(scratch, 'pwned');
+    const job = {
+      name: 'pwn',
+      schedule: '@manually',
+      executor: 'shell',
+      executor_config: { command: `id > ${ledger}`, shell: 'true' },
+    };
+    // What `fetch(url, {method: 'POST', mode: 'no-cors', body: JSON.stringify(job)})` sends.
+    const res = await fetch(`${agent.baseUrl}/v1/jobs?runoncreate=true`, {
+      method: 'POST',
+      body: JSON.stringify(job),
+      headers: {
+        'Content-Type': 'text/plain;charset=UTF-8',
+        Origin: EVIL,
+        'Sec-Fetch-Site': 'cross-site',
+        'Sec-Fetch-Mode': 'no-cors',
+      },
+    });
+    expect(res.status).toBe(403);
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+    // The same body without the browser's headers is still refused: it is not JSON.
+    const plain = await fetch(`${agent.baseUrl}/v1/jobs?runoncreate=true`, {
+      method: 'POST',
+      body: JSON.stringify(job),
+      headers: { 'Content-Type': 'text/plain;charset=UTF-8' },
+    });
+    expect(plain.status).toBe(415);
+    expect((await client.jobs.get('pwn')).status).toBe(404);
+    // A run would have written the ledger within milliseconds; the job does not exist, so none can come.
+    expect(existsSync(ledger)).toBe(false);
+  });
+
+  it('cannot make the agent leave', async () => {
+    const res = await fetch(`${agent.baseUrl}/v1/leave`, {
+      method: 'POST',
+      headers: { Origin: EVIL, 'Sec-Fetch-Site': 'cross-site' },
+    });
+    expect(res.status).toBe(403);
+    expect((await client.get('/health')).status).toBe(200);
+    expect(agent.proc.exitCode).toBeNull();
+  });
+});
+
+describe('GET /debug/vars', () => {
+  it('shows the command line without the values of secret flags', async () => {
+    const res = await client.get<{ cmdline: string[] }>('/debug/vars');
+    expect(res.status).toBe(200);
+    expect(res.text).not.toContain(MAIL_PASSWORD);
+    expect(res.text).not.toContain(HOOK_TOKEN);
+    expect(res.body.cmdline).toEqual(expect.arrayContaining(['--mail-password', '[redacted]']));
+    expect(res.body.cmdline).toContain('--webhook-headers=[redacted]');
+    expect(res.body.cmdline).toContain('--mail-host');
+  });
+
+  it('cannot be read by a page on another origin', async () => {
+    const res = await fetch(`${agent.baseUrl}/debug/vars`, { headers: { Origin: EVIL } });
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
