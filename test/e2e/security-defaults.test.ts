@@ -4,7 +4,7 @@
  */
 
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,5 +98,28 @@ describe('GET /debug/vars', () => {
   it('cannot be read by a page on another origin', async () => {
     const res = await fetch(`${agent.baseUrl}/debug/vars`, { headers: { Origin: EVIL } });
     expect(res.headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('the store', () => {
+  it("lives in a data directory only the agent's user can read (0700 / 0600)", async () => {
+    const entries = await readdir(agent.dataDir, { withFileTypes: true, recursive: true });
+    const paths = [agent.dataDir, ...entries.map((e) => join(e.parentPath, e.name))];
+    expect(paths).toEqual(expect.arrayContaining([join(agent.dataDir, 'rqlite', 'db.sqlite')]));
+    const loose: string[] = [];
+    for (const path of paths) {
+      const mode = (await stat(path)).mode & 0o777;
+      if ((mode & 0o077) !== 0) loose.push(`${path} ${mode.toString(8)}`);
+    }
+    expect(loose).toEqual([]);
+  });
+
+  it('answers no SQL without the credentials the agent generated', async () => {
+    const res = await fetch(`http://127.0.0.1:${agent.ports.rqliteHttp}/db/execute`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([["UPDATE jobs SET doc = '{}'"]]),
+    });
+    expect(res.status).toBe(401);
   });
 });

@@ -18,6 +18,7 @@ export type {
   RequestResult,
   RqliteClient,
   RqliteClientOptions,
+  RqliteCredentials,
   SqlRow,
   SqlStatement,
   SqlValue,
