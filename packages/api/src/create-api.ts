@@ -1,12 +1,18 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { prettyJSON } from 'hono/pretty-json';
+import { createAccessControl } from './internal/acl/access-control.js';
+import { checkRouteAccess } from './internal/acl/route-access.js';
+import { setUiAclEnabled } from './internal/acl/ui-flag.js';
+import { createAuditRecorder } from './internal/audit/recorder.js';
 import type { RouteDeps } from './internal/deps.js';
 import { createErrorHandler } from './internal/errors.js';
 import { checkContentType } from './internal/guard/content-type.js';
 import { createCors } from './internal/guard/cors.js';
 import { createCrossOriginGuard } from './internal/guard/cross-origin.js';
 import { type Gate, setGate } from './internal/guard/gate.js';
+import { aclRoutes } from './internal/routes/acl.js';
+import { auditRoutes } from './internal/routes/audit.js';
 import { clusterRoutes } from './internal/routes/cluster.js';
 import { diagnosticsRoutes } from './internal/routes/diagnostics.js';
 import { executionRoutes } from './internal/routes/executions.js';
@@ -36,13 +42,30 @@ export function createApi(options: ApiOptions) {
   const { agent, logger } = options;
   const maxSize = options.bodyLimit ?? MIB;
   const base = new Hono();
+  const access = options.access
+    ? createAccessControl({
+        store: options.access.store,
+        enabled: options.access.aclEnabled ?? false,
+        ...(options.access.tokenCacheTtlMs === undefined
+          ? {}
+          : { cacheTtlMs: options.access.tokenCacheTtlMs }),
+        ...(options.access.now ? { now: options.access.now } : {}),
+      })
+    : undefined;
   const deps: RouteDeps = {
     agent,
     logger,
     extras: options.extras ?? {},
     submissions: { paused: false },
     routes: () => base.routes,
+    access,
+    audit: createAuditRecorder({
+      store: options.access?.store,
+      logger,
+      ...(options.access?.now ? { now: options.access.now } : {}),
+    }),
   };
+  setUiAclEnabled(agent, access?.enabled ?? false);
 
   base.use('*', async (c, next) => {
     await next();
@@ -50,7 +73,10 @@ export function createApi(options: ApiOptions) {
   });
   const allowedOrigins = options.corsAllowedOrigins ?? [];
   if (allowedOrigins.length > 0) base.use('*', createCors(allowedOrigins));
-  const gate: Gate = (c, doc) => checkContentType(c, doc);
+  const gate: Gate = async (c, doc) => {
+    if (access) await checkRouteAccess(c, doc, access);
+    checkContentType(c, doc);
+  };
   base.use('*', async (c, next) => {
     setGate(c, gate);
     await next();
@@ -77,7 +103,9 @@ export function createApi(options: ApiOptions) {
     .route('/', jobRoutes(deps))
     .route('/', graphRoutes(deps))
     .route('/', executionRoutes(deps))
-    .route('/', diagnosticsRoutes(deps));
+    .route('/', diagnosticsRoutes(deps))
+    .route('/', aclRoutes(deps))
+    .route('/', auditRoutes(deps));
 }
 
 /** The app's type, for a typed client: `hc<AppType>('http://localhost:8080')`. */

@@ -1,6 +1,9 @@
 import type { JsonSchema } from '@dkron-core/plugin-api';
 import type { Env, MiddlewareHandler } from 'hono';
+import type { RouteAccess } from './acl/route-access.js';
 import { gateOf } from './guard/gate.js';
+
+export type { RouteAccess } from './acl/route-access.js';
 
 /** Where a route's OpenAPI description hides on its `describe()` middleware. */
 export const ROUTE_DOC = Symbol.for('dkron-core.api.route-doc');
@@ -53,6 +56,8 @@ export interface RouteDoc {
   readonly responses: Readonly<Record<number, ResponseDoc>>;
   /** Error statuses this route answers with, and when. Bodies are `Error`. */
   readonly errors?: Readonly<Record<number, string>>;
+  /** Who may call it when ACLs are on; default: its own path with the capability of its method. */
+  readonly access?: RouteAccess;
 }
 
 /** Every route takes `?pretty` (Dkron's indented JSON). */

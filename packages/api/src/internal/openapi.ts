@@ -56,10 +56,20 @@ function queryParams(doc: RouteDoc): JsonSchema[] {
 /** Refusals the HTTP layer adds to a route, whatever its handler does. */
 function implicitErrors(method: string, doc: RouteDoc): Record<string, string> {
   const out: Record<string, string> = {};
-  if (!['get', 'head', 'options'].includes(method)) {
-    out[403] =
-      'A browser request from another origin (`Origin`, `Sec-Fetch-Site`) not listed in `--cors-allowed-origins`.';
+  const open = doc.access === 'public' || (doc.access === undefined && doc.tags.includes('ui'));
+  const refusals: string[] = [];
+  if (!open) {
+    out[401] = 'ACLs are on and the request has no `Authorization: Bearer <secret>` of a valid token.';
+    refusals.push(
+      doc.access === 'management'
+        ? 'the token is not a management token'
+        : "the token's policies do not grant the capability on the path",
+    );
   }
+  if (!['get', 'head', 'options'].includes(method)) {
+    refusals.push('a browser request from another origin not listed in `--cors-allowed-origins`');
+  }
+  if (refusals.length > 0) out[403] = `Refused: ${refusals.join('; or ')}.`;
   if (doc.body?.contentType === 'application/json') out[415] = 'The body is not `application/json`.';
   return out;
 }
