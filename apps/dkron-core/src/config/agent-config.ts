@@ -72,6 +72,14 @@ export interface AgentConfig {
   readonly ui: boolean;
   /** Browser origins that get CORS headers (`*` for any); empty: none. */
   readonly corsAllowedOrigins: readonly string[];
+  /** PEM certificate file of the HTTP API; with `httpsKey`, TLS. Empty: plain HTTP. */
+  readonly httpsCert: string;
+  /** PEM private key file of `httpsCert`. */
+  readonly httpsKey: string;
+  /** Require ACL tokens (Dkron Pro's `acl: enabled: true`). */
+  readonly aclEnabled: boolean;
+  /** How long audit log entries are kept; 0 forever. */
+  readonly auditRetentionMs: number;
   readonly mailHost: string;
   /** SMTP port; 0 when unset. */
   readonly mailPort: number;
@@ -152,6 +160,10 @@ export function defaultAgentConfig(hostname: string): AgentConfig {
     serfReconnectTimeoutMs: 24 * 3_600_000,
     ui: true,
     corsAllowedOrigins: [],
+    httpsCert: '',
+    httpsKey: '',
+    aclEnabled: false,
+    auditRetentionMs: 90 * 24 * 3_600_000,
     mailHost: '',
     mailPort: 0,
     mailUsername: '',

@@ -47,6 +47,7 @@ export const OPTION_GROUPS = [
   'Cluster',
   'Storage',
   'HTTP API and UI',
+  'Access control',
   'Notifications',
   'Metrics and tracing',
   'Execution',
@@ -120,7 +121,12 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
   // HTTP API and UI
   { name: 'http-addr', key: 'httpAddr', kind: 'string', group: 'HTTP API and UI', placeholder: 'addr', check: checkListenAddr, description: 'address of the HTTP API and web UI' },
   { name: 'ui', key: 'ui', kind: 'bool', group: 'HTTP API and UI', description: 'serve the web UI at /ui' },
+  { name: 'https-cert', key: 'httpsCert', kind: 'string', group: 'HTTP API and UI', placeholder: 'file', description: 'PEM certificate (chain) of the HTTP API; with --https-key the API is served over TLS only' },
+  { name: 'https-key', key: 'httpsKey', kind: 'string', group: 'HTTP API and UI', placeholder: 'file', description: 'PEM private key of --https-cert' },
   { name: 'cors-allowed-origins', key: 'corsAllowedOrigins', kind: 'list', item: normalizeOrigin, group: 'HTTP API and UI', placeholder: 'origins', description: 'browser origins (https://ui.example, or * for any) that get CORS headers and may change state; default none, the UI is same-origin' },
+  // Access control
+  { name: 'acl-enabled', key: 'aclEnabled', kind: 'bool', group: 'Access control', description: 'require ACL tokens (Dkron Pro\'s model; config file: acl: {enabled: true}); create the first with dkron-core acl bootstrap' },
+  { name: 'audit-retention', key: 'auditRetentionMs', kind: 'duration', defaultText: '2160h (90 days)', group: 'Access control', placeholder: 'duration', description: 'how long audit log entries are kept; 0 keeps them forever' },
   // Notifications
   { name: 'mail-host', key: 'mailHost', kind: 'string', group: 'Notifications', placeholder: 'host', description: 'SMTP host for execution reports' },
   { name: 'mail-port', key: 'mailPort', kind: 'int', min: 0, max: 65535, group: 'Notifications', placeholder: 'port', description: 'SMTP port' },
@@ -159,7 +165,6 @@ export const IGNORED_KEYS: ReadonlySet<string> = new Set(['reconcileinterval', '
 
 /** Keys of Dkron Pro; a config file naming them loads with a specific warning. */
 export const PRO_KEYS: ReadonlySet<string> = new Set([
-  'acl',
   'cert-file',
   'key-file',
   'trusted-ca-file',
