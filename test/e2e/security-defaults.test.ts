@@ -1,18 +1,21 @@
+/** biome-ignore-all lint/suspicious/noTemplateCurlyInString: `${env:…}` is the reference syntax. */
 /**
  * The findings of issue 14, tried against a real agent as an attacker would: a web page on another
  * origin, anyone who can reach the port, another local user. Each test failed before the fix.
  */
 
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AgentHandle, type Api, api, startAgent } from './helpers/index.js';
+import { type AgentHandle, type Api, api, startAgent, waitFor } from './helpers/index.js';
 
 const EVIL = 'https://evil.example';
 const MAIL_PASSWORD = 'hunter2-mail-secret';
 const HOOK_TOKEN = 'hook-s3cret-token';
+const JOB_SECRET = 'from-the-agent-env';
+const PLAIN_SECRET = 'plain-db-p4ss';
 
 let agent: AgentHandle;
 let client: Api;
@@ -30,6 +33,7 @@ beforeAll(async () => {
       MAIL_PASSWORD,
       `--webhook-headers=Authorization: Bearer ${HOOK_TOKEN}`,
     ],
+    env: { E2E_JOB_SECRET: JOB_SECRET },
   });
   client = api(agent.baseUrl);
 });
@@ -121,5 +125,38 @@ describe('the store', () => {
       body: JSON.stringify([["UPDATE jobs SET doc = '{}'"]]),
     });
     expect(res.status).toBe(401);
+  });
+});
+
+describe('secrets in a job', () => {
+  it('run resolved from references and plain text, and are shown as references or masked', async () => {
+    const ledger = join(scratch, 'secrets');
+    const job = {
+      name: 'uses-secrets',
+      schedule: '@manually',
+      executor: 'shell',
+      executor_config: {
+        command: `printf '%s|%s' "$FROM_ENV" "$DB_PASSWORD" > ${ledger}`,
+        shell: 'true',
+        env: `FROM_ENV=\${env:E2E_JOB_SECRET},DB_PASSWORD=${PLAIN_SECRET}`,
+      },
+    };
+    expect((await client.jobs.save(job)).status).toBe(201);
+    const shown = await client.jobs.get('uses-secrets');
+    expect(shown.text).not.toContain(PLAIN_SECRET);
+    expect(shown.body.executor_config?.env).toBe('FROM_ENV=${env:E2E_JOB_SECRET},DB_PASSWORD=********');
+    // Saved back as shown (what a UI form does): the stored secret stays.
+    expect(
+      (await client.put('/v1/jobs/uses-secrets', { ...shown.body, displayname: 'Uses secrets' })).status,
+    ).toBe(201);
+    expect((await client.jobs.run('uses-secrets')).status).toBe(200);
+    const written = await waitFor(() => readFile(ledger, 'utf8').catch(() => undefined), {
+      message: 'the job wrote its ledger',
+    });
+    expect(written).toBe(`${JOB_SECRET}|${PLAIN_SECRET}`);
+    const audit = await client.get('/v1/audit?job=uses-secrets');
+    expect(audit.status).toBe(200);
+    expect(audit.text).not.toContain(PLAIN_SECRET);
+    expect(audit.text).not.toContain(JOB_SECRET);
   });
 });

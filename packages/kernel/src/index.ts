@@ -67,6 +67,14 @@ export {
   parseSchedule,
   previewSchedule,
 } from './internal/schedule/index.js';
+export type { SecretSource } from './internal/secrets/index.js';
+export {
+  hasSecretReference,
+  maskJobSecrets,
+  resolveSecretReferences,
+  SECRET_MASK,
+  unmaskJobSecrets,
+} from './internal/secrets/index.js';
 export type { CleanTags, TargetCandidate } from './internal/tags/index.js';
 export { cleanTags, selectTargets } from './internal/tags/index.js';
 export type {

@@ -19,6 +19,12 @@ import { installSignalHandlers } from '../lifecycle/signals.js';
 import { createAgentMetrics } from '../metrics/metrics.js';
 import { createStatsdSink } from '../metrics/statsd.js';
 import { startAuditRetention } from './audit-retention.js';
+import {
+  processSecretSource,
+  resolveSecretOptions,
+  withNotifySecrets,
+  withSecretReferences,
+} from './secrets.js';
 import type { RunAgentOptions } from './types.js';
 
 /** `:8080` → all interfaces; `127.0.0.1:8080`; `[::1]:8080`. */
@@ -33,8 +39,11 @@ export function parseListenAddress(addr: string): { hostname?: string; port: num
  * Runs a server agent until it is stopped: the embedded (or external) rqlite store, the plugins,
  * the kernel agent and the HTTP API. Resolves to the process exit status.
  */
-export async function runAgent(config: AgentConfig, options: RunAgentOptions): Promise<number> {
+export async function runAgent(given: AgentConfig, options: RunAgentOptions): Promise<number> {
   const logger = options.logger.toPluginLogger({ component: 'agent' });
+  const secrets = processSecretSource();
+  // `--mail-password env:SMTP_PASSWORD`: the command line and /debug/vars hold the reference only.
+  const config = await resolveSecretOptions(given, secrets);
   if (!config.server) {
     throw new DkronError(
       'VALIDATION',
@@ -48,7 +57,7 @@ export async function runAgent(config: AgentConfig, options: RunAgentOptions): P
     nodeName: config.nodeName,
     logger: options.logger.toPluginLogger({}),
   });
-  for (const plugin of options.plugins) await registry.register(plugin);
+  for (const plugin of options.plugins) await registry.register(withSecretReferences(plugin, secrets));
   const metrics = config.enablePrometheus ? createAgentMetrics() : undefined;
   if (metrics) await registry.register(metrics.plugin);
   // StatsD / DogStatsD sinks are plugins too: `registry.close()` at shutdown flushes and closes them.
@@ -83,7 +92,7 @@ export async function runAgent(config: AgentConfig, options: RunAgentOptions): P
       toNotifierOptions(config, options.logger.toPluginLogger({ component: 'notify' })),
     );
     const agent = createAgent({
-      notifier,
+      notifier: withNotifySecrets(notifier, secrets, options.logger.toPluginLogger({ component: 'notify' })),
       nodeName: config.nodeName,
       version: packageVersion(),
       store,

@@ -1,4 +1,5 @@
-import type { AuditChange } from '@dkron-core/kernel';
+import { type AuditChange, maskJobSecrets } from '@dkron-core/kernel';
+import type { Job } from '@dkron-core/plugin-api';
 
 /** Job fields the server maintains: they are state, not definition, and stay out of diffs. */
 const JOB_RUNTIME_FIELDS = new Set([
@@ -13,9 +14,11 @@ const JOB_RUNTIME_FIELDS = new Set([
   'missed_count',
 ]);
 
-/** The definition of a job: every field but the ones the server maintains. */
-export function jobDefinition(job: object): Record<string, unknown> {
-  return Object.fromEntries(Object.entries(job).filter(([key]) => !JOB_RUNTIME_FIELDS.has(key)));
+/** The definition of a job, its secrets masked: every field but the ones the server maintains. */
+export function jobDefinition(job: Job): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(maskJobSecrets(job)).filter(([key]) => !JOB_RUNTIME_FIELDS.has(key)),
+  );
 }
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>

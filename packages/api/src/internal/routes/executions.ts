@@ -1,3 +1,4 @@
+import { maskJobSecrets } from '@dkron-core/kernel';
 import { DkronError } from '@dkron-core/plugin-api';
 import { Hono } from 'hono';
 import { jobDefinition } from '../audit/diff.js';
@@ -69,7 +70,7 @@ export function executionRoutes(deps: RouteDeps) {
           ...(before ? { before: jobDefinition(before), after: jobDefinition(job) } : {}),
           details: before ? { success_count: before.success_count, error_count: before.error_count } : {},
         });
-        return c.json(job, 200);
+        return c.json(maskJobSecrets(job), 200);
       },
     )
     .get(

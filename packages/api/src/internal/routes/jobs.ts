@@ -1,4 +1,5 @@
 import type { AgentApi } from '@dkron-core/kernel';
+import { maskJobSecrets, unmaskJobSecrets } from '@dkron-core/kernel';
 import { DkronError, isDkronError, type Job } from '@dkron-core/plugin-api';
 import { type Context, Hono } from 'hono';
 import { actorOf, requireCapability } from '../acl/actor.js';
@@ -86,11 +87,13 @@ function parseForce(params: URLSearchParams): boolean {
 function createSaveHandler({ agent, logger, submissions, audit }: RouteDeps) {
   return async (c: Context) => {
     if (submissions.paused) throw new DkronError('PAUSED', 'New job submissions are currently paused');
-    const input = await readJsonObject(c.req);
+    const posted = await readJsonObject(c.req);
     const runNow = hasFlag(searchParams(c), 'runoncreate');
     // The body names the job: that name is what a policy scopes (`/v1/jobs/team-a-*`).
-    const name = typeof input.name === 'string' ? input.name : undefined;
+    const name = typeof posted.name === 'string' ? posted.name : undefined;
     const before = name === undefined ? undefined : await agent.getJob(name);
+    // A client saving what it was shown (masked secrets) keeps the stored secrets.
+    const input = before ? unmaskJobSecrets(posted, before) : posted;
     if (name !== undefined) {
       requireCapability(c, jobPath(name), [before ? 'update' : 'create']);
       if (runNow) requireCapability(c, `${jobPath(name)}/run`, ['create']);
@@ -112,7 +115,7 @@ function createSaveHandler({ agent, logger, submissions, audit }: RouteDeps) {
       startRun(agent, job.name, logger);
     }
     c.header('Location', jobLocation(c, job.name));
-    return c.json(job, 201);
+    return c.json(maskJobSecrets(job), 201);
   };
 }
 
@@ -171,7 +174,7 @@ export function jobRoutes(deps: RouteDeps) {
         const query = parseJobQuery(searchParams(c));
         const page = await readableJobs(actorOf(c), query, (q) => agent.listJobs(q));
         c.header('X-Total-Count', String(page.total));
-        return c.json(page.jobs, 200);
+        return c.json(page.jobs.map(maskJobSecrets), 200);
       })
       // Inline arrows, not `save` itself: a handler typed `(c: Context)` would erase the input type.
       .post(
@@ -208,7 +211,7 @@ export function jobRoutes(deps: RouteDeps) {
           const name = c.req.param('job');
           const job = await agent.getJob(name);
           if (!job) throw new DkronError('NOT_FOUND', `job ${name} not found`, { details: { job: name } });
-          return c.json(job, 200);
+          return c.json(maskJobSecrets(job), 200);
         },
       )
       .delete(
@@ -224,7 +227,7 @@ export function jobRoutes(deps: RouteDeps) {
         async (c) => {
           const job = await agent.deleteJob(c.req.param('job'));
           await audit(c, { action: 'job.delete', job: job.name, before: jobDefinition(job), after: null });
-          return c.json(job, 200);
+          return c.json(maskJobSecrets(job), 200);
         },
       )
       .post('/v1/jobs/:job', describe(runDoc('runJob')), async (c) => runHandler(c, deps))
@@ -251,7 +254,7 @@ export function jobRoutes(deps: RouteDeps) {
             after: { disabled: job.disabled },
           });
           c.header('Location', requestUri(c));
-          return c.json(job, 200);
+          return c.json(maskJobSecrets(job), 200);
         },
       )
   );
@@ -284,5 +287,5 @@ async function runHandler(c: Context, { agent, audit }: RouteDeps) {
   const job = await agent.runJob(c.req.param('job') ?? '', force ? { force } : undefined);
   await audit(c, { action: 'job.run', job: job.name, ...(force ? { details: { force } } : {}) });
   c.header('Location', requestUri(c));
-  return c.json(job, 200);
+  return c.json(maskJobSecrets(job), 200);
 }

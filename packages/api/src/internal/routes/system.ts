@@ -1,3 +1,4 @@
+import { unmaskJobSecrets } from '@dkron-core/kernel';
 import { Hono } from 'hono';
 import { actorOf, forbidden } from '../acl/actor.js';
 import { jobPath } from '../acl/job-access.js';
@@ -104,7 +105,15 @@ export function systemRoutes(deps: RouteDeps) {
         if (refused.length > 0) {
           throw forbidden(actor, ['create', 'update'], refused.map(jobPath).join(', '));
         }
-        const results = await agent.restore(jobs);
+        // A backup of this cluster holds masked secrets: the stored ones are kept.
+        const unmasked = jobs.map((j) => {
+          const stored =
+            typeof j === 'object' && j !== null
+              ? before.get((j as { name?: unknown }).name as string)
+              : undefined;
+          return stored ? unmaskJobSecrets(j as Record<string, unknown>, stored) : j;
+        });
+        const results = await agent.restore(unmasked);
         for (const line of results) {
           const name = /^success create (.+)$/.exec(line)?.[1];
           if (name === undefined) continue;
