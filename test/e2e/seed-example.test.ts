@@ -1,7 +1,8 @@
 /**
- * The README / Dkron getting-started example, sent as `curl -d` sends it (form-urlencoded content
- * type, JSON body), against a real agent: the job is stored, `date` runs on schedule, executions
- * carry the output and the job's counters move.
+ * The README / Dkron getting-started example, sent as the README's curl command sends it, against a
+ * real agent: the job is stored, `date` runs on schedule, executions carry the output and the job's
+ * counters move. Dkron's own page leaves out `-H 'Content-Type: application/json'`, so curl sends the
+ * body form-urlencoded: dkron-core refuses that with a 415 saying what to add (docs/compatibility.md).
  */
 
 import type { Execution, Job } from '@dkron-core/plugin-api';
@@ -10,7 +11,7 @@ import { type AgentHandle, type Api, api, startAgent, waitFor } from './helpers/
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
-/** Verbatim body of the README's `curl localhost:8080/v1/jobs -XPOST -d '…'`. */
+/** Verbatim body of the README's `curl localhost:8080/v1/jobs -XPOST -H … -d '…'`. */
 const SEED =
   '{"name":"job1","schedule":"@every 10s","timezone":"Europe/Berlin","owner":"Platform Team","owner_email":"platform@example.com","disabled":false,"tags":{"dkron_server":"true:1"},"concurrency":"allow","executor":"shell","executor_config":{"command":"date"}}';
 
@@ -25,10 +26,10 @@ beforeAll(async () => {
   client = api(agent.baseUrl);
 });
 
-/** What `curl -XPOST -d <body>` sends. */
-function curlPost(body: string) {
+/** What `curl -XPOST [-H 'Content-Type: application/json'] -d <body>` sends. */
+function curlPost(body: string, type = 'application/json') {
   return client.request<Job>('POST', '/v1/jobs', body, {
-    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: '*/*' },
+    headers: { 'content-type': type, accept: '*/*' },
   });
 }
 
@@ -37,7 +38,17 @@ function succeeded(e: Execution): boolean {
 }
 
 describe('README seed example', () => {
-  it('stores the job (201) although curl sends it form-urlencoded', async () => {
+  it('refuses the body form-urlencoded (curl -d without -H) with a 415 that says what to add', async () => {
+    const res = await curlPost(SEED, 'application/x-www-form-urlencoded');
+    expect(res.status, res.text).toBe(415);
+    expect(res.body).toMatchObject({ code: 'UNSUPPORTED_MEDIA_TYPE' });
+    expect((res.body as unknown as { message: string }).message).toContain(
+      "add -H 'Content-Type: application/json'",
+    );
+    expect((await client.jobs.get('job1')).status).toBe(404);
+  });
+
+  it('stores the job (201) sent as JSON', async () => {
     const res = await curlPost(SEED);
     expect(res.status, res.text).toBe(201);
     expect(res.headers.get('location')).toBe('/v1/jobs/job1');

@@ -1,9 +1,18 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { cors } from 'hono/cors';
 import { prettyJSON } from 'hono/pretty-json';
+import { createAccessControl } from './internal/acl/access-control.js';
+import { checkRouteAccess } from './internal/acl/route-access.js';
+import { setUiAclEnabled } from './internal/acl/ui-flag.js';
+import { createAuditRecorder } from './internal/audit/recorder.js';
 import type { RouteDeps } from './internal/deps.js';
 import { createErrorHandler } from './internal/errors.js';
+import { checkContentType } from './internal/guard/content-type.js';
+import { createCors } from './internal/guard/cors.js';
+import { createCrossOriginGuard } from './internal/guard/cross-origin.js';
+import { type Gate, setGate } from './internal/guard/gate.js';
+import { aclRoutes } from './internal/routes/acl.js';
+import { auditRoutes } from './internal/routes/audit.js';
 import { clusterRoutes } from './internal/routes/cluster.js';
 import { diagnosticsRoutes } from './internal/routes/diagnostics.js';
 import { executionRoutes } from './internal/routes/executions.js';
@@ -14,9 +23,6 @@ import { registerUi } from './internal/ui.js';
 import type { ApiOptions } from './options.js';
 
 const MIB = 1024 * 1024;
-
-/** Headers a browser on another origin may read (the UI's data provider needs `X-Total-Count`). */
-const EXPOSED_HEADERS = ['X-Total-Count', 'Location', 'X-Whom'];
 
 /**
  * Builds the Hono app of one node: Dkron's v1 API with Dkron's statuses and headers, `/health`,
@@ -36,26 +42,46 @@ export function createApi(options: ApiOptions) {
   const { agent, logger } = options;
   const maxSize = options.bodyLimit ?? MIB;
   const base = new Hono();
+  const access = options.access
+    ? createAccessControl({
+        store: options.access.store,
+        enabled: options.access.aclEnabled ?? false,
+        ...(options.access.tokenCacheTtlMs === undefined
+          ? {}
+          : { cacheTtlMs: options.access.tokenCacheTtlMs }),
+        ...(options.access.now ? { now: options.access.now } : {}),
+      })
+    : undefined;
   const deps: RouteDeps = {
     agent,
     logger,
     extras: options.extras ?? {},
     submissions: { paused: false },
     routes: () => base.routes,
+    access,
+    audit: createAuditRecorder({
+      store: options.access?.store,
+      logger,
+      ...(options.access?.now ? { now: options.access.now } : {}),
+    }),
   };
+  setUiAclEnabled(agent, access?.enabled ?? false);
 
   base.use('*', async (c, next) => {
     await next();
     c.header('X-Whom', agent.nodeName);
   });
-  base.use(
-    '*',
-    cors({
-      origin: '*',
-      allowMethods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-      exposeHeaders: EXPOSED_HEADERS,
-    }),
-  );
+  const allowedOrigins = options.corsAllowedOrigins ?? [];
+  if (allowedOrigins.length > 0) base.use('*', createCors(allowedOrigins));
+  const gate: Gate = async (c, doc) => {
+    if (access) await checkRouteAccess(c, doc, access);
+    checkContentType(c, doc);
+  };
+  base.use('*', async (c, next) => {
+    setGate(c, gate);
+    await next();
+  });
+  base.use('*', createCrossOriginGuard(allowedOrigins));
   base.use('*', prettyJSON({ space: 4 })); // gin's IndentedJSON indents by four spaces
   base.use(
     '*',
@@ -77,7 +103,9 @@ export function createApi(options: ApiOptions) {
     .route('/', jobRoutes(deps))
     .route('/', graphRoutes(deps))
     .route('/', executionRoutes(deps))
-    .route('/', diagnosticsRoutes(deps));
+    .route('/', diagnosticsRoutes(deps))
+    .route('/', aclRoutes(deps))
+    .route('/', auditRoutes(deps));
 }
 
 /** The app's type, for a typed client: `hc<AppType>('http://localhost:8080')`. */

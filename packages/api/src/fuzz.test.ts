@@ -281,6 +281,7 @@ describe('fuzz: random methods, paths, queries and bodies', () => {
     const res = await app.request('/v1/jobs', {
       method: 'POST',
       body: '{"name":"after-fuzz","schedule":"@daily"}',
+      headers: { 'Content-Type': 'application/json' },
     });
     expect(res.status).toBe(201);
   }, 120_000);

@@ -18,36 +18,6 @@ describe('X-Whom', () => {
   });
 });
 
-describe('CORS', () => {
-  it('answers a preflight for any origin, method and header', async () => {
-    const { app } = setup();
-    const res = await app.request('/v1/jobs/a', {
-      method: 'OPTIONS',
-      headers: {
-        Origin: 'https://ui.example',
-        'Access-Control-Request-Method': 'DELETE',
-        'Access-Control-Request-Headers': 'Authorization, X-Custom',
-      },
-    });
-    expect(res.status).toBe(204);
-    expect(res.headers.get('Access-Control-Allow-Origin')).toBe('*');
-    expect(res.headers.get('Access-Control-Allow-Methods')).toContain('DELETE');
-    expect(res.headers.get('Access-Control-Allow-Methods')).toContain('PATCH');
-    expect(res.headers.get('Access-Control-Allow-Headers')).toBe('Authorization,X-Custom');
-  });
-
-  it('exposes X-Total-Count, Location and X-Whom, also on errors', async () => {
-    const { app } = setup();
-    for (const path of ['/v1/jobs', '/v1/jobs/ghost']) {
-      const res = await app.request(path, { headers: { Origin: 'https://ui.example' } });
-      expect(res.headers.get('Access-Control-Allow-Origin')).toBe('*');
-      expect(res.headers.get('Access-Control-Expose-Headers')?.split(',')).toEqual(
-        expect.arrayContaining(['X-Total-Count', 'Location', 'X-Whom']),
-      );
-    }
-  });
-});
-
 describe('pretty', () => {
   it('indents JSON by four spaces with ?pretty, whatever its value', async () => {
     const { agent, call } = setup();

@@ -49,11 +49,11 @@ describe('POST /v1/jobs', () => {
     expect(agent.jobs.has('other')).toBe(false);
   });
 
-  it('accepts a JSON body without a Content-Type, as gin binds JSON regardless', async () => {
+  it('refuses a JSON body sent as text/plain with a 415 (gin binds it; a browser could send it cross-origin)', async () => {
     const { app, agent } = setup();
     const res = await app.request('/v1/jobs', { method: 'POST', body: JSON.stringify(job('plain')) });
-    expect(res.status).toBe(201);
-    expect(agent.jobs.has('plain')).toBe(true);
+    expect(res.status).toBe(415);
+    expect(agent.jobs.has('plain')).toBe(false);
   });
 
   it('accepts names with Unicode lowercase letters and percent-encodes them in Location', async () => {

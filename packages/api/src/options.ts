@@ -1,4 +1,4 @@
-import type { AgentApi } from '@dkron-core/kernel';
+import type { AccessStore, AgentApi } from '@dkron-core/kernel';
 import type { Logger } from '@dkron-core/plugin-api';
 
 /** The dependency graph around one job (`GET /v1/jobs/{job}/graph`). */
@@ -25,6 +25,22 @@ export interface ApiExtras {
   debugVars?(): Promise<Record<string, unknown>>;
 }
 
+/** Access control and the audit log of an API (see {@link ApiOptions.access}). */
+export interface ApiAccess {
+  /** Where tokens, policies and audit entries live. */
+  readonly store: AccessStore;
+  /**
+   * ACLs on (Dkron Pro's `acl.enabled`): every route but `/health`, the UI's files and the bootstrap
+   * needs `Authorization: Bearer <secret>` of a token whose policies allow it. Default false: everyone
+   * may do everything, and the audit log names them `anonymous`.
+   */
+  readonly aclEnabled?: boolean;
+  /** How long a resolved token is reused before it is read again (other nodes' revocations). Default 5000. */
+  readonly tokenCacheTtlMs?: number;
+  /** Epoch ms, for token and audit times; default `Date.now`. */
+  readonly now?: () => number;
+}
+
 /** Options of {@link createApi}. */
 export interface ApiOptions {
   /** The node the API serves; every route calls it and nothing else. */
@@ -37,4 +53,11 @@ export interface ApiOptions {
   readonly ui?: { readonly root: string } | false;
   /** Capabilities the node has beyond {@link AgentApi} (e.g. the job graph). */
   readonly extras?: ApiExtras;
+  /**
+   * Origins (`https://ui.example`, or `*` for any) that get CORS headers and may send
+   * state-changing requests from a browser. Default: none, the UI is served same-origin.
+   */
+  readonly corsAllowedOrigins?: readonly string[];
+  /** Tokens, policies and the audit log. Default: none (no ACLs, no audit log, `/v1/acl` answers 404). */
+  readonly access?: ApiAccess;
 }

@@ -25,7 +25,12 @@ export {
   validateJob,
   validationMessage,
 } from './internal/job/index.js';
-export { createMemoryStore, queryJobs, tailBytes } from './internal/memory-store/index.js';
+export {
+  createMemoryAccessStore,
+  createMemoryStore,
+  queryJobs,
+  tailBytes,
+} from './internal/memory-store/index.js';
 export type {
   AnyExecutorDefinition,
   AnyProcessorDefinition,
@@ -62,8 +67,30 @@ export {
   parseSchedule,
   previewSchedule,
 } from './internal/schedule/index.js';
+export type { SecretSource } from './internal/secrets/index.js';
+export {
+  hasSecretReference,
+  maskJobSecrets,
+  resolveSecretReferences,
+  SECRET_MASK,
+  unmaskJobSecrets,
+} from './internal/secrets/index.js';
 export type { CleanTags, TargetCandidate } from './internal/tags/index.js';
 export { cleanTags, selectTargets } from './internal/tags/index.js';
+export type {
+  AccessStore,
+  AclCapability,
+  AclPolicy,
+  AclRules,
+  AclTokenType,
+  AuditChange,
+  AuditEntry,
+  AuditPage,
+  AuditQuery,
+  PolicyDeletion,
+  StoredAclToken,
+} from './ports/access.js';
+export { ACL_CAPABILITIES } from './ports/access.js';
 export type {
   AgentApi,
   AgentHealth,

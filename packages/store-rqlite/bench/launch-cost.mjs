@@ -77,7 +77,11 @@ const rqlite = await startEmbeddedRqlite({
   httpPort: await freePort(),
   raftPort: await freePort(),
 });
-const store = await createRqliteStore({ url: rqlite.url, transport: TRANSPORT });
+const store = await createRqliteStore({
+  url: rqlite.url,
+  transport: TRANSPORT,
+  credentials: rqlite.credentials,
+});
 try {
   for (let i = 0; i < JOBS; i++) await store.saveJob(job(`job-${i}`));
   const pid = rqlite.pid;

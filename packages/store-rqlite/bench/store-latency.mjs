@@ -73,13 +73,18 @@ const rqlite = await startEmbeddedRqlite({
   raftPort: await freePort(),
 });
 console.log(`embedded rqlited ready in ${rqlite.startupMs} ms`);
-const client = createRqliteClient({ url: rqlite.url });
+const client = createRqliteClient({ url: rqlite.url, credentials: rqlite.credentials });
 const pool = new Pool(rqlite.url, { connections: CONCURRENCY });
+const { username, password } = rqlite.credentials;
+const basicAuth = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
 const stores = new Map();
 try {
   // Creating a store migrates the schema.
   for (const transport of ['rqlite-js', 'undici']) {
-    stores.set(transport, await createRqliteStore({ url: rqlite.url, transport }));
+    stores.set(
+      transport,
+      await createRqliteStore({ url: rqlite.url, transport, credentials: rqlite.credentials }),
+    );
   }
   const seedStart = performance.now();
   for (let from = 0; from < JOBS; from += 500) {
@@ -97,7 +102,7 @@ try {
     const response = await pool.request({
       method: 'POST',
       path: '/db/query?level=weak',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: basicAuth },
       body: JSON.stringify(listJobsStatements(page(i))),
     });
     await response.body.json();

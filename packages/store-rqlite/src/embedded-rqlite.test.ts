@@ -28,7 +28,7 @@ describe('embedded rqlited: lifecycle', () => {
 
   beforeAll(async () => {
     node = await startTestRqlite();
-    client = createRqliteClient({ url: node.rqlite.url });
+    client = createRqliteClient({ url: node.rqlite.url, credentials: node.rqlite.credentials });
   }, 60_000);
 
   afterAll(async () => {
@@ -41,8 +41,10 @@ describe('embedded rqlited: lifecycle', () => {
     expect(node.rqlite.pid).toBeTypeOf('number');
     expect(isAlive(node.rqlite.pid!)).toBe(true);
     expect(node.rqlite.startupMs).toBeGreaterThan(0);
-    const response = await fetch(`${node.rqlite.url}/readyz`);
-    expect(response.status).toBe(200);
+    const { username, password } = node.rqlite.credentials;
+    const authorization = `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`;
+    expect((await fetch(`${node.rqlite.url}/readyz`, { headers: { authorization } })).status).toBe(200);
+    expect((await fetch(`${node.rqlite.url}/readyz`)).status).toBe(401);
     expect(existsSync(`${node.dataDir}/rqlite`)).toBe(true);
     await client.execute([['CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY, v TEXT)']]);
     await client.execute([['INSERT INTO kv (k, v) VALUES (?, ?)', 'before-crash', 'kept']]);
@@ -81,7 +83,7 @@ describe('embedded rqlited: stop and start again', () => {
       const exits: RqliteExit[] = [];
       first.onExit((exit) => exits.push(exit));
       const pid = first.pid!;
-      const client = createRqliteClient({ url: first.url });
+      const client = createRqliteClient({ url: first.url, credentials: first.credentials });
       await client.execute([
         ['CREATE TABLE kv (k TEXT PRIMARY KEY, v TEXT)'],
         ['INSERT INTO kv (k, v) VALUES (?, ?)', 'a', 'durable'],

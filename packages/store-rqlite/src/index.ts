@@ -9,6 +9,8 @@ export type { EmbeddedRqlite, EmbeddedRqliteOptions, RqliteExit } from './embedd
 export { resolveRqlited, startEmbeddedRqlite } from './embedded-rqlite.js';
 export type { DeathGuard } from './internal/death-guard.js';
 export { SCHEMA_VERSION } from './internal/schema.js';
+export type { RqliteAccessStoreOptions } from './rqlite-access-store.js';
+export { createRqliteAccessStore } from './rqlite-access-store.js';
 export type {
   ConsistencyLevel,
   ExecuteOptions,
@@ -18,6 +20,7 @@ export type {
   RequestResult,
   RqliteClient,
   RqliteClientOptions,
+  RqliteCredentials,
   SqlRow,
   SqlStatement,
   SqlValue,

@@ -144,7 +144,7 @@ describe.each(TRANSPORTS)('rqlite client against rqlited (%s)', (transport) => {
 
   beforeAll(async () => {
     node = await startTestRqlite();
-    client = createRqliteClient({ url: node.rqlite.url, transport });
+    client = createRqliteClient({ url: node.rqlite.url, transport, credentials: node.rqlite.credentials });
     await client.execute([['DROP TABLE IF EXISTS t'], ['CREATE TABLE t (a INTEGER PRIMARY KEY, b TEXT)']]);
   }, 60_000);
 
@@ -218,6 +218,7 @@ describe.each(TRANSPORTS)('rqlite client against rqlited (%s)', (transport) => {
     const failover = createRqliteClient({
       url: `http://127.0.0.1:${dead},${node.rqlite.url}`,
       deadlineMs: 5_000,
+      credentials: node.rqlite.credentials,
     });
     try {
       const [result] = await failover.query([['SELECT count(*) AS n FROM t']]);

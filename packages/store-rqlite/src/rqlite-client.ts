@@ -6,10 +6,11 @@ import {
   createTransport,
   type Endpoint,
   type RequestParams,
+  type RqliteCredentials,
   type TransportKind,
 } from './internal/transport.js';
 
-export type { TransportKind } from './internal/transport.js';
+export type { RqliteCredentials, TransportKind } from './internal/transport.js';
 
 /** A value bound to a `?` placeholder. Booleans are stored as 0/1 by SQLite. */
 export type SqlValue = string | number | boolean | null;
@@ -54,6 +55,8 @@ export interface RqliteClientOptions {
    * keep-alive pool with less overhead per request; same retries and error handling).
    */
   readonly transport?: TransportKind;
+  /** HTTP Basic credentials, for an rqlited started with `-auth` (the embedded one always is). */
+  readonly credentials?: RqliteCredentials;
 }
 
 /** Options of one {@link RqliteClient.execute} call. */
@@ -113,6 +116,7 @@ export function createRqliteClient(options: RqliteClientOptions): RqliteClient {
     options.transport ?? 'rqlite-js',
     urls,
     options.requestTimeoutMs ?? deadlineMs,
+    options.credentials,
   );
   const backoff = createBackoff(25, 1_000);
   let current = 0;

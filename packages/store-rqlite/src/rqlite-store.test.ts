@@ -34,8 +34,8 @@ async function rejection(promise: Promise<unknown>): Promise<DkronError> {
 
 beforeAll(async () => {
   node = await startTestRqlite();
-  raw = createRqliteClient({ url: node.rqlite.url });
-  store = await createRqliteStore({ url: node.rqlite.url });
+  raw = createRqliteClient({ url: node.rqlite.url, credentials: node.rqlite.credentials });
+  store = await createRqliteStore({ url: node.rqlite.url, credentials: node.rqlite.credentials });
 }, 60_000);
 
 afterAll(async () => {
@@ -46,7 +46,7 @@ afterAll(async () => {
 
 describe('schema', () => {
   it('migrates idempotently and records the version once', async () => {
-    const again = await createRqliteStore({ url: node.rqlite.url });
+    const again = await createRqliteStore({ url: node.rqlite.url, credentials: node.rqlite.credentials });
     await again.close();
     const [result] = await raw.query([['SELECT version FROM schema_version ORDER BY version']]);
     expect(result?.rows).toEqual(Array.from({ length: SCHEMA_VERSION }, (_, i) => ({ version: i + 1 })));
@@ -57,7 +57,7 @@ describe('schema', () => {
     await raw.execute([['DROP TABLE write_tokens'], ['DELETE FROM schema_version WHERE version > ?', 1]], {
       transaction: true,
     });
-    const upgraded = await createRqliteStore({ url: node.rqlite.url });
+    const upgraded = await createRqliteStore({ url: node.rqlite.url, credentials: node.rqlite.credentials });
     try {
       expect((await upgraded.getJob('kept'))?.name).toBe('kept');
       await upgraded.patchJob('kept', { missedIncrement: 1 });
@@ -73,7 +73,9 @@ describe('schema', () => {
   it('refuses a database written by a newer schema', async () => {
     await raw.execute([['INSERT INTO schema_version (version, applied_at) VALUES (?, ?)', 999, 0]]);
     try {
-      const error = await rejection(createRqliteStore({ url: node.rqlite.url }));
+      const error = await rejection(
+        createRqliteStore({ url: node.rqlite.url, credentials: node.rqlite.credentials }),
+      );
       expect(error.message).toMatch(/schema is at version 999, newer than this dkron-core supports/);
     } finally {
       await raw.execute([['DELETE FROM schema_version WHERE version = ?', 999]]);
@@ -581,7 +583,11 @@ describe('stats', () => {
 for (const transport of ['rqlite-js', 'undici'] as const) {
   describeStoreContract(`rqlite store (${transport})`, async () => {
     await wipe();
-    const fresh = await createRqliteStore({ url: node.rqlite.url, transport });
+    const fresh = await createRqliteStore({
+      url: node.rqlite.url,
+      transport,
+      credentials: node.rqlite.credentials,
+    });
     return { store: fresh, cleanup: () => fresh.close() };
   });
 }

@@ -25,6 +25,7 @@ import {
   createRqliteClient,
   type RqliteClient,
   type RqliteClientOptions,
+  type RqliteCredentials,
   type SqlStatement,
   type TransportKind,
 } from './rqlite-client.js';
@@ -40,6 +41,8 @@ export interface RqliteStoreOptions {
   readonly owned?: { stop(): Promise<void> };
   /** HTTP stack of the client (see {@link RqliteClientOptions.transport}). Default `rqlite-js`. */
   readonly transport?: TransportKind;
+  /** HTTP Basic credentials of the rqlite user (the embedded rqlited's are `EmbeddedRqlite.credentials`). */
+  readonly credentials?: RqliteCredentials;
 }
 
 const noopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -83,6 +86,7 @@ export async function createRqliteStore(options: RqliteStoreOptions): Promise<St
     logger,
     deadlineMs: options.deadlineMs,
     transport: options.transport,
+    ...(options.credentials ? { credentials: options.credentials } : {}),
   });
   try {
     await migrate(client, logger);

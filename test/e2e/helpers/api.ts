@@ -34,10 +34,11 @@ export interface Api {
   };
 }
 
-/** A client of the API at `baseUrl` (e.g. `http://127.0.0.1:8080`). */
-export function api(baseUrl: string): Api {
+/** A client of the API at `baseUrl` (e.g. `http://127.0.0.1:8080`), sending `headers` on every request. */
+export function api(baseUrl: string, defaults: { headers?: Record<string, string> } = {}): Api {
   const request = async <T>(method: string, path: string, body?: unknown, init: RequestInit = {}) => {
-    const headers = new Headers(init.headers);
+    const headers = new Headers(defaults.headers);
+    for (const [name, value] of new Headers(init.headers)) headers.set(name, value);
     let payload: string | undefined;
     if (body !== undefined) {
       payload = typeof body === 'string' ? body : JSON.stringify(body);

@@ -10,6 +10,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Agent as UndiciAgent, fetch as undiciFetch } from 'undici';
 import { afterAll } from 'vitest';
 import { freePort } from './free-port.js';
 
@@ -36,6 +37,11 @@ export interface StartAgentOptions {
   readonly nodeName?: string;
   /** Script to run instead of the real CLI (helper self-tests). */
   readonly bin?: string;
+  /**
+   * The agent serves HTTPS (pass `--https-cert`/`--https-key` in `args`): `baseUrl` is `https://…` and
+   * the health check trusts `ca`.
+   */
+  readonly https?: { readonly ca: string | Buffer };
 }
 
 /** How an agent process ended. */
@@ -185,9 +191,9 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Agent
   };
   running.add(entry);
 
-  const baseUrl = `http://127.0.0.1:${http}`;
+  const baseUrl = `${options.https ? 'https' : 'http'}://127.0.0.1:${http}`;
   try {
-    await waitHealthy(baseUrl, proc, exited, options.healthTimeoutMs ?? 30_000);
+    await waitHealthy(baseUrl, proc, exited, options.healthTimeoutMs ?? 30_000, options.https?.ca);
   } catch (err) {
     await entry.cleanup();
     throw new Error(
@@ -232,24 +238,32 @@ async function waitHealthy(
   proc: ChildProcess,
   exited: Promise<AgentExit>,
   timeoutMs: number,
+  ca?: string | Buffer,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
+  const dispatcher = ca === undefined ? undefined : new UndiciAgent({ connect: { ca } });
   let last = 'no answer yet';
   let exit: AgentExit | undefined;
   void exited.then((e) => {
     exit = e;
   });
-  while (Date.now() < deadline) {
-    if (exit)
-      throw new Error(`agent exited before it was healthy (code ${exit.code}, signal ${exit.signal})`);
-    try {
-      const res = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(2000) });
-      if (res.status === 200) return;
-      last = `status ${res.status}: ${(await res.text()).slice(0, 200)}`;
-    } catch (err) {
-      last = (err as Error).message;
+  try {
+    while (Date.now() < deadline) {
+      if (exit)
+        throw new Error(`agent exited before it was healthy (code ${exit.code}, signal ${exit.signal})`);
+      try {
+        const res = dispatcher
+          ? await undiciFetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(2000), dispatcher })
+          : await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(2000) });
+        if (res.status === 200) return;
+        last = `status ${res.status}: ${(await res.text()).slice(0, 200)}`;
+      } catch (err) {
+        last = (err as Error).message;
+      }
+      await new Promise((r) => setTimeout(r, 100));
     }
-    await new Promise((r) => setTimeout(r, 100));
+  } finally {
+    await dispatcher?.close();
   }
   if (proc.exitCode === null) last += ' (process still running)';
   throw new Error(`agent at ${baseUrl} was not healthy within ${timeoutMs} ms (last: ${last})`);

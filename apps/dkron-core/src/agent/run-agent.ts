@@ -1,15 +1,30 @@
+import { readFile } from 'node:fs/promises';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createApi } from '@dkron-core/api';
-import { createAgent, createPluginRegistry, type Store } from '@dkron-core/kernel';
+import { type AccessStore, createAgent, createPluginRegistry, type Store } from '@dkron-core/kernel';
 import { createNotifier, toNotifierOptions } from '@dkron-core/notify';
 import { DkronError } from '@dkron-core/plugin-api';
-import { createRqliteStore, startEmbeddedRqlite } from '@dkron-core/store-rqlite';
+import {
+  createRqliteAccessStore,
+  createRqliteStore,
+  type RqliteCredentials,
+  startEmbeddedRqlite,
+} from '@dkron-core/store-rqlite';
 import { serve } from '@hono/node-server';
 import { packageVersion } from '../commands/version.js';
 import type { AgentConfig } from '../config/agent-config.js';
+import { redactArgv } from '../config/redact.js';
 import { installSignalHandlers } from '../lifecycle/signals.js';
 import { createAgentMetrics } from '../metrics/metrics.js';
 import { createStatsdSink } from '../metrics/statsd.js';
+import { startAuditRetention } from './audit-retention.js';
+import {
+  processSecretSource,
+  resolveSecretOptions,
+  withNotifySecrets,
+  withSecretReferences,
+} from './secrets.js';
 import type { RunAgentOptions } from './types.js';
 
 /** `:8080` → all interfaces; `127.0.0.1:8080`; `[::1]:8080`. */
@@ -24,8 +39,11 @@ export function parseListenAddress(addr: string): { hostname?: string; port: num
  * Runs a server agent until it is stopped: the embedded (or external) rqlite store, the plugins,
  * the kernel agent and the HTTP API. Resolves to the process exit status.
  */
-export async function runAgent(config: AgentConfig, options: RunAgentOptions): Promise<number> {
+export async function runAgent(given: AgentConfig, options: RunAgentOptions): Promise<number> {
   const logger = options.logger.toPluginLogger({ component: 'agent' });
+  const secrets = processSecretSource();
+  // `--mail-password env:SMTP_PASSWORD`: the command line and /debug/vars hold the reference only.
+  const config = await resolveSecretOptions(given, secrets);
   if (!config.server) {
     throw new DkronError(
       'VALIDATION',
@@ -33,12 +51,13 @@ export async function runAgent(config: AgentConfig, options: RunAgentOptions): P
     );
   }
   const listen = parseListenAddress(config.httpAddr);
+  const tls = await readTls(config);
 
   const registry = createPluginRegistry({
     nodeName: config.nodeName,
     logger: options.logger.toPluginLogger({}),
   });
-  for (const plugin of options.plugins) await registry.register(plugin);
+  for (const plugin of options.plugins) await registry.register(withSecretReferences(plugin, secrets));
   const metrics = config.enablePrometheus ? createAgentMetrics() : undefined;
   if (metrics) await registry.register(metrics.plugin);
   // StatsD / DogStatsD sinks are plugins too: `registry.close()` at shutdown flushes and closes them.
@@ -56,15 +75,24 @@ export async function runAgent(config: AgentConfig, options: RunAgentOptions): P
     );
   }
 
-  const store = await openStore(config, options);
-  let stopStore: (() => Promise<void>) | undefined = () => store.close();
+  const { store, access } = await openStores(config, options);
+  let stopStore: (() => Promise<void>) | undefined = async () => {
+    await access.close();
+    await store.close();
+  };
+  let stopRetention = () => {};
   try {
+    stopRetention = await startAuditRetention({
+      store: access,
+      retentionMs: config.auditRetentionMs,
+      logger: options.logger.toPluginLogger({ component: 'audit' }),
+    });
     let leave: (() => void) | undefined;
     const notifier = createNotifier(
       toNotifierOptions(config, options.logger.toPluginLogger({ component: 'notify' })),
     );
     const agent = createAgent({
-      notifier,
+      notifier: withNotifySecrets(notifier, secrets, options.logger.toPluginLogger({ component: 'notify' })),
       nodeName: config.nodeName,
       version: packageVersion(),
       store,
@@ -88,11 +116,13 @@ export async function runAgent(config: AgentConfig, options: RunAgentOptions): P
     const app = createApi({
       agent,
       logger: options.logger.toPluginLogger({ component: 'api' }),
+      corsAllowedOrigins: config.corsAllowedOrigins,
+      access: { store: access, aclEnabled: config.aclEnabled },
       extras: {
         jobGraph: (name) => agent.jobGraph(name),
         ...(metrics ? { metrics: () => metrics.render() } : {}),
         debugVars: async () => ({
-          cmdline: process.argv,
+          cmdline: redactArgv(process.argv),
           memstats: process.memoryUsage(),
           node: config.nodeName,
           version: packageVersion(),
@@ -102,10 +132,11 @@ export async function runAgent(config: AgentConfig, options: RunAgentOptions): P
         }),
       },
     });
-    const server = await listenOn(app.fetch, listen);
+    const server = await listenOn(app.fetch, listen, tls);
     const address = server.address() as AddressInfo;
     logger.info('dkron-core agent started', {
-      http: `${address.address}:${address.port}`,
+      [tls ? 'https' : 'http']: `${address.address}:${address.port}`,
+      acl: config.aclEnabled,
       store: config.rqliteUrl.length > 0 ? config.rqliteUrl.join(',') : 'embedded rqlite',
       jobs: agent.scheduledCount(),
     });
@@ -117,6 +148,7 @@ export async function runAgent(config: AgentConfig, options: RunAgentOptions): P
         async onShutdown(reason) {
           logger.info('shutting down', { reason });
           await new Promise<void>((r) => server.close(() => r()));
+          stopRetention();
           await agent.stop({ timeoutMs: config.shutdownTimeoutMs });
           await notifier.close();
           await registry.close();
@@ -133,13 +165,51 @@ export async function runAgent(config: AgentConfig, options: RunAgentOptions): P
     await stopped;
     return 0;
   } finally {
+    stopRetention();
     await stopStore?.();
   }
 }
 
-async function openStore(config: AgentConfig, options: RunAgentOptions): Promise<Store> {
+/** The certificate and key of `--https-cert`/`--https-key`, read now so a bad path fails the start. */
+async function readTls(config: AgentConfig): Promise<{ cert: Buffer; key: Buffer } | undefined> {
+  if (config.httpsCert === '' || config.httpsKey === '') return undefined;
+  const read = async (flag: string, path: string) => {
+    try {
+      return await readFile(path);
+    } catch (cause) {
+      throw new DkronError('VALIDATION', `--${flag}: cannot read ${path}: ${(cause as Error).message}`, {
+        cause,
+      });
+    }
+  };
+  return { cert: await read('https-cert', config.httpsCert), key: await read('https-key', config.httpsKey) };
+}
+
+/** The job store and the access store (tokens, policies, audit log) on the same rqlite. */
+async function openStores(
+  config: AgentConfig,
+  options: RunAgentOptions,
+): Promise<{ store: Store; access: AccessStore }> {
   const logger = options.logger.toPluginLogger({ component: 'store' });
-  if (config.rqliteUrl.length > 0) return createRqliteStore({ url: config.rqliteUrl.join(','), logger });
+  const { store, url, credentials } = await openStore(config, options, logger);
+  try {
+    const access = await createRqliteAccessStore({ url, logger, ...(credentials ? { credentials } : {}) });
+    return { store, access };
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+}
+
+async function openStore(
+  config: AgentConfig,
+  options: RunAgentOptions,
+  logger: ReturnType<RunAgentOptions['logger']['toPluginLogger']>,
+): Promise<{ store: Store; url: string; credentials?: RqliteCredentials }> {
+  if (config.rqliteUrl.length > 0) {
+    const url = config.rqliteUrl.join(',');
+    return { store: await createRqliteStore({ url, logger }), url };
+  }
   const embedded = await startEmbeddedRqlite({
     dataDir: config.dataDir,
     httpPort: config.rqliteHttpPort,
@@ -148,7 +218,13 @@ async function openStore(config: AgentConfig, options: RunAgentOptions): Promise
   });
   logger.info('embedded rqlite ready', { url: embedded.url, startupMs: embedded.startupMs });
   try {
-    return await createRqliteStore({ url: embedded.url, logger, owned: embedded });
+    const store = await createRqliteStore({
+      url: embedded.url,
+      credentials: embedded.credentials,
+      logger,
+      owned: embedded,
+    });
+    return { store, url: embedded.url, credentials: embedded.credentials };
   } catch (err) {
     await embedded.stop();
     throw err;
@@ -157,12 +233,17 @@ async function openStore(config: AgentConfig, options: RunAgentOptions): Promise
 
 type Fetch = Parameters<typeof serve>[0]['fetch'];
 
-function listenOn(fetch: Fetch, listen: { hostname?: string; port: number }) {
+function listenOn(
+  fetch: Fetch,
+  listen: { hostname?: string; port: number },
+  tls: { cert: Buffer; key: Buffer } | undefined,
+) {
   return new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const server = serve({
       fetch,
       port: listen.port,
       ...(listen.hostname ? { hostname: listen.hostname } : {}),
+      ...(tls ? { createServer: createHttpsServer, serverOptions: tls } : {}),
     });
     server.once('error', reject);
     server.once('listening', () => {

@@ -86,12 +86,12 @@ function page(
 /** The pages of `commands` (and their subcommands), plus an index page `dkron-core.md`. */
 export function renderDocs(commands: readonly Command[]): DocPage[] {
   const pages = [page(undefined, [], commands)];
-  for (const command of commands) {
-    pages.push(page(command, [command.name], commands));
-    for (const sub of command.subcommands ?? []) {
-      pages.push(page(sub, [command.name, sub.name], commands, slugOf([command.name])));
-    }
-  }
+  // Depth first, at any depth (`acl policy apply`).
+  const visit = (command: Command, path: readonly string[], parent?: string) => {
+    pages.push(page(command, path, commands, parent));
+    for (const sub of command.subcommands ?? []) visit(sub, [...path, sub.name], slugOf(path));
+  };
+  for (const command of commands) visit(command, [command.name]);
   return pages;
 }
 

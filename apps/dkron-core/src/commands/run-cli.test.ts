@@ -213,6 +213,16 @@ describe('doc', () => {
       'dkron-core_doc.md',
       'dkron-core_backup.md',
       'dkron-core_restore.md',
+      'dkron-core_acl.md',
+      'dkron-core_acl_bootstrap.md',
+      'dkron-core_acl_policy.md',
+      'dkron-core_acl_policy_apply.md',
+      'dkron-core_acl_policy_list.md',
+      'dkron-core_acl_policy_delete.md',
+      'dkron-core_acl_token.md',
+      'dkron-core_acl_token_create.md',
+      'dkron-core_acl_token_list.md',
+      'dkron-core_acl_token_revoke.md',
       'dkron-core_leave.md',
       'dkron-core_raft.md',
       'dkron-core_raft_list-peers.md',
@@ -230,8 +240,8 @@ describe('doc', () => {
     const r = await run(['doc', '--dir', 'out']);
     expect(r.code).toBe(0);
     const files = await readdir(join(dir, 'out'));
-    expect(files).toHaveLength(12);
-    expect(r.stdout).toBe(`wrote 12 pages to ${join(dir, 'out')}\n`);
+    expect(files).toHaveLength(22);
+    expect(r.stdout).toBe(`wrote 22 pages to ${join(dir, 'out')}\n`);
     expect(await readFile(join(dir, 'out', 'dkron-core.md'), 'utf8')).toContain(
       '[dkron-core agent](dkron-core_agent.md)',
     );

@@ -4,6 +4,7 @@
 
 import { isUsageError, UsageError } from '../config/errors.js';
 import { suggest } from '../config/suggest.js';
+import { aclCommandGroup } from './acl.js';
 import { agentCommand } from './agent.js';
 import { backupCommand, restoreCommand } from './backup.js';
 import { createDocCommand } from './doc.js';
@@ -23,6 +24,7 @@ export const COMMANDS: readonly Command[] = [
   createDocCommand(() => COMMANDS),
   backupCommand,
   restoreCommand,
+  aclCommandGroup,
   leaveCommand,
   raftCommand,
 ];

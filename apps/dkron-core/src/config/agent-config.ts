@@ -70,6 +70,16 @@ export interface AgentConfig {
   readonly serfReconnectTimeoutMs: number;
   /** Serve the web UI at `/ui` (server nodes). */
   readonly ui: boolean;
+  /** Browser origins that get CORS headers (`*` for any); empty: none. */
+  readonly corsAllowedOrigins: readonly string[];
+  /** PEM certificate file of the HTTP API; with `httpsKey`, TLS. Empty: plain HTTP. */
+  readonly httpsCert: string;
+  /** PEM private key file of `httpsCert`. */
+  readonly httpsKey: string;
+  /** Require ACL tokens (Dkron Pro's `acl: enabled: true`). */
+  readonly aclEnabled: boolean;
+  /** How long audit log entries are kept; 0 forever. */
+  readonly auditRetentionMs: number;
   readonly mailHost: string;
   /** SMTP port; 0 when unset. */
   readonly mailPort: number;
@@ -149,6 +159,11 @@ export function defaultAgentConfig(hostname: string): AgentConfig {
     region: 'global',
     serfReconnectTimeoutMs: 24 * 3_600_000,
     ui: true,
+    corsAllowedOrigins: [],
+    httpsCert: '',
+    httpsKey: '',
+    aclEnabled: false,
+    auditRetentionMs: 90 * 24 * 3_600_000,
     mailHost: '',
     mailPort: 0,
     mailUsername: '',

@@ -82,3 +82,21 @@ export function normalizeRqliteUrl(value: string): Converted<string> {
   }
   return { ok: false, problem: `invalid URL ${show(value)} (expected http://host:port)` };
 }
+
+/** A browser origin for `--cors-allowed-origins`: `*`, or `scheme://host[:port]` without a path. */
+export function normalizeOrigin(value: string): Converted<string> {
+  if (value === '*') return { ok: true, value };
+  try {
+    const url = new URL(value);
+    const bare = url.pathname === '/' && url.search === '' && url.hash === '' && !value.endsWith('/');
+    if ((url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && bare) {
+      return { ok: true, value: url.origin };
+    }
+  } catch {
+    // reported below
+  }
+  return {
+    ok: false,
+    problem: `invalid origin ${show(value)} (expected * or scheme://host[:port], e.g. https://ui.example)`,
+  };
+}

@@ -204,15 +204,11 @@ describe('file formats', () => {
   });
 
   it('warns about unknown and Pro keys instead of failing', async () => {
-    const path = await file(
-      cwd,
-      'dkron.yml',
-      'serverr: true\nacl: {enabled: true}\nreconcileinterval: 60s\n',
-    );
+    const path = await file(cwd, 'dkron.yml', 'serverr: true\nfast: true\nreconcileinterval: 60s\n');
     const { warnings } = await load();
     expect(warnings).toEqual([
       `config file ${path}: unknown key serverr ignored (did you mean server?)`,
-      `config file ${path}: acl is a Dkron Pro setting and is ignored`,
+      `config file ${path}: fast is a Dkron Pro setting and is ignored`,
     ]);
   });
 
@@ -371,6 +367,65 @@ describe('command line', () => {
   it('refuses positional arguments', async () => {
     expect(await problems(load({ argv: ['server'] }))).toEqual([
       'unexpected argument "server" (see dkron-core agent --help)',
+    ]);
+  });
+});
+
+describe('cors-allowed-origins', () => {
+  it('is empty by default and reads a list of origins, normalized', async () => {
+    expect((await load()).config.corsAllowedOrigins).toEqual([]);
+    const { config } = await load({
+      argv: [
+        '--cors-allowed-origins',
+        'https://UI.example:443,http://localhost:3000',
+        '--cors-allowed-origins=*',
+      ],
+    });
+    expect(config.corsAllowedOrigins).toEqual(['https://ui.example', 'http://localhost:3000', '*']);
+  });
+
+  it('refuses a URL with a path, credentials or another scheme', async () => {
+    for (const bad of ['https://ui.example/app', 'ftp://x', 'https://u:p@x', 'ui.example']) {
+      expect(await problems(load({ argv: ['--cors-allowed-origins', bad] }))).toEqual([
+        `--cors-allowed-origins: invalid origin ${JSON.stringify(bad)} (expected * or scheme://host[:port], e.g. https://ui.example)`,
+      ]);
+    }
+  });
+});
+
+describe('access control', () => {
+  it('reads Dkron Pro`s acl: {enabled: true} mapping, and --acl-enabled', async () => {
+    expect((await load()).config.aclEnabled).toBe(false);
+    await file(cwd, 'dkron.yml', 'acl:\n  enabled: true\n');
+    expect((await load()).config.aclEnabled).toBe(true);
+    expect((await load({ argv: ['--acl-enabled=false'] })).config.aclEnabled).toBe(false);
+    expect((await load({ env: { DKRON_ACL_ENABLED: 'false' } })).config.aclEnabled).toBe(false);
+  });
+
+  it('warns about unknown keys of the acl mapping and names a bad value', async () => {
+    const path = await file(cwd, 'dkron.yml', 'acl:\n  enabled: yes\n  default_policy: deny\n');
+    const { config, warnings } = await load();
+    expect(config.aclEnabled).toBe(true);
+    expect(warnings).toEqual([`config file ${path}: acl.default_policy: unknown key ignored (only enabled)`]);
+    await file(cwd, 'dkron.yml', 'acl:\n  enabled: maybe\n');
+    expect(await problems(load())).toEqual([
+      `config file ${path}: acl.enabled: must be true or false, got "maybe"`,
+    ]);
+  });
+
+  it('keeps the audit log 90 days unless --audit-retention says otherwise', async () => {
+    expect((await load()).config.auditRetentionMs).toBe(90 * 86_400_000);
+    expect((await load({ argv: ['--audit-retention', '720h'] })).config.auditRetentionMs).toBe(
+      30 * 86_400_000,
+    );
+    expect((await load({ argv: ['--audit-retention', '0'] })).config.auditRetentionMs).toBe(0);
+  });
+
+  it('takes --https-cert and --https-key together, relative to the working directory', async () => {
+    const { config } = await load({ argv: ['--https-cert', 'tls/cert.pem', '--https-key', '/etc/key.pem'] });
+    expect([config.httpsCert, config.httpsKey]).toEqual([join(cwd, 'tls/cert.pem'), '/etc/key.pem']);
+    expect(await problems(load({ argv: ['--https-cert', 'c.pem'] }))).toEqual([
+      'https-cert and https-key go together: give both for TLS, or neither',
     ]);
   });
 });

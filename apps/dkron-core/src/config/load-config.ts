@@ -122,7 +122,9 @@ function readFileValues(
   const where = `config file ${path}`;
   for (const [key, raw] of Object.entries(data)) {
     const name = normalizeKey(key);
-    if (known.has(name)) {
+    if (name === 'acl') {
+      readAclSection(raw, `${where}: ${key}`, out, warnings);
+    } else if (known.has(name)) {
       const previous = out.get(name);
       if (previous)
         warnings.push(`${where}: ${key} repeats ${previous.label.slice(where.length + 2)}; using ${key}`);
@@ -135,6 +137,21 @@ function readFileValues(
     }
   }
   return out;
+}
+
+/**
+ * Dkron Pro's `acl:` mapping (`acl: {enabled: true}`) sets `acl-enabled`; unknown keys in it are
+ * warned about. A plain value (`acl: true`) is read as `enabled`.
+ */
+function readAclSection(raw: unknown, label: string, out: Map<string, RawValue>, warnings: string[]): void {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    out.set('acl-enabled', { raw, label });
+    return;
+  }
+  for (const [key, value] of Object.entries(raw)) {
+    if (normalizeKey(key) === 'enabled') out.set('acl-enabled', { raw: value, label: `${label}.${key}` });
+    else warnings.push(`${label}.${key}: unknown key ignored (only enabled)`);
+  }
 }
 
 /** The highest-precedence raw value of `option`, if any source sets it. */
@@ -196,6 +213,8 @@ function finish(config: AgentConfig, cwd: string): AgentConfig {
   return {
     ...config,
     dataDir: resolve(cwd, config.dataDir),
+    httpsCert: config.httpsCert === '' ? '' : resolve(cwd, config.httpsCert),
+    httpsKey: config.httpsKey === '' ? '' : resolve(cwd, config.httpsKey),
     advertiseRpcPort: config.advertiseRpcPort === 0 ? config.rpcPort : config.advertiseRpcPort,
   };
 }
@@ -205,6 +224,9 @@ function crossCheck(config: AgentConfig, warnings: string[]): void {
   const problems: string[] = [];
   if (config.rqliteUrl.length === 0 && config.rqliteHttpPort === config.rqliteRaftPort) {
     problems.push(`rqlite-http-port and rqlite-raft-port must differ, both are ${config.rqliteHttpPort}`);
+  }
+  if ((config.httpsCert === '') !== (config.httpsKey === '')) {
+    problems.push('https-cert and https-key go together: give both for TLS, or neither');
   }
   if (config.agentRunRetryInitialIntervalMs > config.agentRunRetryMaxIntervalMs) {
     problems.push(

@@ -12,6 +12,7 @@ import {
   checkNodeName,
   checkNotEmpty,
   checkTimezone,
+  normalizeOrigin,
   normalizeRqliteUrl,
 } from './checks.js';
 import type { Converted } from './values.js';
@@ -36,6 +37,8 @@ interface OptionBase {
   readonly defaultText?: string;
   /** A warning logged whenever the option is set. */
   readonly deprecated?: string;
+  /** The value may hold a credential: never shown (`/debug/vars` redacts it from the command line). */
+  readonly secret?: true;
 }
 
 /** Sections of `agent --help`, in display order. */
@@ -44,6 +47,7 @@ export const OPTION_GROUPS = [
   'Cluster',
   'Storage',
   'HTTP API and UI',
+  'Access control',
   'Notifications',
   'Metrics and tracing',
   'Execution',
@@ -107,38 +111,44 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
   { name: 'bootstrap', key: 'bootstrap', kind: 'bool', group: 'Cluster', fileOnly: true, description: 'bootstrap a single-server cluster without waiting for others' },
   { name: 'raft-multiplier', key: 'raftMultiplier', kind: 'int', min: 1, max: 10, group: 'Cluster', placeholder: 'n', description: 'scales consensus timeouts, from 1 (fast) to 10 (slow networks)' },
   { name: 'profile', key: 'profile', kind: 'choice', group: 'Cluster', placeholder: 'name', choices: ['lan', 'wan', 'local'], description: 'cluster timing profile: lan, wan or local' },
-  { name: 'encrypt', key: 'encrypt', kind: 'string', group: 'Cluster', placeholder: 'key', check: checkEncryptKey, description: 'base64 key encrypting node-to-node traffic; make one with dkron-core keygen' },
+  { name: 'encrypt', secret: true, key: 'encrypt', kind: 'string', group: 'Cluster', placeholder: 'key', check: checkEncryptKey, description: 'base64 key encrypting node-to-node traffic; make one with dkron-core keygen' },
   { name: 'serf-reconnect-timeout', key: 'serfReconnectTimeoutMs', kind: 'duration', group: 'Cluster', placeholder: 'duration', description: 'how long failed nodes are kept before they are removed' },
   // Storage
-  { name: 'rqlite-url', key: 'rqliteUrl', kind: 'list', item: normalizeRqliteUrl, group: 'Storage', placeholder: 'urls', description: 'comma-separated node URLs of an external rqlite cluster to use instead of the embedded rqlited' },
+  { name: 'rqlite-url', secret: true, key: 'rqliteUrl', kind: 'list', item: normalizeRqliteUrl, group: 'Storage', placeholder: 'urls', description: 'comma-separated node URLs of an external rqlite cluster to use instead of the embedded rqlited' },
   { name: 'rqlite-http-port', key: 'rqliteHttpPort', kind: 'int', ...PORT, group: 'Storage', placeholder: 'port', description: 'HTTP port of the embedded rqlited' },
   { name: 'rqlite-raft-port', key: 'rqliteRaftPort', kind: 'int', ...PORT, group: 'Storage', placeholder: 'port', description: 'Raft port of the embedded rqlited' },
   { name: 'max-executions-per-job', key: 'maxExecutionsPerJob', kind: 'int', min: 1, group: 'Storage', placeholder: 'n', description: 'executions kept per job, oldest deleted first' },
   // HTTP API and UI
   { name: 'http-addr', key: 'httpAddr', kind: 'string', group: 'HTTP API and UI', placeholder: 'addr', check: checkListenAddr, description: 'address of the HTTP API and web UI' },
   { name: 'ui', key: 'ui', kind: 'bool', group: 'HTTP API and UI', description: 'serve the web UI at /ui' },
+  { name: 'https-cert', key: 'httpsCert', kind: 'string', group: 'HTTP API and UI', placeholder: 'file', description: 'PEM certificate (chain) of the HTTP API; with --https-key the API is served over TLS only' },
+  { name: 'https-key', key: 'httpsKey', kind: 'string', group: 'HTTP API and UI', placeholder: 'file', description: 'PEM private key of --https-cert' },
+  { name: 'cors-allowed-origins', key: 'corsAllowedOrigins', kind: 'list', item: normalizeOrigin, group: 'HTTP API and UI', placeholder: 'origins', description: 'browser origins (https://ui.example, or * for any) that get CORS headers and may change state; default none, the UI is same-origin' },
+  // Access control
+  { name: 'acl-enabled', key: 'aclEnabled', kind: 'bool', group: 'Access control', description: 'require ACL tokens (Dkron Pro\'s model; config file: acl: {enabled: true}); create the first with dkron-core acl bootstrap' },
+  { name: 'audit-retention', key: 'auditRetentionMs', kind: 'duration', defaultText: '2160h (90 days)', group: 'Access control', placeholder: 'duration', description: 'how long audit log entries are kept; 0 keeps them forever' },
   // Notifications
   { name: 'mail-host', key: 'mailHost', kind: 'string', group: 'Notifications', placeholder: 'host', description: 'SMTP host for execution reports' },
   { name: 'mail-port', key: 'mailPort', kind: 'int', min: 0, max: 65535, group: 'Notifications', placeholder: 'port', description: 'SMTP port' },
   { name: 'mail-username', key: 'mailUsername', kind: 'string', group: 'Notifications', placeholder: 'user', description: 'SMTP user name' },
-  { name: 'mail-password', key: 'mailPassword', kind: 'string', group: 'Notifications', placeholder: 'password', description: 'SMTP password' },
+  { name: 'mail-password', secret: true, key: 'mailPassword', kind: 'string', group: 'Notifications', placeholder: 'password', description: 'SMTP password' },
   { name: 'mail-from', key: 'mailFrom', kind: 'string', group: 'Notifications', placeholder: 'address', description: 'sender of report mails' },
   { name: 'mail-payload', key: 'mailPayload', kind: 'string', group: 'Notifications', placeholder: 'template', description: 'template of the report mail body' },
   { name: 'mail-subject-prefix', key: 'mailSubjectPrefix', kind: 'string', group: 'Notifications', placeholder: 'text', description: 'prefix of report mail subjects' },
-  { name: 'pre-webhook-endpoint', key: 'preWebhookEndpoint', kind: 'string', group: 'Notifications', placeholder: 'url', description: 'URL called when an execution starts' },
+  { name: 'pre-webhook-endpoint', secret: true, key: 'preWebhookEndpoint', kind: 'string', group: 'Notifications', placeholder: 'url', description: 'URL called when an execution starts' },
   { name: 'pre-webhook-payload', key: 'preWebhookPayload', kind: 'string', group: 'Notifications', placeholder: 'template', description: 'body template of the pre-execution webhook' },
-  { name: 'pre-webhook-headers', key: 'preWebhookHeaders', kind: 'list', group: 'Notifications', placeholder: 'header', description: '"Name: value" header of the pre-execution webhook; repeat for more' },
-  { name: 'webhook-endpoint', key: 'webhookEndpoint', kind: 'string', group: 'Notifications', placeholder: 'url', description: 'URL called when an execution finishes' },
+  { name: 'pre-webhook-headers', secret: true, key: 'preWebhookHeaders', kind: 'list', group: 'Notifications', placeholder: 'header', description: '"Name: value" header of the pre-execution webhook; repeat for more' },
+  { name: 'webhook-endpoint', secret: true, key: 'webhookEndpoint', kind: 'string', group: 'Notifications', placeholder: 'url', description: 'URL called when an execution finishes' },
   { name: 'webhook-payload', key: 'webhookPayload', kind: 'string', group: 'Notifications', placeholder: 'template', description: 'body template of the post-execution webhook' },
-  { name: 'webhook-headers', key: 'webhookHeaders', kind: 'list', group: 'Notifications', placeholder: 'header', description: '"Name: value" header of the post-execution webhook; repeat for more' },
-  { name: 'webhook-url', key: 'webhookUrl', kind: 'string', group: 'Notifications', placeholder: 'url', deprecated: 'webhook-url is deprecated and has no effect (as in Dkron); use webhook-endpoint and webhook-payload', description: 'deprecated, no effect; use webhook-endpoint' },
-  { name: 'cronitor-endpoint', key: 'cronitorEndpoint', kind: 'string', group: 'Notifications', placeholder: 'url', description: 'Cronitor telemetry base URL' },
+  { name: 'webhook-headers', secret: true, key: 'webhookHeaders', kind: 'list', group: 'Notifications', placeholder: 'header', description: '"Name: value" header of the post-execution webhook; repeat for more' },
+  { name: 'webhook-url', secret: true, key: 'webhookUrl', kind: 'string', group: 'Notifications', placeholder: 'url', deprecated: 'webhook-url is deprecated and has no effect (as in Dkron); use webhook-endpoint and webhook-payload', description: 'deprecated, no effect; use webhook-endpoint' },
+  { name: 'cronitor-endpoint', secret: true, key: 'cronitorEndpoint', kind: 'string', group: 'Notifications', placeholder: 'url', description: 'Cronitor telemetry base URL' },
   // Metrics and tracing
   { name: 'enable-prometheus', key: 'enablePrometheus', kind: 'bool', group: 'Metrics and tracing', description: 'serve Prometheus metrics at /metrics' },
   { name: 'statsd-addr', key: 'statsdAddr', kind: 'string', group: 'Metrics and tracing', placeholder: 'addr', check: checkDialAddr, description: 'StatsD address, host:port' },
   { name: 'dog-statsd-addr', key: 'dogStatsdAddr', kind: 'string', group: 'Metrics and tracing', placeholder: 'addr', check: checkDialAddr, description: 'DogStatsD address, host:port' },
   { name: 'dog-statsd-tags', key: 'dogStatsdTags', kind: 'list', group: 'Metrics and tracing', placeholder: 'key:value', description: 'DogStatsD tag; repeat or separate with commas' },
-  { name: 'otel-endpoint', key: 'otelEndpoint', kind: 'string', group: 'Metrics and tracing', placeholder: 'url', description: 'OpenTelemetry (OTLP) endpoint for traces' },
+  { name: 'otel-endpoint', secret: true, key: 'otelEndpoint', kind: 'string', group: 'Metrics and tracing', placeholder: 'url', description: 'OpenTelemetry (OTLP) endpoint for traces' },
   { name: 'disable-usage-stats', key: 'disableUsageStats', kind: 'bool', group: 'Metrics and tracing', description: 'accepted for Dkron compatibility; dkron-core sends no usage statistics' },
   // Execution
   { name: 'default-timezone', key: 'defaultTimezone', kind: 'string', group: 'Execution', placeholder: 'zone', check: checkTimezone, description: 'time zone of jobs that set none' },
@@ -155,7 +165,6 @@ export const IGNORED_KEYS: ReadonlySet<string> = new Set(['reconcileinterval', '
 
 /** Keys of Dkron Pro; a config file naming them loads with a specific warning. */
 export const PRO_KEYS: ReadonlySet<string> = new Set([
-  'acl',
   'cert-file',
   'key-file',
   'trusted-ca-file',

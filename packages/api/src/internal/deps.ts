@@ -2,6 +2,8 @@ import type { AgentApi } from '@dkron-core/kernel';
 import type { Logger } from '@dkron-core/plugin-api';
 import type { Context } from 'hono';
 import type { ApiExtras } from '../options.js';
+import type { AccessControl } from './acl/access-control.js';
+import type { AuditRecorder } from './audit/recorder.js';
 import type { RegisteredRoute } from './openapi.js';
 
 /** What every route module is built from. */
@@ -13,6 +15,10 @@ export interface RouteDeps {
   readonly submissions: { paused: boolean };
   /** The app's registered routes, read when the OpenAPI document is first asked for. */
   readonly routes: () => readonly RegisteredRoute[];
+  /** Tokens and policies; `undefined` when the app was given no access store. */
+  readonly access: AccessControl | undefined;
+  /** Records a state change in the audit log (a no-op without an access store). */
+  readonly audit: AuditRecorder;
 }
 
 /** The request's query string, with repeated keys and `name[key]` families intact. */

@@ -1,5 +1,9 @@
 import type { JsonSchema } from '@dkron-core/plugin-api';
 import type { Env, MiddlewareHandler } from 'hono';
+import type { RouteAccess } from './acl/route-access.js';
+import { gateOf } from './guard/gate.js';
+
+export type { RouteAccess } from './acl/route-access.js';
 
 /** Where a route's OpenAPI description hides on its `describe()` middleware. */
 export const ROUTE_DOC = Symbol.for('dkron-core.api.route-doc');
@@ -52,6 +56,8 @@ export interface RouteDoc {
   readonly responses: Readonly<Record<number, ResponseDoc>>;
   /** Error statuses this route answers with, and when. Bodies are `Error`. */
   readonly errors?: Readonly<Record<number, string>>;
+  /** Who may call it when ACLs are on; default: its own path with the capability of its method. */
+  readonly access?: RouteAccess;
 }
 
 /** Every route takes `?pretty` (Dkron's indented JSON). */
@@ -91,11 +97,15 @@ export type DescribedMiddleware<D extends RouteDoc, P extends string, E extends 
  * The OpenAPI document is generated from these descriptions and the app's route list, so a
  * route cannot exist without being documented (a test checks it), and the query and body
  * declared here type the `hc<AppType>` client.
+ *
+ * The description is also enforced: before the handler, the app's gate checks the request
+ * against it (its access rule, the content type of its body).
  */
 export function describe<const D extends RouteDoc, P extends string = string, E extends Env = Env>(
   doc: D,
 ): DescribedMiddleware<D, P, E> {
-  const middleware: MiddlewareHandler<E, P, DescribedInput<D>, never> = async (_c, next) => {
+  const middleware: MiddlewareHandler<E, P, DescribedInput<D>, never> = async (c, next) => {
+    await gateOf(c)?.(c, doc);
     await next();
   };
   return Object.assign(middleware, { [ROUTE_DOC]: doc });

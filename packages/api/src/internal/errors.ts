@@ -27,6 +27,34 @@ const STATUS: Partial<Record<DkronErrorCode, ContentfulStatusCode>> = {
   UNAVAILABLE: 503,
 };
 
+/** Codes of the refusals the HTTP layer makes itself, before any route runs. */
+export type HttpErrorCode = 'UNAUTHORIZED' | 'FORBIDDEN' | 'UNSUPPORTED_MEDIA_TYPE';
+
+const HTTP_STATUS: Record<HttpErrorCode, ContentfulStatusCode> = {
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+};
+
+/**
+ * A refusal of the HTTP layer (authentication, authorization, content type): these are not
+ * {@link DkronError}s because nothing below the API raises them.
+ */
+export class HttpError extends Error {
+  readonly code: HttpErrorCode;
+  readonly status: ContentfulStatusCode;
+  /** Extra response headers, e.g. `WWW-Authenticate`. */
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(code: HttpErrorCode, message: string, headers: Readonly<Record<string, string>> = {}) {
+    super(message);
+    this.name = 'HttpError';
+    this.code = code;
+    this.status = HTTP_STATUS[code];
+    this.headers = headers;
+  }
+}
+
 /** A client error raised by Hono itself (its middleware throw `HTTPException`s). */
 function isHonoClientError(error: unknown): error is HTTPException {
   return error instanceof HTTPException && error.status >= 400 && error.status < 500;
@@ -34,12 +62,14 @@ function isHonoClientError(error: unknown): error is HTTPException {
 
 /** The HTTP status of an error; anything that is not a client or availability error is a 500. */
 export function statusOf(error: unknown): ContentfulStatusCode {
+  if (error instanceof HttpError) return error.status;
   if (isHonoClientError(error)) return error.status as ContentfulStatusCode;
   return (isDkronError(error) && STATUS[error.code]) || 500;
 }
 
 /** Builds the response body; a 500 never shows its message, which may carry internals. */
 export function toErrorBody(error: unknown): ErrorBody {
+  if (error instanceof HttpError) return { message: error.message, code: error.code };
   if (isHonoClientError(error)) return { message: error.message || 'bad request', code: 'VALIDATION' };
   if (!isDkronError(error) || statusOf(error) === 500) {
     return { message: 'internal error', code: 'INTERNAL' };
@@ -62,6 +92,8 @@ export function createErrorHandler(logger: Logger | undefined) {
         stack: error.stack,
       });
     }
+    if (error instanceof HttpError)
+      for (const [name, value] of Object.entries(error.headers)) c.header(name, value);
     return c.json(toErrorBody(error), status);
   };
 }

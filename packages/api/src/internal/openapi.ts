@@ -53,7 +53,28 @@ function queryParams(doc: RouteDoc): JsonSchema[] {
   }));
 }
 
-function responses(doc: RouteDoc): JsonSchema {
+/** Refusals the HTTP layer adds to a route, whatever its handler does. */
+function implicitErrors(method: string, doc: RouteDoc): Record<string, string> {
+  const out: Record<string, string> = {};
+  const open = doc.access === 'public' || (doc.access === undefined && doc.tags.includes('ui'));
+  const refusals: string[] = [];
+  if (!open) {
+    out[401] = 'ACLs are on and the request has no `Authorization: Bearer <secret>` of a valid token.';
+    refusals.push(
+      doc.access === 'management'
+        ? 'the token is not a management token'
+        : "the token's policies do not grant the capability on the path",
+    );
+  }
+  if (!['get', 'head', 'options'].includes(method)) {
+    refusals.push('a browser request from another origin not listed in `--cors-allowed-origins`');
+  }
+  if (refusals.length > 0) out[403] = `Refused: ${refusals.join('; or ')}.`;
+  if (doc.body?.contentType === 'application/json') out[415] = 'The body is not `application/json`.';
+  return out;
+}
+
+function responses(method: string, doc: RouteDoc): JsonSchema {
   const whom = { 'X-Whom': { $ref: '#/components/headers/X-Whom' } };
   const out: Record<string, JsonSchema> = {};
   for (const [status, response] of Object.entries(doc.responses)) {
@@ -69,7 +90,8 @@ function responses(doc: RouteDoc): JsonSchema {
         : {}),
     };
   }
-  for (const [status, description] of Object.entries(doc.errors ?? {})) {
+  const errors: Record<string, string> = { ...implicitErrors(method, doc), ...doc.errors };
+  for (const [status, description] of Object.entries(errors)) {
     out[status] = { description, headers: whom, content: { 'application/json': { schema: ref('Error') } } };
   }
   out.default = {
@@ -80,7 +102,7 @@ function responses(doc: RouteDoc): JsonSchema {
   return out;
 }
 
-function operation(openApiPath: string, doc: RouteDoc): JsonSchema {
+function operation(openApiPath: string, method: string, doc: RouteDoc): JsonSchema {
   const parameters = [...pathParams(openApiPath, doc), ...queryParams(doc)];
   return {
     operationId: doc.operationId,
@@ -97,7 +119,7 @@ function operation(openApiPath: string, doc: RouteDoc): JsonSchema {
           },
         }
       : {}),
-    responses: responses(doc),
+    responses: responses(method, doc),
   };
 }
 
@@ -115,7 +137,8 @@ export function buildOpenApiDocument(
     if (!doc) continue;
     const path = toOpenApiPath(route.path);
     paths[path] ??= {};
-    paths[path][route.method.toLowerCase()] = operation(path, doc);
+    const method = route.method.toLowerCase();
+    paths[path][method] = operation(path, method, doc);
   }
   return {
     openapi: '3.1.0',

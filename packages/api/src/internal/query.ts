@@ -1,4 +1,10 @@
-import type { ExecutionQuery, ExecutionSortField, JobQuery, JobSortField } from '@dkron-core/kernel';
+import type {
+  AuditQuery,
+  ExecutionQuery,
+  ExecutionSortField,
+  JobQuery,
+  JobSortField,
+} from '@dkron-core/kernel';
 import type { JobStatus } from '@dkron-core/plugin-api';
 import { badRequest } from './errors.js';
 
@@ -137,4 +143,37 @@ export function parseStatsDays(raw: string | undefined): number {
 /** True when the query names `key`, with any value or none (Dkron's `runoncreate`, `pretty`). */
 export function hasFlag(params: URLSearchParams, key: string): boolean {
   return params.has(key);
+}
+
+/** An RFC 3339 time (`2024-05-01T10:00:00Z`, with an offset or fractions) → epoch ms. */
+function parseTime(field: string, raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === '') return undefined;
+  const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+  const ms = rfc3339.test(raw) ? Date.parse(raw) : Number.NaN;
+  if (Number.isNaN(ms))
+    throw badRequest(field, `expected an RFC 3339 time such as 2024-05-01T10:00:00Z, got ${quote(raw)}`);
+  return ms;
+}
+
+/** `GET /v1/audit` query → {@link AuditQuery} (newest first by default). */
+export function parseAuditQuery(params: URLSearchParams): AuditQuery {
+  const text = (key: string) => {
+    const value = params.get(key);
+    return value === null || value === '' ? {} : { [key]: value };
+  };
+  const sinceMs = parseTime('since', params.get('since') ?? undefined);
+  const untilMs = parseTime('until', params.get('until') ?? undefined);
+  if (sinceMs !== undefined && untilMs !== undefined && sinceMs > untilMs) {
+    throw badRequest('since', 'must not be after until');
+  }
+  const order = parseOrder(params.get('_order') ?? undefined);
+  return {
+    ...text('job'),
+    ...text('token'),
+    ...text('action'),
+    ...(sinceMs === undefined ? {} : { sinceMs }),
+    ...(untilMs === undefined ? {} : { untilMs }),
+    ...(order ? { order } : {}),
+    ...parseSlice(params),
+  };
 }

@@ -102,6 +102,8 @@ const MEMBER_PROPERTIES: Record<string, JsonSchema> = {
   DelegateCur: { type: 'integer' },
 };
 
+const aclRulesRef: JsonSchema = { $ref: '#/components/schemas/AclRules' };
+
 const pluginEntry: JsonSchema = {
   type: 'object',
   required: ['name', 'plugin', 'config'],
@@ -218,6 +220,105 @@ export const COMPONENT_SCHEMAS = {
     properties: {
       executors: { type: 'array', items: pluginEntry },
       processors: { type: 'array', items: pluginEntry },
+    },
+  },
+  AclRules: {
+    type: 'object',
+    description:
+      "Dkron Pro's rules: path globs under /v1 (`*` one segment, `**` any depth) and their capabilities.",
+    required: ['path'],
+    properties: {
+      path: {
+        type: 'object',
+        additionalProperties: {
+          type: 'object',
+          required: ['capabilities'],
+          properties: {
+            capabilities: {
+              type: 'array',
+              items: { type: 'string', enum: ['create', 'read', 'update', 'delete', 'list'] },
+            },
+          },
+        },
+      },
+    },
+    examples: [
+      { path: { '/v1/jobs': { capabilities: ['list'] }, '/v1/jobs/team-a-*': { capabilities: ['read'] } } },
+    ],
+  },
+  AclPolicy: {
+    type: 'object',
+    required: ['name', 'description', 'rules', 'builtin'],
+    properties: {
+      name: { type: 'string' },
+      description: { type: 'string' },
+      rules: aclRulesRef,
+      builtin: { type: 'boolean', description: '`default` and `read-only` are built in and cannot change.' },
+      create_time: { type: 'string', format: 'date-time' },
+      modify_time: { type: 'string', format: 'date-time' },
+    },
+  },
+  AclPolicyInput: {
+    type: 'object',
+    required: ['rules'],
+    properties: { description: { type: 'string' }, rules: aclRulesRef },
+  },
+  AclToken: {
+    type: 'object',
+    required: ['accessor_id', 'name', 'type', 'policies', 'create_time'],
+    properties: {
+      accessor_id: { type: 'string', description: 'Public id: lists, revocation and the audit log name it.' },
+      secret: { type: 'string', description: 'Only in the answer that creates the token; never stored.' },
+      name: { type: 'string' },
+      type: { type: 'string', enum: ['management', 'client'] },
+      policies: { type: 'array', items: { type: 'string' } },
+      create_time: { type: 'string', format: 'date-time' },
+    },
+  },
+  AclTokenInput: {
+    type: 'object',
+    required: ['name'],
+    properties: {
+      name: { type: 'string' },
+      type: { type: 'string', enum: ['management', 'client'], default: 'client' },
+      policies: { type: 'array', items: { type: 'string' }, description: 'At least one for a client token.' },
+    },
+  },
+  AclSelf: {
+    type: 'object',
+    required: ['accessor_id', 'name', 'type', 'policies', 'rules', 'capabilities'],
+    properties: {
+      accessor_id: { type: 'string' },
+      name: { type: 'string' },
+      type: { type: 'string', enum: ['management', 'client', 'anonymous'] },
+      policies: { type: 'array', items: { type: 'string' } },
+      create_time: { type: 'string', format: 'date-time' },
+      acl_enabled: { type: 'boolean' },
+      rules: { ...aclRulesRef, description: 'The rules of every policy, merged; management tokens: `/**`.' },
+      capabilities: {
+        type: 'object',
+        description: 'For each `path` asked for, the capabilities the token has on it.',
+        additionalProperties: { type: 'array', items: { type: 'string' } },
+      },
+    },
+  },
+  AuditEntry: {
+    type: 'object',
+    required: ['id', 'time', 'token', 'source', 'action', 'job', 'diff'],
+    properties: {
+      id: { type: 'string' },
+      time: { type: 'string', format: 'date-time' },
+      token: { type: 'string', description: 'Token name, or `anonymous` with ACLs off.' },
+      token_accessor: { type: 'string' },
+      source: { type: 'string', description: 'Client address.' },
+      action: { type: 'string', examples: ['job.create', 'job.run', 'acl.token.create', 'leave'] },
+      job: { type: 'string', description: '`""` when the change concerns no job.' },
+      diff: {
+        type: ['object', 'null'],
+        description: 'Changed fields by dotted path: `{"old": …, "new": …}`; secrets masked.',
+        additionalProperties: { type: 'object', properties: { old: {}, new: {} } },
+      },
+      details: { type: ['object', 'null'] },
     },
   },
   JobGraph: {

@@ -2,6 +2,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
 import type { AgentApi } from '@dkron-core/kernel';
 import type { Context, Hono } from 'hono';
+import { uiAclEnabled } from './acl/ui-flag.js';
 import { describe } from './describe.js';
 import { notFound } from './errors.js';
 
@@ -63,7 +64,7 @@ async function templateValues(agent: AgentApi): Promise<Record<string, unknown>>
     DKRON_SUCCESSFUL_JOBS: value(success, 0),
     DKRON_FAILED_JOBS: value(failed, 0),
     DKRON_UNTRIGGERED_JOBS: value(untriggered, 0),
-    DKRON_ACL_ENABLED: false,
+    DKRON_ACL_ENABLED: uiAclEnabled(agent),
   };
 }
 

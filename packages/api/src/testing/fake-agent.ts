@@ -95,6 +95,8 @@ export class FakeAgent implements AgentApi {
   readonly executions = new Map<string, Execution[]>();
   /** Names of the jobs `runJob` launched, in order. */
   readonly runs: string[] = [];
+  /** Set once `leave` was called. */
+  left = false;
   /** The last queries the API passed, to check its parsing. */
   lastJobQuery: JobQuery | undefined;
   lastExecutionQuery: ExecutionQuery | undefined;
@@ -401,6 +403,7 @@ export class FakeAgent implements AgentApi {
 
   async leave(): Promise<Member[]> {
     this.check();
+    this.left = true;
     return [];
   }
 

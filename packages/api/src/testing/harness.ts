@@ -1,3 +1,4 @@
+import { createMemoryAccessStore } from '@dkron-core/kernel';
 import { createApi } from '../create-api.js';
 import type { ApiOptions } from '../options.js';
 import { FakeAgent } from './fake-agent.js';
@@ -39,4 +40,29 @@ export function setup(options: Partial<ApiOptions> = {}) {
     return { status: res.status, headers: res.headers, text, json };
   };
   return { agent, app, call };
+}
+
+/** An app with ACLs on over a memory access store, its management secret, and helpers. */
+export async function setupAcl(options: Partial<ApiOptions> = {}) {
+  const store = createMemoryAccessStore();
+  const s = setup({ ...options, access: { store, aclEnabled: true, ...options.access } });
+  const boot = await s.call('POST', '/v1/acl/bootstrap');
+  if (boot.status !== 200) throw new Error(`bootstrap failed: ${boot.status} ${boot.text}`);
+  const management = (boot.json as { secret: string }).secret;
+  const as = (secret: string | undefined) => (method: string, path: string, body?: unknown) =>
+    s.call(method, path, body, secret === undefined ? {} : { Authorization: `Bearer ${secret}` });
+  /** Creates a policy (when `rules` is given) and a client token with the given policies; its secret. */
+  const clientToken = async (name: string, policies: string[], rules?: Record<string, string[]>) => {
+    if (rules) {
+      const path = Object.fromEntries(
+        Object.entries(rules).map(([glob, capabilities]) => [glob, { capabilities }]),
+      );
+      const applied = await as(management)('PUT', `/v1/acl/policies/${policies[0]}`, { rules: { path } });
+      if (applied.status !== 200) throw new Error(`policy failed: ${applied.status} ${applied.text}`);
+    }
+    const res = await as(management)('POST', '/v1/acl/tokens', { name, type: 'client', policies });
+    if (res.status !== 201) throw new Error(`token failed: ${res.status} ${res.text}`);
+    return (res.json as { secret: string; accessor_id: string }).secret;
+  };
+  return { ...s, store, management, as, clientToken, bootstrap: boot.json as Record<string, unknown> };
 }

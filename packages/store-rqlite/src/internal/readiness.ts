@@ -13,9 +13,13 @@ export function checkPortFree(host: string, port: number): Promise<void> {
 }
 
 /** True when rqlited answers `GET /readyz` with 200 (node, leader and store ok). */
-async function isReady(url: string): Promise<boolean> {
+async function isReady(url: string, authorization: string | undefined): Promise<boolean> {
   try {
-    const response = await request(`${url}/readyz`, { headersTimeout: 1_000, bodyTimeout: 1_000 });
+    const response = await request(`${url}/readyz`, {
+      headersTimeout: 1_000,
+      bodyTimeout: 1_000,
+      ...(authorization ? { headers: { authorization } } : {}),
+    });
     await response.body.dump();
     return response.statusCode === 200;
   } catch {
@@ -25,13 +29,15 @@ async function isReady(url: string): Promise<boolean> {
 
 /**
  * Polls `/readyz` with a short, growing interval until it answers 200, `gaveUp` settles, or the deadline
- * passes. There is no event to wait for: readiness is only observable over HTTP.
+ * passes. There is no event to wait for: readiness is only observable over HTTP. `authorization` is the
+ * header an rqlited started with `-auth` needs (its `/readyz` asks for credentials too).
  * @returns `true` when ready, `false` at the deadline or when `gaveUp` settled first.
  */
 export async function waitForReady(
   url: string,
   deadline: number,
   gaveUp: Promise<unknown>,
+  authorization?: string,
 ): Promise<boolean> {
   let stop = false;
   void gaveUp.then(
@@ -44,7 +50,7 @@ export async function waitForReady(
   );
   let interval = 10;
   while (!stop && Date.now() < deadline) {
-    if (await isReady(url)) return !stop;
+    if (await isReady(url, authorization)) return !stop;
     await Promise.race([
       sleep(Math.min(interval, Math.max(0, deadline - Date.now()))),
       gaveUp.catch(() => {}),

@@ -98,6 +98,42 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
     )`,
     'CREATE INDEX IF NOT EXISTS write_tokens_created ON write_tokens (created_at)',
   ],
+  [
+    // Access control (ACL tokens and policies) and the audit log: see rqlite-access-store.ts. A token is
+    // kept as the SHA-256 of its secret; `acl_meta.bootstrap` names the one bootstrap token.
+    `CREATE TABLE IF NOT EXISTS acl_tokens (
+      accessor_id TEXT PRIMARY KEY,
+      secret_hash TEXT NOT NULL UNIQUE,
+      name TEXT NOT NULL,
+      type TEXT NOT NULL,
+      policies TEXT NOT NULL DEFAULT '[]',
+      create_time TEXT NOT NULL
+    )`,
+    `CREATE TABLE IF NOT EXISTS acl_policies (
+      name TEXT PRIMARY KEY,
+      description TEXT NOT NULL DEFAULT '',
+      rules TEXT NOT NULL,
+      create_time TEXT NOT NULL,
+      modify_time TEXT NOT NULL
+    )`,
+    'CREATE TABLE IF NOT EXISTS acl_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)',
+    `CREATE TABLE IF NOT EXISTS audit (
+      id TEXT PRIMARY KEY,
+      time_ms INTEGER NOT NULL,
+      time TEXT NOT NULL,
+      token TEXT NOT NULL,
+      token_accessor TEXT NOT NULL DEFAULT '',
+      source TEXT NOT NULL DEFAULT '',
+      action TEXT NOT NULL,
+      job TEXT NOT NULL DEFAULT '',
+      diff TEXT,
+      details TEXT
+    )`,
+    'CREATE INDEX IF NOT EXISTS audit_time ON audit (time_ms, id)',
+    'CREATE INDEX IF NOT EXISTS audit_job ON audit (job, time_ms, id)',
+    'CREATE INDEX IF NOT EXISTS audit_token ON audit (token, time_ms, id)',
+    'CREATE INDEX IF NOT EXISTS audit_action ON audit (action, time_ms, id)',
+  ],
 ];
 
 /** The schema version this package writes. */

@@ -29,6 +29,17 @@ export interface Transport {
 /** Which HTTP stack carries the requests. */
 export type TransportKind = 'rqlite-js' | 'undici';
 
+/** HTTP Basic credentials of an rqlite user (rqlited `-auth`). */
+export interface RqliteCredentials {
+  readonly username: string;
+  readonly password: string;
+}
+
+/** The `Authorization` header value of `credentials`. */
+export function basicAuthorization(credentials: RqliteCredentials): string {
+  return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+}
+
 /**
  * rqlite-js with its own retries off (the client retries with a deadline) and a request timeout, which its
  * `query`/`execute` methods do not let a caller pass.
@@ -36,8 +47,12 @@ export type TransportKind = 'rqlite-js' | 'undici';
 class SingleNodeDataClient extends DataApiClient {
   readonly #timeoutMs: number;
 
-  constructor(url: string, agent: Agent, timeoutMs: number) {
-    super(url, { httpAgent: agent, activeHostRoundRobin: false });
+  constructor(url: string, agent: Agent, timeoutMs: number, credentials: RqliteCredentials | undefined) {
+    super(url, {
+      httpAgent: agent,
+      activeHostRoundRobin: false,
+      ...(credentials ? { authentication: credentials } : {}),
+    });
     this.#timeoutMs = timeoutMs;
   }
 
@@ -46,9 +61,13 @@ class SingleNodeDataClient extends DataApiClient {
   }
 }
 
-function createRqliteJsTransport(urls: readonly string[], timeoutMs: number): Transport {
+function createRqliteJsTransport(
+  urls: readonly string[],
+  timeoutMs: number,
+  credentials: RqliteCredentials | undefined,
+): Transport {
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
-  const nodes = urls.map((url) => new SingleNodeDataClient(url, agent, timeoutMs));
+  const nodes = urls.map((url) => new SingleNodeDataClient(url, agent, timeoutMs, credentials));
   return {
     post(node, endpoint, statements, params) {
       const client = nodes[node]!;
@@ -80,8 +99,13 @@ class HttpStatusError extends Error {
   }
 }
 
-function createUndiciTransport(urls: readonly string[], timeoutMs: number): Transport {
+function createUndiciTransport(
+  urls: readonly string[],
+  timeoutMs: number,
+  credentials: RqliteCredentials | undefined,
+): Transport {
   const pools = urls.map((url) => new Pool(url, { connections: 32, pipelining: 1 }));
+  const authorization = credentials ? { authorization: basicAuthorization(credentials) } : {};
   return {
     async post(node, endpoint, statements, params) {
       const query = new URLSearchParams();
@@ -91,7 +115,7 @@ function createUndiciTransport(urls: readonly string[], timeoutMs: number): Tran
       const response = await pools[node]!.request({
         method: 'POST',
         path: `/db/${endpoint}${search}`,
-        headers: { 'content-type': 'application/json', accept: 'application/json' },
+        headers: { 'content-type': 'application/json', accept: 'application/json', ...authorization },
         body: JSON.stringify(statements),
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
@@ -107,9 +131,14 @@ function createUndiciTransport(urls: readonly string[], timeoutMs: number): Tran
   };
 }
 
-/** A transport of `kind` to `urls`, with a per-request timeout. */
-export function createTransport(kind: TransportKind, urls: readonly string[], timeoutMs: number): Transport {
+/** A transport of `kind` to `urls`, with a per-request timeout, sending `credentials` when given. */
+export function createTransport(
+  kind: TransportKind,
+  urls: readonly string[],
+  timeoutMs: number,
+  credentials?: RqliteCredentials,
+): Transport {
   return kind === 'undici'
-    ? createUndiciTransport(urls, timeoutMs)
-    : createRqliteJsTransport(urls, timeoutMs);
+    ? createUndiciTransport(urls, timeoutMs, credentials)
+    : createRqliteJsTransport(urls, timeoutMs, credentials);
 }

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Member } from '@dkron-core/kernel';
 import { Hono } from 'hono';
+import { actorOf } from '../acl/actor.js';
+import { readableExecutions } from '../acl/job-access.js';
 import type { RouteDeps } from '../deps.js';
 import { describe } from '../describe.js';
 import { arrayOf, ref } from '../schemas.js';
@@ -23,7 +25,7 @@ const indexDoc = (operationId: string) => ({
 });
 
 /** Health, node status, membership, leadership, running executions. */
-export function clusterRoutes({ agent }: RouteDeps) {
+export function clusterRoutes({ agent, audit }: RouteDeps) {
   return new Hono()
     .get(
       '/health',
@@ -31,6 +33,8 @@ export function clusterRoutes({ agent }: RouteDeps) {
         operationId: 'health',
         summary: 'Liveness and plugin health',
         tags: ['default'],
+        // Says no more than healthy or not, so load balancers need no token.
+        access: 'public',
         responses: {
           200: { description: '`{"status":"healthy"}`, with `leader` on servers.', schema: ref('Health') },
           503: { description: '`{"status":"unhealthy","issues":[…]}`.', schema: ref('Health') },
@@ -51,6 +55,7 @@ export function clusterRoutes({ agent }: RouteDeps) {
         operationId: 'getMember',
         summary: 'List cluster members',
         tags: ['members'],
+        access: { capabilities: ['list', 'read'] },
         responses: {
           200: {
             description: 'Every member, in any state.',
@@ -102,7 +107,11 @@ export function clusterRoutes({ agent }: RouteDeps) {
         tags: ['default'],
         responses: { 200: { description: 'The remaining peers.', schema: arrayOf('Member') } },
       }),
-      async (c) => c.json(await agent.leave(), 200),
+      async (c) => {
+        // Recorded first: leaving stops this agent, and its store with it.
+        await audit(c, { action: 'leave', details: { node: agent.nodeName } });
+        return c.json(await agent.leave(), 200);
+      },
     )
     .get(
       '/v1/busy',
@@ -111,6 +120,7 @@ export function clusterRoutes({ agent }: RouteDeps) {
         summary: 'Running executions, cluster-wide',
         description: 'Oldest first, each with all its output so far.',
         tags: ['default'],
+        access: { capabilities: ['list', 'read'] },
         responses: {
           200: {
             description: 'Running executions.',
@@ -120,7 +130,7 @@ export function clusterRoutes({ agent }: RouteDeps) {
         },
       }),
       async (c) => {
-        const running = await agent.busy();
+        const running = readableExecutions(actorOf(c), await agent.busy());
         c.header('X-Total-Count', String(running.length));
         return c.json(running, 200);
       },

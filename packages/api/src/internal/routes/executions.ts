@@ -1,5 +1,7 @@
+import { maskJobSecrets } from '@dkron-core/kernel';
 import { DkronError } from '@dkron-core/plugin-api';
 import { Hono } from 'hono';
+import { jobDefinition } from '../audit/diff.js';
 import { type RouteDeps, searchParams } from '../deps.js';
 import { describe } from '../describe.js';
 import { EXECUTION_SORT_FIELDS, parseExecutionQuery } from '../query.js';
@@ -39,6 +41,7 @@ export function executionRoutes(deps: RouteDeps) {
           200: { description: 'The executions.', schema: arrayOf('Execution'), headers: ['X-Total-Count'] },
         },
         errors: { 400: 'A bad sort, slice or size parameter.', 404: 'No such job.' },
+        access: { capabilities: ['list', 'read'] },
       }),
       async (c) => {
         const query = parseExecutionQuery(searchParams(c));
@@ -58,7 +61,17 @@ export function executionRoutes(deps: RouteDeps) {
         responses: { 200: { description: 'The job after the reset.', schema: ref('Job') } },
         errors: { 404: 'No such job.' },
       }),
-      async (c) => c.json(await agent.deleteExecutions(c.req.param('job')), 200),
+      async (c) => {
+        const before = await agent.getJob(c.req.param('job'));
+        const job = await agent.deleteExecutions(c.req.param('job'));
+        await deps.audit(c, {
+          action: 'executions.delete',
+          job: job.name,
+          ...(before ? { before: jobDefinition(before), after: jobDefinition(job) } : {}),
+          details: before ? { success_count: before.success_count, error_count: before.error_count } : {},
+        });
+        return c.json(maskJobSecrets(job), 200);
+      },
     )
     .get(
       '/v1/jobs/:job/executions/:execution',
@@ -100,6 +113,8 @@ export function executionRoutes(deps: RouteDeps) {
           },
         },
         errors: { 404: 'No such job or execution.' },
+        // Reading the stream is reading the execution.
+        access: { path: '/v1/jobs/:job/executions/:execution', capabilities: ['read'] },
       }),
       async (c) => {
         const { job, execution } = c.req.param();

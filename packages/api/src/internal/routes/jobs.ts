@@ -1,6 +1,10 @@
 import type { AgentApi } from '@dkron-core/kernel';
+import { maskJobSecrets, unmaskJobSecrets } from '@dkron-core/kernel';
 import { DkronError, isDkronError, type Job } from '@dkron-core/plugin-api';
 import { type Context, Hono } from 'hono';
+import { actorOf, requireCapability } from '../acl/actor.js';
+import { jobPath, readableJobs } from '../acl/job-access.js';
+import { jobDefinition } from '../audit/diff.js';
 import { readJsonObject } from '../body.js';
 import { type RouteDeps, searchParams } from '../deps.js';
 import { describe, jsonBody, type RouteDoc } from '../describe.js';
@@ -40,6 +44,8 @@ function saveDoc(operationId: string, summary: string, description: string) {
       201: { description: 'The stored job.', schema: ref('Job'), headers: ['Location'] },
     },
     errors: SAVE_ERRORS,
+    // The body's name decides the job, so the handler checks create or update on `/v1/jobs/<name>`.
+    access: 'token',
   } satisfies RouteDoc;
 }
 
@@ -78,19 +84,38 @@ function parseForce(params: URLSearchParams): boolean {
  * POST/PATCH `/v1/jobs` and PUT `/v1/jobs/{job}`: Dkron's one create-or-replace handler. The
  * path name of PUT is ignored, as in Dkron: the body's `name` decides.
  */
-function createSaveHandler({ agent, logger, submissions }: RouteDeps) {
+function createSaveHandler({ agent, logger, submissions, audit }: RouteDeps) {
   return async (c: Context) => {
     if (submissions.paused) throw new DkronError('PAUSED', 'New job submissions are currently paused');
-    const input = await readJsonObject(c.req);
+    const posted = await readJsonObject(c.req);
+    const runNow = hasFlag(searchParams(c), 'runoncreate');
+    // The body names the job: that name is what a policy scopes (`/v1/jobs/team-a-*`).
+    const name = typeof posted.name === 'string' ? posted.name : undefined;
+    const before = name === undefined ? undefined : await agent.getJob(name);
+    // A client saving what it was shown (masked secrets) keeps the stored secrets.
+    const input = before ? unmaskJobSecrets(posted, before) : posted;
+    if (name !== undefined) {
+      requireCapability(c, jobPath(name), [before ? 'update' : 'create']);
+      if (runNow) requireCapability(c, `${jobPath(name)}/run`, ['create']);
+    }
     let job: Job;
     try {
       job = await agent.saveJob(input);
     } catch (error) {
       throw asSaveError(error);
     }
-    if (hasFlag(searchParams(c), 'runoncreate')) startRun(agent, job.name, logger);
+    await audit(c, {
+      action: before ? 'job.update' : 'job.create',
+      job: job.name,
+      before: before ? jobDefinition(before) : null,
+      after: jobDefinition(job),
+    });
+    if (runNow) {
+      await audit(c, { action: 'job.run', job: job.name, details: { runoncreate: true } });
+      startRun(agent, job.name, logger);
+    }
     c.header('Location', jobLocation(c, job.name));
-    return c.json(job, 201);
+    return c.json(maskJobSecrets(job), 201);
   };
 }
 
@@ -136,18 +161,20 @@ const listDoc = {
     200: { description: 'One page of jobs.', schema: arrayOf('Job'), headers: ['X-Total-Count'] },
   },
   errors: { 400: 'A bad filter, sort or slice parameter.' },
+  access: { capabilities: ['list', 'read'] },
 } as const;
 
 /** Job CRUD, run and toggle. */
 export function jobRoutes(deps: RouteDeps) {
-  const { agent } = deps;
+  const { agent, audit } = deps;
   const save = createSaveHandler(deps);
   return (
     new Hono()
       .get('/v1/jobs', describe(listDoc), async (c) => {
-        const page = await agent.listJobs(parseJobQuery(searchParams(c)));
+        const query = parseJobQuery(searchParams(c));
+        const page = await readableJobs(actorOf(c), query, (q) => agent.listJobs(q));
         c.header('X-Total-Count', String(page.total));
-        return c.json(page.jobs, 200);
+        return c.json(page.jobs.map(maskJobSecrets), 200);
       })
       // Inline arrows, not `save` itself: a handler typed `(c: Context)` would erase the input type.
       .post(
@@ -184,7 +211,7 @@ export function jobRoutes(deps: RouteDeps) {
           const name = c.req.param('job');
           const job = await agent.getJob(name);
           if (!job) throw new DkronError('NOT_FOUND', `job ${name} not found`, { details: { job: name } });
-          return c.json(job, 200);
+          return c.json(maskJobSecrets(job), 200);
         },
       )
       .delete(
@@ -197,10 +224,14 @@ export function jobRoutes(deps: RouteDeps) {
           responses: { 200: { description: 'The deleted job.', schema: ref('Job') } },
           errors: { 404: 'No such job.', 409: 'The job has dependent jobs; delete them first.' },
         }),
-        async (c) => c.json(await agent.deleteJob(c.req.param('job')), 200),
+        async (c) => {
+          const job = await agent.deleteJob(c.req.param('job'));
+          await audit(c, { action: 'job.delete', job: job.name, before: jobDefinition(job), after: null });
+          return c.json(maskJobSecrets(job), 200);
+        },
       )
-      .post('/v1/jobs/:job', describe(runDoc('runJob')), async (c) => runHandler(c, agent))
-      .post('/v1/jobs/:job/run', describe(runDoc('runJobAlias')), async (c) => runHandler(c, agent))
+      .post('/v1/jobs/:job', describe(runDoc('runJob')), async (c) => runHandler(c, deps))
+      .post('/v1/jobs/:job/run', describe(runDoc('runJobAlias')), async (c) => runHandler(c, deps))
       .post(
         '/v1/jobs/:job/toggle',
         describe({
@@ -216,8 +247,14 @@ export function jobRoutes(deps: RouteDeps) {
         }),
         async (c) => {
           const job = await agent.toggleJob(c.req.param('job'));
+          await audit(c, {
+            action: 'job.toggle',
+            job: job.name,
+            before: { disabled: !job.disabled },
+            after: { disabled: job.disabled },
+          });
           c.header('Location', requestUri(c));
-          return c.json(job, 200);
+          return c.json(maskJobSecrets(job), 200);
         },
       )
   );
@@ -240,12 +277,15 @@ function runDoc(operationId: string) {
     },
     responses: { 200: { description: 'The job.', schema: ref('Job'), headers: ['Location'] } },
     errors: { 404: 'No such job, the job is disabled, or no node matches its tags.' },
+    // Both routes are one action: a policy grants it on `/v1/jobs/<name>/run`.
+    access: { path: '/v1/jobs/:job/run', capabilities: ['create'] },
   } satisfies RouteDoc;
 }
 
-async function runHandler(c: Context, agent: AgentApi) {
+async function runHandler(c: Context, { agent, audit }: RouteDeps) {
   const force = parseForce(searchParams(c));
   const job = await agent.runJob(c.req.param('job') ?? '', force ? { force } : undefined);
+  await audit(c, { action: 'job.run', job: job.name, ...(force ? { details: { force } } : {}) });
   c.header('Location', requestUri(c));
-  return c.json(job, 200);
+  return c.json(maskJobSecrets(job), 200);
 }

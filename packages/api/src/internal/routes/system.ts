@@ -1,4 +1,8 @@
+import { unmaskJobSecrets } from '@dkron-core/kernel';
 import { Hono } from 'hono';
+import { actorOf, forbidden } from '../acl/actor.js';
+import { jobPath } from '../acl/job-access.js';
+import { jobDefinition } from '../audit/diff.js';
 import { readRestoreFile } from '../body.js';
 import type { RouteDeps } from '../deps.js';
 import { describe, formBody } from '../describe.js';
@@ -20,7 +24,7 @@ const pauseDoc = (operationId: string, summary: string) => ({
 
 /** Pause, stats, restore, plugin catalog and this API's own OpenAPI document. */
 export function systemRoutes(deps: RouteDeps) {
-  const { agent, submissions } = deps;
+  const { agent, submissions, audit } = deps;
   let openApi: OpenApiDocument | undefined;
   return new Hono()
     .get('/v1/pause', describe(pauseDoc('pauseStatus', 'Are job submissions paused on this node?')), (c) =>
@@ -33,13 +37,15 @@ export function systemRoutes(deps: RouteDeps) {
         description:
           'Blocks job create/update on this node only (in memory). Scheduling, runs, toggle, delete and restore go on.',
       }),
-      (c) => {
+      async (c) => {
         submissions.paused = true;
+        await audit(c, { action: 'pause', details: { node: agent.nodeName } });
         return c.json({ paused: true }, 200);
       },
     )
-    .post('/v1/unpause', describe(pauseDoc('unpause', 'Resume job submissions on this node')), (c) => {
+    .post('/v1/unpause', describe(pauseDoc('unpause', 'Resume job submissions on this node')), async (c) => {
       submissions.paused = false;
+      await audit(c, { action: 'unpause', details: { node: agent.nodeName } });
       return c.json({ paused: false }, 200);
     })
     .get(
@@ -84,7 +90,42 @@ export function systemRoutes(deps: RouteDeps) {
         },
       }),
       async (c) => {
-        const results = await agent.restore(await readRestoreFile(c.req));
+        const jobs = await readRestoreFile(c.req);
+        const names = jobs.flatMap((j) =>
+          typeof j === 'object' && j !== null && typeof (j as { name?: unknown }).name === 'string'
+            ? [(j as { name: string }).name]
+            : [],
+        );
+        const before = new Map(
+          await Promise.all(names.map(async (n) => [n, await agent.getJob(n)] as const)),
+        );
+        // A scoped token restores only its own jobs: the whole file is refused otherwise.
+        const actor = actorOf(c);
+        const refused = names.filter((n) => !actor.can(jobPath(n), before.get(n) ? 'update' : 'create'));
+        if (refused.length > 0) {
+          throw forbidden(actor, ['create', 'update'], refused.map(jobPath).join(', '));
+        }
+        // A backup of this cluster holds masked secrets: the stored ones are kept.
+        const unmasked = jobs.map((j) => {
+          const stored =
+            typeof j === 'object' && j !== null
+              ? before.get((j as { name?: unknown }).name as string)
+              : undefined;
+          return stored ? unmaskJobSecrets(j as Record<string, unknown>, stored) : j;
+        });
+        const results = await agent.restore(unmasked);
+        for (const line of results) {
+          const name = /^success create (.+)$/.exec(line)?.[1];
+          if (name === undefined) continue;
+          const was = before.get(name);
+          const now = await agent.getJob(name);
+          await audit(c, {
+            action: 'restore',
+            job: name,
+            before: was ? jobDefinition(was) : null,
+            after: now ? jobDefinition(now) : null,
+          });
+        }
         return c.json(JSON.stringify(results), 200);
       },
     )
