@@ -41,4 +41,4 @@ export type {
   StringOptions,
   UnknownKeys,
 } from './schema.js';
-export { c, goDurationToMs } from './schema.js';
+export { c, goDurationToMs, msToGoDuration } from './schema.js';

@@ -59,7 +59,7 @@ describe('shell executor', () => {
         shell: { default: false },
         env: { type: 'string' },
         cwd: { type: 'string' },
-        timeout: { format: 'go-duration' },
+        timeout: { anyOf: [{ type: 'number', minimum: 0 }, { format: 'go-duration' }], default: '0s' },
         mem_limit: { type: 'string' },
         payload: { contentEncoding: 'base64' },
         su: { type: 'string' },
