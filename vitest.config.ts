@@ -45,6 +45,11 @@ export default defineConfig({
       {
         extends: true,
         resolve: { alias },
+        test: { name: 'docs', root: here('./test'), include: ['docs/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        resolve: { alias },
         test: {
           name: 'e2e',
           root: here('./test'),

@@ -1,3 +1,4 @@
+export { pluginProblem } from './check-plugin.js';
 export type { DkronErrorCode, DkronErrorDetails, DkronErrorOptions } from './errors.js';
 export { DkronError, isDkronError, toPluginError } from './errors.js';
 export type {

@@ -160,12 +160,6 @@ export function createPluginRegistry(options: PluginRegistryOptions): PluginRegi
 
   async function register(plugin: DkronPlugin): Promise<void> {
     checkPluginShape(plugin);
-    if (plugin.apiVersion !== PLUGIN_API_VERSION) {
-      throw pluginInvalid(
-        plugin.name,
-        `plugin ${plugin.name} targets plugin API version ${String(plugin.apiVersion)}, this host supports ${PLUGIN_API_VERSION}`,
-      );
-    }
     if (closed !== undefined)
       throw pluginInvalid(plugin.name, `cannot register plugin ${plugin.name}: host closed`);
     if (pending.has(plugin.name) || loaded.some((p) => p.name === plugin.name)) {
