@@ -29,6 +29,7 @@ export { createMemoryStore, queryJobs, tailBytes } from './internal/memory-store
 export type {
   AnyExecutorDefinition,
   AnyProcessorDefinition,
+  MissingPlugins,
   PluginRegistry,
   PluginRegistryOptions,
   RegisteredExecutor,
@@ -44,7 +45,6 @@ export type {
 } from './internal/runner/index.js';
 export {
   DEFAULT_OUTPUT_LIMIT,
-  EXECUTOR_NOT_PRESENT,
   prepareExecution,
   runExecution,
 } from './internal/runner/index.js';

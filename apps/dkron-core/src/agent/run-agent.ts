@@ -10,6 +10,7 @@ import type { AgentConfig } from '../config/agent-config.js';
 import { installSignalHandlers } from '../lifecycle/signals.js';
 import { createAgentMetrics } from '../metrics/metrics.js';
 import { createStatsdSink } from '../metrics/statsd.js';
+import { LOAD_HINT, warnMissingPlugins } from '../plugins/missing-plugins.js';
 import type { RunAgentOptions } from './types.js';
 
 /** `:8080` → all interfaces; `127.0.0.1:8080`; `[::1]:8080`. */
@@ -37,6 +38,7 @@ export async function runAgent(config: AgentConfig, options: RunAgentOptions): P
   const registry = createPluginRegistry({
     nodeName: config.nodeName,
     logger: options.logger.toPluginLogger({}),
+    loadHint: LOAD_HINT,
   });
   for (const plugin of options.plugins) await registry.register(plugin);
   const metrics = config.enablePrometheus ? createAgentMetrics() : undefined;
@@ -79,6 +81,7 @@ export async function runAgent(config: AgentConfig, options: RunAgentOptions): P
       maxExecutionsPerJob: config.maxExecutionsPerJob,
       onLeave: () => leave?.(),
     });
+    warnMissingPlugins(registry, await store.allJobs(), logger);
     await agent.start();
     metrics?.attach({
       scheduledJobs: () => agent.scheduledCount(),

@@ -102,7 +102,7 @@ describe('loadPlugins', () => {
   it('fails on a missing package', async () => {
     const err = await failure(load(['@acme/missing']));
     expect(err.message).toBe(
-      `plugin "@acme/missing": module not found (install it where the config file is: npm install @acme/missing, in ${base})`,
+      `plugin "@acme/missing": module not found (install it: npm install @acme/missing, in ${base})`,
     );
   });
 

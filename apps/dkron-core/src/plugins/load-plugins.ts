@@ -30,6 +30,11 @@ type ModuleNamespace = Readonly<Record<string, unknown>>;
 
 const APP_DIR = dirname(fileURLToPath(import.meta.url));
 
+/** Where packages are looked for when not found from the base directory: dkron-core's installation. */
+export function defaultFallbackDir(): string {
+  return APP_DIR;
+}
+
 /**
  * Loads `entries` in order.
  *
@@ -91,7 +96,7 @@ async function findModule(name: string, options: LoadPluginsOptions, fail: Fail)
   if (path === undefined) {
     const hint = isPathSpecifier(name)
       ? `(paths are relative to ${options.baseDir})`
-      : `(install it where the config file is: npm install ${name}, in ${options.baseDir})`;
+      : `(install it: npm install ${name}, in ${options.baseDir})`;
     throw fail(`module not found ${hint}`);
   }
   return path;
