@@ -41,11 +41,24 @@ export default defineConfig({
       unit('notify', './packages/notify'),
       unit('executor-shell', './plugins/executor-shell'),
       unit('processor-log', './plugins/processor-log'),
+      unit('executor-nats', './plugins/executor-nats'),
       unit('cli', './apps/dkron-core'),
       {
         extends: true,
         resolve: { alias },
         test: { name: 'docs', root: here('./test'), include: ['docs/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        resolve: { alias },
+        // Plugins against real brokers and servers on loopback (NATS, RabbitMQ, rsyslog, Forward peers).
+        test: {
+          name: 'plugins',
+          root: here('./test'),
+          include: ['plugins/**/*.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
       },
       {
         extends: true,

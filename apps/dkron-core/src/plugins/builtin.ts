@@ -1,11 +1,12 @@
+import { natsExecutor } from '@dkron-core/executor-nats';
 import { shellExecutor } from '@dkron-core/executor-shell';
 import type { DkronPlugin } from '@dkron-core/plugin-api';
 import { logProcessor } from '@dkron-core/processor-log';
 
 /**
- * The plugins every agent loads before the config file's: the `shell` executor and the `log`
- * processor. They use the same public plugin API as third-party plugins.
+ * The plugins every agent loads before the config file's: Dkron's executors and processors. They use
+ * the same public plugin API as third-party plugins.
  */
 export function builtinPlugins(): DkronPlugin[] {
-  return [shellExecutor(), logProcessor()];
+  return [shellExecutor(), logProcessor(), natsExecutor()];
 }
