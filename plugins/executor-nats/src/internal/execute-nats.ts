@@ -77,16 +77,13 @@ async function publish(lease: Lease, config: NatsConfig, timeoutMs: number): Pro
     const data = encoder.encode(config.message);
     if (config.jetstream) {
       const ack = await Promise.race([
-        connection.jetstream().publish(config.subject, data, { timeout: timeoutMs }),
+        lease.jetstream().publish(config.subject, data, { timeout: timeoutMs }),
         refused,
       ]);
       return ` to stream ${ack.stream} (sequence ${ack.seq}${ack.duplicate ? ', duplicate' : ''})`;
     }
     connection.publish(config.subject, data);
-    // The server answers the flush's PING after it handled the publish, and reports a refused publish
-    // before that PONG; the status event of that report reaches the listener a turn later.
-    await Promise.race([connection.flush(), refused]);
-    await Promise.race([new Promise((resolve) => setImmediate(resolve)), refused]);
+    await Promise.race([lease.confirmed(), refused]);
     return '';
   } finally {
     errorListeners.delete(onError);

@@ -1,10 +1,18 @@
-import { connect, type NatsConnection } from 'nats';
+import { connect, type JetStreamClient, type NatsConnection } from 'nats';
 
 /** A pooled connection, shared by the runs of one server list, credentials and subject. */
 export interface Lease {
   readonly connection: NatsConnection;
   /** Called with the code of every asynchronous error the server reports on this connection. */
   readonly errorListeners: Set<(code: string) => void>;
+  /**
+   * Resolves once the server has handled everything published on the connection before the call
+   * (and its error reports, if any, reached the listeners). Runs publishing in the same turn of the
+   * event loop share one round trip.
+   */
+  confirmed(): Promise<void>;
+  /** The connection's JetStream client, made once. */
+  jetstream(): JetStreamClient;
 }
 
 interface Entry {
@@ -66,15 +74,32 @@ export function createPool(options: PoolOptions): Pool {
       // A lost connection is dropped from the pool and the next run connects again: a publish never
       // waits, buffered, for a reconnect the job cannot see.
       reconnect: false,
-    }).then((connection) => {
+    }).then((connection): Lease => {
       entry.connection = connection;
+      let pending: Promise<void> | undefined;
+      const confirmed = () => {
+        // One PING for every publish of this turn: the server answers it after handling them, and
+        // reports a refused publish before that PONG; its status event reaches the listeners a turn later.
+        pending ??= new Promise<void>((resolve) => queueMicrotask(resolve))
+          .then(() => {
+            pending = undefined;
+            return connection.flush();
+          })
+          .then(() => new Promise<void>((resolve) => setImmediate(resolve)));
+        return pending;
+      };
       void (async () => {
         for await (const status of connection.status()) {
           if (status.type === 'error') for (const listener of errorListeners) listener(String(status.data));
         }
       })();
       void connection.closed().then(() => evict(entry));
-      return { connection, errorListeners };
+      let js: JetStreamClient | undefined;
+      const jetstream = () => {
+        js ??= connection.jetstream();
+        return js;
+      };
+      return { connection, errorListeners, confirmed, jetstream };
     });
     const entry: Entry = { key, connecting, errorListeners, users: 0 };
     connecting.catch(() => evict(entry));
