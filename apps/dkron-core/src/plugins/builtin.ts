@@ -2,6 +2,7 @@ import { natsExecutor } from '@dkron-core/executor-nats';
 import { rabbitmqExecutor } from '@dkron-core/executor-rabbitmq';
 import { shellExecutor } from '@dkron-core/executor-shell';
 import type { DkronPlugin } from '@dkron-core/plugin-api';
+import { filesProcessor } from '@dkron-core/processor-files';
 import { logProcessor } from '@dkron-core/processor-log';
 
 /**
@@ -9,5 +10,5 @@ import { logProcessor } from '@dkron-core/processor-log';
  * the same public plugin API as third-party plugins.
  */
 export function builtinPlugins(): DkronPlugin[] {
-  return [shellExecutor(), logProcessor(), natsExecutor(), rabbitmqExecutor()];
+  return [shellExecutor(), logProcessor(), natsExecutor(), rabbitmqExecutor(), filesProcessor()];
 }
