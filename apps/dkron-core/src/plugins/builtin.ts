@@ -3,6 +3,7 @@ import { rabbitmqExecutor } from '@dkron-core/executor-rabbitmq';
 import { shellExecutor } from '@dkron-core/executor-shell';
 import type { DkronPlugin } from '@dkron-core/plugin-api';
 import { filesProcessor } from '@dkron-core/processor-files';
+import { fluentProcessor } from '@dkron-core/processor-fluent';
 import { logProcessor } from '@dkron-core/processor-log';
 
 /**
@@ -10,5 +11,12 @@ import { logProcessor } from '@dkron-core/processor-log';
  * the same public plugin API as third-party plugins.
  */
 export function builtinPlugins(): DkronPlugin[] {
-  return [shellExecutor(), logProcessor(), natsExecutor(), rabbitmqExecutor(), filesProcessor()];
+  return [
+    shellExecutor(),
+    logProcessor(),
+    natsExecutor(),
+    rabbitmqExecutor(),
+    filesProcessor(),
+    fluentProcessor(),
+  ];
 }
