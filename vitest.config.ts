@@ -41,6 +41,7 @@ export default defineConfig({
       unit('notify', './packages/notify'),
       unit('executor-shell', './plugins/executor-shell'),
       unit('processor-log', './plugins/processor-log'),
+      unit('processor-syslog', './plugins/processor-syslog'),
       unit('processor-fluent', './plugins/processor-fluent'),
       unit('processor-files', './plugins/processor-files'),
       unit('executor-rabbitmq', './plugins/executor-rabbitmq'),

@@ -127,3 +127,67 @@ export async function startBlackHole(): Promise<BlackHole> {
 export async function closedPort(): Promise<number> {
   return freePort();
 }
+
+/** A real rsyslogd of the test's own: UDP and TCP inputs on loopback, a local socket, one output file. */
+export interface Rsyslog extends Spawned {
+  readonly udpPort: number;
+  readonly tcpPort: number;
+  readonly socket: string;
+  /** A local socket whose messages get rsyslog's full parsers (RFC 5424 included). */
+  readonly socket5424: string;
+  /** Lines written so far: `facility|severity|hostname|appname|procid|structured-data|msg`. */
+  lines(): Promise<string[]>;
+}
+
+/** Starts rsyslogd (`RSYSLOGD`, default `/usr/sbin/rsyslogd`, Debian's `rsyslog` package) in the foreground. */
+export async function startRsyslog(): Promise<Rsyslog> {
+  const udpPort = await freePort();
+  const spawned = await spawnServer(
+    process.env.RSYSLOGD ?? '/usr/sbin/rsyslogd',
+    ({ dir }) => ['-n', '-f', join(dir, 'rsyslog.conf'), '-i', join(dir, 'rsyslog.pid')],
+    ({ port, dir }) => ({
+      'rsyslog.conf': [
+        `global(workDirectory="${dir}" maxMessageSize="64k")`,
+        'module(load="imudp")',
+        'module(load="imtcp")',
+        'module(load="imuxsock" SysSock.Use="off")',
+        `input(type="imudp" address="127.0.0.1" port="${udpPort}")`,
+        `input(type="imtcp" address="127.0.0.1" port="${port}")`,
+        // As /dev/log is read by default; and a socket parsed with the full parsers, for RFC 5424 locally.
+        `input(type="imuxsock" Socket="${join(dir, 'log.sock')}" CreatePath="on")`,
+        `input(type="imuxsock" Socket="${join(dir, 'log5424.sock')}" UseSpecialParser="off" ParseHostname="on")`,
+        'template(name="fields" type="string" string="%syslogfacility-text%|%syslogseverity-text%|%hostname%|%app-name%|%procid%|%structured-data%|%msg%\\n")',
+        `*.* action(type="omfile" file="${join(dir, 'out.log')}" template="fields")`,
+        '',
+      ].join('\n'),
+    }),
+  );
+  const socket = join(spawned.dir, 'log.sock');
+  const { readFile, stat } = await import('node:fs/promises');
+  const until = performance.now() + 10_000;
+  while (
+    !(await stat(socket).then(
+      () => true,
+      () => false,
+    ))
+  ) {
+    if (performance.now() > until) throw new Error(`rsyslogd made no socket ${socket}:\n${spawned.logs()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return {
+    ...spawned,
+    udpPort,
+    tcpPort: spawned.port,
+    socket,
+    socket5424: join(spawned.dir, 'log5424.sock'),
+    lines: async () =>
+      (await readFile(join(spawned.dir, 'out.log'), 'utf8').catch(() => ''))
+        .split('\n')
+        .filter((l) => l !== '')
+        .map((l) => {
+          const fields = l.split('|');
+          // The message is the rest (it may hold "|"); RFC 3164 keeps the space after "TAG:" in it.
+          return [...fields.slice(0, 6), fields.slice(6).join('|').replace(/^ /, '')].join('|');
+        }),
+  };
+}

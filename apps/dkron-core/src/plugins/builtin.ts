@@ -5,6 +5,7 @@ import type { DkronPlugin } from '@dkron-core/plugin-api';
 import { filesProcessor } from '@dkron-core/processor-files';
 import { fluentProcessor } from '@dkron-core/processor-fluent';
 import { logProcessor } from '@dkron-core/processor-log';
+import { syslogProcessor } from '@dkron-core/processor-syslog';
 
 /**
  * The plugins every agent loads before the config file's: Dkron's executors and processors. They use
@@ -13,10 +14,11 @@ import { logProcessor } from '@dkron-core/processor-log';
 export function builtinPlugins(): DkronPlugin[] {
   return [
     shellExecutor(),
-    logProcessor(),
     natsExecutor(),
     rabbitmqExecutor(),
+    logProcessor(),
     filesProcessor(),
+    syslogProcessor(),
     fluentProcessor(),
   ];
 }
