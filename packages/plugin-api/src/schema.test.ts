@@ -35,11 +35,11 @@ describe('goDurationToMs', () => {
 });
 
 describe('c.string', () => {
-  it('accepts strings and turns numbers and booleans into strings', () => {
+  it('accepts strings only, as its published type says', () => {
     expect(c.string().parse('echo hi')).toBe('echo hi');
-    expect(c.string().parse(30)).toBe('30');
-    expect(c.string().parse(true)).toBe('true');
     expect(c.string().parse('')).toBe('');
+    expect(parseError(() => c.string().parse(30, 'k')).message).toBe('k: expected a string, got 30');
+    expect(parseError(() => c.string().parse(true, 'k')).message).toBe('k: expected a string, got true');
   });
 
   it('refuses other values, naming the path', () => {
@@ -274,7 +274,7 @@ describe('c.array', () => {
 
 describe('c.record', () => {
   it('accepts an object or a string holding a JSON object', () => {
-    expect(c.record(c.string()).parse({ A: '1', B: 2 })).toEqual({ A: '1', B: '2' });
+    expect(c.record(c.string()).parse({ A: '1', B: '2' })).toEqual({ A: '1', B: '2' });
     expect(c.record(c.number()).parse('{"a":"1"}')).toEqual({ a: 1 });
   });
 

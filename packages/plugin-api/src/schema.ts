@@ -265,7 +265,7 @@ function trimZeros(fixed: string): string {
 
 /** Schema builders. Every builder accepts Dkron's string-typed values. */
 export const c = {
-  /** A string; numbers and booleans are turned into their string form. */
+  /** A string. Other JSON values are refused (Dkron's configs hold only strings). */
   string(options?: StringOptions): ConfigSchema<string> {
     return make<string>(
       {
@@ -277,10 +277,9 @@ export const c = {
           ...(options?.pattern === undefined ? {} : { pattern: options.pattern.source }),
         },
         convert(input, path) {
-          if (typeof input !== 'string' && typeof input !== 'number' && typeof input !== 'boolean') {
-            throw invalid(path, 'a string', input);
-          }
-          const s = String(input);
+          // Only strings: what the published `type: "string"` admits (and all Dkron's map[string]string holds).
+          if (typeof input !== 'string') throw invalid(path, 'a string', input);
+          const s = input;
           if (options?.minLength !== undefined && s.length < options.minLength) {
             throw invalid(path, `at least ${options.minLength} characters`, input);
           }

@@ -19,7 +19,13 @@ const memLimit = textSchema(
 
 const payload = textSchema(
   {
-    json: { type: 'string', contentEncoding: 'base64' },
+    // Standard padded base64, line breaks ignored: exactly what decodeBase64 accepts.
+    json: {
+      type: 'string',
+      contentEncoding: 'base64',
+      pattern:
+        '^[\\r\\n]*((?:[A-Za-z0-9+/][\\r\\n]*){4})*((?:[A-Za-z0-9+/][\\r\\n]*){2}=[\\r\\n]*=[\\r\\n]*|(?:[A-Za-z0-9+/][\\r\\n]*){3}=[\\r\\n]*)?$',
+    },
     convert(text) {
       const bytes = decodeBase64(text);
       return typeof bytes === 'string' ? { ok: false, message: bytes } : { ok: true, value: bytes };

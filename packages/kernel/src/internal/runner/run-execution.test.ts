@@ -110,8 +110,8 @@ describe('runExecution: executor outcomes', () => {
       seen = { config, ctx };
       return { success: true };
     });
-    await run({ job: job({ executor_config: { mode: 42 } }) });
-    expect(seen?.config).toEqual({ mode: '42' });
+    await run({ job: job({ executor_config: { mode: 'fast' } }) });
+    expect(seen?.config).toEqual({ mode: 'fast' });
     expect(seen?.ctx.job.name).toBe('job-1');
     expect(seen?.ctx.execution).toBe(execution);
     expect(seen?.ctx.signal.aborted).toBe(false);
