@@ -47,6 +47,7 @@ export default defineConfig({
       unit('executor-rabbitmq', './plugins/executor-rabbitmq'),
       unit('executor-nats', './plugins/executor-nats'),
       unit('cli', './apps/dkron-core'),
+      unit('executor-template', './examples/executor-template'),
       {
         extends: true,
         resolve: { alias },
