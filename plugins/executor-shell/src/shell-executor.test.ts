@@ -60,7 +60,7 @@ describe('shell executor', () => {
         env: { type: 'string' },
         cwd: { type: 'string' },
         timeout: { anyOf: [{ type: 'number', minimum: 0 }, { format: 'go-duration' }], default: '0s' },
-        mem_limit: { type: 'string' },
+        mem_limit: { anyOf: [{ type: 'number' }, { type: 'string' }] },
         payload: { contentEncoding: 'base64' },
         su: { type: 'string' },
       },

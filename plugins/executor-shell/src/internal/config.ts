@@ -5,7 +5,13 @@ import { textSchema } from './text-schema.js';
 
 const memLimit = textSchema(
   {
-    json: { type: 'string', pattern: '^(\\d+(\\.\\d+)?|\\.\\d+)\\s*([KMGTkmgt][Bb]?|[Bb])?$' },
+    numbers: true,
+    json: {
+      anyOf: [
+        { type: 'number', minimum: 0 },
+        { type: 'string', pattern: '^(\\d+(\\.\\d+)?|\\.\\d+)\\s*([KMGTkmgt][Bb]?|[Bb])?$' },
+      ],
+    },
     convert(text) {
       const bytes = parseMemLimit(text);
       return bytes === undefined
