@@ -8,7 +8,7 @@
 
 import { createPluginRegistry, type PluginRegistry } from '@dkron-core/kernel';
 import { isDkronError } from '@dkron-core/plugin-api';
-import Ajv2020 from 'ajv/dist/2020.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { builtinPlugins } from './builtin.js';
 

@@ -426,7 +426,11 @@ describe('missing plugins', () => {
     const { registry } = newRegistry();
     await registry.register(executorPlugin('a', 'shell'));
     await registry.register(logPlugin);
-    const jobs = [
+    const jobs: Array<{
+      name: string;
+      executor: string;
+      processors: Record<string, Record<string, string>>;
+    }> = [
       { name: 'ok', executor: 'shell', processors: { log: {} } },
       { name: 'k1', executor: 'kafka', processors: {} },
       { name: 'k2', executor: 'kafka', processors: { files: {}, log: {} } },
