@@ -45,7 +45,30 @@ export default defineConfig({
       unit('executor-gcppubsub', './plugins/executor-gcppubsub'),
       unit('executor-grpc', './plugins/executor-grpc'),
       unit('processor-log', './plugins/processor-log'),
+      unit('processor-syslog', './plugins/processor-syslog'),
+      unit('processor-fluent', './plugins/processor-fluent'),
+      unit('processor-files', './plugins/processor-files'),
+      unit('executor-rabbitmq', './plugins/executor-rabbitmq'),
+      unit('executor-nats', './plugins/executor-nats'),
       unit('cli', './apps/dkron-core'),
+      unit('executor-template', './examples/executor-template'),
+      {
+        extends: true,
+        resolve: { alias },
+        test: { name: 'docs', root: here('./test'), include: ['docs/**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        resolve: { alias },
+        // Plugins against real brokers and servers on loopback (NATS, RabbitMQ, rsyslog, Forward peers).
+        test: {
+          name: 'plugins',
+          root: here('./test'),
+          include: ['plugins/**/*.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
       {
         extends: true,
         resolve: { alias },

@@ -1,6 +1,6 @@
 // Runs benchmarks one after another, each in its own Node process, forwarding their output.
 //
-//   node test/bench/run.mjs                   # all: schedule, shell, http-executor, api, scheduling, agent-launch
+//   node test/bench/run.mjs                   # all: schedule, shell, http-executor, api, scheduling, agent-launch, nats
 //   node test/bench/run.mjs shell api         # the named ones, in the order given
 //
 // `pnpm bench` builds first, then runs this. Exits with the first failing benchmark's exit code (1 when
@@ -15,6 +15,7 @@ const BENCHES = {
   api: 'api.bench.mjs',
   scheduling: 'scheduling.bench.mjs',
   'agent-launch': 'agent-launch.bench.mjs',
+  nats: 'nats-executor.bench.mjs',
 };
 
 const requested = process.argv.slice(2);

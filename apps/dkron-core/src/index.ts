@@ -28,7 +28,7 @@ export { createLogger, toLogger } from './logging/create-logger.js';
 // builtinPlugins is deliberately not re-exported: importing it loads every built-in plugin, which
 // `version` and `keygen` should not pay for. The agent imports it from './plugins/builtin.js'.
 export type { LoadPluginsOptions } from './plugins/load-plugins.js';
-export { checkPlugin, loadPlugins } from './plugins/load-plugins.js';
+export { loadPlugins } from './plugins/load-plugins.js';
 
 /** The real process as a {@link CliContext}. */
 function processContext(): CliContext {

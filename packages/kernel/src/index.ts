@@ -34,6 +34,7 @@ export {
 export type {
   AnyExecutorDefinition,
   AnyProcessorDefinition,
+  MissingPlugins,
   PluginRegistry,
   PluginRegistryOptions,
   RegisteredExecutor,
@@ -49,7 +50,6 @@ export type {
 } from './internal/runner/index.js';
 export {
   DEFAULT_OUTPUT_LIMIT,
-  EXECUTOR_NOT_PRESENT,
   prepareExecution,
   runExecution,
 } from './internal/runner/index.js';

@@ -1,3 +1,4 @@
+export { pluginProblem } from './check-plugin.js';
 export type { DkronErrorCode, DkronErrorDetails, DkronErrorOptions } from './errors.js';
 export { DkronError, isDkronError, toPluginError } from './errors.js';
 export type {
@@ -41,4 +42,4 @@ export type {
   StringOptions,
   UnknownKeys,
 } from './schema.js';
-export { c, goDurationToMs } from './schema.js';
+export { c, goDurationToMs, msToGoDuration } from './schema.js';

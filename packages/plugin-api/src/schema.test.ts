@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { isDkronError } from './errors.js';
-import { c, goDurationToMs } from './schema.js';
+import { c, goDurationToMs, msToGoDuration } from './schema.js';
 
 function parseError(run: () => unknown): { code: string; message: string; field: unknown } {
   try {
@@ -35,11 +35,11 @@ describe('goDurationToMs', () => {
 });
 
 describe('c.string', () => {
-  it('accepts strings and turns numbers and booleans into strings', () => {
+  it('accepts strings only, as its published type says', () => {
     expect(c.string().parse('echo hi')).toBe('echo hi');
-    expect(c.string().parse(30)).toBe('30');
-    expect(c.string().parse(true)).toBe('true');
     expect(c.string().parse('')).toBe('');
+    expect(parseError(() => c.string().parse(30, 'k')).message).toBe('k: expected a string, got 30');
+    expect(parseError(() => c.string().parse(true, 'k')).message).toBe('k: expected a string, got true');
   });
 
   it('refuses other values, naming the path', () => {
@@ -101,13 +101,28 @@ describe('c.number', () => {
     );
   });
 
-  it('exports JSON Schema', () => {
+  it('refuses numeric strings Number() would take but a person does not mean', () => {
+    for (const odd of ['0x10', '0b1', '1_000', '1,5']) {
+      expect(parseError(() => c.number().parse(odd, 'n')).message).toBe(`n: expected a number, got "${odd}"`);
+    }
+    expect(parseError(() => c.number({ integer: true }).parse('1e3', 'n')).message).toBe(
+      'n: expected an integer, got "1e3"',
+    );
+    expect(c.number().parse('1e3')).toBe(1000);
+  });
+
+  it('exports JSON Schema accepting the number and its string form (Dkron sends "3")', () => {
     expect(c.number({ integer: true, min: 0, max: 5 }).toJSONSchema()).toEqual({
-      type: 'integer',
-      minimum: 0,
-      maximum: 5,
+      anyOf: [
+        { type: 'integer', minimum: 0, maximum: 5 },
+        { type: 'string', pattern: '^\\s*[-+]?\\d+\\s*$' },
+      ],
     });
-    expect(c.number().toJSONSchema()).toEqual({ type: 'number' });
+    const integer = c.number({ integer: true }).toJSONSchema() as { anyOf: [unknown, { pattern: string }] };
+    const pattern = new RegExp(integer.anyOf[1].pattern);
+    for (const ok of ['3', ' 3 ', '-7', '+0']) expect(pattern.test(ok), ok).toBe(true);
+    for (const bad of ['3.5', '1e3', 'x', '']) expect(pattern.test(bad), bad).toBe(false);
+    expect(c.number().toJSONSchema()).toMatchObject({ anyOf: [{ type: 'number' }, { type: 'string' }] });
   });
 });
 
@@ -139,6 +154,9 @@ describe('c.boolean', () => {
     expect(schema.anyOf[0]).toEqual({ type: 'boolean' });
     expect(schema.anyOf[1]?.enum).toContain('true');
     expect(schema.anyOf[1]?.enum).toContain('0');
+    expect(schema.anyOf[1]?.enum).not.toContain('');
+    const optional = c.boolean().default(false).toJSONSchema() as { anyOf: Array<{ enum?: string[] }> };
+    expect(optional.anyOf[1]?.enum).toContain('');
   });
 });
 
@@ -164,11 +182,46 @@ describe('c.duration', () => {
   });
 
   it('exports a JSON Schema whose pattern accepts what parse accepts', () => {
-    const schema = c.duration().toJSONSchema() as { pattern: string; format: string };
-    expect(schema.format).toBe('go-duration');
-    const pattern = new RegExp(schema.pattern);
+    const schema = c.duration().toJSONSchema() as {
+      anyOf: [{ type: string }, { pattern: string; format: string }];
+    };
+    expect(schema.anyOf[0]).toEqual({ type: 'number' });
+    expect(schema.anyOf[1].format).toBe('go-duration');
+    const pattern = new RegExp(schema.anyOf[1].pattern);
     for (const ok of ['30s', '1h30m', '1.5s', '0', '30', '-1m']) expect(pattern.test(ok), ok).toBe(true);
     for (const bad of ['forever', '1d', '']) expect(pattern.test(bad), bad).toBe(false);
+  });
+
+  it('publishes its default as a duration string that parses back to the same value', () => {
+    // Was: `default: 500` (ms) on a string field; a form sending it back meant 500 s.
+    for (const ms of [500, 30_000, 1500, 5_400_000, 0, 90_061_000, 0.25]) {
+      const schema = c.duration().default(ms);
+      const published = schema.toJSONSchema().default;
+      expect(typeof published).toBe('string');
+      expect(schema.parse(published)).toBeCloseTo(ms, 9);
+    }
+    expect(c.duration().default(500).toJSONSchema().default).toBe('500ms');
+    expect(c.duration().default(5_400_000).toJSONSchema().default).toBe('1h30m0s');
+  });
+
+  it('publishes min in seconds for the bare-number form', () => {
+    expect(c.duration({ min: 1000 }).toJSONSchema()).toMatchObject({ anyOf: [{ minimum: 1 }, {}] });
+  });
+});
+
+describe('msToGoDuration', () => {
+  it.each([
+    [0, '0s'],
+    [500, '500ms'],
+    [1500, '1.5s'],
+    [30_000, '30s'],
+    [90_000, '1m30s'],
+    [5_400_000, '1h30m0s'],
+    [-60_000, '-1m0s'],
+    [0.002, '2us'],
+  ])('%d ms → %s', (ms, text) => {
+    expect(msToGoDuration(ms)).toBe(text);
+    expect(goDurationToMs(text)).toBeCloseTo(ms, 9);
   });
 });
 
@@ -182,6 +235,8 @@ describe('c.enum', () => {
       field: 'executor_config.method',
     });
     expect(method.toJSONSchema()).toEqual({ type: 'string', enum: ['GET', 'POST'] });
+    // Optional: "" means unset, so the schema admits it.
+    expect(method.optional().toJSONSchema()).toEqual({ type: 'string', enum: ['GET', 'POST', ''] });
   });
 });
 
@@ -207,14 +262,19 @@ describe('c.array', () => {
     expect(parseError(() => c.array(c.string()).parse(5, 'h')).message).toBe('h: expected a list, got 5');
   });
 
-  it('exports JSON Schema', () => {
-    expect(c.array(c.string()).toJSONSchema()).toEqual({ type: 'array', items: { type: 'string' } });
+  it('exports JSON Schema accepting a list and a string holding one', () => {
+    expect(c.array(c.string()).toJSONSchema()).toEqual({
+      anyOf: [
+        { type: 'array', items: { type: 'string' } },
+        { type: 'string', contentMediaType: 'application/json' },
+      ],
+    });
   });
 });
 
 describe('c.record', () => {
   it('accepts an object or a string holding a JSON object', () => {
-    expect(c.record(c.string()).parse({ A: '1', B: 2 })).toEqual({ A: '1', B: '2' });
+    expect(c.record(c.string()).parse({ A: '1', B: '2' })).toEqual({ A: '1', B: '2' });
     expect(c.record(c.number()).parse('{"a":"1"}')).toEqual({ a: 1 });
   });
 
@@ -232,8 +292,7 @@ describe('c.record', () => {
 
   it('exports JSON Schema', () => {
     expect(c.record(c.boolean()).toJSONSchema()).toMatchObject({
-      type: 'object',
-      additionalProperties: { anyOf: [{ type: 'boolean' }, {}] },
+      anyOf: [{ type: 'object', additionalProperties: { anyOf: [{ type: 'boolean' }, {}] } }, {}],
     });
   });
 });
@@ -342,9 +401,9 @@ describe('schema modifiers', () => {
     expect(() => base.parse(undefined)).toThrow();
     expect(optional.parse(undefined)).toBeUndefined();
     expect(defaulted.parse(undefined)).toBe(5);
-    expect(base.toJSONSchema()).toEqual({ type: 'number' });
-    expect(described.toJSONSchema()).toEqual({ type: 'number', description: 'seconds' });
-    expect(defaulted.toJSONSchema()).toEqual({ type: 'number', default: 5 });
+    expect(base.toJSONSchema()).not.toHaveProperty('default');
+    expect(described.toJSONSchema()).toMatchObject({ description: 'seconds' });
+    expect(defaulted.toJSONSchema()).toMatchObject({ default: 5 });
   });
 
   it('keeps a description across optional() and default()', () => {

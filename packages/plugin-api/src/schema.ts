@@ -108,10 +108,18 @@ function safeJson(value: unknown): string {
 
 interface Core<T> {
   readonly expected: string;
+  /** The JSON Schema of the native JSON form (`30`, `true`, `[...]`). */
   readonly json: JsonSchema;
+  /**
+   * The string form also accepted (Dkron sends every value as a string): published beside the native
+   * form as `anyOf`, so the JSON Schema accepts exactly what {@link ConfigSchema.parse} accepts.
+   */
+  readonly text?: JsonSchema & { readonly pattern?: string };
   /** True when `""` is a value of the type (strings); otherwise `""` means unset, as Dkron writes it. */
   readonly acceptsEmpty?: boolean;
   convert(input: unknown, path: string): T;
+  /** Writes a parsed value back in the form a user types (a default of 30 000 ms is `"30s"`). */
+  toInput?(value: T): unknown;
 }
 
 class BaseSchema<T, Opt extends boolean> implements ConfigSchema<T, Opt> {
@@ -147,12 +155,31 @@ class BaseSchema<T, Opt extends boolean> implements ConfigSchema<T, Opt> {
   }
 
   toJSONSchema(): JsonSchema {
+    const { core } = this;
+    // "" is accepted as "unset" by every optional non-string schema, so the string form admits it.
+    const emptyIsUnset = this.isOptional && core.acceptsEmpty !== true;
+    const text = core.text === undefined ? undefined : emptyAllowed(core.text, emptyIsUnset);
+    const body: JsonSchema =
+      text !== undefined
+        ? { anyOf: [core.json, text] }
+        : core.json.type === 'string'
+          ? emptyAllowed(core.json, emptyIsUnset)
+          : core.json;
+    const fallback = this.fallback.value as T;
     return {
-      ...this.core.json,
+      ...body,
       ...(this.description === undefined ? {} : { description: this.description }),
-      ...(this.fallback.has ? { default: this.fallback.value } : {}),
+      ...(this.fallback.has ? { default: core.toInput ? core.toInput(fallback) : fallback } : {}),
     };
   }
+}
+
+/** The string form `text` of a schema, also accepting `""` when it means unset. */
+function emptyAllowed(text: JsonSchema & { readonly pattern?: string }, allow: boolean): JsonSchema {
+  if (!allow) return text;
+  if (typeof text.pattern === 'string') return { ...text, pattern: `^$|${text.pattern}` };
+  if (Array.isArray(text.enum)) return { ...text, enum: [...(text.enum as unknown[]), ''] };
+  return text;
 }
 
 function make<T>(core: Core<T>, options?: SchemaOptions): ConfigSchema<T> {
@@ -175,6 +202,12 @@ export interface NumberOptions extends SchemaOptions {
 
 const TRUE_WORDS = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
 const FALSE_WORDS = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
+
+// Decimal numbers as text; `Number()` alone would also take "0x10", "0b1" and "Infinity".
+const NUMBER_TEXT = /^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$/;
+const INTEGER_TEXT = /^\s*[-+]?\d+\s*$/;
+// Lists and maps also come as a string holding JSON (Dkron's `headers: "[\"A: b\"]"`).
+const JSON_TEXT: JsonSchema = { type: 'string', contentMediaType: 'application/json' };
 
 const GO_DURATION = /^[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$/;
 // What `c.duration` accepts as text: a Go duration, `0`, or a bare number of seconds.
@@ -207,9 +240,32 @@ export function goDurationToMs(text: string): number | undefined {
   return sign * total;
 }
 
+/**
+ * Writes milliseconds as Go prints a duration: `500ms`, `30s`, `1.5s`, `1h30m0s`, `0s`. The result
+ * parses back to the same value with {@link goDurationToMs}.
+ */
+export function msToGoDuration(ms: number): string {
+  if (ms === 0) return '0s';
+  const sign = ms < 0 ? '-' : '';
+  let rest = Math.abs(ms);
+  if (rest < 1) return `${sign}${trimZeros((rest * 1000).toFixed(3))}us`;
+  if (rest < 1000) return `${sign}${trimZeros(rest.toFixed(6))}ms`;
+  const h = Math.floor(rest / 3_600_000);
+  rest -= h * 3_600_000;
+  const m = Math.floor(rest / 60_000);
+  rest -= m * 60_000;
+  const s = `${trimZeros((rest / 1000).toFixed(9))}s`;
+  if (h > 0) return `${sign}${h}h${m}m${s}`;
+  return m > 0 ? `${sign}${m}m${s}` : `${sign}${s}`;
+}
+
+function trimZeros(fixed: string): string {
+  return fixed.includes('.') ? fixed.replace(/\.?0+$/, '') : fixed;
+}
+
 /** Schema builders. Every builder accepts Dkron's string-typed values. */
 export const c = {
-  /** A string; numbers and booleans are turned into their string form. */
+  /** A string. Other JSON values are refused (Dkron's configs hold only strings). */
   string(options?: StringOptions): ConfigSchema<string> {
     return make<string>(
       {
@@ -221,10 +277,9 @@ export const c = {
           ...(options?.pattern === undefined ? {} : { pattern: options.pattern.source }),
         },
         convert(input, path) {
-          if (typeof input !== 'string' && typeof input !== 'number' && typeof input !== 'boolean') {
-            throw invalid(path, 'a string', input);
-          }
-          const s = String(input);
+          // Only strings: what the published `type: "string"` admits (and all Dkron's map[string]string holds).
+          if (typeof input !== 'string') throw invalid(path, 'a string', input);
+          const s = input;
           if (options?.minLength !== undefined && s.length < options.minLength) {
             throw invalid(path, `at least ${options.minLength} characters`, input);
           }
@@ -238,26 +293,31 @@ export const c = {
     );
   },
 
-  /** A number; numeric strings (`"30"`) are accepted. */
+  /**
+   * A number; decimal strings (`"30"`, `" 2.5 "`, `"1e3"`) are accepted. With `integer`, only whole
+   * numbers, and strings of digits.
+   */
   number(options?: NumberOptions): ConfigSchema<number> {
-    const expected = options?.integer ? 'an integer' : 'a number';
+    const integer = options?.integer === true;
+    const expected = integer ? 'an integer' : 'a number';
+    const text = integer ? INTEGER_TEXT : NUMBER_TEXT;
     return make<number>(
       {
         expected,
         json: {
-          type: options?.integer ? 'integer' : 'number',
+          type: integer ? 'integer' : 'number',
           ...(options?.min === undefined ? {} : { minimum: options.min }),
           ...(options?.max === undefined ? {} : { maximum: options.max }),
         },
+        text: { type: 'string', pattern: text.source },
         convert(input, path) {
           const n =
             typeof input === 'number'
               ? input
-              : typeof input === 'string' && input.trim() !== ''
+              : typeof input === 'string' && text.test(input)
                 ? Number(input)
                 : NaN;
-          if (!Number.isFinite(n) || (options?.integer && !Number.isInteger(n)))
-            throw invalid(path, expected, input);
+          if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) throw invalid(path, expected, input);
           if (options?.min !== undefined && n < options.min)
             throw invalid(path, `${expected} >= ${options.min}`, input);
           if (options?.max !== undefined && n > options.max)
@@ -274,7 +334,8 @@ export const c = {
     return make<boolean>(
       {
         expected: 'a boolean',
-        json: { anyOf: [{ type: 'boolean' }, { type: 'string', enum: [...TRUE_WORDS, ...FALSE_WORDS] }] },
+        json: { type: 'boolean' },
+        text: { type: 'string', enum: [...TRUE_WORDS, ...FALSE_WORDS] },
         convert(input, path) {
           if (typeof input === 'boolean') return input;
           if (typeof input === 'string' && TRUE_WORDS.has(input)) return true;
@@ -291,7 +352,10 @@ export const c = {
     return make<number>(
       {
         expected: 'a duration like "30s" or "1h30m"',
-        json: { type: 'string', pattern: DURATION_TEXT.source, format: 'go-duration' },
+        // A bare number is seconds, as a bare numeric string is.
+        json: { type: 'number', ...(options?.min === undefined ? {} : { minimum: options.min / 1000 }) },
+        text: { type: 'string', pattern: DURATION_TEXT.source, format: 'go-duration' },
+        toInput: msToGoDuration,
         convert(input, path) {
           const ms =
             typeof input === 'number'
@@ -340,6 +404,7 @@ export const c = {
       {
         expected: 'a list',
         json: { type: 'array', items: item.toJSONSchema() },
+        text: JSON_TEXT,
         convert(input, path) {
           let list: unknown = input;
           if (typeof input === 'string') {
@@ -363,6 +428,7 @@ export const c = {
       {
         expected: 'an object',
         json: { type: 'object', additionalProperties: value.toJSONSchema() },
+        text: JSON_TEXT,
         convert(input, path) {
           const obj = toObject(input, path);
           const out: Record<string, T> = {};

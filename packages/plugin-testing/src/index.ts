@@ -5,7 +5,12 @@
  * @packageDocumentation
  */
 
-export type { ExecutorContractCases, ExecutorContractOptions } from './executor-contract.js';
+export type {
+  ContractCase,
+  ContractConfig,
+  ExecutorContractCases,
+  ExecutorContractOptions,
+} from './executor-contract.js';
 export { describeExecutorContract } from './executor-contract.js';
 export { createTestExecution, createTestJob } from './fixtures.js';
 export { describeProcessorContract } from './processor-contract.js';

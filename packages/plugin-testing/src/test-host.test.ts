@@ -40,7 +40,7 @@ describe('createTestHost', () => {
 
   it('refuses another API version', async () => {
     await expect(createTestHost().install({ ...echo, apiVersion: 2 })).rejects.toThrow(
-      'plugin echo-plugin targets plugin API version 2, expected 1',
+      'plugin echo-plugin targets plugin API version 2, this host supports 1',
     );
   });
 

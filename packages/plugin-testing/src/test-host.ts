@@ -15,6 +15,7 @@ import {
   type PluginEventName,
   type PluginHost,
   type ProcessorDefinition,
+  pluginProblem,
 } from '@dkron-core/plugin-api';
 import { createTestExecution, createTestJob } from './fixtures.js';
 
@@ -139,16 +140,9 @@ export function createTestHost(options: { readonly nodeName?: string } = {}): Te
     handlers,
     logs,
     async install(plugin) {
-      if (typeof plugin !== 'object' || plugin === null || typeof plugin.setup !== 'function') {
-        throw new Error('a plugin must be an object with a setup function');
-      }
-      if (typeof plugin.name !== 'string' || plugin.name === '')
-        throw new Error('a plugin needs a non-empty name');
-      if (plugin.apiVersion !== PLUGIN_API_VERSION) {
-        throw new Error(
-          `plugin ${plugin.name} targets plugin API version ${plugin.apiVersion}, expected ${PLUGIN_API_VERSION}`,
-        );
-      }
+      // The host's own shape check, so a plugin passing here passes in the server.
+      const problem = pluginProblem(plugin);
+      if (problem !== undefined) throw new Error(problem);
       await plugin.setup(host);
     },
     executor: (name) => pick(executors, 'executor', name),

@@ -2,10 +2,25 @@
  * The shell executor of dkron-core: Dkron's `shell` executor (every `executor_config` key, the same
  * messages), as a plugin built on the public plugin API.
  *
+ * dkron-core loads it as a built-in. A job uses it with `"executor": "shell"`:
+ *
+ * @example
+ * ```json
+ * { "name": "backup", "schedule": "@daily", "executor": "shell",
+ *   "executor_config": { "command": "/usr/local/bin/backup.sh", "timeout": "1h" } }
+ * ```
+ *
+ * Run it in a test through the kit's test host:
+ *
  * @example
  * ```ts
  * import { shellExecutor } from '@dkron-core/executor-shell';
- * await registry.register(shellExecutor());
+ * import { createTestHost } from '@dkron-core/plugin-testing';
+ *
+ * const harness = createTestHost();
+ * await harness.install(shellExecutor());
+ * const { result, context } = await harness.execute('shell', { command: 'echo hi' });
+ * // result.success === true, context.text() === 'hi\n'
  * ```
  *
  * @packageDocumentation

@@ -18,6 +18,7 @@ import { redactArgv } from '../config/redact.js';
 import { installSignalHandlers } from '../lifecycle/signals.js';
 import { createAgentMetrics } from '../metrics/metrics.js';
 import { createStatsdSink } from '../metrics/statsd.js';
+import { LOAD_HINT, warnMissingPlugins } from '../plugins/missing-plugins.js';
 import { startAuditRetention } from './audit-retention.js';
 import {
   processSecretSource,
@@ -56,6 +57,7 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
   const registry = createPluginRegistry({
     nodeName: config.nodeName,
     logger: options.logger.toPluginLogger({}),
+    loadHint: LOAD_HINT,
   });
   for (const plugin of options.plugins) await registry.register(withSecretReferences(plugin, secrets));
   const metrics = config.enablePrometheus ? createAgentMetrics() : undefined;
@@ -107,6 +109,7 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
       maxExecutionsPerJob: config.maxExecutionsPerJob,
       onLeave: () => leave?.(),
     });
+    warnMissingPlugins(registry, await store.allJobs(), logger);
     await agent.start();
     metrics?.attach({
       scheduledJobs: () => agent.scheduledCount(),

@@ -12,10 +12,10 @@ import { configSearchDirs } from '../config/config-file.js';
 import { formatDuration } from '../config/duration.js';
 import { isUsageError } from '../config/errors.js';
 import { AGENT_FLAGS, type LoadedConfig, loadConfig } from '../config/load-config.js';
-import { AGENT_OPTIONS, envName, type OptionSpec } from '../config/options.js';
+import { AGENT_OPTIONS, type OptionSpec, optionEnv } from '../config/options.js';
 import { describeStartupError } from '../lifecycle/startup-error.js';
 import { type AppLogger, createLogger, type LoggerOutput } from '../logging/create-logger.js';
-import { loadPlugins } from '../plugins/load-plugins.js';
+import { defaultFallbackDir, loadPlugins } from '../plugins/load-plugins.js';
 import { renderCommandHelp } from './help.js';
 import { type CliContext, type Command, EXIT, type FlagDoc } from './types.js';
 
@@ -53,7 +53,7 @@ export const AGENT_FLAG_DOCS: readonly FlagDoc[] = [
       takesValue: AGENT_FLAGS.find((f) => f.name === o.name)?.takesValue ?? true,
       description: o.description,
       group: o.group,
-      env: envName(o.name),
+      env: optionEnv(o),
       ...(o.placeholder ? { placeholder: o.placeholder } : {}),
       ...(shown === undefined ? {} : { default: shown }),
     };
@@ -116,7 +116,7 @@ async function runAgentCommand(argv: readonly string[], context: AgentContext): 
     );
   for (const warning of warnings) log.warn(warning);
 
-  const plugins = await startPlugins(config.plugins, source, context, logger);
+  const plugins = await startPlugins(config, source, context, logger);
   if (typeof plugins === 'number') return plugins;
   try {
     const { runAgent } = await import('../agent/run-agent.js');
@@ -128,9 +128,13 @@ async function runAgentCommand(argv: readonly string[], context: AgentContext): 
   }
 }
 
-/** Built-in plugins then the config file's; a failure is logged and becomes an exit status. */
+/**
+ * The built-in plugins, then the config file's `plugins:` (paths relative to the config file), then
+ * `DKRON_PLUGINS` or `--plugin` (paths relative to the working directory). A failure is logged and
+ * becomes an exit status.
+ */
 async function startPlugins(
-  entries: LoadedConfig['config']['plugins'],
+  config: LoadedConfig['config'],
   source: string | undefined,
   context: CliContext,
   logger: AppLogger,
@@ -138,12 +142,21 @@ async function startPlugins(
   try {
     const { builtinPlugins } = await import('../plugins/builtin.js');
     const builtins = builtinPlugins();
-    const extra = await loadPlugins(entries, {
-      baseDir: source ? dirname(source) : context.cwd,
-      logger: logger.toPluginLogger({ component: 'plugins' }),
+    const pluginLogger = logger.toPluginLogger({ component: 'plugins' });
+    const configDir = source ? dirname(source) : context.cwd;
+    const fromFile = await loadPlugins(config.plugins, {
+      baseDir: configDir,
+      logger: pluginLogger,
       loaded: builtins,
     });
-    return [...builtins, ...extra];
+    const fromArgs = await loadPlugins(config.pluginArgs, {
+      baseDir: context.cwd,
+      logger: pluginLogger,
+      loaded: [...builtins, ...fromFile],
+      // A package installed beside the config file is found too, as for the file's entries.
+      fallbackDirs: [...new Set([configDir, defaultFallbackDir()])],
+    });
+    return [...builtins, ...fromFile, ...fromArgs];
   } catch (err) {
     logger.root.error((err as Error)?.message ?? String(err));
     logger.root.debug({ error: err }, 'plugin error details');

@@ -128,8 +128,13 @@ export interface AgentConfig {
   readonly maxExecutionsPerJob: number;
   /** How long a SIGTERM waits for running executions before they are cancelled. */
   readonly shutdownTimeoutMs: number;
-  /** Plugins to load after the built-in ones (config-file key). */
+  /** Plugins to load after the built-in ones (config-file key; paths relative to the config file). */
   readonly plugins: readonly PluginEntry[];
+  /**
+   * Plugins to load after the config file's (`--plugin`, `DKRON_PLUGINS`): package names or paths
+   * relative to the working directory.
+   */
+  readonly pluginArgs: readonly string[];
   /** Time zone of schedules of jobs without `timezone`. */
   readonly defaultTimezone: string;
 }
@@ -196,6 +201,7 @@ export function defaultAgentConfig(hostname: string): AgentConfig {
     maxExecutionsPerJob: 100,
     shutdownTimeoutMs: 60_000,
     plugins: [],
+    pluginArgs: [],
     defaultTimezone: 'UTC',
   };
 }

@@ -337,6 +337,25 @@ describe('validation', () => {
       { name: '@acme/p', factory: 'p', options: { x: 1 } },
     ]);
   });
+
+  it("reads DKRON_PLUGINS (was silently ignored) and --plugin, beside the file's plugins", async () => {
+    await file(cwd, 'dkron.yml', 'plugins:\n  - ./a.js\n');
+    const fromEnv = await load({ env: { DKRON_PLUGINS: '@acme/nats, ./b.js' } });
+    expect(fromEnv.config.plugins).toEqual(['./a.js']);
+    expect(fromEnv.config.pluginArgs).toEqual(['@acme/nats', './b.js']);
+    const fromFlags = await load({ argv: ['--plugin', './c.js', '--plugin=@acme/kafka'] });
+    expect(fromFlags.config.pluginArgs).toEqual(['./c.js', '@acme/kafka']);
+    // As every option: flags win over the environment.
+    const both = await load({ argv: ['--plugin', './c.js'], env: { DKRON_PLUGINS: './b.js' } });
+    expect(both.config.pluginArgs).toEqual(['./c.js']);
+  });
+
+  it('does not read the plugin option from the config file, pointing to plugins', async () => {
+    const path = await file(cwd, 'dkron.yml', 'plugin: ./a.js\n');
+    const { config, warnings } = await load();
+    expect(config.pluginArgs).toEqual([]);
+    expect(warnings).toEqual([`config file ${path}: unknown key plugin ignored (did you mean plugins?)`]);
+  });
 });
 
 describe('command line', () => {

@@ -10,7 +10,14 @@ import { type FlagDef, parseArgv } from './argv.js';
 import { findConfigFile, readConfigFile } from './config-file.js';
 import { formatDuration } from './duration.js';
 import { UsageError } from './errors.js';
-import { AGENT_OPTIONS, envName, IGNORED_KEYS, normalizeKey, type OptionSpec, PRO_KEYS } from './options.js';
+import {
+  AGENT_OPTIONS,
+  IGNORED_KEYS,
+  normalizeKey,
+  type OptionSpec,
+  optionEnv,
+  PRO_KEYS,
+} from './options.js';
 import { suggest } from './suggest.js';
 import {
   type Converted,
@@ -117,7 +124,7 @@ function readFileValues(
   data: Record<string, unknown>,
   warnings: string[],
 ): Map<string, RawValue> {
-  const known = new Set(AGENT_OPTIONS.map((o) => o.name));
+  const known = new Set(AGENT_OPTIONS.filter((o) => !o.noFile).map((o) => o.name));
   const out = new Map<string, RawValue>();
   const where = `config file ${path}`;
   for (const [key, raw] of Object.entries(data)) {
@@ -166,11 +173,14 @@ function pick(
     const repeatable = option.kind === 'list' || option.kind === 'tag-list';
     return { raw: repeatable ? flagValues.join(',') : flagValues.at(-1), label: `--${option.name}` };
   }
-  const variable = envName(option.name);
-  const envValue = option.kind === 'plugins' ? undefined : env[variable];
+  // The config file's `plugins:` list holds mappings an environment variable cannot; DKRON_PLUGINS
+  // feeds the `plugin` option instead.
+  const variable = option.kind === 'plugins' ? undefined : optionEnv(option);
+  const envValue = variable === undefined ? undefined : env[variable];
   // As viper: an empty variable counts as unset.
-  if (envValue !== undefined && envValue !== '') return { raw: envValue, label: variable };
-  return file.get(option.name);
+  if (variable !== undefined && envValue !== undefined && envValue !== '')
+    return { raw: envValue, label: variable };
+  return option.noFile ? undefined : file.get(option.name);
 }
 
 function convert(option: OptionSpec, raw: unknown): Converted<unknown> {

@@ -39,6 +39,10 @@ interface OptionBase {
   readonly deprecated?: string;
   /** The value may hold a credential: never shown (`/debug/vars` redacts it from the command line). */
   readonly secret?: true;
+  /** Its environment variable, when not `DKRON_` + the upper-cased name. */
+  readonly env?: string;
+  /** Not read from the config file (the file has its own key for it). */
+  readonly noFile?: boolean;
 }
 
 /** Sections of `agent --help`, in display order. */
@@ -157,7 +161,8 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
   { name: 'agent-run-retry-initial-interval', key: 'agentRunRetryInitialIntervalMs', kind: 'duration', group: 'Execution', placeholder: 'duration', description: 'first wait between dispatch retries' },
   { name: 'agent-run-retry-max-interval', key: 'agentRunRetryMaxIntervalMs', kind: 'duration', group: 'Execution', placeholder: 'duration', description: 'longest wait between dispatch retries' },
   // Plugins
-  { name: 'plugins', key: 'plugins', kind: 'plugins', group: 'Plugins', fileOnly: true, description: 'plugins to load: npm package names or paths, or { name, factory, options } mappings' },
+  { name: 'plugins', key: 'plugins', kind: 'plugins', group: 'Plugins', fileOnly: true, description: 'plugins to load: npm package names or paths (relative to the config file), or { name, factory, options } mappings' },
+  { name: 'plugin', key: 'pluginArgs', kind: 'list', group: 'Plugins', env: 'DKRON_PLUGINS', noFile: true, placeholder: 'module', description: 'plugin to load after the config file\'s plugins: an npm package name or a path relative to the working directory; repeat, or separate with commas in DKRON_PLUGINS' },
 ];
 
 /** Keys Dkron accepts that dkron-core reads and ignores without a warning. */
@@ -177,6 +182,11 @@ export const PRO_KEYS: ReadonlySet<string> = new Set([
 /** Name of the `DKRON_*` variable of an option (`http-addr` → `DKRON_HTTP_ADDR`). */
 export function envName(option: string): string {
   return `DKRON_${option.toUpperCase().replaceAll('-', '_')}`;
+}
+
+/** The environment variable an option is read from. */
+export function optionEnv(option: Pick<OptionBase, 'name' | 'env'>): string {
+  return option.env ?? envName(option.name);
 }
 
 /** Normalizes a config-file key: case-insensitive, `_` and `-` alike (`Node_Name` → `node-name`). */

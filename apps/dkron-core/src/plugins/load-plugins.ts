@@ -6,7 +6,7 @@
 
 import { dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { DkronError, type DkronPlugin, type Logger, PLUGIN_API_VERSION } from '@dkron-core/plugin-api';
+import { DkronError, type DkronPlugin, type Logger, pluginProblem } from '@dkron-core/plugin-api';
 import type { PluginEntry } from '../config/agent-config.js';
 import { isPathSpecifier, resolveModule } from './resolve-module.js';
 
@@ -29,6 +29,11 @@ export interface LoadPluginsOptions {
 type ModuleNamespace = Readonly<Record<string, unknown>>;
 
 const APP_DIR = dirname(fileURLToPath(import.meta.url));
+
+/** Where packages are looked for when not found from the base directory: dkron-core's installation. */
+export function defaultFallbackDir(): string {
+  return APP_DIR;
+}
 
 /**
  * Loads `entries` in order.
@@ -63,8 +68,9 @@ export async function loadPlugins(
     } catch (err) {
       throw fail(`${exportName}() threw: ${(err as Error)?.message ?? String(err)}`, err, 'PLUGIN_FAILED');
     }
-    const problem = checkPlugin(plugin, exportName);
-    if (problem) throw fail(problem);
+    // The one shape check (the registry applies the same when it registers the plugin).
+    const problem = pluginProblem(plugin);
+    if (problem) throw fail(`${exportName}(): ${problem}`);
     const checked = plugin as DkronPlugin;
     if (names.has(checked.name))
       throw fail(`another plugin is already named ${JSON.stringify(checked.name)}`);
@@ -90,7 +96,7 @@ async function findModule(name: string, options: LoadPluginsOptions, fail: Fail)
   if (path === undefined) {
     const hint = isPathSpecifier(name)
       ? `(paths are relative to ${options.baseDir})`
-      : `(install it where the config file is: npm install ${name}, in ${options.baseDir})`;
+      : `(install it: npm install ${name}, in ${options.baseDir})`;
     throw fail(`module not found ${hint}`);
   }
   return path;
@@ -126,23 +132,4 @@ function pickFactory(namespace: ModuleNamespace, wanted: string | undefined, fai
   }
   if (typeof namespace.default === 'function') return ['default', namespace.default as Factory];
   throw fail('exports no function; a plugin module exports a factory such as shellExecutor()');
-}
-
-/** Why `value` is not a usable plugin, or `undefined`. */
-export function checkPlugin(value: unknown, exportName = 'the factory'): string | undefined {
-  if (typeof value !== 'object' || value === null) {
-    return `${exportName}() returned ${value === null ? 'null' : typeof value}, not a plugin { name, apiVersion, setup }`;
-  }
-  const p = value as Record<string, unknown>;
-  if (typeof p.name !== 'string' || p.name.trim() === '')
-    return `${exportName}() returned a plugin without a name`;
-  if (p.apiVersion !== PLUGIN_API_VERSION) {
-    const supported = `this dkron-core supports ${PLUGIN_API_VERSION}`;
-    if (p.apiVersion === undefined) return `the plugin declares no apiVersion (${supported})`;
-    return `apiVersion ${JSON.stringify(p.apiVersion)} is not supported (${supported})`;
-  }
-  if (typeof p.setup !== 'function') return `plugin ${p.name} has no setup() function`;
-  if (p.close !== undefined && typeof p.close !== 'function')
-    return `plugin ${p.name}: close is not a function`;
-  return undefined;
 }

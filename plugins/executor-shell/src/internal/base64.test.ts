@@ -24,3 +24,30 @@ describe('decodeBase64', () => {
     expect(decodeBase64(text)).toBe(message);
   });
 });
+
+describe('the published pattern of payload', () => {
+  it('accepts exactly what decodeBase64 accepts', async () => {
+    const { shellConfig } = await import('./config.js');
+    const schema = shellConfig.toJSONSchema() as { properties: { payload: { pattern: string } } };
+    const pattern = new RegExp(schema.properties.payload.pattern);
+    const samples = [
+      '',
+      'YQ==',
+      'YWI=',
+      'YWJj',
+      'YW\nJj',
+      'YWJj\r\n',
+      'YQ=',
+      'Y',
+      'YQ==YQ==',
+      '=YQ=',
+      'YW=j',
+      'a b=',
+      '%%%',
+      'YWJjZA==\n',
+    ];
+    for (const text of samples) {
+      expect(pattern.test(text), JSON.stringify(text)).toBe(typeof decodeBase64(text) !== 'string');
+    }
+  });
+});

@@ -5,7 +5,13 @@ import { textSchema } from './text-schema.js';
 
 const memLimit = textSchema(
   {
-    json: { type: 'string', pattern: '^(\\d+(\\.\\d+)?|\\.\\d+)\\s*([KMGTkmgt][Bb]?|[Bb])?$' },
+    numbers: true,
+    json: {
+      anyOf: [
+        { type: 'number', minimum: 0 },
+        { type: 'string', pattern: '^(\\d+(\\.\\d+)?|\\.\\d+)\\s*([KMGTkmgt][Bb]?|[Bb])?$' },
+      ],
+    },
     convert(text) {
       const bytes = parseMemLimit(text);
       return bytes === undefined
@@ -19,7 +25,13 @@ const memLimit = textSchema(
 
 const payload = textSchema(
   {
-    json: { type: 'string', contentEncoding: 'base64' },
+    // Standard padded base64, line breaks ignored: exactly what decodeBase64 accepts.
+    json: {
+      type: 'string',
+      contentEncoding: 'base64',
+      pattern:
+        '^[\\r\\n]*((?:[A-Za-z0-9+/][\\r\\n]*){4})*((?:[A-Za-z0-9+/][\\r\\n]*){2}=[\\r\\n]*=[\\r\\n]*|(?:[A-Za-z0-9+/][\\r\\n]*){3}=[\\r\\n]*)?$',
+    },
     convert(text) {
       const bytes = decodeBase64(text);
       return typeof bytes === 'string' ? { ok: false, message: bytes } : { ok: true, value: bytes };

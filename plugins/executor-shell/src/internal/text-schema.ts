@@ -6,7 +6,10 @@ export type Conversion<T> =
   | { readonly ok: false; readonly message: string };
 
 interface Spec<T> {
+  /** The published JSON Schema; it must admit numbers exactly when `numbers` is set. */
   readonly json: JsonSchema;
+  /** Also accept a JSON number (converted to its text). Default: strings only. */
+  readonly numbers?: boolean;
   convert(text: string): Conversion<T>;
 }
 
@@ -42,7 +45,7 @@ class TextSchema<T> implements ConfigSchema<T | undefined, true> {
 
   parse(input: unknown, path = 'value'): T | undefined {
     if (input === undefined || input === null || input === '') return this.fallback.value;
-    if (typeof input !== 'string' && typeof input !== 'number') {
+    if (typeof input !== 'string' && !(this.spec.numbers === true && typeof input === 'number')) {
       throw invalid(path, `expected a string, got ${JSON.stringify(input) ?? String(input)}`);
     }
     const result = this.spec.convert(String(input));

@@ -1,6 +1,7 @@
 export type {
   AnyExecutorDefinition,
   AnyProcessorDefinition,
+  MissingPlugins,
   PluginRegistry,
   PluginRegistryOptions,
   Registered,

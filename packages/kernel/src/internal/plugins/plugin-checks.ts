@@ -1,4 +1,4 @@
-import { DkronError } from '@dkron-core/plugin-api';
+import { DkronError, type DkronPlugin, pluginProblem } from '@dkron-core/plugin-api';
 
 /** A `PLUGIN_INVALID` error naming `plugin`. */
 export function pluginInvalid(plugin: string, message: string, cause?: unknown): DkronError {
@@ -16,42 +16,22 @@ const isNonEmptyString = (value: unknown): value is string =>
 
 /** Describes a value for a message without dumping it (plugins can be large objects). */
 function describe(value: unknown): string {
-  if (value === null) return 'null';
+  if (value === null || value === undefined) return String(value);
   if (Array.isArray(value)) return 'an array';
   if (typeof value === 'function') return 'a function';
   return typeof value === 'object' ? 'an object' : `${typeof value} ${JSON.stringify(value)}`;
 }
 
 /**
- * Checks the plain-object shape of a plugin before anything of it runs. Plugins come from config
- * files and npm packages, so a wrong export (a factory instead of its result, a default export)
- * must fail the start with a message that says what was found.
+ * Checks a plugin with the API's one shape check ({@link pluginProblem}) before anything of it runs.
+ * Plugins come from config files and npm packages, so a wrong export must fail the start with a
+ * message that says what was found.
  */
-export function checkPluginShape(plugin: unknown): asserts plugin is {
-  name: string;
-  apiVersion: unknown;
-  setup: (...args: unknown[]) => unknown;
-  close?: unknown;
-} {
-  if (!isRecord(plugin)) {
-    throw pluginInvalid(
-      '<unknown>',
-      `a plugin must be an object with a name, an apiVersion and a setup function, got ${describe(plugin)}` +
-        (typeof plugin === 'function' ? ' (did you pass the factory instead of calling it?)' : ''),
-    );
-  }
-  if (!isNonEmptyString(plugin.name)) {
-    throw pluginInvalid(
-      '<unknown>',
-      `a plugin must have a non-empty string name, got ${describe(plugin.name)}`,
-    );
-  }
-  if (typeof plugin.setup !== 'function') {
-    throw pluginInvalid(plugin.name, `plugin ${plugin.name} has no setup function`);
-  }
-  if (plugin.close !== undefined && typeof plugin.close !== 'function') {
-    throw pluginInvalid(plugin.name, `plugin ${plugin.name}: close must be a function when present`);
-  }
+export function checkPluginShape(plugin: unknown): asserts plugin is DkronPlugin {
+  const problem = pluginProblem(plugin);
+  if (problem === undefined) return;
+  const name = (plugin as { name?: unknown } | null)?.name;
+  throw pluginInvalid(isNonEmptyString(name) ? name : '<unknown>', problem);
 }
 
 /**

@@ -420,3 +420,40 @@ describe('close', () => {
     );
   });
 });
+
+describe('missing plugins', () => {
+  it('names the jobs whose executor or processors no loaded plugin provides', async () => {
+    const { registry } = newRegistry();
+    await registry.register(executorPlugin('a', 'shell'));
+    await registry.register(logPlugin);
+    const jobs: Array<{
+      name: string;
+      executor: string;
+      processors: Record<string, Record<string, string>>;
+    }> = [
+      { name: 'ok', executor: 'shell', processors: { log: {} } },
+      { name: 'k1', executor: 'kafka', processors: {} },
+      { name: 'k2', executor: 'kafka', processors: { files: {}, log: {} } },
+      { name: 'n', executor: 'nats', processors: { files: {} } },
+    ];
+    expect(registry.missingPlugins(jobs)).toEqual({
+      executors: new Map([
+        ['kafka', ['k1', 'k2']],
+        ['nats', ['n']],
+      ]),
+      processors: new Map([['files', ['k2', 'n']]]),
+    });
+  });
+
+  it('explains a missing executor with the host hint', async () => {
+    const registry = createPluginRegistry({
+      nodeName: 'n1',
+      logger: recordingLogger().logger,
+      loadHint: 'see docs',
+    });
+    await registry.register(executorPlugin('a', 'shell'));
+    expect(registry.missingExecutorMessage('kafka')).toBe(
+      'executor "kafka" is not loaded on node n1 (loaded executors: shell); see docs',
+    );
+  });
+});

@@ -4,6 +4,7 @@ import {
   type DkronPlugin,
   type ExecutorDefinition,
   isDkronError,
+  type Job,
   type JsonSchema,
   type Logger,
   type ObjectConfigSchema,
@@ -46,6 +47,19 @@ export interface PluginRegistryOptions {
   readonly nodeName: string;
   /** Receives the registry's own lines and, bound to each plugin's name, the plugins' lines. */
   readonly logger: Logger;
+  /**
+   * Ends the error of a run whose executor is not loaded: how this host loads plugins. Default:
+   * `load the plugin that provides it and restart the agent`.
+   */
+  readonly loadHint?: string;
+}
+
+/** Jobs naming executors or processors that no loaded plugin provides, by the missing name. */
+export interface MissingPlugins {
+  /** Missing executor → names of the jobs using it, in the order given. */
+  readonly executors: ReadonlyMap<string, readonly string[]>;
+  /** Missing processor → names of the jobs configuring it. */
+  readonly processors: ReadonlyMap<string, readonly string[]>;
 }
 
 /** The plugins loaded on one node: what they registered, config validation, events and shutdown. */
@@ -74,6 +88,12 @@ export interface PluginRegistry {
    * that does not parse (the message and field name the key under `processors.<name>`).
    */
   validateProcessors(processors: unknown): void;
+  /** Which of `jobs` name an executor or a processor that no registered plugin provides. */
+  missingPlugins(
+    jobs: Iterable<Pick<Job, 'name' | 'executor'> & { readonly processors?: Job['processors'] | null }>,
+  ): MissingPlugins;
+  /** The error of a run whose executor `name` is not loaded: which one, on which node, how to load it. */
+  missingExecutorMessage(name: string): string;
   /** True when some plugin listens to `event`; lets hot paths skip building payloads. */
   hasListeners(event: PluginEventName): boolean;
   /**
@@ -160,12 +180,6 @@ export function createPluginRegistry(options: PluginRegistryOptions): PluginRegi
 
   async function register(plugin: DkronPlugin): Promise<void> {
     checkPluginShape(plugin);
-    if (plugin.apiVersion !== PLUGIN_API_VERSION) {
-      throw pluginInvalid(
-        plugin.name,
-        `plugin ${plugin.name} targets plugin API version ${String(plugin.apiVersion)}, this host supports ${PLUGIN_API_VERSION}`,
-      );
-    }
     if (closed !== undefined)
       throw pluginInvalid(plugin.name, `cannot register plugin ${plugin.name}: host closed`);
     if (pending.has(plugin.name) || loaded.some((p) => p.name === plugin.name)) {
@@ -253,6 +267,24 @@ export function createPluginRegistry(options: PluginRegistryOptions): PluginRegi
         parseConfig(entry.definition.config, config, `processors.${name}`);
       }
     },
+    missingPlugins(jobs) {
+      const missing = { executors: new Map<string, string[]>(), processors: new Map<string, string[]>() };
+      const add = (map: Map<string, string[]>, name: string, job: string) => {
+        map.set(name, [...(map.get(name) ?? []), job]);
+      };
+      for (const job of jobs) {
+        if (job.executor !== '' && !executors.has(job.executor))
+          add(missing.executors, job.executor, job.name);
+        for (const name of Object.keys(job.processors ?? {})) {
+          if (!processors.has(name)) add(missing.processors, name, job.name);
+        }
+      }
+      return missing;
+    },
+    missingExecutorMessage: (name) =>
+      `executor ${JSON.stringify(name)} is not loaded on node ${options.nodeName} ` +
+      `(loaded executors: ${available(executors)}); ` +
+      (options.loadHint ?? 'load the plugin that provides it and restart the agent'),
     hasListeners: (event) => handlers.has(event),
     emit: (event, payload) => handlers.emit(event, payload),
     close() {

@@ -6,7 +6,6 @@ export type {
 } from './run-execution.js';
 export {
   DEFAULT_OUTPUT_LIMIT,
-  EXECUTOR_NOT_PRESENT,
   prepareExecution,
   runExecution,
 } from './run-execution.js';

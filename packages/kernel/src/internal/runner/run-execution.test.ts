@@ -12,12 +12,7 @@ import {
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { toJob } from '../job/index.js';
 import { createPluginRegistry } from '../plugins/registry.js';
-import {
-  EXECUTOR_NOT_PRESENT,
-  prepareExecution,
-  type RunExecutionOptions,
-  runExecution,
-} from './run-execution.js';
+import { prepareExecution, type RunExecutionOptions, runExecution } from './run-execution.js';
 
 const job = (overrides: Partial<Job> = {}): Job => ({
   ...toJob({}),
@@ -115,8 +110,8 @@ describe('runExecution: executor outcomes', () => {
       seen = { config, ctx };
       return { success: true };
     });
-    await run({ job: job({ executor_config: { mode: 42 } }) });
-    expect(seen?.config).toEqual({ mode: '42' });
+    await run({ job: job({ executor_config: { mode: 'fast' } }) });
+    expect(seen?.config).toEqual({ mode: 'fast' });
     expect(seen?.ctx.job.name).toBe('job-1');
     expect(seen?.ctx.execution).toBe(execution);
     expect(seen?.ctx.signal.aborted).toBe(false);
@@ -141,10 +136,36 @@ describe('runExecution: executor outcomes', () => {
     expect(await run()).toMatchObject({ status: 'failed', success: false, output: 'warning: half done\n' });
   });
 
-  it("fails with Dkron's output when the executor is not present", async () => {
+  it('fails a run whose executor is not loaded, saying which one and how to load it', async () => {
     const { run } = await setup(() => ({ success: true }));
     const outcome = await run({ job: job({ executor: 'kafka' }) });
-    expect(outcome).toMatchObject({ status: 'failed', success: false, output: EXECUTOR_NOT_PRESENT });
+    const message =
+      'executor "kafka" is not loaded on node node-1 (loaded executors: fake); ' +
+      'load the plugin that provides it and restart the agent';
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      success: false,
+      error: message,
+      output: `${message}\n`,
+    });
+  });
+
+  it("uses the host's hint on how to load a plugin", async () => {
+    const registry = createPluginRegistry({
+      nodeName: 'n1',
+      logger: logger([]),
+      loadHint: 'add it to plugins:',
+    });
+    const outcome = await runExecution({
+      registry,
+      job: job({ executor: 'kafka' }),
+      execution,
+      logger: logger([]),
+      reportingNode: 'n1',
+    });
+    expect(outcome.error).toBe(
+      'executor "kafka" is not loaded on node n1 (loaded executors: none); add it to plugins:',
+    );
   });
 
   it('fails with the schema message when executor_config does not parse', async () => {
@@ -329,7 +350,7 @@ describe('runExecution: processors and events', () => {
     };
   }
 
-  it('runs the processors sorted by name, chaining their results', async () => {
+  it('runs the processors in the order the job lists them, chaining their results', async () => {
     const order: string[] = [];
     const { run } = await setup(
       async (_c, ctx) => {
@@ -344,11 +365,11 @@ describe('runExecution: processors and events', () => {
     const outcome = await run({
       job: job({ processors: { zeta: { forward: 'true' }, alpha: {} } }),
     });
-    expect(order).toEqual(['alpha forward=false node=leader-1', 'zeta forward=true node=leader-1']);
-    expect(outcome).toMatchObject({ status: 'success', output: 'out+alpha+zeta' });
+    expect(order).toEqual(['zeta forward=true node=leader-1', 'alpha forward=false node=leader-1']);
+    expect(outcome).toMatchObject({ status: 'success', output: 'out+zeta+alpha' });
   });
 
-  it('skips unknown processors and keeps the execution when a processor throws', async () => {
+  it('records a failing or missing processor on the execution and keeps the output as it was', async () => {
     const order: string[] = [];
     const { run, lines } = await setup(
       async (_c, ctx) => {
@@ -363,11 +384,18 @@ describe('runExecution: processors and events', () => {
       }),
     );
     const outcome = await run({ job: job({ processors: { broken: {}, missing: {}, nothing: {} } }) });
-    expect(outcome).toMatchObject({ status: 'success', output: 'out' });
+    expect(outcome).toMatchObject({
+      status: 'success',
+      output:
+        'out\n' +
+        'processor "broken" failed, output kept: disk full\n' +
+        'processor "missing" is not loaded on node leader-1, output kept\n' +
+        'processor "nothing" failed, output kept: it returned no execution\n',
+    });
     expect(lines).toContainEqual(
       expect.objectContaining({
         level: 'warn',
-        message: 'unknown processor, skipped',
+        message: 'unknown processor, output kept',
         fields: expect.objectContaining({ processor: 'missing' }),
       }),
     );
@@ -377,9 +405,7 @@ describe('runExecution: processors and events', () => {
         fields: expect.objectContaining({ processor: 'broken', error: 'disk full' }),
       }),
     );
-    expect(lines).toContainEqual(
-      expect.objectContaining({ message: 'processor returned no execution, execution unchanged' }),
-    );
+    expect(lines).toContainEqual(expect.objectContaining({ message: 'processor failed, output kept' }));
   });
 
   it('abandons a processor that does not finish in time', async () => {
@@ -388,9 +414,12 @@ describe('runExecution: processors and events', () => {
       processorPlugin([], { stuck: () => new Promise<Execution>(() => {}) as unknown as Execution }),
     );
     const outcome = await run({ job: job({ processors: { stuck: {} } }), processorTimeoutMs: 20 });
-    expect(outcome.status).toBe('success');
+    expect(outcome).toMatchObject({
+      status: 'success',
+      output: 'processor "stuck" failed, output kept: it did not finish within 20ms\n',
+    });
     expect(lines).toContainEqual(
-      expect.objectContaining({ message: 'processor did not finish within 20ms, skipped' }),
+      expect.objectContaining({ level: 'error', message: 'processor failed, output kept' }),
     );
   });
 
@@ -499,7 +528,10 @@ describe('prepareExecution', () => {
       logger: logger(lines),
       reportingNode: 'n',
     });
-    expect(await missing.start(execution)).toMatchObject({ status: 'failed', output: EXECUTOR_NOT_PRESENT });
+    expect(await missing.start(execution)).toMatchObject({
+      status: 'failed',
+      error: expect.stringMatching(/^executor "nope" is not loaded on node node-1/),
+    });
     const bad = prepareExecution({
       registry,
       job: job({ executor_config: null }),

@@ -14,9 +14,6 @@ import { composeOutput, createOutputCapture, type OutputCapture, utf8Tail } from
 import { runProcessors } from './run-processors.js';
 import { formatMs, type Settled, settleOrGiveUp, settleReturned } from './settle.js';
 
-/** Dkron's output for a job whose executor no plugin on the node provides. */
-export const EXECUTOR_NOT_PRESENT = 'grpc_agent: Specified executor is not present';
-
 /** Output kept per execution by default (Dkron's circular buffer). */
 export const DEFAULT_OUTPUT_LIMIT = 256_000;
 
@@ -87,8 +84,6 @@ export interface PreparedExecution {
 interface Ended {
   readonly status: ExecutionOutcome['status'];
   readonly error?: string;
-  /** Replaces the composed output (Dkron's fixed text for a missing executor). */
-  readonly output?: string;
 }
 
 const NEVER = new AbortController().signal;
@@ -112,7 +107,8 @@ export function prepareExecution(options: PrepareExecutionOptions): PreparedExec
   const executor = registry.executor(job.executor);
   let ready: { executor: RegisteredExecutor; config: Record<string, unknown> } | Ended;
   if (executor === undefined) {
-    ready = { status: 'failed', error: EXECUTOR_NOT_PRESENT, output: EXECUTOR_NOT_PRESENT };
+    // Dkron says only `grpc_agent: Specified executor is not present`; say which one and how to load it.
+    ready = { status: 'failed', error: registry.missingExecutorMessage(job.executor) };
   } else {
     try {
       ready = {
@@ -204,7 +200,7 @@ export function prepareExecution(options: PrepareExecutionOptions): PreparedExec
     capture.close();
 
     const finishedAt = new Date();
-    const output = ended.output ?? composeOutput(ended.error, capture.tail(), limit);
+    const output = composeOutput(ended.error, capture.tail(), limit);
     if (ended.status !== 'success') logger.info(`execution ${ended.status}`, { error: ended.error });
     const finished: Execution = {
       ...run,

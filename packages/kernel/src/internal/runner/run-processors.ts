@@ -1,7 +1,7 @@
 import type { Execution, Job, Logger } from '@dkron-core/plugin-api';
 import { bindLogger, errorMessage } from '../plugins/bind-logger.js';
 import { parseConfig } from '../plugins/config-validation.js';
-import { compareNames, type PluginRegistry } from '../plugins/registry.js';
+import type { PluginRegistry } from '../plugins/registry.js';
 import { formatMs, settle, settleOrGiveUp } from './settle.js';
 
 /** Options of {@link runProcessors}. */
@@ -21,26 +21,32 @@ export interface RunProcessorsOptions {
 /**
  * Passes a finished execution through the job's processors and returns what to store.
  *
- * Processors run one after the other, sorted by name (Dkron uses Go's random map order, so chains were
- * not reproducible). An unknown processor, a config that does not parse, a throw, an invalid return
- * value or a timeout is logged and skips that processor: the execution stays as it was before it.
+ * Processors run one after the other in the order the job lists them (Dkron uses Go's random map
+ * order, so chains were not reproducible). A processor that is not loaded, whose config does not
+ * parse, that throws, returns no execution or times out never loses the output: the execution stays
+ * as it was before that processor, and a line naming the processor and the failure is appended to its
+ * output, so the failure shows on the execution and not only in the node's log.
  */
 export async function runProcessors(options: RunProcessorsOptions): Promise<Execution> {
   const { registry, job, reportingNode, signal } = options;
   let execution = options.execution;
-  const names = Object.keys(job.processors ?? {}).sort(compareNames);
-  for (const name of names) {
+  for (const name of Object.keys(job.processors ?? {})) {
     const logger = bindLogger(options.logger, { processor: name, job: job.name, execution: execution.id });
     const entry = registry.processor(name);
     if (entry === undefined) {
-      logger.warn('unknown processor, skipped');
+      logger.warn('unknown processor, output kept');
+      execution = noted(execution, `processor "${name}" is not loaded on node ${reportingNode}, output kept`);
       continue;
     }
+    const failed = (reason: string): void => {
+      logger.error('processor failed, output kept', { plugin: entry.plugin, error: reason });
+      execution = noted(execution, `processor "${name}" failed, output kept: ${reason}`);
+    };
     let config: Record<string, unknown>;
     try {
       config = parseConfig(entry.definition.config, job.processors[name], `processors.${name}`);
     } catch (thrown) {
-      logger.error('invalid processor config, skipped', { error: errorMessage(thrown) });
+      failed(errorMessage(thrown));
       continue;
     }
     const input = execution;
@@ -58,22 +64,19 @@ export async function runProcessors(options: RunProcessorsOptions): Promise<Exec
       options.timeoutMs,
       (start) => start(),
     );
-    if (settled.kind === 'hung') {
-      logger.error(`processor did not finish within ${formatMs(options.timeoutMs)}, skipped`, {
-        plugin: entry.plugin,
-      });
-    } else if (settled.kind === 'thrown') {
-      logger.error('processor failed, execution unchanged', {
-        plugin: entry.plugin,
-        error: errorMessage(settled.error),
-      });
-    } else if (!isExecution(settled.value)) {
-      logger.error('processor returned no execution, execution unchanged', { plugin: entry.plugin });
-    } else {
-      execution = settled.value;
-    }
+    if (settled.kind === 'hung') failed(`it did not finish within ${formatMs(options.timeoutMs)}`);
+    else if (settled.kind === 'thrown') failed(errorMessage(settled.error));
+    else if (!isExecution(settled.value)) failed('it returned no execution');
+    else execution = settled.value;
   }
   return execution;
+}
+
+/** `execution` with `line` appended to its output on a line of its own. */
+function noted(execution: Execution, line: string): Execution {
+  const { output } = execution;
+  const sep = output === '' || output.endsWith('\n') ? '' : '\n';
+  return { ...execution, output: `${output}${sep}${line}\n` };
 }
 
 function isExecution(value: unknown): value is Execution {

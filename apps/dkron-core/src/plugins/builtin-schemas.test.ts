@@ -1,0 +1,152 @@
+/**
+ * The JSON Schema `GET /v1/plugins` publishes for every built-in executor and processor describes what
+ * the server accepts: a form generated from it (defaults, then a value for every other key) validates
+ * against it and is accepted by the server, in native JSON and as Dkron's strings alike; every
+ * published default means the same as leaving the key out; a value the schema refuses, the server
+ * refuses too.
+ */
+
+import { createPluginRegistry, type PluginRegistry } from '@dkron-core/kernel';
+import { isDkronError } from '@dkron-core/plugin-api';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { describe, expect, it } from 'vitest';
+import { builtinPlugins } from './builtin.js';
+
+type Schema = {
+  type?: string | string[];
+  properties?: Record<string, Schema>;
+  required?: string[];
+  anyOf?: Schema[];
+  enum?: unknown[];
+  default?: unknown;
+  minimum?: number;
+  pattern?: string;
+};
+
+/** What a user types into the keys no generator can invent (a server URL, a subject). */
+const FILLED: Record<string, Record<string, unknown>> = {
+  shell: { command: 'echo hi' },
+  nats: { url: 'nats://127.0.0.1:4222', subject: 'jobs.tick' },
+  rabbitmq: { url: 'amqp://guest:guest@127.0.0.1:5672/', 'queue.name': 'jobs' },
+};
+
+/** A value a form would produce for a key without a default: from the first (native) form. */
+function generate(schema: Schema): unknown {
+  const s = schema.anyOf?.[0] ?? schema;
+  if (s.enum !== undefined) return s.enum[0];
+  switch (s.type) {
+    case 'boolean':
+      return true;
+    case 'integer':
+    case 'number':
+      return Math.max(s.minimum ?? 1, 1);
+    case 'array':
+      return [];
+    case 'object':
+      return {};
+    default:
+      return s.pattern === undefined ? 'x' : undefined;
+  }
+}
+
+/** The form value a UI would submit: defaults, then generated values, then the user's entries. */
+function formValue(name: string, schema: Schema): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, property] of Object.entries(schema.properties ?? {})) {
+    const value = property.default !== undefined ? property.default : generate(property);
+    if (value !== undefined) out[key] = value;
+  }
+  return { ...out, ...FILLED[name] };
+}
+
+/** Dkron sends every value as a string. */
+function asDkronStrings(value: Record<string, unknown>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)]),
+  );
+}
+
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+ajv.addFormat('go-duration', true);
+
+// Top level: describe.each below needs the catalog when the file is collected.
+const registry: PluginRegistry = createPluginRegistry({
+  nodeName: 'n1',
+  logger: { debug() {}, info() {}, warn() {}, error() {} },
+});
+for (const plugin of builtinPlugins()) await registry.register(plugin);
+const catalog = registry.catalog();
+
+type Kind = 'executor' | 'processor';
+const entries: Array<[Kind, string]> = [
+  ...catalog.executors.map((e): [Kind, string] => ['executor', e.name]),
+  ...catalog.processors.map((p): [Kind, string] => ['processor', p.name]),
+];
+
+function schemaOf(kind: Kind, name: string): Schema {
+  const entry = (kind === 'executor' ? catalog.executors : catalog.processors).find((e) => e.name === name);
+  if (!entry) throw new Error(`no built-in ${kind} ${name}`);
+  return entry.config as Schema;
+}
+
+function parse(kind: Kind, name: string, config: unknown): unknown {
+  if (kind === 'executor') {
+    registry.validateExecutorConfig(name, config);
+    return registry.executor(name)?.definition.config.parse(config, 'executor_config');
+  }
+  registry.validateProcessors({ [name]: config });
+  return registry.processor(name)?.definition.config.parse(config, `processors.${name}`);
+}
+
+function refused(kind: Kind, name: string, config: unknown): boolean {
+  try {
+    parse(kind, name, config);
+    return false;
+  } catch (error) {
+    if (!isDkronError(error, 'VALIDATION')) throw error;
+    return true;
+  }
+}
+
+describe('built-in plugins', () => {
+  it('are all in the catalog GET /v1/plugins serves', () => {
+    expect(catalog.executors.map((e) => e.name)).toEqual(['nats', 'rabbitmq', 'shell']);
+    expect(catalog.processors.map((p) => p.name)).toEqual(['files', 'fluent', 'log', 'syslog']);
+  });
+});
+
+describe.each(entries)('the published schema of the %s %s', (kind, name) => {
+  it('generates a form value that validates and that the server accepts, natively and as strings', () => {
+    const schema = schemaOf(kind, name);
+    const validate = ajv.compile(schema);
+    const form = formValue(name, schema);
+    expect(validate(form), JSON.stringify(validate.errors)).toBe(true);
+    const native = parse(kind, name, form);
+    const strings = asDkronStrings(form);
+    expect(validate(strings), JSON.stringify(validate.errors)).toBe(true);
+    expect(parse(kind, name, strings)).toEqual(native);
+  });
+
+  it('publishes defaults that mean the same as leaving the key out', () => {
+    const schema = schemaOf(kind, name);
+    const base = { ...FILLED[name] };
+    const absent = parse(kind, name, base);
+    for (const [key, property] of Object.entries(schema.properties ?? {})) {
+      if (property.default === undefined) continue;
+      expect(parse(kind, name, { ...base, [key]: property.default }), key).toEqual(absent);
+    }
+  });
+
+  it('refuses at the server what the schema refuses', () => {
+    const schema = schemaOf(kind, name);
+    const validate = ajv.compile(schema);
+    const form = formValue(name, schema);
+    for (const key of Object.keys(schema.properties ?? {})) {
+      const accepts = (v: unknown) => validate({ ...form, [key]: v });
+      for (const bad of [{ nested: true }, [1, 2], 'not-a-value-\u0000', -12345.5]) {
+        if (!accepts(bad))
+          expect(refused(kind, name, { ...form, [key]: bad }), `${key} = ${JSON.stringify(bad)}`).toBe(true);
+      }
+    }
+  });
+});
