@@ -11,7 +11,13 @@ import {
 } from './internal/execution-sql.js';
 import { finishExecutionStatements } from './internal/finish-sql.js';
 import { listJobsStatements } from './internal/job-query.js';
-import { JOB_COLUMNS, jobFromRow, upsertJobStatement } from './internal/job-rows.js';
+import {
+  JOB_COLUMNS,
+  jobFromColumns,
+  jobFromRow,
+  UnreadableJobRow,
+  upsertJobStatement,
+} from './internal/job-rows.js';
 import { executionTrimEvery, LaggingTrim } from './internal/lagging-trim.js';
 import {
   LAUNCH_LEDGER_RETAIN,
@@ -25,6 +31,7 @@ import {
   createRqliteClient,
   type RqliteClient,
   type RqliteClientOptions,
+  type SqlRow,
   type SqlStatement,
   type TransportKind,
 } from './rqlite-client.js';
@@ -90,7 +97,7 @@ export async function createRqliteStore(options: RqliteStoreOptions): Promise<St
     await client.close();
     throw error;
   }
-  return new RqliteStore(client, options.owned);
+  return new RqliteStore(client, options.owned, logger);
 }
 
 class RqliteStore implements Store {
@@ -100,10 +107,14 @@ class RqliteStore implements Store {
   readonly #ledgerTrim = new LaggingTrim();
   /** Execution trims of the launch path, lagging. */
   readonly #executionTrim = new LaggingTrim();
+  readonly #logger: Logger;
+  /** Jobs whose rows could not be read, with why: skipped by every read, reported by {@link health}. */
+  readonly #unreadable = new Map<string, string>();
 
-  constructor(client: RqliteClient, owned: { stop(): Promise<void> } | undefined) {
+  constructor(client: RqliteClient, owned: { stop(): Promise<void> } | undefined, logger: Logger) {
     this.#client = client;
     this.#owned = owned;
+    this.#logger = logger;
   }
 
   async #rows(statement: SqlStatement) {
@@ -111,21 +122,45 @@ class RqliteStore implements Store {
     return result?.rows ?? [];
   }
 
+  /** The job of a row, or `undefined` (logged once, and reported by {@link health}) when it cannot be read. */
+  #job(row: SqlRow): Job | undefined {
+    try {
+      const job = jobFromRow(row);
+      this.#unreadable.delete(job.name);
+      return job;
+    } catch (error) {
+      if (!(error instanceof UnreadableJobRow)) throw error;
+      if (!this.#unreadable.has(error.job)) {
+        this.#logger.error('skipping a job whose stored row cannot be read; DELETE the job to remove it', {
+          job: error.job,
+          error: error.message,
+        });
+      }
+      this.#unreadable.set(error.job, error.message);
+      return undefined;
+    }
+  }
+
+  #jobs(rows: readonly SqlRow[]): Job[] {
+    return rows.map((row) => this.#job(row)).filter((job) => job !== undefined);
+  }
+
   async getJob(name: string) {
     const [row] = await this.#rows([`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.name = ?`, name]);
-    return row === undefined ? undefined : jobFromRow(row);
+    return row === undefined ? undefined : this.#job(row);
   }
 
   async listJobs(query: Parameters<Store['listJobs']>[0]) {
     const [page, count] = await this.#client.query(listJobsStatements(query));
     return {
-      jobs: (page?.rows ?? []).map(jobFromRow),
+      jobs: this.#jobs(page?.rows ?? []),
+      // The count comes from covering indexes and still includes an unreadable row.
       total: Number(count?.rows[0]?.total ?? 0),
     };
   }
 
   async allJobs() {
-    return (await this.#rows([`SELECT ${JOB_COLUMNS} FROM jobs j ORDER BY j.name`])).map(jobFromRow);
+    return this.#jobs(await this.#rows([`SELECT ${JOB_COLUMNS} FROM jobs j ORDER BY j.name`]));
   }
 
   async saveJob(job: Job) {
@@ -152,8 +187,10 @@ class RqliteStore implements Store {
   }
 
   async deleteJob(name: string) {
-    const job = await this.getJob(name);
-    if (job === undefined) throw notFound(name);
+    const [row] = await this.#rows([`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.name = ?`, name]);
+    if (row === undefined) throw notFound(name);
+    // An unreadable row can still be deleted: its columns say all the delete needs (name, children).
+    const job = this.#job(row) ?? jobFromColumns(row);
     if (job.dependent_jobs !== null) throw hasChildren(name);
     // Guarded by "has no children" in the same transaction, so a child saved meanwhile blocks the delete.
     const childless = 'NOT EXISTS (SELECT 1 FROM jobs c WHERE c.parent_job = ?)';
@@ -170,6 +207,7 @@ class RqliteStore implements Store {
     if (results[2]?.rowsAffected === 0 && (await this.getJob(name)) !== undefined) throw hasChildren(name);
     this.#ledgerTrim.forget(name);
     this.#executionTrim.forget(name);
+    this.#unreadable.delete(name);
     return job;
   }
 
@@ -261,7 +299,7 @@ class RqliteStore implements Store {
     );
     const row = read?.rows[0];
     if (reset?.rowsAffected === 0 || row === undefined) throw notFound(job);
-    return jobFromRow(row);
+    return this.#job(row) ?? jobFromColumns(row);
   }
 
   async stats(days: number, now: Date): Promise<DayStats[]> {
@@ -284,6 +322,25 @@ class RqliteStore implements Store {
         failed_count: Number(row?.failed_count ?? 0),
       };
     });
+  }
+
+  async health() {
+    const issues: string[] = [];
+    if (this.#unreadable.size > 0) {
+      // Read those rows again: one repaired (saved again) or deleted since is no longer an issue.
+      const names = [...this.#unreadable.keys()];
+      const rows = await this.#rows([
+        `SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.name IN (${names.map(() => '?').join(', ')})`,
+        ...names,
+      ]);
+      const present = new Set(rows.map((r) => String(r.name)));
+      for (const name of names) if (!present.has(name)) this.#unreadable.delete(name);
+      for (const row of rows) this.#job(row);
+      for (const [name, why] of this.#unreadable) {
+        issues.push(`${why}; it is skipped (DELETE /v1/jobs/${encodeURIComponent(name)} removes it)`);
+      }
+    }
+    return issues;
   }
 
   async close() {

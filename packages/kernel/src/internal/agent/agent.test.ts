@@ -1,4 +1,4 @@
-import { type DkronPlugin, definePlugin, isDkronError, type Job } from '@dkron-core/plugin-api';
+import { DkronError, type DkronPlugin, definePlugin, isDkronError, type Job } from '@dkron-core/plugin-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../ports/store.js';
 import { createMemoryStore } from '../memory-store/index.js';
@@ -486,6 +486,25 @@ describe('agent: facade', () => {
     expect(member?.Tags).toMatchObject({ server: 'true', dkron_server: 'true', region: 'global' });
     expect(h.agent.isLeader()).toBe(true);
     expect((await h.agent.health()).healthy).toBe(true);
+  });
+
+  it("reports the store's own issues in health, and a store that fails them as unavailable", async () => {
+    const store = createMemoryStore();
+    let issues: string[] = ['disk full'];
+    await h.agent.stop();
+    h = await harness({ store: Object.assign(store, { health: async () => issues }) });
+    expect(await h.agent.health()).toMatchObject({ healthy: false, issues: ['store: disk full'] });
+    issues = [];
+    expect(await h.agent.health()).toMatchObject({ healthy: true, issues: [] });
+    Object.assign(store, {
+      health: async () => {
+        throw new DkronError('UNAVAILABLE', 'rqlite unavailable');
+      },
+    });
+    expect(await h.agent.health()).toMatchObject({
+      healthy: false,
+      issues: ['store unavailable: rqlite unavailable'],
+    });
   });
 
   it('returns the graph of a job', async () => {

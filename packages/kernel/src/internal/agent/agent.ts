@@ -1028,6 +1028,8 @@ export function createAgent(options: AgentOptions): Agent {
       if (!started) issues.push('scheduler not started');
       try {
         await store.listJobs({ start: 0, end: 0 });
+        // What a read does not show: a full disk, rows the store cannot read.
+        for (const issue of (await store.health?.()) ?? []) issues.push(`store: ${issue}`);
       } catch (err) {
         issues.push(`store unavailable: ${isDkronError(err) ? err.message : String(err)}`);
       }
