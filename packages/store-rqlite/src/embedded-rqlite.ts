@@ -241,14 +241,13 @@ class Supervisor implements EmbeddedRqlite {
         this.#options.logger?.debug(line, { source: 'rqlited', pid: child.pid });
       });
     }
-    const spawnedAt = Date.now();
     this.#exited = new Promise((resolve) => {
       let done = false;
       const finish = (code: number | null, signal: NodeJS.Signals | null) => {
         if (done) return;
         done = true;
         resolve();
-        this.#handleExit(child, code, signal, Date.now() - spawnedAt);
+        this.#handleExit(child, code, signal);
       };
       child.once('error', (error) => {
         this.#recent.push(`spawn failed: ${error.message}`);
@@ -260,6 +259,8 @@ class Supervisor implements EmbeddedRqlite {
     });
     this.#ready = waitForReady(this.url, Number.POSITIVE_INFINITY, this.#exited).then((ok) => {
       if (!ok) throw new DkronError('UNAVAILABLE', 'rqlited exited before it was ready');
+      // A child that got ready was a good start: its crash restarts after the base delay again.
+      if (this.#child === child) this.#failures = 0;
     });
     // Callers that never ask for readiness must not see an unhandled rejection.
     this.#ready.catch(() => {});
@@ -271,14 +272,15 @@ class Supervisor implements EmbeddedRqlite {
     this.#spawnWaiters.clear();
   }
 
-  #handleExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null, upMs: number): void {
+  #handleExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (this.#child === child) this.#child = undefined;
     // A child that dies during the first start fails the start instead (see start()).
     const willRestart = this.#stopping === undefined && this.#started;
     for (const listener of this.#listeners) listener({ code, signal, willRestart });
     if (!willRestart) return;
-    // A child that ran a while before dying starts the backoff over; one that dies at once backs off further.
-    this.#failures = upMs > 30_000 ? 1 : this.#failures + 1;
+    // Counted since the last child that answered /readyz: one that was ready restarts after 100-200 ms,
+    // each further one that dies before it is ready waits twice as long (up to 10 s).
+    this.#failures += 1;
     const delay = this.#backoff.delay(this.#failures);
     this.#options.logger?.warn('rqlited exited unexpectedly, restarting', { code, signal, delay });
     this.#restartTimer = setTimeout(() => {
