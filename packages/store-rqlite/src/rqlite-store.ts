@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DayStats, JobRuntimePatch, LaunchIntent, Store } from '@dkron-core/kernel';
 import { DkronError, type Job, type Logger } from '@dkron-core/plugin-api';
+import { DiskState } from './internal/disk-state.js';
 import { checkRetain, startExecutionStatements } from './internal/execution-rows.js';
 import {
   executionFromRow,
@@ -47,6 +48,11 @@ export interface RqliteStoreOptions {
   readonly owned?: { stop(): Promise<void> };
   /** HTTP stack of the client (see {@link RqliteClientOptions.transport}). Default `rqlite-js`. */
   readonly transport?: TransportKind;
+  /**
+   * The directory rqlite keeps its data in, when it is on this machine (the embedded rqlited): `health()`
+   * reports a full disk when it has less than 1 MiB free.
+   */
+  readonly dataDir?: string;
 }
 
 const noopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -85,19 +91,22 @@ const hasChildren = (job: string) => new DkronError('CONFLICT', HAS_CHILDREN, { 
  */
 export async function createRqliteStore(options: RqliteStoreOptions): Promise<Store> {
   const logger = options.logger ?? noopLogger;
-  const client = createRqliteClient({
-    url: options.url,
-    logger,
-    deadlineMs: options.deadlineMs,
-    transport: options.transport,
-  });
+  const disk = new DiskState(logger, options.dataDir);
+  const client = disk.watch(
+    createRqliteClient({
+      url: options.url,
+      logger,
+      deadlineMs: options.deadlineMs,
+      transport: options.transport,
+    }),
+  );
   try {
     await migrate(client, logger);
   } catch (error) {
     await client.close();
     throw error;
   }
-  return new RqliteStore(client, options.owned, logger);
+  return new RqliteStore(client, options.owned, logger, disk);
 }
 
 class RqliteStore implements Store {
@@ -111,10 +120,18 @@ class RqliteStore implements Store {
   /** Jobs whose rows could not be read, with why: skipped by every read, reported by {@link health}. */
   readonly #unreadable = new Map<string, string>();
 
-  constructor(client: RqliteClient, owned: { stop(): Promise<void> } | undefined, logger: Logger) {
+  readonly #disk: DiskState;
+
+  constructor(
+    client: RqliteClient,
+    owned: { stop(): Promise<void> } | undefined,
+    logger: Logger,
+    disk: DiskState,
+  ) {
     this.#client = client;
     this.#owned = owned;
     this.#logger = logger;
+    this.#disk = disk;
   }
 
   async #rows(statement: SqlStatement) {
@@ -325,7 +342,7 @@ class RqliteStore implements Store {
   }
 
   async health() {
-    const issues: string[] = [];
+    const issues = await this.#disk.issues(this.#client, Date.now());
     if (this.#unreadable.size > 0) {
       // Read those rows again: one repaired (saved again) or deleted since is no longer an issue.
       const names = [...this.#unreadable.keys()];

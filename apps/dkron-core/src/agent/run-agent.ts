@@ -148,7 +148,7 @@ async function openStore(config: AgentConfig, options: RunAgentOptions): Promise
   });
   logger.info('embedded rqlite ready', { url: embedded.url, startupMs: embedded.startupMs });
   try {
-    return await createRqliteStore({ url: embedded.url, logger, owned: embedded });
+    return await createRqliteStore({ url: embedded.url, logger, owned: embedded, dataDir: config.dataDir });
   } catch (err) {
     await embedded.stop();
     throw err;

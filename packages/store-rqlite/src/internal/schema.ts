@@ -98,6 +98,10 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
     )`,
     'CREATE INDEX IF NOT EXISTS write_tokens_created ON write_tokens (created_at)',
   ],
+  [
+    // One row that /health rewrites while the disk is known to be full, to see when writes work again.
+    'CREATE TABLE IF NOT EXISTS store_probe (id INTEGER PRIMARY KEY, at INTEGER NOT NULL)',
+  ],
 ];
 
 /** The schema version this package writes. */

@@ -127,6 +127,39 @@ describe('agent: scheduling', () => {
     h = await harness();
   });
 
+  it('fails closed when the store refuses launches, and counts those slots as missed once it takes writes', async () => {
+    const store = createMemoryStore();
+    let refusing = true;
+    const recordLaunches = store.recordLaunches.bind(store);
+    const patchJob = store.patchJob.bind(store);
+    const refuse = () =>
+      Promise.reject(new DkronError('UNAVAILABLE', 'store disk full: database or disk is full'));
+    store.recordLaunches = (intents) => (refusing ? refuse() : recordLaunches(intents));
+    store.patchJob = (name, patch) => (refusing ? refuse() : patchJob(name, patch));
+    const missed: string[] = [];
+    const watcher = definePlugin({
+      name: 'watch-missed',
+      apiVersion: 1,
+      setup(host) {
+        host.on('schedule:missed', ({ job: j, count, reason }) =>
+          missed.push(`${j.name} ${count} ${reason}`),
+        );
+      },
+    });
+    await h.agent.stop();
+    h = await harness({ store, plugins: [watcher] });
+    await h.agent.saveJob(job('tick'));
+    await h.clock.advance(35_000);
+    expect(h.control.calls).toEqual([]);
+    expect(missed).toEqual(['tick 1 store', 'tick 1 store', 'tick 1 store']);
+    expect((await store.getJob('tick'))?.missed_count).toBe(0);
+
+    refusing = false;
+    await h.clock.advance(10_000);
+    expect(h.control.calls).toEqual(['tick']);
+    expect((await store.getJob('tick'))?.missed_count).toBe(3);
+  });
+
   it('runs an @every job at each slot, recording executions, counters and next', async () => {
     await h.agent.saveJob(job('tick', { executor_config: { mode: 'ok', text: 'hello' } }));
     await h.clock.advance(35_000);
