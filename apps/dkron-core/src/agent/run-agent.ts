@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApi } from '@dkron-core/api';
 import { createAgent, createPluginRegistry, type Store } from '@dkron-core/kernel';
@@ -7,6 +8,7 @@ import { createRqliteStore, startEmbeddedRqlite } from '@dkron-core/store-rqlite
 import { serve } from '@hono/node-server';
 import { packageVersion } from '../commands/version.js';
 import type { AgentConfig } from '../config/agent-config.js';
+import { closeServer, HTTP_CLOSE_GRACE_MS } from '../lifecycle/close-server.js';
 import { installSignalHandlers } from '../lifecycle/signals.js';
 import { createAgentMetrics } from '../metrics/metrics.js';
 import { createStatsdSink } from '../metrics/statsd.js';
@@ -116,8 +118,13 @@ export async function runAgent(config: AgentConfig, options: RunAgentOptions): P
         forceAfterMs: config.shutdownTimeoutMs + 30_000,
         async onShutdown(reason) {
           logger.info('shutting down', { reason });
-          await new Promise<void>((r) => server.close(() => r()));
-          await agent.stop({ timeoutMs: config.shutdownTimeoutMs });
+          // Scheduling stops first (stop() stops the scheduler before it awaits anything); the API stops
+          // taking connections meanwhile, and no client, however stalled, can hold the shutdown.
+          const agentStopped = agent.stop({ timeoutMs: config.shutdownTimeoutMs });
+          await Promise.all([
+            agentStopped,
+            closeServer(server as Server, Math.min(HTTP_CLOSE_GRACE_MS, config.shutdownTimeoutMs)),
+          ]);
           await notifier.close();
           await registry.close();
           const close = stopStore;
