@@ -79,7 +79,7 @@ describe('createLogger on a stdout that fails', () => {
         stdio: ['ignore', full, 'pipe'],
       });
       let stderr = '';
-      child.stderr.on('data', (chunk: Buffer) => {
+      child.stderr?.on('data', (chunk: Buffer) => {
         stderr += chunk.toString();
       });
       const code = await new Promise<number | null>((resolve) => child.once('close', resolve));

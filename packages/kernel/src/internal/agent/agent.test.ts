@@ -141,9 +141,9 @@ describe('agent: scheduling', () => {
       name: 'watch-missed',
       apiVersion: 1,
       setup(host) {
-        host.on('schedule:missed', ({ job: j, count, reason }) =>
-          missed.push(`${j.name} ${count} ${reason}`),
-        );
+        host.on('schedule:missed', ({ job: j, count, reason }) => {
+          missed.push(`${j.name} ${count} ${reason}`);
+        });
       },
     });
     await h.agent.stop();
