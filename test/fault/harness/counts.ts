@@ -69,11 +69,7 @@ export function countJobs(jobs: readonly JobTruth[], until: number): DrillCounts
     const inWindow = (e: Execution) => e.scheduled_at === null || Date.parse(e.scheduled_at) <= until;
     const scheduled = executions.filter((e) => e.scheduled_at !== null && inWindow(e));
     executionsRecorded += scheduled.length;
-    const byPid = new Map<number, Execution>();
-    for (const e of executions) {
-      const pid = ledgerPidOf(e);
-      if (pid !== undefined) byPid.set(pid, e);
-    }
+    const byPid = matchRuns(runs, executions);
     // Records: one first attempt per slot.
     const recordedSlots = new Map<string, number>();
     for (const e of scheduled) {
@@ -121,6 +117,41 @@ export function countJobs(jobs: readonly JobTruth[], until: number): DrillCounts
     maxConcurrentForbid,
     longestLateBurst: densestSecond(lateStarts),
   };
+}
+
+/**
+ * The execution of each ledger run: by the pid it printed, else (a run still going, or one killed, has
+ * printed nothing stored yet) the unmatched execution that started closest before it, within 3 s.
+ */
+export function matchRuns(
+  runs: readonly LedgerRun[],
+  executions: readonly Execution[],
+): Map<number, Execution> {
+  const byPid = new Map<number, Execution>();
+  const matched = new Set<Execution>();
+  for (const e of executions) {
+    const pid = ledgerPidOf(e);
+    if (pid !== undefined) {
+      byPid.set(pid, e);
+      matched.add(e);
+    }
+  }
+  const open = executions
+    .filter((e) => !matched.has(e))
+    .sort((a, b) => Date.parse(a.started_at) - Date.parse(b.started_at));
+  for (const run of runs) {
+    if (byPid.has(run.pid)) continue;
+    let best: Execution | undefined;
+    for (const e of open) {
+      const at = Date.parse(e.started_at);
+      if (at <= run.startedAt + 50 && at >= run.startedAt - 3_000 && !matched.has(e)) best = e;
+    }
+    if (best !== undefined) {
+      byPid.set(run.pid, best);
+      matched.add(best);
+    }
+  }
+  return byPid;
 }
 
 /** The most values of `times` (ms) within any window of 1 s. */
