@@ -70,6 +70,20 @@ export default defineConfig({
         },
       },
       {
+        // Fault drills on real processes (test/fault): their own CI step, `pnpm test:fault`; `pnpm test`
+        // leaves them out. One file at a time: they signal processes and measure lateness.
+        extends: true,
+        resolve: { alias },
+        test: {
+          name: 'fault',
+          root: here('./test'),
+          include: ['fault/**/*.test.ts'],
+          testTimeout: 180_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+      {
         extends: true,
         resolve: { alias },
         test: {

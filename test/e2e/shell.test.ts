@@ -157,10 +157,16 @@ describe('shell executor', () => {
     // No shell: no variable expansion; a quoted pipe is a plain argument.
     const literal = await runOnce('sh-literal', { command: `echo '|' $HOME "$FOO"` });
     expect(literal).toMatchObject({ success: true, output: '| $HOME $FOO\n' });
-    // An unquoted pipe needs a shell: refused rather than half run (go-shellwords drops the rest).
-    const piped = await runOnce('sh-unquoted-pipe', { command: 'echo a | tr a b' });
-    expect(piped.success).toBe(false);
-    expect(piped.output).toContain('needs a shell');
+    // An unquoted pipe needs a shell: refused when saved rather than half run (go-shellwords drops the rest).
+    const piped = await client.jobs.save({
+      name: 'sh-unquoted-pipe',
+      schedule: '@manually',
+      executor: 'shell',
+      executor_config: { command: 'echo a | tr a b' },
+    });
+    expect(piped.status, piped.text).toBe(400);
+    expect(piped.body).toMatchObject({ code: 'VALIDATION', field: 'executor_config.command' });
+    expect(piped.text).toContain('needs a shell');
   });
 
   it('cwd sets the working directory', async () => {

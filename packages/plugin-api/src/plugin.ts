@@ -167,9 +167,14 @@ export interface PluginEvents {
   'job:deleted': { readonly job: Job };
   /**
    * Scheduled slots of a job passed without running: older than the job's catch-up window after
-   * downtime, or skipped because the previous run was still in progress (`concurrency: forbid`).
+   * downtime (`late`), skipped because the previous run was still in progress (`concurrency: forbid`),
+   * or not run because the store could not record their launch (`store`: unavailable, disk full).
    */
-  'schedule:missed': { readonly job: Job; readonly count: number; readonly reason: 'late' | 'forbid' };
+  'schedule:missed': {
+    readonly job: Job;
+    readonly count: number;
+    readonly reason: 'late' | 'forbid' | 'store';
+  };
 }
 
 /** Names of {@link PluginEvents}. */

@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { type DkronError, isDkronError } from '@dkron-core/plugin-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RqliteExit, startEmbeddedRqlite } from './embedded-rqlite.js';
+import { type RqliteExit, resolveRqlited, startEmbeddedRqlite } from './embedded-rqlite.js';
 import { findSetpriv } from './internal/death-guard.js';
 import { createRqliteClient, type RqliteClient } from './rqlite-client.js';
 import {
@@ -72,6 +72,116 @@ describe('embedded rqlited: lifecycle', () => {
     const log = await readFile(`${node.dataDir}/rqlited.log`, 'utf8');
     expect(log).toMatch(/rqlite/);
   });
+});
+
+/** A logger that keeps the `delay` of every "restarting" warning. */
+function restartDelays() {
+  const delays: number[] = [];
+  const logger = {
+    debug() {},
+    info() {},
+    error() {},
+    warn(message: string, fields?: Record<string, unknown>) {
+      if (message.startsWith('rqlited exited unexpectedly')) delays.push(Number(fields?.delay));
+    },
+  };
+  return { delays, logger };
+}
+
+/** Kills the current rqlited with SIGKILL and resolves on its exit. */
+async function crash(rqlite: TestRqlite['rqlite']): Promise<void> {
+  const exited = new Promise<void>((resolve) => {
+    const off = rqlite.onExit(() => {
+      off();
+      resolve();
+    });
+  });
+  process.kill(rqlite.pid!, 'SIGKILL');
+  await exited;
+}
+
+describe('embedded rqlited: restart backoff', () => {
+  it('restarts after the base delay every time a child that was ready dies (kill -9 five times in a row)', async () => {
+    const { delays, logger } = restartDelays();
+    const node = await startTestRqlite({ logger });
+    try {
+      for (let i = 0; i < 5; i++) {
+        await crash(node.rqlite);
+        await node.rqlite.ready();
+      }
+      expect(node.rqlite.restarts).toBe(5);
+      expect(delays).toHaveLength(5);
+      // Base 200 ms with equal jitter: 100-200 ms. Without the reset the fifth waited 1.6-3.2 s.
+      for (const delay of delays) expect(delay).toBeLessThanOrEqual(200);
+    } finally {
+      await node.cleanup();
+    }
+  }, 60_000);
+
+  it('backs off further for each child that dies before it is ready, and starts over once one is', async () => {
+    const dir = await tempDir('backoff');
+    const marker = `${dir.path}/fail-now`;
+    const wrapper = `${dir.path}/rqlited-wrapper`;
+    const real = await resolveRqlited();
+    // While the marker exists, "rqlited" exits at once (a crash loop); otherwise it is the real one.
+    await writeFile(wrapper, `#!/bin/sh\n[ -e '${marker}' ] && exit 3\nexec '${real}' "$@"\n`, {
+      mode: 0o755,
+    });
+    const { delays, logger } = restartDelays();
+    const node = await startTestRqlite({ logger, rqlitedPath: wrapper });
+    try {
+      await writeFile(marker, '');
+      await crash(node.rqlite);
+      // The first restart, then two more attempts that die at once.
+      while (delays.length < 3) await new Promise<void>((resolve) => node.rqlite.onExit(() => resolve()));
+      expect(delays[0]).toBeLessThanOrEqual(200);
+      expect(delays[1]).toBeGreaterThanOrEqual(200);
+      expect(delays[2]).toBeGreaterThanOrEqual(400);
+      await rm(marker);
+      await node.rqlite.ready();
+      const before = delays.length;
+      await crash(node.rqlite);
+      await node.rqlite.ready();
+      expect(delays[before]).toBeLessThanOrEqual(200);
+    } finally {
+      await node.cleanup();
+    }
+  }, 60_000);
+});
+
+describe('embedded rqlited: a log file that cannot be written (full disk)', () => {
+  it('keeps running rqlited and says so once, instead of dying of an unhandled ENOSPC', async () => {
+    const dir = await tempDir('logfull');
+    const [httpPort, raftPort] = (await freePorts(2)) as [number, number];
+    // /dev/full answers every write with ENOSPC, as a full disk does.
+    await symlink('/dev/full', `${dir.path}/rqlited.log`);
+    const warnings: string[] = [];
+    const logger = {
+      debug() {},
+      info() {},
+      error() {},
+      warn(message: string, fields?: Record<string, unknown>) {
+        warnings.push(`${message} ${String(fields?.code)}`);
+      },
+    };
+    const rqlite = await startEmbeddedRqlite({ dataDir: dir.path, httpPort, raftPort, logger });
+    const client = createRqliteClient({ url: rqlite.url });
+    try {
+      // A restart makes rqlited write again.
+      const exited = new Promise<void>((resolve) => rqlite.onExit(() => resolve()));
+      process.kill(rqlite.pid!, 'SIGKILL');
+      await exited;
+      await rqlite.ready();
+      await client.execute([['CREATE TABLE IF NOT EXISTS kv (k TEXT PRIMARY KEY)']]);
+      expect(warnings.filter((w) => w.startsWith('cannot write the rqlited log'))).toEqual([
+        'cannot write the rqlited log; dropping its output until it can ENOSPC',
+      ]);
+    } finally {
+      await client.close();
+      await rqlite.stop();
+      await dir.remove();
+    }
+  }, 60_000);
 });
 
 describe('embedded rqlited: stop and start again', () => {

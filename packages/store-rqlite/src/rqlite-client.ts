@@ -1,7 +1,15 @@
 import { DkronError, isDkronError, type Logger } from '@dkron-core/plugin-api';
 import type { RawResponse } from 'rqlite-js';
 import { createBackoff, sleep } from './internal/backoff.js';
-import { classifyFailure, type Failure, unavailableError } from './internal/rqlite-errors.js';
+import {
+  classifyFailure,
+  diskFullError,
+  type Failure,
+  isDiskFullText,
+  isTransientAnswer,
+  TransientAnswer,
+  unavailableError,
+} from './internal/rqlite-errors.js';
 import {
   createTransport,
   type Endpoint,
@@ -72,8 +80,10 @@ export interface QueryOptions {
 
 /**
  * A client of rqlite's data API on top of `rqlite-js`. It retries what rqlite answers while it has no leader
- * (503 and friends) with exponential backoff and jitter up to a deadline, moves to the next node on
- * connection errors, and turns a per-statement `error` inside a 200 into a `DkronError` naming the statement.
+ * (503 and friends, and a 200 saying `store not open` while a node restarts) with exponential backoff and
+ * jitter up to a deadline, moves to the next node on connection errors, turns a full disk into an
+ * `UNAVAILABLE` error saying `store disk full` (`details.reason: 'disk-full'`), and turns any other
+ * per-statement `error` inside a 200 into a `DkronError` naming the statement.
  * Writes are never queued (`?queue` is not used): a resolved `execute` means the statements were applied.
  */
 export interface RqliteClient {
@@ -133,6 +143,7 @@ export function createRqliteClient(options: RqliteClientOptions): RqliteClient {
       } catch (thrown) {
         if (isDkronError(thrown)) throw thrown;
         last = classifyFailure(thrown);
+        if (last.kind === 'disk-full') throw diskFullError(last.message);
         if (last.kind === 'fatal') {
           throw new DkronError('INTERNAL', `rqlite ${endpoint} failed: ${last.message}`, { cause: thrown });
         }
@@ -181,13 +192,18 @@ function resultsOf(response: RawResponse, statements: readonly SqlStatement[]): 
   if (typeof body !== 'object' || body === null) {
     throw new DkronError('INTERNAL', `rqlite answered with no JSON body (HTTP ${response.status})`);
   }
-  if (typeof body.error === 'string') throw new DkronError('INTERNAL', `rqlite error: ${body.error}`);
+  if (typeof body.error === 'string') {
+    if (isDiskFullText(body.error)) throw diskFullError(`rqlite error: ${body.error}`);
+    if (isTransientAnswer(body.error)) throw new TransientAnswer(`rqlite error: ${body.error}`);
+    throw new DkronError('INTERNAL', `rqlite error: ${body.error}`);
+  }
   if (!Array.isArray(body.results)) throw new DkronError('INTERNAL', 'rqlite answered without results');
   // Errors first: a failing statement in a transaction ends the results early.
   body.results.forEach((result, i) => {
     const error = (result as { error?: unknown } | null)?.error;
     if (typeof error === 'string') {
       const sql = statements[i]?.[0] ?? '?';
+      if (isDiskFullText(error)) throw diskFullError(`rqlite statement ${i + 1} failed: ${error}`);
       throw new DkronError('INTERNAL', `rqlite statement ${i + 1} failed: ${error} (in: ${sql})`, {
         details: { statement: sql, index: i },
       });

@@ -591,3 +591,57 @@ for (const transport of ['rqlite-js', 'undici'] as const) {
     return { store: fresh, cleanup: () => fresh.close() };
   });
 }
+
+describe('a jobs row that cannot be read', () => {
+  beforeEach(wipe);
+
+  async function corrupt(name: string, column: 'doc' | 'metadata', value: string): Promise<void> {
+    const [result] = await raw.execute([[`UPDATE jobs SET ${column} = ? WHERE name = ?`, value, name]]);
+    expect(result?.rowsAffected).toBe(1);
+  }
+
+  it('is skipped by every read, reported by health, and removed by deleteJob', async () => {
+    await store.saveJob(makeJob('good'));
+    await store.saveJob(makeJob('bad'));
+    await store.saveJob(makeJob('child', { parent_job: 'bad' }));
+    await corrupt('bad', 'doc', '{not json');
+    expect(await store.health?.()).toEqual([]);
+
+    expect((await store.allJobs()).map((j) => j.name)).toEqual(['child', 'good']);
+    expect((await store.listJobs({})).jobs.map((j) => j.name)).toEqual(['child', 'good']);
+    expect(await store.getJob('bad')).toBeUndefined();
+    const [issue] = (await store.health?.()) ?? [];
+    expect(issue).toMatch(/^job "bad" cannot be read: column doc is not JSON/);
+    expect(issue).toContain('DELETE /v1/jobs/bad removes it');
+
+    // Its children still hold it, as for any job; once they are gone, it deletes.
+    expect((await rejection(store.deleteJob('bad'))).code).toBe('CONFLICT');
+    await store.deleteJob('child');
+    const deleted = await store.deleteJob('bad');
+    expect(deleted.name).toBe('bad');
+    expect(await store.health?.()).toEqual([]);
+    expect((await store.listJobs({})).total).toBe(1);
+  });
+
+  it('is also a doc that is JSON but not an object, or metadata that is not JSON', async () => {
+    await store.saveJob(makeJob('arr'));
+    await store.saveJob(makeJob('meta', { metadata: { a: 'b' } }));
+    await corrupt('arr', 'doc', '[1,2]');
+    await corrupt('meta', 'metadata', 'nope');
+    expect(await store.allJobs()).toEqual([]);
+    expect(await store.health?.()).toEqual([
+      expect.stringMatching(/^job "arr" cannot be read: column doc is not a JSON object/),
+      expect.stringMatching(/^job "meta" cannot be read: column metadata is not JSON/),
+    ]);
+  });
+
+  it('is no issue any more once saved again', async () => {
+    await store.saveJob(makeJob('fix'));
+    await corrupt('fix', 'doc', 'garbage');
+    expect(await store.getJob('fix')).toBeUndefined();
+    expect(await store.health?.()).toHaveLength(1);
+    await store.saveJob(makeJob('fix'));
+    expect((await store.getJob('fix'))?.name).toBe('fix');
+    expect(await store.health?.()).toEqual([]);
+  });
+});

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DayStats, JobRuntimePatch, LaunchIntent, Store } from '@dkron-core/kernel';
 import { DkronError, type Job, type Logger } from '@dkron-core/plugin-api';
+import { DiskState } from './internal/disk-state.js';
 import { checkRetain, startExecutionStatements } from './internal/execution-rows.js';
 import {
   executionFromRow,
@@ -11,7 +12,13 @@ import {
 } from './internal/execution-sql.js';
 import { finishExecutionStatements } from './internal/finish-sql.js';
 import { listJobsStatements } from './internal/job-query.js';
-import { JOB_COLUMNS, jobFromRow, upsertJobStatement } from './internal/job-rows.js';
+import {
+  JOB_COLUMNS,
+  jobFromColumns,
+  jobFromRow,
+  UnreadableJobRow,
+  upsertJobStatement,
+} from './internal/job-rows.js';
 import { executionTrimEvery, LaggingTrim } from './internal/lagging-trim.js';
 import {
   LAUNCH_LEDGER_RETAIN,
@@ -26,6 +33,7 @@ import {
   type RqliteClient,
   type RqliteClientOptions,
   type RqliteCredentials,
+  type SqlRow,
   type SqlStatement,
   type TransportKind,
 } from './rqlite-client.js';
@@ -43,6 +51,11 @@ export interface RqliteStoreOptions {
   readonly transport?: TransportKind;
   /** HTTP Basic credentials of the rqlite user (the embedded rqlited's are `EmbeddedRqlite.credentials`). */
   readonly credentials?: RqliteCredentials;
+  /**
+   * The directory rqlite keeps its data in, when it is on this machine (the embedded rqlited): `health()`
+   * reports a full disk when it has less than 1 MiB free.
+   */
+  readonly dataDir?: string;
 }
 
 const noopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -81,20 +94,23 @@ const hasChildren = (job: string) => new DkronError('CONFLICT', HAS_CHILDREN, { 
  */
 export async function createRqliteStore(options: RqliteStoreOptions): Promise<Store> {
   const logger = options.logger ?? noopLogger;
-  const client = createRqliteClient({
-    url: options.url,
-    logger,
-    deadlineMs: options.deadlineMs,
-    transport: options.transport,
-    ...(options.credentials ? { credentials: options.credentials } : {}),
-  });
+  const disk = new DiskState(logger, options.dataDir);
+  const client = disk.watch(
+    createRqliteClient({
+      url: options.url,
+      logger,
+      deadlineMs: options.deadlineMs,
+      transport: options.transport,
+      ...(options.credentials ? { credentials: options.credentials } : {}),
+    }),
+  );
   try {
     await migrate(client, logger);
   } catch (error) {
     await client.close();
     throw error;
   }
-  return new RqliteStore(client, options.owned);
+  return new RqliteStore(client, options.owned, logger, disk);
 }
 
 class RqliteStore implements Store {
@@ -104,10 +120,22 @@ class RqliteStore implements Store {
   readonly #ledgerTrim = new LaggingTrim();
   /** Execution trims of the launch path, lagging. */
   readonly #executionTrim = new LaggingTrim();
+  readonly #logger: Logger;
+  /** Jobs whose rows could not be read, with why: skipped by every read, reported by {@link health}. */
+  readonly #unreadable = new Map<string, string>();
 
-  constructor(client: RqliteClient, owned: { stop(): Promise<void> } | undefined) {
+  readonly #disk: DiskState;
+
+  constructor(
+    client: RqliteClient,
+    owned: { stop(): Promise<void> } | undefined,
+    logger: Logger,
+    disk: DiskState,
+  ) {
     this.#client = client;
     this.#owned = owned;
+    this.#logger = logger;
+    this.#disk = disk;
   }
 
   async #rows(statement: SqlStatement) {
@@ -115,21 +143,45 @@ class RqliteStore implements Store {
     return result?.rows ?? [];
   }
 
+  /** The job of a row, or `undefined` (logged once, and reported by {@link health}) when it cannot be read. */
+  #job(row: SqlRow): Job | undefined {
+    try {
+      const job = jobFromRow(row);
+      this.#unreadable.delete(job.name);
+      return job;
+    } catch (error) {
+      if (!(error instanceof UnreadableJobRow)) throw error;
+      if (!this.#unreadable.has(error.job)) {
+        this.#logger.error('skipping a job whose stored row cannot be read; DELETE the job to remove it', {
+          job: error.job,
+          error: error.message,
+        });
+      }
+      this.#unreadable.set(error.job, error.message);
+      return undefined;
+    }
+  }
+
+  #jobs(rows: readonly SqlRow[]): Job[] {
+    return rows.map((row) => this.#job(row)).filter((job) => job !== undefined);
+  }
+
   async getJob(name: string) {
     const [row] = await this.#rows([`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.name = ?`, name]);
-    return row === undefined ? undefined : jobFromRow(row);
+    return row === undefined ? undefined : this.#job(row);
   }
 
   async listJobs(query: Parameters<Store['listJobs']>[0]) {
     const [page, count] = await this.#client.query(listJobsStatements(query));
     return {
-      jobs: (page?.rows ?? []).map(jobFromRow),
+      jobs: this.#jobs(page?.rows ?? []),
+      // The count comes from covering indexes and still includes an unreadable row.
       total: Number(count?.rows[0]?.total ?? 0),
     };
   }
 
   async allJobs() {
-    return (await this.#rows([`SELECT ${JOB_COLUMNS} FROM jobs j ORDER BY j.name`])).map(jobFromRow);
+    return this.#jobs(await this.#rows([`SELECT ${JOB_COLUMNS} FROM jobs j ORDER BY j.name`]));
   }
 
   async saveJob(job: Job) {
@@ -156,8 +208,10 @@ class RqliteStore implements Store {
   }
 
   async deleteJob(name: string) {
-    const job = await this.getJob(name);
-    if (job === undefined) throw notFound(name);
+    const [row] = await this.#rows([`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.name = ?`, name]);
+    if (row === undefined) throw notFound(name);
+    // An unreadable row can still be deleted: its columns say all the delete needs (name, children).
+    const job = this.#job(row) ?? jobFromColumns(row);
     if (job.dependent_jobs !== null) throw hasChildren(name);
     // Guarded by "has no children" in the same transaction, so a child saved meanwhile blocks the delete.
     const childless = 'NOT EXISTS (SELECT 1 FROM jobs c WHERE c.parent_job = ?)';
@@ -174,6 +228,7 @@ class RqliteStore implements Store {
     if (results[2]?.rowsAffected === 0 && (await this.getJob(name)) !== undefined) throw hasChildren(name);
     this.#ledgerTrim.forget(name);
     this.#executionTrim.forget(name);
+    this.#unreadable.delete(name);
     return job;
   }
 
@@ -265,7 +320,7 @@ class RqliteStore implements Store {
     );
     const row = read?.rows[0];
     if (reset?.rowsAffected === 0 || row === undefined) throw notFound(job);
-    return jobFromRow(row);
+    return this.#job(row) ?? jobFromColumns(row);
   }
 
   async stats(days: number, now: Date): Promise<DayStats[]> {
@@ -288,6 +343,25 @@ class RqliteStore implements Store {
         failed_count: Number(row?.failed_count ?? 0),
       };
     });
+  }
+
+  async health() {
+    const issues = await this.#disk.issues(this.#client, Date.now());
+    if (this.#unreadable.size > 0) {
+      // Read those rows again: one repaired (saved again) or deleted since is no longer an issue.
+      const names = [...this.#unreadable.keys()];
+      const rows = await this.#rows([
+        `SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.name IN (${names.map(() => '?').join(', ')})`,
+        ...names,
+      ]);
+      const present = new Set(rows.map((r) => String(r.name)));
+      for (const name of names) if (!present.has(name)) this.#unreadable.delete(name);
+      for (const row of rows) this.#job(row);
+      for (const [name, why] of this.#unreadable) {
+        issues.push(`${why}; it is skipped (DELETE /v1/jobs/${encodeURIComponent(name)} removes it)`);
+      }
+    }
+    return issues;
   }
 
   async close() {

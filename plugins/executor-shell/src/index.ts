@@ -30,6 +30,7 @@ import { type DkronPlugin, defineExecutor, definePlugin, PLUGIN_API_VERSION } fr
 import { type ShellConfig, shellConfig } from './internal/config.js';
 import { executeShell } from './internal/execute-shell.js';
 import { createMemoryWatch } from './internal/memory-watch.js';
+import { createReaper } from './internal/reaper.js';
 
 /** Options of {@link shellExecutor}. */
 export interface ShellExecutorOptions {
@@ -48,13 +49,16 @@ export const SHELL_EXECUTOR_PLUGIN = '@dkron-core/executor-shell';
  * Creates the plugin that registers the `shell` executor.
  *
  * Every job runs as the leader of its own process group, so `timeout`, `mem_limit` and cancellation
- * kill the whole tree, grandchildren included.
+ * kill the whole tree, grandchildren included; the groups die with the agent too, even one killed with
+ * SIGKILL (a small reaper process per executor, see `createReaper`).
  */
 export function shellExecutor(options: ShellExecutorOptions = {}): DkronPlugin {
+  const reaper = createReaper();
   const deps = {
     shellPath: options.shellPath ?? '/bin/sh',
     memoryWatch: createMemoryWatch(options.memoryPollMs ?? 1000),
     baseEnv: () => options.env ?? process.env,
+    reaper,
   };
   return definePlugin({
     name: SHELL_EXECUTOR_PLUGIN,
@@ -68,6 +72,9 @@ export function shellExecutor(options: ShellExecutorOptions = {}): DkronPlugin {
           execute: (request, context) => executeShell(request, context, deps),
         }),
       );
+    },
+    close() {
+      reaper.close();
     },
   });
 }

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { createApi } from '@dkron-core/api';
@@ -15,6 +16,7 @@ import { serve } from '@hono/node-server';
 import { packageVersion } from '../commands/version.js';
 import type { AgentConfig } from '../config/agent-config.js';
 import { redactArgv } from '../config/redact.js';
+import { closeServer, HTTP_CLOSE_GRACE_MS } from '../lifecycle/close-server.js';
 import { installSignalHandlers } from '../lifecycle/signals.js';
 import { createAgentMetrics } from '../metrics/metrics.js';
 import { createStatsdSink } from '../metrics/statsd.js';
@@ -150,9 +152,14 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
         forceAfterMs: config.shutdownTimeoutMs + 30_000,
         async onShutdown(reason) {
           logger.info('shutting down', { reason });
-          await new Promise<void>((r) => server.close(() => r()));
+          // Scheduling stops first (stop() stops the scheduler before it awaits anything); the API stops
+          // taking connections meanwhile, and no client, however stalled, can hold the shutdown.
+          const agentStopped = agent.stop({ timeoutMs: config.shutdownTimeoutMs });
+          await Promise.all([
+            agentStopped,
+            closeServer(server as Server, Math.min(HTTP_CLOSE_GRACE_MS, config.shutdownTimeoutMs)),
+          ]);
           stopRetention();
-          await agent.stop({ timeoutMs: config.shutdownTimeoutMs });
           await notifier.close();
           await registry.close();
           const close = stopStore;
@@ -226,6 +233,7 @@ async function openStore(
       credentials: embedded.credentials,
       logger,
       owned: embedded,
+      dataDir: config.dataDir,
     });
     return { store, url: embedded.url, credentials: embedded.credentials };
   } catch (err) {

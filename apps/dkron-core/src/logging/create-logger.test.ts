@@ -1,5 +1,11 @@
+import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createLogger } from './create-logger.js';
+
+const BUILT = fileURLToPath(new URL('../../dist/logging/create-logger.js', import.meta.url));
+
 import { formatLine } from './pretty-stream.js';
 
 function capture(logLevel: 'debug' | 'info' | 'warn' | 'error', pretty = false) {
@@ -53,5 +59,34 @@ describe('createLogger', () => {
 describe('formatLine', () => {
   it('passes through what is not JSON', () => {
     expect(formatLine('plain\n')).toBe('plain\n');
+  });
+});
+
+describe('createLogger on a stdout that fails', () => {
+  it('survives ENOSPC on stdout (a full disk under a redirect) instead of dying of an unhandled error', async () => {
+    // The built module, in a process of its own whose stdout is /dev/full (every write: ENOSPC).
+    const script = `
+      const { createLogger } = await import(${JSON.stringify(BUILT)});
+      const logger = createLogger({ logLevel: 'info', nodeName: 'n' }, { pretty: false });
+      for (let i = 0; i < 5000; i++) logger.root.info({ i, pad: 'x'.repeat(100) }, 'line');
+      await new Promise((r) => setTimeout(r, 50));
+      for (let i = 0; i < 100; i++) logger.root.info('more');
+      process.stderr.write('still alive\\n');
+    `;
+    const full = openSync('/dev/full', 'w');
+    try {
+      const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+        stdio: ['ignore', full, 'pipe'],
+      });
+      let stderr = '';
+      child.stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+      });
+      const code = await new Promise<number | null>((resolve) => child.once('close', resolve));
+      expect(stderr).toBe('still alive\n');
+      expect(code).toBe(0);
+    } finally {
+      closeSync(full);
+    }
   });
 });

@@ -55,12 +55,46 @@ export function toLogger(logger: pino.Logger): Logger {
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
+/** Log output held while stdout or stderr does not take it (a full disk); beyond it lines are dropped. */
+const MAX_HELD_BYTES = 1024 * 1024;
+
+/**
+ * A synchronous destination on `fd` (a forced exit, a second SIGTERM, must not lose the last lines) that
+ * survives failing writes: a full disk under a redirected stdout (`ENOSPC`) or a closed pipe used to be an
+ * unhandled `'error'` that killed the agent. Lines are held (up to 1 MiB) and written once the fd takes
+ * them again; what was dropped meanwhile is said in one line then.
+ */
+export function fdDestination(fd: number): pino.DestinationStream {
+  const stream = pino.destination({ dest: fd, sync: true, maxLength: MAX_HELD_BYTES });
+  let failure: string | undefined;
+  let dropped = 0;
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    failure ??= error.code ?? error.message;
+  });
+  stream.on('drop', () => {
+    dropped++;
+  });
+  stream.on('write', () => {
+    if (failure === undefined) return;
+    const line = JSON.stringify({
+      level: 'warn',
+      time: new Date().toISOString(),
+      msg: 'log output failed for a while; lines were lost',
+      error: failure,
+      dropped_lines: dropped,
+    });
+    failure = undefined;
+    dropped = 0;
+    stream.write(`${line}\n`);
+  });
+  return stream;
+}
+
 function destinationFor(output: LoggerOutput, pretty: boolean): pino.DestinationStream {
   const wrap = (stream: pino.DestinationStream) => (pretty ? createPrettyStream(stream) : stream);
   if (output.destination) return wrap(output.destination);
-  // Synchronous writes: a forced exit (second SIGTERM) must not lose the last lines.
-  const stdout = wrap(pino.destination({ dest: 1, sync: true }));
-  const stderr = wrap(pino.destination({ dest: 2, sync: true }));
+  const stdout = wrap(fdDestination(1));
+  const stderr = wrap(fdDestination(2));
   return pino.multistream(
     [
       { level: 'trace', stream: stdout },

@@ -63,7 +63,7 @@ export function createAgentMetrics(): AgentMetrics {
   });
   const missed = new Counter({
     name: 'dkron_scheduler_missed_slots_total',
-    help: 'Scheduled slots that passed without running (reason: late = older than the catch-up window, forbid = previous run in progress).',
+    help: 'Scheduled slots that passed without running (reason: late = older than the catch-up window, forbid = previous run in progress, store = the store could not record the launch).',
     labelNames: ['job_name', 'reason'],
     registers: [registry],
   });

@@ -178,6 +178,12 @@ export interface Store {
   /** Per-day counters for the last `days` days (oldest first, zero-filled, ending today UTC). */
   stats(days: number, now: Date): Promise<DayStats[]>;
 
+  /**
+   * What is wrong with the store that reads alone do not show (a full disk, rows it cannot read), one
+   * sentence each; empty when nothing is. Optional: a store without such states leaves it out.
+   */
+  health?(): Promise<readonly string[]>;
+
   /** Releases connections (and stops an embedded store process). */
   close(): Promise<void>;
 }

@@ -109,14 +109,50 @@ function int(row: SqlRow, column: string): number {
   return typeof value === 'number' ? value : 0;
 }
 
-function parseJson<T>(value: SqlValue | undefined): T | null {
-  return typeof value === 'string' ? (JSON.parse(value) as T) : null;
+/** A `jobs` row whose JSON columns cannot be read (written by hand, or by a bug): the job cannot be served. */
+export class UnreadableJobRow extends Error {
+  override readonly name = 'UnreadableJobRow';
+  readonly job: string;
+
+  constructor(job: string, reason: string) {
+    super(`job ${JSON.stringify(job)} cannot be read: ${reason}`);
+    this.job = job;
+  }
 }
 
-/** A job read with {@link JOB_COLUMNS}. */
+function parseJson<T>(row: SqlRow, column: string, shape: 'object' | 'array'): T | null {
+  const value = row[column];
+  if (value === null || value === undefined) return null;
+  const job = text(row, 'name');
+  if (typeof value !== 'string') throw new UnreadableJobRow(job, `column ${column} is not text`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch (error) {
+    throw new UnreadableJobRow(job, `column ${column} is not JSON (${(error as Error).message})`);
+  }
+  const isArray = Array.isArray(parsed);
+  if (typeof parsed !== 'object' || parsed === null || isArray !== (shape === 'array')) {
+    throw new UnreadableJobRow(job, `column ${column} is not a JSON ${shape}`);
+  }
+  return parsed as T;
+}
+
+/**
+ * A job read with {@link JOB_COLUMNS}.
+ * @throws {@link UnreadableJobRow} when `doc`, `metadata` or the children list is not the JSON it should be.
+ */
 export function jobFromRow(row: SqlRow): Job {
-  const doc = parseJson<Partial<Job>>(row.doc) ?? {};
-  const children = parseJson<string[]>(row.children) ?? [];
+  return jobFrom(row, parseJson<Partial<Job>>(row, 'doc', 'object') ?? {});
+}
+
+/** The job of a row that {@link jobFromRow} cannot read, from its columns alone (for its deletion). */
+export function jobFromColumns(row: SqlRow): Job {
+  return jobFrom({ ...row, metadata: null }, {});
+}
+
+function jobFrom(row: SqlRow, doc: Partial<Job>): Job {
+  const children = parseJson<string[]>(row, 'children', 'array') ?? [];
   const name = text(row, 'name');
   return {
     ...JOB_DEFAULTS,
@@ -135,7 +171,7 @@ export function jobFromRow(row: SqlRow): Job {
     disabled: int(row, 'disabled') !== 0,
     parent_job: text(row, 'parent_job'),
     missed_count: int(row, 'missed_count'),
-    metadata: parseJson<Record<string, string>>(row.metadata),
+    metadata: parseJson<Record<string, string>>(row, 'metadata', 'object'),
     // Dkron keeps children in a list; we derive it from the children's parent_job, in name order.
     dependent_jobs: children.length === 0 ? null : children.sort(),
   };

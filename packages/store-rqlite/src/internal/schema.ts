@@ -134,6 +134,10 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
     'CREATE INDEX IF NOT EXISTS audit_token ON audit (token, time_ms, id)',
     'CREATE INDEX IF NOT EXISTS audit_action ON audit (action, time_ms, id)',
   ],
+  [
+    // One row that /health rewrites while the disk is known to be full, to see when writes work again.
+    'CREATE TABLE IF NOT EXISTS store_probe (id INTEGER PRIMARY KEY, at INTEGER NOT NULL)',
+  ],
 ];
 
 /** The schema version this package writes. */

@@ -3,6 +3,7 @@ import type { ShellConfig } from './config.js';
 import { buildEnv } from './env.js';
 import { exitError, formatGoDuration } from './go-format.js';
 import type { MemoryWatch } from './memory-watch.js';
+import type { Reaper } from './reaper.js';
 import { type CommandEnd, type KillReason, runCommand } from './run-command.js';
 import { CommandLineError, splitCommand } from './shell-words.js';
 import { spawnErrorMessage } from './spawn-error.js';
@@ -14,6 +15,8 @@ export interface ShellDeps {
   readonly memoryWatch: MemoryWatch;
   /** The agent's environment, read at each run. */
   readonly baseEnv: () => NodeJS.ProcessEnv;
+  /** Kills the jobs' process groups if the agent dies. */
+  readonly reaper?: Reaper;
 }
 
 /** Runs one shell job as Dkron's shell executor does. */
@@ -58,6 +61,7 @@ export async function executeShell(
     timeoutMs: config.timeout,
     ...(config.mem_limit === undefined ? {} : { memLimit: config.mem_limit }),
     memoryWatch: deps.memoryWatch,
+    ...(deps.reaper === undefined ? {} : { reaper: deps.reaper }),
     signal: context.signal,
     output: write,
   });

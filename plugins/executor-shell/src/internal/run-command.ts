@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import type { MemoryWatch } from './memory-watch.js';
 import { killGroup } from './process-group.js';
+import type { Reaper } from './reaper.js';
 
 /** What to run and how to supervise it. */
 export interface RunCommandOptions {
@@ -18,6 +19,8 @@ export interface RunCommandOptions {
   /** Kill the group when its resident memory goes over this many bytes. */
   readonly memLimit?: number;
   readonly memoryWatch: MemoryWatch;
+  /** Told about the group while it runs, so that it dies with the agent. */
+  readonly reaper?: Reaper;
   /** Kills the group when aborted. */
   readonly signal: AbortSignal;
   /** Receives stdout and stderr text as it arrives. */
@@ -84,6 +87,7 @@ export function runCommand(options: RunCommandOptions): Promise<CommandEnd> {
     const finish = (end: CommandEnd): void => {
       if (settled) return;
       settled = true;
+      if (child.pid !== undefined) options.reaper?.untrack(child.pid);
       if (timer !== undefined) clearTimeout(timer);
       unwatch?.();
       options.signal.removeEventListener('abort', onAbort);
@@ -105,6 +109,7 @@ export function runCommand(options: RunCommandOptions): Promise<CommandEnd> {
       child.stdin.end(options.stdin);
     }
     if (child.pid === undefined) return;
+    options.reaper?.track(child.pid);
 
     if (options.timeoutMs > 0) timer = setTimeout(() => kill({ reason: 'timeout' }), options.timeoutMs);
     if (options.memLimit !== undefined) {

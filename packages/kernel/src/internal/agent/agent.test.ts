@@ -1,4 +1,4 @@
-import { type DkronPlugin, definePlugin, isDkronError, type Job } from '@dkron-core/plugin-api';
+import { DkronError, type DkronPlugin, definePlugin, isDkronError, type Job } from '@dkron-core/plugin-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../ports/store.js';
 import { createMemoryStore } from '../memory-store/index.js';
@@ -125,6 +125,39 @@ describe('agent: saving jobs', () => {
 describe('agent: scheduling', () => {
   beforeEach(async () => {
     h = await harness();
+  });
+
+  it('fails closed when the store refuses launches, and counts those slots as missed once it takes writes', async () => {
+    const store = createMemoryStore();
+    let refusing = true;
+    const recordLaunches = store.recordLaunches.bind(store);
+    const patchJob = store.patchJob.bind(store);
+    const refuse = () =>
+      Promise.reject(new DkronError('UNAVAILABLE', 'store disk full: database or disk is full'));
+    store.recordLaunches = (intents) => (refusing ? refuse() : recordLaunches(intents));
+    store.patchJob = (name, patch) => (refusing ? refuse() : patchJob(name, patch));
+    const missed: string[] = [];
+    const watcher = definePlugin({
+      name: 'watch-missed',
+      apiVersion: 1,
+      setup(host) {
+        host.on('schedule:missed', ({ job: j, count, reason }) => {
+          missed.push(`${j.name} ${count} ${reason}`);
+        });
+      },
+    });
+    await h.agent.stop();
+    h = await harness({ store, plugins: [watcher] });
+    await h.agent.saveJob(job('tick'));
+    await h.clock.advance(35_000);
+    expect(h.control.calls).toEqual([]);
+    expect(missed).toEqual(['tick 1 store', 'tick 1 store', 'tick 1 store']);
+    expect((await store.getJob('tick'))?.missed_count).toBe(0);
+
+    refusing = false;
+    await h.clock.advance(10_000);
+    expect(h.control.calls).toEqual(['tick']);
+    expect((await store.getJob('tick'))?.missed_count).toBe(3);
   });
 
   it('runs an @every job at each slot, recording executions, counters and next', async () => {
@@ -486,6 +519,25 @@ describe('agent: facade', () => {
     expect(member?.Tags).toMatchObject({ server: 'true', dkron_server: 'true', region: 'global' });
     expect(h.agent.isLeader()).toBe(true);
     expect((await h.agent.health()).healthy).toBe(true);
+  });
+
+  it("reports the store's own issues in health, and a store that fails them as unavailable", async () => {
+    const store = createMemoryStore();
+    let issues: string[] = ['disk full'];
+    await h.agent.stop();
+    h = await harness({ store: Object.assign(store, { health: async () => issues }) });
+    expect(await h.agent.health()).toMatchObject({ healthy: false, issues: ['store: disk full'] });
+    issues = [];
+    expect(await h.agent.health()).toMatchObject({ healthy: true, issues: [] });
+    Object.assign(store, {
+      health: async () => {
+        throw new DkronError('UNAVAILABLE', 'rqlite unavailable');
+      },
+    });
+    expect(await h.agent.health()).toMatchObject({
+      healthy: false,
+      issues: ['store unavailable: rqlite unavailable'],
+    });
   });
 
   it('returns the graph of a job', async () => {

@@ -28,6 +28,7 @@ import { selectTargets } from '../tags/index.js';
 import { Batcher } from './batcher.js';
 import { executionId, groupId, rfc3339, timeTextCache } from './ids.js';
 import { type ClusterView, createLocalCluster } from './local-cluster.js';
+import { MissedCounts } from './missed-counts.js';
 import { type DueSlot, Scheduler } from './scheduler.js';
 import { TailBuffer } from './tail-buffer.js';
 
@@ -216,6 +217,9 @@ export function createAgent(options: AgentOptions): Agent {
     return undefined;
   });
 
+  /** Slots skipped because the store refused their launch, counted once it takes writes again. */
+  const missedCounts = new MissedCounts((name, missed) => patches.add({ name, missed }));
+
   const scheduler = new Scheduler({
     clock,
     logger,
@@ -368,6 +372,7 @@ export function createAgent(options: AgentOptions): Agent {
     try {
       // The ledger rows are written before anything runs; the running records follow, in parallel.
       inserted = await Promise.all(items.map((i) => launches.add(i.intent)));
+      missedCounts.flush(items.map((i) => i.job.name));
       let earliest = Number.POSITIVE_INFINITY;
       for (const i of items) earliest = Math.min(earliest, i.t.scheduledAt as number);
       const writtenLate = clock.now() - Math.max(earliest, now);
@@ -379,8 +384,12 @@ export function createAgent(options: AgentOptions): Agent {
         });
       }
     } catch (err) {
-      // Fail closed: a launch that is not recorded does not run.
+      // Fail closed: a launch that is not recorded does not run; it counts as missed (reason `store`).
       logger.error('could not record launches; skipping them', { err: String(err), count: items.length });
+      for (const i of items) {
+        missedCounts.add(i.job.name, 1);
+        void registry.emit('schedule:missed', { job: i.job, count: 1, reason: 'store' });
+      }
       return;
     }
     // Runs recorded ahead of their slot start at the slot: one timer per slot, not per job. Everything
@@ -914,6 +923,7 @@ export function createAgent(options: AgentOptions): Agent {
       void registry.emit('job:deleted', { job });
       untrack(name);
       cancelTriggers(name);
+      missedCounts.forget(name);
       return job;
     },
 
@@ -1028,6 +1038,8 @@ export function createAgent(options: AgentOptions): Agent {
       if (!started) issues.push('scheduler not started');
       try {
         await store.listJobs({ start: 0, end: 0 });
+        // What a read does not show: a full disk, rows the store cannot read.
+        for (const issue of (await store.health?.()) ?? []) issues.push(`store: ${issue}`);
       } catch (err) {
         issues.push(`store unavailable: ${isDkronError(err) ? err.message : String(err)}`);
       }

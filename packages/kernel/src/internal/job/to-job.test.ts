@@ -1,4 +1,4 @@
-import { isDkronError, type Job, ZERO_TIME } from '@dkron-core/plugin-api';
+import { type DkronError, isDkronError, type Job, ZERO_TIME } from '@dkron-core/plugin-api';
 import { describe, expect, it } from 'vitest';
 import { toJob } from './to-job.js';
 
@@ -214,5 +214,43 @@ describe('toJob type errors name the field', () => {
     const { message } = bindError({ name: ['x'.repeat(500)] });
     expect(message.length).toBeLessThan(120);
     expect(message.endsWith('...')).toBe(true);
+  });
+});
+
+describe('toJob refuses deep nesting instead of overflowing the stack later', () => {
+  const nested = (depth: number, leaf: unknown = 1): unknown => {
+    let value = leaf;
+    for (let i = 0; i < depth; i++) value = [value];
+    return value;
+  };
+
+  it('accepts 32 levels (the body is level 1) and refuses 33', () => {
+    expect(() => toJob({ name: 'j', executor_config: { a: nested(30) } })).not.toThrow();
+    expect(() => toJob({ name: 'j', executor_config: { a: nested(31) } })).toThrow(
+      'executor_config: nested deeper than 32 levels',
+    );
+  });
+
+  it('refuses 10,000 nested arrays in any field and 6,000 nested objects in executor_config', () => {
+    const deepObject = JSON.parse(`${'{"a":'.repeat(6000)}1${'}'.repeat(6000)}`);
+    const deepArray = JSON.parse(`${'['.repeat(10_000)}${']'.repeat(10_000)}`);
+    for (const [field, value] of [
+      ['executor_config', deepObject],
+      ['tags', deepArray],
+      ['metadata', deepArray],
+      ['processors', { log: deepArray }],
+      ['dependent_jobs', deepArray],
+      ['unknown_field', deepArray],
+    ] as const) {
+      let error: unknown;
+      try {
+        toJob({ name: 'j', [field]: value });
+      } catch (e) {
+        error = e;
+      }
+      expect(isDkronError(error, 'VALIDATION'), field).toBe(true);
+      expect((error as DkronError).message).toBe(`${field}: nested deeper than 32 levels`);
+      expect((error as DkronError).details.field).toBe(field);
+    }
   });
 });

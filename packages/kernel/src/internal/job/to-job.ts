@@ -13,6 +13,7 @@ import {
   type StringMap,
   ZERO_TIME,
 } from '@dkron-core/plugin-api';
+import { checkNesting } from './nesting.js';
 import { normalizeTime } from './time.js';
 
 type Body = Readonly<Record<string, unknown>>;
@@ -161,7 +162,8 @@ function readNotify(body: Body): JobNotify | null {
  * (`catchup_window: '60s'`, no backoff, no notify). `id` is always the name. `next` is computed by the
  * server, so a posted value is ignored. Nullable times are stored normalised to UTC.
  *
- * This checks JSON types only; {@link validateJob} checks the values.
+ * This checks JSON types (and that nothing nests deeper than 32 levels, see `checkNesting`) only;
+ * {@link validateJob} checks the values.
  *
  * @throws DkronError `VALIDATION` naming the field, e.g. `retries: expected a non-negative integer, got "abc"`.
  */
@@ -169,6 +171,7 @@ export function toJob(input: unknown): Job {
   if (!isObject(input)) {
     throw new DkronError('VALIDATION', 'body: expected a JSON object', { details: { field: 'body' } });
   }
+  checkNesting(input);
   const name = readString(input, 'name');
   const catchup = readString(input, 'catchup_window');
   return {

@@ -254,3 +254,107 @@ describe('validateJob: executor and processor schemas', () => {
     expect(validateExecutorConfig).not.toHaveBeenCalled();
   });
 });
+
+describe('validateJob: what could only fail later is refused at save', () => {
+  const shell = (config: Record<string, unknown>) => job({ executor_config: config });
+
+  it('refuses names longer than 255 characters (counted in characters, not UTF-16 units)', () => {
+    expect(() => validateJob(job({ name: 'a'.repeat(255) }))).not.toThrow();
+    expect(() => validateJob(job({ name: 'ж'.repeat(255) }))).not.toThrow();
+    expect(failure(job({ name: 'a'.repeat(256) }))).toEqual({
+      code: 'VALIDATION',
+      message: 'name is 256 characters long; at most 255 are allowed',
+      field: 'name',
+    });
+  });
+
+  it('refuses more than 100 retries', () => {
+    expect(() => validateJob(job({ retries: 100 }))).not.toThrow();
+    expect(failure(job({ retries: 101 }))).toEqual({
+      code: 'VALIDATION',
+      message: 'retries: at most 100, got 101',
+      field: 'retries',
+    });
+    expect(failure(job({ retries: 2 ** 40 })).field).toBe('retries');
+  });
+
+  it('refuses a tag count that is not a positive integer', () => {
+    for (const value of ['web:1', 'web:+2', 'web:30', 'web', 'host:80:2']) {
+      expect(() => validateJob(job({ tags: { role: value } })), value).not.toThrow();
+    }
+    for (const value of ['web:0', 'web:-1', 'web:', 'web:many', 'web:1.5', 'web: 2']) {
+      const f = failure(job({ tags: { role: value } }));
+      expect(f.field, value).toBe('tags.role');
+      expect(f.message, value).toMatch(/^tags\.role: the count after ":" must be a positive integer, got "/);
+    }
+  });
+
+  it('refuses NUL bytes in command, cwd and env', () => {
+    for (const key of ['command', 'cwd', 'env']) {
+      const f = failure(shell({ command: 'true', [key]: 'a\u0000b' }));
+      expect(f).toEqual({
+        code: 'VALIDATION',
+        message: `executor_config.${key}: must not contain NUL bytes`,
+        field: `executor_config.${key}`,
+      });
+    }
+    // Another executor's config is its own business.
+    expect(() =>
+      validateJob(job({ executor: 'http', executor_config: { url: 'x', command: 'a\u0000' } })),
+    ).not.toThrow();
+  });
+
+  it('refuses an unquoted ; | & < > in a command without shell', () => {
+    for (const [command, op] of [
+      ['echo a; rm -rf /tmp/x', ';'],
+      ['ls | wc -l', '|'],
+      ['sleep 1 &', '&'],
+      ['echo a > /tmp/f', '>'],
+      ['sort < f', '<'],
+      ['echo "a" ;b', ';'],
+    ] as const) {
+      expect(failure(shell({ command }))).toEqual({
+        code: 'VALIDATION',
+        message: `executor_config.command: "${op}" in the command needs a shell; set "shell": "true" or quote it`,
+        field: 'executor_config.command',
+      });
+    }
+  });
+
+  it('accepts operators that are quoted or escaped, and any operator with shell', () => {
+    for (const command of [
+      "echo 'a; b'",
+      'echo "a | b"',
+      'echo a\\;b',
+      'echo "say \\"x\\" & y"',
+      "printf '%s>' x",
+      'echo "it\'s; fine"',
+    ]) {
+      expect(() => validateJob(shell({ command })), command).not.toThrow();
+    }
+    for (const flag of [true, 'true', 'TRUE', '1', 't']) {
+      expect(() =>
+        validateJob(shell({ command: 'ls | wc -l > /tmp/x; echo $?', shell: flag })),
+      ).not.toThrow();
+    }
+    expect(failure(shell({ command: 'ls | wc', shell: 'false' })).field).toBe('executor_config.command');
+  });
+
+  it('refuses unterminated quotes and a trailing lone backslash without shell', () => {
+    expect(failure(shell({ command: "echo 'a" })).message).toBe(
+      'executor_config.command: unterminated single quote in the command',
+    );
+    expect(failure(shell({ command: 'echo "a' })).message).toBe(
+      'executor_config.command: unterminated double quote in the command',
+    );
+    expect(failure(shell({ command: 'echo a\\' })).message).toBe(
+      'executor_config.command: the command ends with a lone backslash',
+    );
+    expect(() => validateJob(shell({ command: 'echo a\\', shell: true }))).not.toThrow();
+  });
+
+  it("runs after Dkron's own rules", () => {
+    expect(failure(job({ name: 'A'.repeat(300) })).message).toBe("name contains illegal character 'A'");
+    expect(failure(job({ retries: 500, concurrency: 'x' })).field).toBe('concurrency');
+  });
+});

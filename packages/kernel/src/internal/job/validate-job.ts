@@ -5,6 +5,7 @@
 
 import { DkronError, isDkronError, type Job } from '@dkron-core/plugin-api';
 import { isValidTimezone, parseGoDuration, parseSchedule } from '../schedule/index.js';
+import { unsplittableCommand } from './command-line.js';
 import { parseMemoryLimit } from './memory-limit.js';
 import { timeToNanos } from './time.js';
 
@@ -38,6 +39,15 @@ const NOTIFY_ON = ['failure', 'success', 'always'];
 const EMAIL = /^[^\s@<>()[\]\\,;:"]+@[\p{L}\p{N}-]+(\.[\p{L}\p{N}-]+)*$/u;
 
 const isUnset = (value: unknown): boolean => value === undefined || value === null || value === '';
+
+/** The longest job name, in characters (it is a key in URLs, the store and the executions of the job). */
+export const MAX_NAME_LENGTH = 255;
+/** The most retries a job may ask for: past this a failing job would retry for days. */
+export const MAX_RETRIES = 100;
+// Go's strconv.ParseBool words for true, as the shell executor's `shell` reads them.
+const TRUE_WORDS = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
+// A tag count as Dkron reads it (strconv.Atoi: optional sign, ASCII digits).
+const TAG_COUNT = /^[+-]?\d+$/;
 
 function checkName(job: Job): void {
   if (job.name === '') throw invalid('name', 'name cannot be empty');
@@ -139,6 +149,45 @@ function checkNotify(job: Job): void {
   }
 }
 
+/** Limits that Dkron does not have, on values that could only fail (or overload) later. */
+function checkLimits(job: Job): void {
+  const length = [...job.name].length;
+  if (length > MAX_NAME_LENGTH) {
+    throw invalid('name', `name is ${length} characters long; at most ${MAX_NAME_LENGTH} are allowed`);
+  }
+  if (job.retries > MAX_RETRIES) {
+    throw invalid('retries', `retries: at most ${MAX_RETRIES}, got ${job.retries}`);
+  }
+  for (const [key, value] of Object.entries(job.tags ?? {})) {
+    // Dkron reads a count only when the value has exactly one colon (`web:2`; `host:80:2` has none).
+    const parts = value.split(':');
+    if (parts.length !== 2) continue;
+    const count = parts[1] as string;
+    if (!TAG_COUNT.test(count) || Number(count) < 1) {
+      throw invalid(
+        `tags.${key}`,
+        `tags.${key}: the count after ":" must be a positive integer, got ${JSON.stringify(count)}`,
+      );
+    }
+  }
+}
+
+/** What the shell executor would refuse when it runs: NUL bytes, and a command it cannot split. */
+function checkShellCommand(job: Job): void {
+  if (job.executor !== 'shell' || job.executor_config === null) return;
+  const config = job.executor_config;
+  for (const key of ['command', 'cwd', 'env'] as const) {
+    const value = config[key];
+    if (typeof value === 'string' && value.includes('\u0000')) {
+      throw invalid(`executor_config.${key}`, `executor_config.${key}: must not contain NUL bytes`);
+    }
+  }
+  const shell = config.shell === true || (typeof config.shell === 'string' && TRUE_WORDS.has(config.shell));
+  if (shell || typeof config.command !== 'string') return;
+  const why = unsplittableCommand(config.command);
+  if (why !== undefined) throw invalid('executor_config.command', `executor_config.command: ${why}`);
+}
+
 function isHttpUrl(text: string): boolean {
   try {
     const url = new URL(text);
@@ -153,8 +202,10 @@ function isHttpUrl(text: string): boolean {
  * `Job validation failed: ` prefix, see {@link validationMessage}): name, parent ≠ self, schedule
  * (evaluated in the job's zone, a dkron-core extension), concurrency (`replace` is ours), timezone,
  * shell `timeout` and `mem_limit`. Then dkron-core's fields: `catchup_window`, `retry_backoff`,
- * `retry_backoff_max` (Go durations ≥ 0), `starts_at` < `expires_at`, `notify`. Then the executor and
- * processor schemas through the given callbacks.
+ * `retry_backoff_max` (Go durations ≥ 0), `starts_at` < `expires_at`, `notify`, then limits Dkron does not
+ * have (name length, `retries`, tag counts) and, for the shell executor, what could only fail at run time
+ * (NUL bytes in `command`, `cwd` or `env`; a command without `shell` that cannot be split into words).
+ * Then the executor and processor schemas through the given callbacks.
  *
  * @throws DkronError `VALIDATION` with `details.field`, or whatever the callbacks throw (`CONFIG_INVALID`).
  */
@@ -173,6 +224,8 @@ export function validateJob(job: Job, options: ValidateJobOptions = {}): void {
   checkDuration(job, 'retry_backoff_max');
   checkWindow(job);
   checkNotify(job);
+  checkLimits(job);
+  checkShellCommand(job);
   options.validateExecutorConfig?.(job.executor, job.executor_config);
   options.validateProcessors?.(job.processors);
 }
