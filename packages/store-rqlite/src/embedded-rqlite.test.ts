@@ -165,7 +165,7 @@ describe('embedded rqlited: a log file that cannot be written (full disk)', () =
       },
     };
     const rqlite = await startEmbeddedRqlite({ dataDir: dir.path, httpPort, raftPort, logger });
-    const client = createRqliteClient({ url: rqlite.url });
+    const client = createRqliteClient({ url: rqlite.url, credentials: rqlite.credentials });
     try {
       // A restart makes rqlited write again.
       const exited = new Promise<void>((resolve) => rqlite.onExit(() => resolve()));
