@@ -310,6 +310,19 @@ export class FakeAgent implements AgentApi {
     return this.withChildren(reset);
   }
 
+  async cancelExecution(job: string, id: string): Promise<Execution> {
+    this.check();
+    this.requireJob(job);
+    const execution = this.findExecution(job, id);
+    if (execution.status !== 'running') {
+      throw new DkronError('CONFLICT', `execution ${id} of job ${job} is not running (${execution.status})`);
+    }
+    const done: Execution = { ...execution, status: 'cancelled', finished_at: '2024-01-01T00:01:00Z' };
+    this.replaceExecution(done);
+    for (const listener of this.followers.get(id) ?? []) listener({ type: 'done', execution: done });
+    return done;
+  }
+
   async busy(): Promise<Execution[]> {
     this.check();
     return [...this.executions.values()].flat().filter((e) => e.status === 'running');
