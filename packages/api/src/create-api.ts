@@ -1,7 +1,9 @@
+import { DkronError } from '@dkron-core/plugin-api';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { prettyJSON } from 'hono/pretty-json';
+import { getPath } from 'hono/utils/url';
 import type { RouteDeps } from './internal/deps.js';
 import { createErrorHandler } from './internal/errors.js';
 import { clusterRoutes } from './internal/routes/cluster.js';
@@ -10,7 +12,7 @@ import { executionRoutes } from './internal/routes/executions.js';
 import { graphRoutes } from './internal/routes/graph.js';
 import { jobRoutes } from './internal/routes/jobs.js';
 import { systemRoutes } from './internal/routes/system.js';
-import { registerUi } from './internal/ui.js';
+import { normalizeBasePath, registerUi } from './internal/ui.js';
 import type { ApiOptions } from './options.js';
 
 const MIB = 1024 * 1024;
@@ -35,7 +37,11 @@ const EXPOSED_HEADERS = ['X-Total-Count', 'Location', 'X-Whom'];
 export function createApi(options: ApiOptions) {
   const { agent, logger } = options;
   const maxSize = options.bodyLimit ?? MIB;
-  const base = new Hono();
+  const basePath = normalizeBasePath(options.basePath ?? '');
+  if (basePath === undefined) {
+    throw new DkronError('VALIDATION', `basePath: not a path prefix such as /dkron: ${options.basePath}`);
+  }
+  const base = new Hono(basePath === '' ? {} : { getPath: (req) => stripPrefix(req, basePath) });
   const deps: RouteDeps = {
     agent,
     logger,
@@ -69,7 +75,7 @@ export function createApi(options: ApiOptions) {
   base.notFound((c) =>
     c.json({ message: `no route for ${c.req.method} ${c.req.path}`, code: 'NOT_FOUND' }, 404),
   );
-  if (options.ui) registerUi(base, options.ui.root, agent);
+  if (options.ui) registerUi(base, { root: options.ui.root, basePath }, agent);
 
   return base
     .route('/', clusterRoutes(deps))
@@ -78,6 +84,13 @@ export function createApi(options: ApiOptions) {
     .route('/', graphRoutes(deps))
     .route('/', executionRoutes(deps))
     .route('/', diagnosticsRoutes(deps));
+}
+
+/** The request's path without the proxy prefix (`/dkron/v1/jobs` → `/v1/jobs`); other paths as they are. */
+function stripPrefix(req: Request, prefix: string): string {
+  const path = getPath(req);
+  if (path === prefix) return '/';
+  return path.startsWith(`${prefix}/`) ? path.slice(prefix.length) : path;
 }
 
 /** The app's type, for a typed client: `hc<AppType>('http://localhost:8080')`. */
