@@ -70,6 +70,10 @@ export interface AgentConfig {
   readonly serfReconnectTimeoutMs: number;
   /** Serve the web UI at `/ui` (server nodes). */
   readonly ui: boolean;
+  /** Directory of another UI build to serve (absolute); empty means the built-in UI. */
+  readonly uiDir: string;
+  /** Path prefix a reverse proxy publishes the server under (`/dkron`); empty for none. */
+  readonly uiBasePath: string;
   readonly mailHost: string;
   /** SMTP port; 0 when unset. */
   readonly mailPort: number;
@@ -149,6 +153,8 @@ export function defaultAgentConfig(hostname: string): AgentConfig {
     region: 'global',
     serfReconnectTimeoutMs: 24 * 3_600_000,
     ui: true,
+    uiDir: '',
+    uiBasePath: '',
     mailHost: '',
     mailPort: 0,
     mailUsername: '',

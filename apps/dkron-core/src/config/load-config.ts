@@ -196,6 +196,7 @@ function finish(config: AgentConfig, cwd: string): AgentConfig {
   return {
     ...config,
     dataDir: resolve(cwd, config.dataDir),
+    uiDir: config.uiDir === '' ? '' : resolve(cwd, config.uiDir),
     advertiseRpcPort: config.advertiseRpcPort === 0 ? config.rpcPort : config.advertiseRpcPort,
   };
 }

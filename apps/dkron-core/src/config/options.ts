@@ -6,6 +6,7 @@
 import type { AgentConfig } from './agent-config.js';
 import {
   checkAdvertiseAddr,
+  checkBasePath,
   checkDialAddr,
   checkEncryptKey,
   checkListenAddr,
@@ -117,6 +118,8 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
   // HTTP API and UI
   { name: 'http-addr', key: 'httpAddr', kind: 'string', group: 'HTTP API and UI', placeholder: 'addr', check: checkListenAddr, description: 'address of the HTTP API and web UI' },
   { name: 'ui', key: 'ui', kind: 'bool', group: 'HTTP API and UI', description: 'serve the web UI at /ui' },
+  { name: 'ui-dir', key: 'uiDir', kind: 'string', group: 'HTTP API and UI', placeholder: 'dir', defaultText: 'the built-in UI', description: 'serve another build of the UI from this directory (e.g. Dkron\'s ui-dist), relative to the working directory' },
+  { name: 'ui-base-path', key: 'uiBasePath', kind: 'string', group: 'HTTP API and UI', placeholder: 'path', check: checkBasePath, description: 'path prefix a reverse proxy publishes this server under (e.g. /dkron); X-Forwarded-Prefix wins' },
   // Notifications
   { name: 'mail-host', key: 'mailHost', kind: 'string', group: 'Notifications', placeholder: 'host', description: 'SMTP host for execution reports' },
   { name: 'mail-port', key: 'mailPort', kind: 'int', min: 0, max: 65535, group: 'Notifications', placeholder: 'port', description: 'SMTP port' },
