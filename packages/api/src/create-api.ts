@@ -11,6 +11,7 @@ import { diagnosticsRoutes } from './internal/routes/diagnostics.js';
 import { executionRoutes } from './internal/routes/executions.js';
 import { graphRoutes } from './internal/routes/graph.js';
 import { jobRoutes } from './internal/routes/jobs.js';
+import { planningRoutes } from './internal/routes/planning.js';
 import { systemRoutes } from './internal/routes/system.js';
 import { normalizeBasePath, registerUi } from './internal/ui.js';
 import type { ApiOptions } from './options.js';
@@ -46,6 +47,7 @@ export function createApi(options: ApiOptions) {
     agent,
     logger,
     extras: options.extras ?? {},
+    defaultTimezone: options.defaultTimezone ?? 'UTC',
     submissions: { paused: false },
     routes: () => base.routes,
   };
@@ -83,6 +85,7 @@ export function createApi(options: ApiOptions) {
     .route('/', jobRoutes(deps))
     .route('/', graphRoutes(deps))
     .route('/', executionRoutes(deps))
+    .route('/', planningRoutes(deps))
     .route('/', diagnosticsRoutes(deps));
 }
 

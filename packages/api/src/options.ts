@@ -44,6 +44,8 @@ export interface ApiOptions {
    * `X-Forwarded-Prefix` header wins for redirects. Default none.
    */
   readonly basePath?: string;
+  /** Zone of jobs without `timezone`, for the schedule views (the agent's `--default-timezone`). Default UTC. */
+  readonly defaultTimezone?: string;
   /** Capabilities the node has beyond {@link AgentApi} (e.g. the job graph). */
   readonly extras?: ApiExtras;
 }

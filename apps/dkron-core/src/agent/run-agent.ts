@@ -122,6 +122,7 @@ export async function runAgent(config: AgentConfig, options: RunAgentOptions): P
       logger: options.logger.toPluginLogger({ component: 'api' }),
       ...(ui ? { ui: { root: ui } } : {}),
       ...(config.uiBasePath === '' ? {} : { basePath: config.uiBasePath }),
+      defaultTimezone: config.defaultTimezone,
       extras: {
         jobGraph: (name) => agent.jobGraph(name),
         ...(metrics ? { metrics: () => metrics.render() } : {}),
