@@ -100,12 +100,14 @@ export function parseJobQuery(params: URLSearchParams): JobQuery {
   const status = parseStatus(params.get('status') ?? undefined);
   const disabled = parseDisabled(params.get('disabled') ?? undefined);
   const metadata = parseMetadata(params);
+  const executor = params.get('executor');
   const sort = parseSort(params.get('_sort') ?? undefined, JOB_SORT_FIELDS, 'name');
   const order = parseOrder(params.get('_order') ?? undefined);
   return {
     ...(q ? { q } : {}),
     ...(status === undefined ? {} : { status }),
     ...(disabled === undefined ? {} : { disabled }),
+    ...(executor ? { executor } : {}),
     ...(metadata ? { metadata } : {}),
     ...(sort ? { sort } : {}),
     ...(order ? { order } : {}),

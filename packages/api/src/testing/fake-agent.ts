@@ -190,6 +190,7 @@ export class FakeAgent implements AgentApi {
           (!query.q || job.name.includes(query.q) || job.displayname.includes(query.q)) &&
           (query.status === undefined || job.status === query.status) &&
           (query.disabled === undefined || job.disabled === query.disabled) &&
+          (query.executor === undefined || job.executor === query.executor) &&
           Object.entries(query.metadata ?? {}).every(([k, v]) => job.metadata?.[k] === v),
       );
     const sort = query.sort ?? 'name';
