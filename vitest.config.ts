@@ -42,6 +42,7 @@ export default defineConfig({
       unit('executor-shell', './plugins/executor-shell'),
       unit('processor-log', './plugins/processor-log'),
       unit('cli', './apps/dkron-core'),
+      unit('ui', './apps/ui'),
       {
         extends: true,
         resolve: { alias },
@@ -49,8 +50,23 @@ export default defineConfig({
           name: 'e2e',
           root: here('./test'),
           include: ['e2e/**/*.test.ts'],
+          // The browser tests have a project of their own (they need chromium).
+          exclude: ['e2e/ui/**'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        resolve: { alias },
+        test: {
+          // Real chromium against a real server (test/e2e/ui/browser.ts); one file at a time, it is heavy.
+          name: 'browser',
+          root: here('./test'),
+          include: ['e2e/ui/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
         },
       },
     ],
