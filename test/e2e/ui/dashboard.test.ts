@@ -230,11 +230,16 @@ describe('the web UI in chromium', () => {
   });
 
   it('shows next fire times with DST marked, the slots of the last day and the dependency graph', async () => {
-    await shellJob('ui-parent', 'true', { schedule: '0 30 2 * * *', timezone: 'America/New_York' });
+    // At 02:30 on the 1st of every other month in New York: ten runs span 20 months, so both DST changes.
+    await shellJob('ui-parent', 'true', { schedule: '0 30 2 1 */2 *', timezone: 'America/New_York' });
     await shellJob('ui-child', 'true', { parent_job: 'ui-parent' });
     await page.goto(ui('/jobs/ui-parent?tab=schedule'));
     await page.getByRole('list', { name: 'Next fire times in America/New_York' }).waitFor(WAIT);
     expect(await page.locator('.fire-times li').count()).toBe(10);
+    const notes = await page.getByRole('note').allTextContents();
+    expect(notes.length).toBeGreaterThanOrEqual(2);
+    expect(notes.join('\n')).toMatch(/Clocks go forward[^\n]*−05:00 → −04:00[^\n]*skipped/);
+    expect(notes.join('\n')).toMatch(/Clocks go back[^\n]*−04:00 → −05:00[^\n]*twice/);
     await check('job-next-runs');
 
     await page.goto(ui('/jobs/ui-parent?tab=dependencies'));

@@ -244,6 +244,7 @@ export function LiveOutput(props: { job: string; id: string; onDone?: (execution
     <div>
       <div className="row muted" aria-live="polite">
         {state === 'live' ? <StatusBadge status="running" label="live" /> : null}
+        {state === 'done' ? <span>Finished.</span> : null}
         {state === 'error' ? <span>The stream ended with an error.</span> : null}
       </div>
       {/* biome-ignore lint/a11y/noNoninteractiveTabindex: a scrolling region must be reachable by keyboard */}

@@ -305,6 +305,8 @@ function ExecutionRow({
   onChange: () => void;
 }) {
   const [open, setOpen] = useState(false);
+  /** Opened while running: the live view stays, with the whole output, after the run ended. */
+  const [live, setLive] = useState(false);
   const [full, setFull] = useState<string>();
   const act = useAction();
   const status = executionStatus(e);
@@ -326,7 +328,14 @@ function ExecutionRow({
         <td className="hide-sm">{lag === undefined ? '—' : formatDuration(Math.max(lag, 0))}</td>
         <td>{formatDuration(executionDuration(e, now))}</td>
         <td className="row">
-          <button type="button" aria-expanded={open} onClick={() => setOpen(!open)}>
+          <button
+            type="button"
+            aria-expanded={open}
+            onClick={() => {
+              setOpen(!open);
+              setLive(status === 'running');
+            }}
+          >
             {open ? 'Hide' : status === 'running' ? 'Live output' : 'Output'}
           </button>
           {status === 'running' ? (
@@ -347,7 +356,7 @@ function ExecutionRow({
       {open ? (
         <tr>
           <td colSpan={8}>
-            {status === 'running' ? (
+            {live ? (
               <LiveOutput job={job.name} id={e.id} onDone={onChange} />
             ) : (
               <>
