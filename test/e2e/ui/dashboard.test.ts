@@ -139,6 +139,44 @@ describe('the web UI in chromium', () => {
     await check('job-summary');
   });
 
+  it('clones a job with a notification rule, loads a long output in full and deletes with confirmation', async () => {
+    await page.goto(ui('/jobs/new?clone=ui-live'));
+    const name = page.getByRole('textbox', { name: 'Name', exact: true });
+    await waitFor(async () => (await name.inputValue()) === 'ui-live-copy');
+    await name.fill('ui-long');
+    await page.getByRole('textbox', { name: 'command', exact: true }).fill('seq 1 400');
+    await page.getByRole('combobox', { name: 'Notify on' }).selectOption('always');
+    await page.getByRole('textbox', { name: 'Webhook URL' }).fill('http://127.0.0.1:9/hook');
+    await page.getByRole('button', { name: 'Create job' }).click();
+    await page.getByRole('heading', { name: 'Live output (edited)' }).waitFor(WAIT);
+    const clone = (await client.jobs.get('ui-long')).body;
+    expect(clone).toMatchObject({
+      displayname: 'Live output (edited)',
+      notify: { on: 'always', webhook: 'http://127.0.0.1:9/hook' },
+    });
+    expect(clone.executor_config).toMatchObject({ command: 'seq 1 400' });
+
+    await client.jobs.run('ui-long');
+    await waitFor(async () => (await client.jobs.executions('ui-long')).body[0]?.status === 'success');
+    await page.goto(ui('/jobs/ui-long?tab=executions'));
+    await page.getByRole('button', { name: 'Output' }).click(WAIT);
+    const output = page.getByTestId('execution-output');
+    // The list carries the last 200 bytes; "Load full output" fetches the whole of it.
+    expect(await output.textContent()).not.toContain('\n1\n2\n');
+    await page.getByRole('button', { name: 'Load full output' }).click();
+    await waitFor(async () => (await output.textContent())?.startsWith('1\n2\n3\n') === true);
+    expect((await output.textContent())?.trimEnd().endsWith('400')).toBe(true);
+
+    await page.getByRole('button', { name: 'Delete' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete ui-long?' });
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    expect((await client.jobs.get('ui-long')).status).toBe(200);
+    await page.getByRole('button', { name: 'Delete' }).click();
+    await dialog.getByRole('button', { name: 'Delete' }).click();
+    await page.waitForURL(/#\/jobs$/, WAIT);
+    expect((await client.jobs.get('ui-long')).status).toBe(404);
+  });
+
   it('searches and filters the job list on the server', async () => {
     await shellJob('ui-alpha', 'true', { metadata: { team: 'red' } });
     await shellJob('ui-beta', 'true', { metadata: { team: 'blue' }, disabled: true });

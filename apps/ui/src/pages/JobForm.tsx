@@ -10,6 +10,13 @@ import { href, navigate, useTitle } from '../lib/router';
 import { describeSchedule } from '../lib/schedule-words';
 import type { Job, SchedulePreview } from '../lib/types';
 
+type NotifyOn = 'failure' | 'success' | 'always';
+interface JobNotify {
+  on?: NotifyOn;
+  webhook?: string;
+  email?: string | string[];
+}
+
 /** What the form edits: Dkron's job fields (server-maintained ones are kept as loaded). */
 type Draft = Partial<Job> & { name: string };
 
@@ -169,6 +176,17 @@ export function JobForm({ edit, clone }: { edit?: string; clone?: string }) {
       ? preview.error.message
       : undefined);
   const words = describeSchedule(draft.schedule ?? '');
+  const notify = (draft.notify ?? null) as JobNotify | null;
+  /** Merges a change into the per-job rule; choosing "never" removes it. */
+  const setNotify = (change: Partial<JobNotify>) => {
+    if ('on' in change && change.on === undefined) {
+      set('notify', null);
+      return;
+    }
+    const next: Record<string, unknown> = { ...(notify ?? { on: 'failure' }), ...change };
+    for (const k of Object.keys(next)) if (next[k] === undefined) delete next[k];
+    set('notify', next);
+  };
 
   async function submit(e: React.FormEvent) {
     e.preventDefault();
@@ -477,6 +495,59 @@ export function JobForm({ edit, clone }: { edit?: string; clone?: string }) {
               onChange={(v) => set('metadata', v)}
               error={errors.metadata}
             />
+          </div>
+        </section>
+
+        <section className="panel" aria-labelledby="notify-h">
+          <h2 id="notify-h">Notifications</h2>
+          <div className="form-grid">
+            <Field id="notify.on" label="Notify on" error={errors['notify.on']}>
+              <select
+                {...a11y('notify.on', errors['notify.on'])}
+                value={notify?.on ?? (notify ? 'failure' : '')}
+                onChange={(e) =>
+                  setNotify({ on: e.target.value === '' ? undefined : (e.target.value as NotifyOn) })
+                }
+              >
+                <option value="">never (no per-job rule)</option>
+                <option value="failure">failure</option>
+                <option value="success">success</option>
+                <option value="always">always</option>
+              </select>
+            </Field>
+            <Field
+              id="notify.webhook"
+              label="Webhook URL"
+              error={errors['notify.webhook']}
+              hint="Receives a JSON POST with the execution."
+            >
+              <input
+                {...a11y('notify.webhook', errors['notify.webhook'], true)}
+                type="url"
+                disabled={!notify}
+                value={notify?.webhook ?? ''}
+                onChange={(e) => setNotify({ webhook: e.target.value || undefined })}
+              />
+            </Field>
+            <Field
+              id="notify.email"
+              label="Email"
+              error={errors['notify.email']}
+              hint="One address, or several separated by commas."
+            >
+              <input
+                {...a11y('notify.email', errors['notify.email'], true)}
+                disabled={!notify}
+                value={Array.isArray(notify?.email) ? notify.email.join(', ') : (notify?.email ?? '')}
+                onChange={(e) => {
+                  const list = e.target.value
+                    .split(',')
+                    .map((x) => x.trim())
+                    .filter(Boolean);
+                  setNotify({ email: list.length === 0 ? undefined : list.length === 1 ? list[0] : list });
+                }}
+              />
+            </Field>
           </div>
         </section>
 
