@@ -1,6 +1,7 @@
 import { DkronError } from '@dkron-core/plugin-api';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { compress } from 'hono/compress';
 import { cors } from 'hono/cors';
 import { prettyJSON } from 'hono/pretty-json';
 import { getPath } from 'hono/utils/url';
@@ -77,7 +78,11 @@ export function createApi(options: ApiOptions) {
   base.notFound((c) =>
     c.json({ message: `no route for ${c.req.method} ${c.req.path}`, code: 'NOT_FOUND' }, 404),
   );
-  if (options.ui) registerUi(base, { root: options.ui.root, basePath }, agent);
+  if (options.ui) {
+    // The UI's files are compressed for the browsers that ask (the API's JSON and streams are not).
+    base.use('/ui/*', compress());
+    registerUi(base, { root: options.ui.root, basePath }, agent);
+  }
 
   return base
     .route('/', clusterRoutes(deps))

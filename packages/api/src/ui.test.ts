@@ -148,6 +148,17 @@ describe('caching, base path and proxies', () => {
     expect(await cache('/ui/index.html')).toBe('no-cache');
   });
 
+  it('compresses the UI for clients that accept it', async () => {
+    const { app } = withUi({ ...FILES, 'assets/big-AbCdEf12.js': `console.log("${'x'.repeat(4000)}")` });
+    const res = await app.request('/ui/assets/big-AbCdEf12.js', { headers: { 'Accept-Encoding': 'gzip' } });
+    expect(res.headers.get('Content-Encoding')).toBe('gzip');
+    expect((await res.arrayBuffer()).byteLength).toBeLessThan(1000);
+    const plain = await app.request('/ui/assets/big-AbCdEf12.js');
+    expect(plain.headers.get('Content-Encoding')).toBeNull();
+    const api = await app.request('/v1/jobs', { headers: { 'Accept-Encoding': 'gzip' } });
+    expect(api.headers.get('Content-Encoding')).toBeNull();
+  });
+
   it('serves the API and the UI under --ui-base-path as well as at the root, redirecting below it', async () => {
     const { app } = withUi(undefined, '/dkron/');
     const root = await app.request('/dkron', { headers: { Accept: 'text/html' } });

@@ -343,6 +343,23 @@ describe('the web UI in chromium', () => {
     await page.getByRole('table', { name: 'Executions' }).waitFor(WAIT);
   });
 
+  it('loads the job list with under 300 KB of compressed JavaScript', async () => {
+    const { page: fresh, context } = await openPage(chrome.browser);
+    const scripts: Promise<number>[] = [];
+    fresh.on('requestfinished', (request) => {
+      if (request.resourceType() === 'script') scripts.push(request.sizes().then((s) => s.responseBodySize));
+    });
+    await fresh.goto(ui('/jobs'));
+    await fresh.getByRole('link', { name: 'ui-live', exact: true }).waitFor(WAIT);
+    const bytes = (await Promise.all(scripts)).reduce((a, b) => a + b, 0);
+    console.log(
+      `first load of the job list: ${scripts.length} script(s), ${bytes} bytes of JavaScript on the wire`,
+    );
+    expect(scripts.length).toBeGreaterThan(0);
+    expect(bytes).toBeLessThan(300 * 1024);
+    await context.close();
+  });
+
   it('made no request outside the server and logged no errors', () => {
     expect(external).toEqual([]);
     expect(problems).toEqual([]);
