@@ -24,7 +24,7 @@ let problems: string[];
 let external: string[];
 let failed: string[];
 
-const WAIT = { timeout: 30_000 };
+const WAIT = { timeout: 45_000 };
 
 beforeAll(async () => {
   [agent, chrome] = await Promise.all([startAgent({ args: ['--shutdown-timeout', '1s'] }), launch()]);
@@ -95,7 +95,9 @@ describe('the web UI in chromium', () => {
     await page
       .getByRole('textbox', { name: 'command', exact: true })
       .fill(`echo first-line; while [ ! -e ${gate} ]; do sleep 0.1; done; echo second-line`);
-    await page.getByRole('checkbox', { name: 'shell', exact: true }).check();
+    const shell = page.getByRole('checkbox', { name: 'shell', exact: true });
+    await shell.click();
+    await expect.poll(() => shell.isChecked(), WAIT).toBe(true);
     await check('job-form');
     await page.getByRole('button', { name: 'Create job' }).click();
     await page.getByRole('heading', { name: 'Live output' }).waitFor(WAIT);

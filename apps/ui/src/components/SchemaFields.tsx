@@ -32,7 +32,8 @@ function label(name: string, schema: JsonSchema): string {
 export function SchemaFields(props: {
   schema: JsonSchema;
   value: Record<string, unknown>;
-  onChange: (value: Record<string, unknown>) => void;
+  /** Gets an update of the current value (not a value: two events before a render must both apply). */
+  onChange: (update: (value: Record<string, unknown>) => Record<string, unknown>) => void;
   /** Field path prefix for ids and server errors, e.g. `executor_config`. */
   path: string;
   errors: Record<string, string>;
@@ -40,12 +41,15 @@ export function SchemaFields(props: {
   const { schema, value, onChange, path, errors } = props;
   const properties = Object.entries(schema.properties ?? {});
   const required = new Set(schema.required ?? []);
-  const set = (key: string, v: unknown) => {
-    const next = { ...value };
-    if (v === undefined || (v === '' && !required.has(key))) delete next[key];
-    else next[key] = v;
-    onChange(next);
-  };
+  const change = (key: string, compute: (old: unknown) => unknown) =>
+    onChange((current) => {
+      const next = { ...current };
+      const v = compute(current[key]);
+      if (v === undefined || (v === '' && !required.has(key))) delete next[key];
+      else next[key] = v;
+      return next;
+    });
+  const set = (key: string, v: unknown) => change(key, () => v);
   const extra = Object.keys(value).filter((k) => !schema.properties?.[k]);
   if (properties.length === 0) {
     return <p className="muted">This plugin takes no settings.</p>;
@@ -96,7 +100,12 @@ export function SchemaFields(props: {
               <SchemaFields
                 schema={prop}
                 value={(current as Record<string, unknown>) ?? {}}
-                onChange={(v) => set(key, Object.keys(v).length === 0 ? undefined : v)}
+                onChange={(update) =>
+                  change(key, (old) => {
+                    const v = update((old as Record<string, unknown> | undefined) ?? {});
+                    return Object.keys(v).length === 0 ? undefined : v;
+                  })
+                }
                 path={`${path}.${key}`}
                 errors={errors}
               />

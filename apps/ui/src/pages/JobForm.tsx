@@ -158,8 +158,9 @@ export function JobForm({ edit, clone }: { edit?: string; clone?: string }) {
   if (!draft) return <Loading what="the job" />;
 
   const set = <K extends keyof Draft>(key: K, value: Draft[K]) => {
-    setDraft({ ...draft, [key]: value });
-    if (errors[key as string]) setErrors({ ...errors, [key as string]: '' });
+    // Functional updates: two events before a render must not overwrite each other.
+    setDraft((d) => (d ? { ...d, [key]: value } : d));
+    if (errors[key as string]) setErrors((e) => ({ ...e, [key as string]: '' }));
   };
   const executors = plugins.data?.executors ?? [];
   const processorsCatalog = plugins.data?.processors ?? [];
@@ -385,7 +386,10 @@ export function JobForm({ edit, clone }: { edit?: string; clone?: string }) {
             <select
               {...a11y('executor', errors.executor, !!executor?.description)}
               value={draft.executor ?? ''}
-              onChange={(e) => setDraft({ ...draft, executor: e.target.value, executor_config: {} })}
+              onChange={(e) => {
+                const executor = e.target.value;
+                setDraft((d) => (d ? { ...d, executor, executor_config: {} } : d));
+              }}
             >
               {executors.some((x) => x.name === draft.executor) ? null : (
                 <option value={draft.executor}>{draft.executor || '—'}</option>
@@ -401,7 +405,9 @@ export function JobForm({ edit, clone }: { edit?: string; clone?: string }) {
             <SchemaFields
               schema={executor.config}
               value={draft.executor_config ?? {}}
-              onChange={(v) => set('executor_config', v)}
+              onChange={(update) =>
+                setDraft((d) => (d ? { ...d, executor_config: update(d.executor_config ?? {}) } : d))
+              }
               path="executor_config"
               errors={errors}
             />
@@ -572,7 +578,16 @@ export function JobForm({ edit, clone }: { edit?: string; clone?: string }) {
                   <SchemaFields
                     schema={entry.config}
                     value={config ?? {}}
-                    onChange={(v) => set('processors', { ...processors, [name]: v })}
+                    onChange={(update) =>
+                      setDraft((d) =>
+                        d
+                          ? {
+                              ...d,
+                              processors: { ...d.processors, [name]: update(d.processors?.[name] ?? {}) },
+                            }
+                          : d,
+                      )
+                    }
                     path={`processors.${name}`}
                     errors={errors}
                   />
