@@ -51,6 +51,7 @@ export default defineConfig({
       unit('executor-rabbitmq', './plugins/executor-rabbitmq'),
       unit('executor-nats', './plugins/executor-nats'),
       unit('cli', './apps/dkron-core'),
+      unit('ui', './apps/ui'),
       unit('executor-template', './examples/executor-template'),
       {
         extends: true,
@@ -90,8 +91,23 @@ export default defineConfig({
           name: 'e2e',
           root: here('./test'),
           include: ['e2e/**/*.test.ts'],
+          // The browser tests have a project of their own (they need chromium).
+          exclude: ['e2e/ui/**'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        resolve: { alias },
+        test: {
+          // Real chromium against a real server (test/e2e/ui/browser.ts); one file at a time, it is heavy.
+          name: 'browser',
+          root: here('./test'),
+          include: ['e2e/ui/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
         },
       },
     ],

@@ -359,6 +359,13 @@ export function describeStoreContract(label: string, makeStore: () => Promise<St
         expect(names((await store.listJobs({ disabled: false })).jobs)).toEqual(['alpha', 'gamma-backup']);
       });
 
+      it('filters by executor', async () => {
+        await store.saveJob(contractJob('other-exec', { executor: 'http', executor_config: { url: 'x' } }));
+        expect(names((await store.listJobs({ executor: 'http' })).jobs)).toEqual(['other-exec']);
+        expect((await store.listJobs({ executor: 'http', disabled: true })).total).toBe(0);
+        expect((await store.listJobs({ executor: 'nope' })).total).toBe(0);
+      });
+
       it('filters by metadata with AND semantics; jobs without metadata never match', async () => {
         expect(names((await store.listJobs({ metadata: { team: 'a' } })).jobs)).toEqual(['alpha', 'beta']);
         expect(names((await store.listJobs({ metadata: { team: 'a', env: 'prod' } })).jobs)).toEqual([

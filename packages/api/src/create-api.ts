@@ -1,6 +1,9 @@
+import { DkronError } from '@dkron-core/plugin-api';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { compress } from 'hono/compress';
 import { prettyJSON } from 'hono/pretty-json';
+import { getPath } from 'hono/utils/url';
 import { createAccessControl } from './internal/acl/access-control.js';
 import { checkRouteAccess } from './internal/acl/route-access.js';
 import { setUiAclEnabled } from './internal/acl/ui-flag.js';
@@ -18,8 +21,9 @@ import { diagnosticsRoutes } from './internal/routes/diagnostics.js';
 import { executionRoutes } from './internal/routes/executions.js';
 import { graphRoutes } from './internal/routes/graph.js';
 import { jobRoutes } from './internal/routes/jobs.js';
+import { planningRoutes } from './internal/routes/planning.js';
 import { systemRoutes } from './internal/routes/system.js';
-import { registerUi } from './internal/ui.js';
+import { normalizeBasePath, registerUi } from './internal/ui.js';
 import type { ApiOptions } from './options.js';
 
 const MIB = 1024 * 1024;
@@ -41,7 +45,11 @@ const MIB = 1024 * 1024;
 export function createApi(options: ApiOptions) {
   const { agent, logger } = options;
   const maxSize = options.bodyLimit ?? MIB;
-  const base = new Hono();
+  const basePath = normalizeBasePath(options.basePath ?? '');
+  if (basePath === undefined) {
+    throw new DkronError('VALIDATION', `basePath: not a path prefix such as /dkron: ${options.basePath}`);
+  }
+  const base = new Hono(basePath === '' ? {} : { getPath: (req) => stripPrefix(req, basePath) });
   const access = options.access
     ? createAccessControl({
         store: options.access.store,
@@ -56,6 +64,7 @@ export function createApi(options: ApiOptions) {
     agent,
     logger,
     extras: options.extras ?? {},
+    defaultTimezone: options.defaultTimezone ?? 'UTC',
     submissions: { paused: false },
     routes: () => base.routes,
     access,
@@ -95,7 +104,11 @@ export function createApi(options: ApiOptions) {
   base.notFound((c) =>
     c.json({ message: `no route for ${c.req.method} ${c.req.path}`, code: 'NOT_FOUND' }, 404),
   );
-  if (options.ui) registerUi(base, options.ui.root, agent);
+  if (options.ui) {
+    // The UI's files are compressed for the browsers that ask (the API's JSON and streams are not).
+    base.use('/ui/*', compress());
+    registerUi(base, { root: options.ui.root, basePath }, agent);
+  }
 
   return base
     .route('/', clusterRoutes(deps))
@@ -103,9 +116,17 @@ export function createApi(options: ApiOptions) {
     .route('/', jobRoutes(deps))
     .route('/', graphRoutes(deps))
     .route('/', executionRoutes(deps))
+    .route('/', planningRoutes(deps))
     .route('/', diagnosticsRoutes(deps))
     .route('/', aclRoutes(deps))
     .route('/', auditRoutes(deps));
+}
+
+/** The request's path without the proxy prefix (`/dkron/v1/jobs` → `/v1/jobs`); other paths as they are. */
+function stripPrefix(req: Request, prefix: string): string {
+  const path = getPath(req);
+  if (path === prefix) return '/';
+  return path.startsWith(`${prefix}/`) ? path.slice(prefix.length) : path;
 }
 
 /** The app's type, for a typed client: `hc<AppType>('http://localhost:8080')`. */

@@ -52,17 +52,30 @@ describe('GET /v1/jobs/:job/executions', () => {
     ]);
   });
 
-  it('maps id to started_at and passes order and slice', async () => {
+  it('maps id to started_at and ignores _start/_end as Dkron does', async () => {
     const { agent, call } = seeded();
     await call('GET', '/v1/jobs/alpha/executions?_sort=id&_order=ASC&_start=0&_end=1&jobs=alpha');
-    expect(agent.lastExecutionQuery).toEqual({ sort: 'started_at', order: 'ASC', start: 0, end: 1 });
+    expect(agent.lastExecutionQuery).toEqual({ sort: 'started_at', order: 'ASC' });
+    await call('GET', '/v1/jobs/alpha/executions?_start=3&_end=1');
+    expect(agent.lastExecutionQuery).toEqual({ order: 'DESC' });
+  });
+
+  it('pages with offset and limit', async () => {
+    const { agent, call } = seeded();
+    const res = await call('GET', '/v1/jobs/alpha/executions?offset=1&limit=1');
+    expect(agent.lastExecutionQuery).toEqual({ order: 'DESC', start: 1, end: 2 });
+    expect(res.headers.get('X-Total-Count')).toBe('2');
+    expect((res.json as Listed).map((e) => e.id)).toEqual(['1-node-a']);
+    await call('GET', '/v1/jobs/alpha/executions?limit=5');
+    expect(agent.lastExecutionQuery).toEqual({ order: 'DESC', start: 0, end: 5 });
   });
 
   it.each([
     ['_sort=output', '_sort', /unknown field "output" \(use one of id, started_at, finished_at, attempt\)/],
     ['output_size_limit=-1', 'output_size_limit', /negative/],
     ['output_size_limit=ten', 'output_size_limit', /non-negative integer/],
-    ['_start=3&_end=1', '_start', /greater than _end/],
+    ['offset=-1', 'offset', /negative/],
+    ['limit=x', 'limit', /non-negative integer/],
   ])('rejects %s with a 400', async (query, field, message) => {
     const { call } = seeded();
     const res = await call('GET', `/v1/jobs/alpha/executions?${query}`);

@@ -49,8 +49,19 @@ export interface ApiOptions {
   readonly logger?: Logger;
   /** Largest accepted request body, in bytes; larger ones get a 413. Default 1 MiB. */
   readonly bodyLimit?: number;
-  /** Serves the web UI's built files from `root` under `/ui/`. Default: no UI. */
+  /**
+   * Serves the web UI's built files from `root` under `/ui/`. Default: no UI. `basePath` is the prefix
+   * a reverse proxy publishes the server under (see {@link ApiOptions.basePath}).
+   */
   readonly ui?: { readonly root: string } | false;
+  /**
+   * Path prefix of a reverse proxy (`/dkron`): requests under it are served as if it were absent (a
+   * proxy that does not strip it works too) and redirects point below it. A proxy's
+   * `X-Forwarded-Prefix` header wins for redirects. Default none.
+   */
+  readonly basePath?: string;
+  /** Zone of jobs without `timezone`, for the schedule views (the agent's `--default-timezone`). Default UTC. */
+  readonly defaultTimezone?: string;
   /** Capabilities the node has beyond {@link AgentApi} (e.g. the job graph). */
   readonly extras?: ApiExtras;
   /**

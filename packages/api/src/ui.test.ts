@@ -1,9 +1,12 @@
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { prefersHtml, renderIndex } from './internal/ui.js';
+import { createApi } from './create-api.js';
+import { normalizeBasePath, prefersHtml, renderIndex, scriptJson } from './internal/ui.js';
 import { setup } from './testing/harness.js';
+import { realAgent } from './testing/real-agent.js';
 
 const INDEX = `<!doctype html><html><head><script>
 window.DKRON_API_URL = {{ .DKRON_API_URL }};
@@ -15,13 +18,33 @@ window.DKRON_UNTRIGGERED_JOBS = {{.DKRON_UNTRIGGERED_JOBS}};
 window.DKRON_ACL_ENABLED = {{.DKRON_ACL_ENABLED}};
 </script><script src="./assets/app.js"></script></head></html>`;
 
-function withUi(files: Record<string, string> = { 'index.html': INDEX, 'assets/app.js': 'console.log(1)' }) {
+const FILES = {
+  'index.html': INDEX,
+  'assets/app.js': 'console.log(1)',
+  'assets/index-B-x_3aZ1.js': 'console.log(2)',
+  'favicon.ico': 'icon',
+};
+
+function uiDir(files: Record<string, string> = FILES): string {
   const dir = mkdtempSync(join(tmpdir(), 'dkron-ui-'));
   const root = join(dir, 'dist');
   mkdirSync(join(root, 'assets'), { recursive: true });
   writeFileSync(join(dir, 'secret.txt'), 'TOP SECRET');
   for (const [name, content] of Object.entries(files)) writeFileSync(join(root, name), content);
-  return setup({ ui: { root } });
+  return root;
+}
+
+function withUi(files?: Record<string, string>, basePath?: string) {
+  return setup({ ui: { root: uiDir(files) }, ...(basePath === undefined ? {} : { basePath }) });
+}
+
+/** Runs the page's inline script as a browser would and returns the globals it set. */
+function globalsOf(html: string): Record<string, unknown> {
+  const scripts = [...html.matchAll(/<script>([\s\S]*?)<\/script>/g)].map((m) => m[1] ?? '');
+  expect(scripts).toHaveLength(1);
+  const window: Record<string, unknown> = {};
+  runInNewContext(scripts[0] ?? '', { window });
+  return window;
 }
 
 describe('GET /', () => {
@@ -114,11 +137,89 @@ describe('/ui/', () => {
   });
 });
 
+describe('caching, base path and proxies', () => {
+  it('caches hashed assets for a year and everything else never without a check', async () => {
+    const { app } = withUi();
+    const cache = async (path: string) => (await app.request(path)).headers.get('Cache-Control');
+    expect(await cache('/ui/assets/index-B-x_3aZ1.js')).toBe('public, max-age=31536000, immutable');
+    expect(await cache('/ui/assets/app.js')).toBe('no-cache');
+    expect(await cache('/ui/favicon.ico')).toBe('no-cache');
+    expect(await cache('/ui/')).toBe('no-cache');
+    expect(await cache('/ui/index.html')).toBe('no-cache');
+  });
+
+  it('compresses the UI for clients that accept it', async () => {
+    const { app } = withUi({ ...FILES, 'assets/big-AbCdEf12.js': `console.log("${'x'.repeat(4000)}")` });
+    const res = await app.request('/ui/assets/big-AbCdEf12.js', { headers: { 'Accept-Encoding': 'gzip' } });
+    expect(res.headers.get('Content-Encoding')).toBe('gzip');
+    expect((await res.arrayBuffer()).byteLength).toBeLessThan(1000);
+    const plain = await app.request('/ui/assets/big-AbCdEf12.js');
+    expect(plain.headers.get('Content-Encoding')).toBeNull();
+    const api = await app.request('/v1/jobs', { headers: { 'Accept-Encoding': 'gzip' } });
+    expect(api.headers.get('Content-Encoding')).toBeNull();
+  });
+
+  it('serves the API and the UI under --ui-base-path as well as at the root, redirecting below it', async () => {
+    const { app } = withUi(undefined, '/dkron/');
+    const root = await app.request('/dkron', { headers: { Accept: 'text/html' } });
+    expect([root.status, root.headers.get('Location')]).toEqual([303, '/dkron/ui/']);
+    const noSlash = await app.request('/dkron/ui');
+    expect([noSlash.status, noSlash.headers.get('Location')]).toEqual([301, '/dkron/ui/']);
+    expect(await (await app.request('/dkron/ui/')).text()).toContain('window.DKRON_API_URL = "../v1";');
+    expect(await (await app.request('/dkron/ui/assets/app.js')).text()).toBe('console.log(1)');
+    expect((await app.request('/dkron/v1/jobs')).status).toBe(200);
+    // A proxy that strips the prefix reaches the same routes.
+    expect((await app.request('/v1/jobs')).status).toBe(200);
+    expect((await app.request('/ui', {})).headers.get('Location')).toBe('/dkron/ui/');
+  });
+
+  it('honours a clean X-Forwarded-Prefix in redirects and ignores one that could leave the site', async () => {
+    const { app } = withUi();
+    const location = async (prefix: string) =>
+      (await app.request('/', { headers: { 'X-Forwarded-Prefix': prefix } })).headers.get('Location');
+    expect(await location('/proxy/cron')).toBe('/proxy/cron/ui/');
+    expect(await location('/proxy/')).toBe('/proxy/ui/');
+    for (const bad of ['//evil.example', 'https://evil.example', '/a/../b', '/a b', '/\\evil']) {
+      expect(await location(bad), bad).toBe('/ui/');
+    }
+  });
+
+  it('refuses a base path that is not a path prefix', () => {
+    expect(normalizeBasePath('/a/b/')).toBe('/a/b');
+    expect(normalizeBasePath('/')).toBe('');
+    expect(normalizeBasePath('a')).toBeUndefined();
+    expect(() => createApi({ agent: setup().agent, basePath: '//x' })).toThrow(/basePath/);
+  });
+});
+
+describe('a hostile node name', () => {
+  it.each([
+    '</script><script>window.PWNED=1</script>',
+    '<!--<script>',
+    // U+2028/2029 cannot be in a node name (they are white space), see the helpers test below.
+    'a&amp;"\'\\]]>',
+  ])('renders %j as the literal value and nothing else', async (name) => {
+    const real = await realAgent({ ui: { root: uiDir() } }, name);
+    try {
+      const html = await (await real.app.request('/ui/')).text();
+      const globals = globalsOf(html);
+      expect(globals.DKRON_LEADER).toBe(name);
+      expect(globals.PWNED).toBeUndefined();
+      expect(globals.DKRON_API_URL).toBe('../v1');
+      expect(globals.DKRON_ACL_ENABLED).toBe(false);
+      expect(html).not.toMatch(/[\u2028\u2029]/);
+    } finally {
+      await real.stop();
+    }
+  });
+});
+
 describe('helpers', () => {
   it('escapes values so that they cannot close the script', () => {
     expect(renderIndex('x = {{.DKRON_LEADER}}; y = {{.OTHER}}', { DKRON_LEADER: '</script><b>' })).toBe(
-      'x = "\\u003c/script>\\u003cb>"; y = {{.OTHER}}',
+      'x = "\\u003c/script\\u003e\\u003cb\\u003e"; y = {{.OTHER}}',
     );
+    expect(scriptJson('a&b\u2028')).toBe('"a\\u0026b\\u2028"');
   });
 
   it('negotiates like gin (q-values ignored)', () => {

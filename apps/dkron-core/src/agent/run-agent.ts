@@ -1,10 +1,20 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createApi } from '@dkron-core/api';
-import { type AccessStore, createAgent, createPluginRegistry, type Store } from '@dkron-core/kernel';
+import {
+  type AccessStore,
+  createAgent,
+  createLocalCluster,
+  createPluginRegistry,
+  type Store,
+} from '@dkron-core/kernel';
 import { createNotifier, toNotifierOptions } from '@dkron-core/notify';
+import type { Logger } from '@dkron-core/plugin-api';
 import { DkronError } from '@dkron-core/plugin-api';
 import {
   createRqliteAccessStore,
@@ -21,6 +31,7 @@ import { installSignalHandlers } from '../lifecycle/signals.js';
 import { createAgentMetrics } from '../metrics/metrics.js';
 import { createStatsdSink } from '../metrics/statsd.js';
 import { LOAD_HINT, warnMissingPlugins } from '../plugins/missing-plugins.js';
+import { advertisedAddress } from './advertise.js';
 import { startAuditRetention } from './audit-retention.js';
 import {
   processSecretSource,
@@ -29,6 +40,26 @@ import {
   withSecretReferences,
 } from './secrets.js';
 import type { RunAgentOptions } from './types.js';
+
+/** The UI built into this package (`apps/ui`'s build, copied here by its build). */
+export const BUILTIN_UI_DIR = fileURLToPath(new URL('../../ui-dist/', import.meta.url));
+
+/**
+ * Where the UI is served from, or `false`. A `--ui-dir` without `index.html` fails the start (a typo
+ * should not give a UI that 404s); a missing built-in build only warns, the API works without it.
+ */
+export function uiRoot(config: Pick<AgentConfig, 'ui' | 'uiDir'>, logger: Logger): string | false {
+  if (!config.ui) return false;
+  const root = config.uiDir === '' ? BUILTIN_UI_DIR : config.uiDir;
+  if (existsSync(join(root, 'index.html'))) return root;
+  if (config.uiDir !== '') {
+    throw new DkronError('VALIDATION', `--ui-dir: no index.html in ${config.uiDir}`, {
+      details: { field: 'ui-dir' },
+    });
+  }
+  logger.warn('the web UI is not built; /ui answers 404 (run pnpm build)', { dir: root });
+  return root;
+}
 
 /** `:8080` → all interfaces; `127.0.0.1:8080`; `[::1]:8080`. */
 export function parseListenAddress(addr: string): { hostname?: string; port: number } {
@@ -55,6 +86,7 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
   }
   const listen = parseListenAddress(config.httpAddr);
   const tls = await readTls(config);
+  const ui = uiRoot(config, logger);
 
   const registry = createPluginRegistry({
     nodeName: config.nodeName,
@@ -103,10 +135,16 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
       registry,
       logger,
       server: config.server,
-      tags: config.tags,
-      datacenter: config.datacenter,
-      rpcPort: config.advertiseRpcPort,
-      region: config.region,
+      cluster: createLocalCluster({
+        nodeName: config.nodeName,
+        server: config.server,
+        version: packageVersion(),
+        tags: config.tags,
+        datacenter: config.datacenter,
+        region: config.region,
+        rpcPort: config.advertiseRpcPort,
+        ...advertisedAddress(config),
+      }),
       defaultTimezone: config.defaultTimezone,
       maxExecutionsPerJob: config.maxExecutionsPerJob,
       onLeave: () => leave?.(),
@@ -123,6 +161,9 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
       logger: options.logger.toPluginLogger({ component: 'api' }),
       corsAllowedOrigins: config.corsAllowedOrigins,
       access: { store: access, aclEnabled: config.aclEnabled },
+      ...(ui ? { ui: { root: ui } } : {}),
+      ...(config.uiBasePath === '' ? {} : { basePath: config.uiBasePath }),
+      defaultTimezone: config.defaultTimezone,
       extras: {
         jobGraph: (name) => agent.jobGraph(name),
         ...(metrics ? { metrics: () => metrics.render() } : {}),

@@ -80,6 +80,10 @@ export interface AgentConfig {
   readonly aclEnabled: boolean;
   /** How long audit log entries are kept; 0 forever. */
   readonly auditRetentionMs: number;
+  /** Directory of another UI build to serve (absolute); empty means the built-in UI. */
+  readonly uiDir: string;
+  /** Path prefix a reverse proxy publishes the server under (`/dkron`); empty for none. */
+  readonly uiBasePath: string;
   readonly mailHost: string;
   /** SMTP port; 0 when unset. */
   readonly mailPort: number;
@@ -169,6 +173,8 @@ export function defaultAgentConfig(hostname: string): AgentConfig {
     httpsKey: '',
     aclEnabled: false,
     auditRetentionMs: 90 * 24 * 3_600_000,
+    uiDir: '',
+    uiBasePath: '',
     mailHost: '',
     mailPort: 0,
     mailUsername: '',

@@ -100,3 +100,13 @@ export function normalizeOrigin(value: string): Converted<string> {
     problem: `invalid origin ${show(value)} (expected * or scheme://host[:port], e.g. https://ui.example)`,
   };
 }
+
+/** A URL path prefix such as `/dkron` or `/tools/cron`; empty or `/` means none. */
+export function checkBasePath(value: string): string | undefined {
+  const trimmed = value.replace(/\/+$/, '');
+  if (trimmed === '') return undefined;
+  const clean =
+    /^(?:\/[A-Za-z0-9._~!$&'()*+,;=:@-]+)+$/.test(trimmed) &&
+    !trimmed.split('/').some((segment) => segment === '.' || segment === '..');
+  return clean ? undefined : `must be a path prefix such as /dkron, got ${show(value)}`;
+}

@@ -225,6 +225,7 @@ function finish(config: AgentConfig, cwd: string): AgentConfig {
     dataDir: resolve(cwd, config.dataDir),
     httpsCert: config.httpsCert === '' ? '' : resolve(cwd, config.httpsCert),
     httpsKey: config.httpsKey === '' ? '' : resolve(cwd, config.httpsKey),
+    uiDir: config.uiDir === '' ? '' : resolve(cwd, config.uiDir),
     advertiseRpcPort: config.advertiseRpcPort === 0 ? config.rpcPort : config.advertiseRpcPort,
   };
 }

@@ -6,6 +6,7 @@
 import type { AgentConfig } from './agent-config.js';
 import {
   checkAdvertiseAddr,
+  checkBasePath,
   checkDialAddr,
   checkEncryptKey,
   checkListenAddr,
@@ -125,6 +126,8 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
   // HTTP API and UI
   { name: 'http-addr', key: 'httpAddr', kind: 'string', group: 'HTTP API and UI', placeholder: 'addr', check: checkListenAddr, description: 'address of the HTTP API and web UI' },
   { name: 'ui', key: 'ui', kind: 'bool', group: 'HTTP API and UI', description: 'serve the web UI at /ui' },
+  { name: 'ui-dir', key: 'uiDir', kind: 'string', group: 'HTTP API and UI', placeholder: 'dir', defaultText: 'the built-in UI', description: 'serve another build of the UI from this directory (e.g. Dkron\'s ui-dist), relative to the working directory' },
+  { name: 'ui-base-path', key: 'uiBasePath', kind: 'string', group: 'HTTP API and UI', placeholder: 'path', check: checkBasePath, description: 'path prefix a reverse proxy publishes this server under (e.g. /dkron); X-Forwarded-Prefix wins' },
   { name: 'https-cert', key: 'httpsCert', kind: 'string', group: 'HTTP API and UI', placeholder: 'file', description: 'PEM certificate (chain) of the HTTP API; with --https-key the API is served over TLS only' },
   { name: 'https-key', key: 'httpsKey', kind: 'string', group: 'HTTP API and UI', placeholder: 'file', description: 'PEM private key of --https-cert' },
   { name: 'cors-allowed-origins', key: 'corsAllowedOrigins', kind: 'list', item: normalizeOrigin, group: 'HTTP API and UI', placeholder: 'origins', description: 'browser origins (https://ui.example, or * for any) that get CORS headers and may change state; default none, the UI is same-origin' },

@@ -11,6 +11,8 @@ export interface RouteDeps {
   readonly agent: AgentApi;
   readonly logger: Logger | undefined;
   readonly extras: ApiExtras;
+  /** Zone of jobs without `timezone` (the agent's `--default-timezone`). */
+  readonly defaultTimezone: string;
   /** Dkron's per-node, in-memory pause of job submissions (never replicated, lost on restart). */
   readonly submissions: { paused: boolean };
   /** The app's registered routes, read when the OpenAPI document is first asked for. */

@@ -106,12 +106,14 @@ export function parseJobQuery(params: URLSearchParams): JobQuery {
   const status = parseStatus(params.get('status') ?? undefined);
   const disabled = parseDisabled(params.get('disabled') ?? undefined);
   const metadata = parseMetadata(params);
+  const executor = params.get('executor');
   const sort = parseSort(params.get('_sort') ?? undefined, JOB_SORT_FIELDS, 'name');
   const order = parseOrder(params.get('_order') ?? undefined);
   return {
     ...(q ? { q } : {}),
     ...(status === undefined ? {} : { status }),
     ...(disabled === undefined ? {} : { disabled }),
+    ...(executor ? { executor } : {}),
     ...(metadata ? { metadata } : {}),
     ...(sort ? { sort } : {}),
     ...(order ? { order } : {}),
@@ -119,15 +121,24 @@ export function parseJobQuery(params: URLSearchParams): JobQuery {
   };
 }
 
-/** `GET /v1/jobs/{job}/executions` query → {@link ExecutionQuery} (newest first by default). */
+/**
+ * `GET /v1/jobs/{job}/executions` query → {@link ExecutionQuery} (newest first by default).
+ *
+ * Dkron ignores `_start`/`_end` here, and its UI relies on that: it sends `_start=0&_end=25`, has no
+ * pager and shows what it gets. So they are ignored; a page is `offset` and `limit` (dkron-core's UI).
+ */
 export function parseExecutionQuery(params: URLSearchParams): ExecutionQuery {
   const sort = parseSort(params.get('_sort') ?? undefined, EXECUTION_SORT_FIELDS, 'started_at');
   const order = parseOrder(params.get('_order') ?? undefined) ?? 'DESC';
   const outputSizeLimit = parseIndex('output_size_limit', params.get('output_size_limit') ?? undefined);
+  const offset = parseIndex('offset', params.get('offset') ?? undefined);
+  const limit = parseIndex('limit', params.get('limit') ?? undefined);
+  const start = offset ?? (limit === undefined ? undefined : 0);
   return {
     ...(sort ? { sort } : {}),
     order,
-    ...parseSlice(params),
+    ...(start === undefined ? {} : { start }),
+    ...(limit === undefined ? {} : { end: Math.min((start ?? 0) + limit, Number.MAX_SAFE_INTEGER) }),
     ...(outputSizeLimit === undefined ? {} : { outputSizeLimit }),
   };
 }

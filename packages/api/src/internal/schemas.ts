@@ -321,6 +321,50 @@ export const COMPONENT_SCHEMAS = {
       details: { type: ['object', 'null'] },
     },
   },
+  SchedulePreview: {
+    type: 'object',
+    properties: {
+      schedule: { type: 'string' },
+      timezone: { type: 'string' },
+      times: { type: 'array', items: { type: 'string', format: 'date-time' } },
+    },
+  },
+  UpcomingRun: {
+    type: 'object',
+    properties: {
+      job: { type: 'string' },
+      displayname: { type: 'string' },
+      at: { type: 'string', format: 'date-time' },
+    },
+  },
+  JobSlots: {
+    type: 'object',
+    properties: {
+      job: { type: 'string' },
+      from: { type: 'string', format: 'date-time' },
+      to: { type: 'string', format: 'date-time' },
+      total: { type: 'integer' },
+      missed_count: { type: 'integer' },
+      history_from: { type: ['string', 'null'], format: 'date-time' },
+      slots: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: {
+            at: { type: 'string', format: 'date-time' },
+            outcome: {
+              type: 'string',
+              enum: ['ran', 'skipped_forbid', 'outside_window', 'disabled', 'no_target', 'unknown', 'missed'],
+            },
+            status: { type: 'string' },
+            execution: { type: 'string' },
+            lag_ms: { type: 'integer' },
+            blocked_by: { type: 'string' },
+          },
+        },
+      },
+    },
+  },
   JobGraph: {
     type: 'object',
     properties: {

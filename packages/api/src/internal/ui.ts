@@ -39,9 +39,34 @@ export function prefersHtml(accept: string | undefined): boolean {
     .some((type) => type === 'text/html' || type === 'text/*' || type === '*/*' || type === '*');
 }
 
-/** Inside a `<script>`, JSON is safe once `<` cannot close the element. */
-function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c');
+const SCRIPT_ESCAPES: Record<string, string> = {
+  '<': '\\u003c',
+  '>': '\\u003e',
+  '&': '\\u0026',
+  '\u2028': '\\u2028',
+  '\u2029': '\\u2029',
+};
+
+/**
+ * A value as a JavaScript literal that is safe inside a `<script>` element (as Go's html/template
+ * renders it): JSON with `<`, `>`, `&` and the line separators U+2028/2029 escaped, so that no value
+ * (a node name is user input) can close the element, open a comment or break an older parser.
+ */
+export function scriptJson(value: unknown): string {
+  return (JSON.stringify(value) ?? 'null').replace(/[<>&\u2028\u2029]/g, (ch) => SCRIPT_ESCAPES[ch] ?? ch);
+}
+
+/** Vite (ours and Dkron's build) writes `assets/<name>-<hash>.<ext>`: those never change under one name. */
+const HASHED = /^assets\/(?:.*\/)?[^/]*-[A-Za-z0-9_-]{8,}\.[a-z0-9]+$/i;
+
+/** A path prefix such as `/dkron` or `/a/b`; anything else (`//host`, `..`, spaces) is refused. */
+const PREFIX = /^(?:\/[A-Za-z0-9._~!$&'()*+,;=:@-]+)*$/;
+
+/** A base path is valid when it is empty or a clean prefix; `/` counts as empty. */
+export function normalizeBasePath(path: string): string | undefined {
+  const trimmed = path.replace(/\/+$/, '');
+  if (!PREFIX.test(trimmed) || trimmed.split('/').some((s) => s === '.' || s === '..')) return undefined;
+  return trimmed;
 }
 
 async function templateValues(agent: AgentApi): Promise<Record<string, unknown>> {
@@ -91,7 +116,8 @@ async function serveUi(c: Context, root: string, agent: AgentApi): Promise<Respo
   const asset = rel === '' || rel === 'index.html' ? undefined : await readUnder(root, rel);
   if (asset) {
     const type = CONTENT_TYPES[extname(rel).toLowerCase()] ?? 'application/octet-stream';
-    return c.body(new Uint8Array(asset), 200, { 'Content-Type': type });
+    const cache = HASHED.test(rel) ? 'public, max-age=31536000, immutable' : 'no-cache';
+    return c.body(new Uint8Array(asset), 200, { 'Content-Type': type, 'Cache-Control': cache });
   }
   // Unknown paths render the app too: its router is hash-based, but deep links must not 404.
   const index = await readUnder(root, 'index.html');
@@ -100,9 +126,29 @@ async function serveUi(c: Context, root: string, agent: AgentApi): Promise<Respo
   return c.html(html, 200, { 'Cache-Control': 'no-cache' });
 }
 
+/** Options of {@link registerUi}. */
+export interface UiOptions {
+  /** Directory of the built UI (`index.html` and its assets). */
+  readonly root: string;
+  /**
+   * Path prefix under which a reverse proxy publishes this server (`/dkron`), used in redirects.
+   * A proxy's `X-Forwarded-Prefix` header wins over it.
+   */
+  readonly basePath?: string;
+}
+
+/** The prefix of the client's URL: `X-Forwarded-Prefix` when it is a clean path, else the base path. */
+function publicPrefix(c: Context, basePath: string): string {
+  const forwarded = c.req.header('X-Forwarded-Prefix');
+  const prefix =
+    forwarded === undefined ? undefined : normalizeBasePath(forwarded.split(',')[0]?.trim() ?? '');
+  return prefix ?? basePath;
+}
+
 /** `/` → `/ui/` for browsers, and the UI's files under `/ui/` (Dkron registers these only with the UI). */
-export function registerUi(app: Hono, rootDir: string, agent: AgentApi): void {
-  const root = resolve(rootDir);
+export function registerUi(app: Hono, options: UiOptions, agent: AgentApi): void {
+  const root = resolve(options.root);
+  const basePath = normalizeBasePath(options.basePath ?? '') ?? '';
   app.get(
     '/',
     describe({
@@ -114,7 +160,7 @@ export function registerUi(app: Hono, rootDir: string, agent: AgentApi): void {
     }),
     (c) => {
       if (!prefersHtml(c.req.header('Accept'))) throw notFound('nothing here: the API is under /v1');
-      return c.redirect('/ui/', 303);
+      return c.redirect(`${publicPrefix(c, basePath)}/ui/`, 303);
     },
   );
   app.get(
@@ -126,7 +172,7 @@ export function registerUi(app: Hono, rootDir: string, agent: AgentApi): void {
       tags: ['ui'],
       responses: { 301: { description: 'Redirect to `/ui/`.' } },
     }),
-    (c) => c.redirect('/ui/', 301),
+    (c) => c.redirect(`${publicPrefix(c, basePath)}/ui/`, 301),
   );
   app.get(
     '/ui/*',

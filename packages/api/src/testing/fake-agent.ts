@@ -192,6 +192,7 @@ export class FakeAgent implements AgentApi {
           (!query.q || job.name.includes(query.q) || job.displayname.includes(query.q)) &&
           (query.status === undefined || job.status === query.status) &&
           (query.disabled === undefined || job.disabled === query.disabled) &&
+          (query.executor === undefined || job.executor === query.executor) &&
           Object.entries(query.metadata ?? {}).every(([k, v]) => job.metadata?.[k] === v),
       );
     const sort = query.sort ?? 'name';
@@ -310,6 +311,19 @@ export class FakeAgent implements AgentApi {
     this.jobs.set(job, reset);
     this.executions.delete(job);
     return this.withChildren(reset);
+  }
+
+  async cancelExecution(job: string, id: string): Promise<Execution> {
+    this.check();
+    this.requireJob(job);
+    const execution = this.findExecution(job, id);
+    if (execution.status !== 'running') {
+      throw new DkronError('CONFLICT', `execution ${id} of job ${job} is not running (${execution.status})`);
+    }
+    const done: Execution = { ...execution, status: 'cancelled', finished_at: '2024-01-01T00:01:00Z' };
+    this.replaceExecution(done);
+    for (const listener of this.followers.get(id) ?? []) listener({ type: 'done', execution: done });
+    return done;
   }
 
   async busy(): Promise<Execution[]> {

@@ -81,6 +81,11 @@ export interface AgentApi {
   listExecutions(job: string, query: ExecutionQuery): Promise<{ executions: Execution[]; total: number }>;
   getExecution(job: string, id: string): Promise<Execution | undefined>;
   deleteExecutions(job: string): Promise<Job>;
+  /**
+   * Cancels a running execution (its executor's signal fires; no retry follows) and resolves with the
+   * execution once it ended. `NOT_FOUND` for an unknown job or execution, `CONFLICT` when it is not running.
+   */
+  cancelExecution(job: string, id: string): Promise<Execution>;
   /** Running executions cluster-wide, with all their output so far, oldest first. */
   busy(): Promise<Execution[]>;
   /**

@@ -25,6 +25,8 @@ export interface JobQuery {
   /** Exact status; `''` selects jobs that never ran (Dkron's `untriggered`). */
   readonly status?: JobStatus;
   readonly disabled?: boolean;
+  /** dkron-core: exact executor name (`shell`, `http`, …). */
+  readonly executor?: string;
   /** Every pair must be present in the job's metadata. */
   readonly metadata?: Readonly<Record<string, string>>;
   /** Default `name`. */

@@ -42,6 +42,10 @@ function filterClause(query: JobQuery, column: (name: string) => string): [strin
     where.push(`${column('disabled')} = ?`);
     params.push(query.disabled ? 1 : 0);
   }
+  if (query.executor !== undefined) {
+    where.push(`json_extract(${column('doc')}, '$.executor') = ?`);
+    params.push(query.executor);
+  }
   for (const [key, value] of Object.entries(query.metadata ?? {})) {
     // The metadata column holds JSON.stringify output, so a stored pair appears in it as `"key":"value"`:
     // instr() on that text is a cheap necessary condition that spares parsing the JSON of most rows.

@@ -30,8 +30,20 @@ export function executionRoutes(deps: RouteDeps) {
             schema: { type: 'string', enum: ['id', ...EXECUTION_SORT_FIELDS] },
           },
           _order: { description: 'Default `DESC`.', schema: { type: 'string', enum: ['ASC', 'DESC'] } },
-          _start: { description: 'First index, 0-based.', schema: { type: 'integer', minimum: 0 } },
-          _end: { description: 'End index, exclusive.', schema: { type: 'integer', minimum: 0 } },
+          _start: {
+            description:
+              "Ignored, as Dkron ignores it: Dkron's UI sends `_start=0&_end=25` and expects every execution.",
+            schema: { type: 'string' },
+          },
+          _end: { description: 'Ignored, as `_start`.', schema: { type: 'string' } },
+          offset: {
+            description: 'dkron-core: skip this many executions (a page of the sorted list).',
+            schema: { type: 'integer', minimum: 0 },
+          },
+          limit: {
+            description: 'dkron-core: at most this many executions; `X-Total-Count` still counts them all.',
+            schema: { type: 'integer', minimum: 0 },
+          },
           output_size_limit: {
             description: 'Keep the last N bytes of each output and set `output_truncated`.',
             schema: { type: 'integer', minimum: 0 },
@@ -40,7 +52,7 @@ export function executionRoutes(deps: RouteDeps) {
         responses: {
           200: { description: 'The executions.', schema: arrayOf('Execution'), headers: ['X-Total-Count'] },
         },
-        errors: { 400: 'A bad sort, slice or size parameter.', 404: 'No such job.' },
+        errors: { 400: 'A bad sort, page or size parameter.', 404: 'No such job.' },
         access: { capabilities: ['list', 'read'] },
       }),
       async (c) => {
@@ -92,6 +104,24 @@ export function executionRoutes(deps: RouteDeps) {
           });
         }
         return c.json(execution, 200);
+      },
+    )
+    .post(
+      '/v1/jobs/:job/executions/:execution/cancel',
+      describe({
+        operationId: 'cancelExecution',
+        summary: 'Cancel a running execution',
+        description:
+          "dkron-core (Dkron #989): fires the executor's cancellation signal and answers once the " +
+          'execution ended, as `cancelled`. A cancelled attempt is not retried.',
+        tags: ['executions'],
+        params: PARAMS,
+        responses: { 200: { description: 'The cancelled execution.', schema: ref('Execution') } },
+        errors: { 404: 'No such job or execution.', 409: 'The execution is not running.' },
+      }),
+      async (c) => {
+        const { job, execution } = c.req.param();
+        return c.json(await agent.cancelExecution(job, execution), 200);
       },
     )
     .get(

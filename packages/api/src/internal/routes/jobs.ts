@@ -141,6 +141,7 @@ const listDoc = {
       schema: { type: 'string', enum: [...STATUS_FILTERS] },
     },
     disabled: { description: '`true` or `false`.', schema: { type: 'string', enum: ['true', 'false'] } },
+    executor: { description: 'dkron-core: exact executor name.', schema: { type: 'string' } },
     metadata: {
       description: '`metadata[key]=value`, repeatable; every pair must match.',
       schema: { type: 'object', additionalProperties: { type: 'string' } },

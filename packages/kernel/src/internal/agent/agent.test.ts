@@ -467,6 +467,42 @@ describe('agent: restarts', () => {
   });
 });
 
+describe('agent: cancelling an execution', () => {
+  it('aborts a running execution, records it as cancelled and does not retry it', async () => {
+    h = await harness();
+    await h.agent.saveJob(
+      job('long', { schedule: '@manually', retries: 2, executor_config: { mode: 'hold' } }),
+    );
+    await h.agent.runJob('long');
+    await settle();
+    const [running] = await h.agent.busy();
+    expect(running?.status).toBe('running');
+    const cancelled = await h.agent.cancelExecution('long', running?.id ?? '');
+    expect(cancelled).toMatchObject({ id: running?.id, status: 'cancelled', success: false });
+    await h.clock.advance(60_000);
+    const runs = await executions(h.store, 'long');
+    expect(runs.map((r) => r.status)).toEqual(['cancelled']);
+    expect(h.control.calls).toEqual(['long']);
+  });
+
+  it('answers NOT_FOUND for an unknown job or execution and CONFLICT for a finished one', async () => {
+    h = await harness();
+    await h.agent.saveJob(job('quick', { schedule: '@manually' }));
+    await h.agent.runJob('quick');
+    await settle();
+    const [done] = await executions(h.store, 'quick');
+    expect(done?.status).toBe('success');
+    const code = (p: Promise<unknown>) =>
+      p.then(
+        () => 'resolved',
+        (e: unknown) => (isDkronError(e) ? e.code : String(e)),
+      );
+    expect(await code(h.agent.cancelExecution('nope', done?.id ?? ''))).toBe('NOT_FOUND');
+    expect(await code(h.agent.cancelExecution('quick', '1-none'))).toBe('NOT_FOUND');
+    expect(await code(h.agent.cancelExecution('quick', done?.id ?? ''))).toBe('CONFLICT');
+  });
+});
+
 describe('agent: plugin events', () => {
   it('emits job:saved, job:deleted and schedule:missed (late and forbid)', async () => {
     const events: string[] = [];

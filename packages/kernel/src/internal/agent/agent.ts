@@ -966,6 +966,28 @@ export function createAgent(options: AgentOptions): Agent {
     getExecution: (job, id) => store.getExecution(job, id),
     deleteExecutions: (job) => store.deleteExecutions(job),
 
+    async cancelExecution(job, id) {
+      const run = active.get(id);
+      if (!run || run.execution.job_name !== job) {
+        await requireJob(job);
+        const stored = await store.getExecution(job, id);
+        if (!stored) {
+          throw new DkronError('NOT_FOUND', `execution ${id} of job ${job} not found`, {
+            details: { job, execution: id },
+          });
+        }
+        const why =
+          stored.status === 'running' ? 'runs on another node' : `is not running (${stored.status})`;
+        throw new DkronError('CONFLICT', `execution ${id} of job ${job} ${why}`, {
+          details: { job, execution: id, status: stored.status },
+        });
+      }
+      // A cancelled attempt ends as `cancelled`, which never retries.
+      run.prepared.abort(new DkronError('CANCELLED', 'execution cancelled by a user'));
+      await run.done;
+      return run.execution;
+    },
+
     async busy() {
       return [...active.values()]
         .map((r) => ({ ...r.execution, output: r.output.toString() }))

@@ -20,6 +20,7 @@ function matches(job: Job, query: JobQuery): boolean {
   }
   if (query.status !== undefined && job.status !== query.status) return false;
   if (query.disabled !== undefined && job.disabled !== query.disabled) return false;
+  if (query.executor !== undefined && job.executor !== query.executor) return false;
   const wanted = Object.entries(query.metadata ?? {});
   // A job without metadata never matches a metadata filter (Dkron).
   return wanted.every(([key, value]) => job.metadata !== null && job.metadata[key] === value);
