@@ -4,7 +4,15 @@
  */
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type AgentHandle, type Api, api, startAgent, stopAllAgents, waitFor } from './helpers/index.js';
+import {
+  type AgentHandle,
+  type Api,
+  api,
+  rqliteExecute,
+  startAgent,
+  stopAllAgents,
+  waitFor,
+} from './helpers/index.js';
 
 let agent: AgentHandle;
 let client: Api;
@@ -27,13 +35,8 @@ const job = (name: string, extra: Record<string, unknown> = {}) => ({
 });
 
 /** Runs statements on the agent's embedded rqlited directly (what a hand edit or a bug would do). */
-async function rqlite(statements: unknown[]): Promise<unknown> {
-  const res = await fetch(`http://127.0.0.1:${agent.ports.rqliteHttp}/db/execute`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(statements),
-  });
-  return res.json();
+function rqlite(statements: unknown[]): Promise<unknown> {
+  return rqliteExecute(agent, statements);
 }
 
 describe('deeply nested bodies', () => {

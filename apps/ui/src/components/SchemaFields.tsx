@@ -10,6 +10,8 @@ export function kindOf(schema: JsonSchema): FieldKind {
   const types = variants.flatMap((v) => (Array.isArray(v.type) ? v.type : v.type ? [v.type] : []));
   if (types.includes('boolean')) return 'boolean';
   if (schema.enum && schema.enum.length > 0) return 'enum';
+  // A duration is published as "seconds or a Go duration" (`30`, `1m30s`): a text field takes both.
+  if (variants.some((v) => v.format === 'go-duration')) return 'string';
   if (types.includes('integer') || types.includes('number')) return 'number';
   if (types.includes('object') && schema.properties) return 'object';
   return 'string';

@@ -14,6 +14,8 @@ const READ_ONLY: PathRules = {
   '/v1/jobs': { capabilities: ['list', 'read'] },
   '/v1/jobs/*': { capabilities: ['read'] },
   '/v1/jobs/*/graph': { capabilities: ['read'] },
+  '/v1/jobs/*/upcoming': { capabilities: ['read'] },
+  '/v1/jobs/*/slots': { capabilities: ['read'] },
   '/v1/jobs/*/executions*': { capabilities: ['read'] },
   '/v1/jobs/*/executions/*': { capabilities: ['read'] },
   '/v1/leader': { capabilities: ['read'] },
@@ -22,6 +24,7 @@ const READ_ONLY: PathRules = {
   '/v1/stats': { capabilities: ['read'] },
   '/v1/pause': { capabilities: ['read'] },
   '/v1/plugins': { capabilities: ['read'] },
+  '/v1/upcoming': { capabilities: ['read'] },
   '/v1/openapi.json': { capabilities: ['read'] },
 };
 

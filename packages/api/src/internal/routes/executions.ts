@@ -118,6 +118,8 @@ export function executionRoutes(deps: RouteDeps) {
         params: PARAMS,
         responses: { 200: { description: 'The cancelled execution.', schema: ref('Execution') } },
         errors: { 404: 'No such job or execution.', 409: 'The execution is not running.' },
+        // Who may run a job may stop its runs.
+        access: { path: '/v1/jobs/:job/run', capabilities: ['create'] },
       }),
       async (c) => {
         const { job, execution } = c.req.param();

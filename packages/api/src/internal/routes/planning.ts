@@ -30,6 +30,8 @@ export function planningRoutes({ agent, defaultTimezone }: RouteDeps) {
           'As `dkron-core schedule`: any form a job accepts. Times are RFC 3339 in the schedule zone. ' +
           'A bad expression or zone is a 400 naming `schedule` or `timezone`.',
         tags: ['schedule'],
+        // Computes times of any expression: reads no job, so any valid token may ask.
+        access: 'token',
         query: {
           schedule: { description: 'The expression.', schema: { type: 'string' } },
           timezone: {
