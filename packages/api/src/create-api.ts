@@ -42,6 +42,7 @@ export function createApi(options: ApiOptions) {
     extras: options.extras ?? {},
     submissions: { paused: false },
     routes: () => base.routes,
+    maxExecutionsPerJob: options.maxExecutionsPerJob,
   };
 
   base.use('*', async (c, next) => {

@@ -37,4 +37,9 @@ export interface ApiOptions {
   readonly ui?: { readonly root: string } | false;
   /** Capabilities the node has beyond {@link AgentApi} (e.g. the job graph). */
   readonly extras?: ApiExtras;
+  /**
+   * The executions kept per job (the agent's `max-executions-per-job`): a job's execution list never
+   * shows more, even while the store's trim lags behind. Default: no limit.
+   */
+  readonly maxExecutionsPerJob?: number;
 }

@@ -13,6 +13,8 @@ export interface RouteDeps {
   readonly submissions: { paused: boolean };
   /** The app's registered routes, read when the OpenAPI document is first asked for. */
   readonly routes: () => readonly RegisteredRoute[];
+  /** Most executions a job's list shows (`max-executions-per-job`); none when undefined. */
+  readonly maxExecutionsPerJob: number | undefined;
 }
 
 /** The request's query string, with repeated keys and `name[key]` families intact. */
