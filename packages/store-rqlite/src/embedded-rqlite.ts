@@ -229,7 +229,13 @@ class Supervisor implements EmbeddedRqlite {
   }
 
   #spawn(): void {
-    const child = spawn(this.#command.command, this.#command.args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // A process group of its own (setsid): a Ctrl-C in the agent's terminal goes to the agent's group,
+    // and the agent stops rqlited itself once its last write is done, instead of rqlited dying first and
+    // the supervisor reporting a crash. The death guard still covers a killed agent.
+    const child = spawn(this.#command.command, this.#command.args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     this.#child = child;
     if (this.#guard === 'watchdog') startWatchdog(child);
     for (const stream of [child.stdout, child.stderr]) {

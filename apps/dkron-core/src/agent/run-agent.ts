@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { createApi } from '@dkron-core/api';
+import { type ApiOptions, createApi } from '@dkron-core/api';
 import { createAgent, createPluginRegistry, type Store } from '@dkron-core/kernel';
 import { createNotifier, toNotifierOptions } from '@dkron-core/notify';
 import { DkronError } from '@dkron-core/plugin-api';
@@ -7,10 +7,12 @@ import { createRqliteStore, startEmbeddedRqlite } from '@dkron-core/store-rqlite
 import { serve } from '@hono/node-server';
 import { packageVersion } from '../commands/version.js';
 import type { AgentConfig } from '../config/agent-config.js';
+import { watchLauncher } from '../lifecycle/launcher.js';
 import { installSignalHandlers } from '../lifecycle/signals.js';
 import { createAgentMetrics } from '../metrics/metrics.js';
 import { createStatsdSink } from '../metrics/statsd.js';
 import type { RunAgentOptions } from './types.js';
+import { listenUrls } from './urls.js';
 
 /** `:8080` → all interfaces; `127.0.0.1:8080`; `[::1]:8080`. */
 export function parseListenAddress(addr: string): { hostname?: string; port: number } {
@@ -56,6 +58,7 @@ export async function runAgent(config: AgentConfig, options: RunAgentOptions): P
     );
   }
 
+  logger.info(`data dir ${config.dataDir}`, { dataDir: config.dataDir });
   const store = await openStore(config, options);
   let stopStore: (() => Promise<void>) | undefined = () => store.close();
   try {
@@ -85,9 +88,10 @@ export async function runAgent(config: AgentConfig, options: RunAgentOptions): P
       runningExecutions: async () => (await agent.busy()).length,
     });
 
-    const app = createApi({
+    const apiOptions: ApiOptions = {
       agent,
       logger: options.logger.toPluginLogger({ component: 'api' }),
+      maxExecutionsPerJob: config.maxExecutionsPerJob,
       extras: {
         jobGraph: (name) => agent.jobGraph(name),
         ...(metrics ? { metrics: () => metrics.render() } : {}),
@@ -101,20 +105,24 @@ export async function runAgent(config: AgentConfig, options: RunAgentOptions): P
           running_executions: (await agent.busy()).length,
         }),
       },
-    });
+    };
+    const app = createApi(apiOptions);
     const server = await listenOn(app.fetch, listen);
-    const address = server.address() as AddressInfo;
-    logger.info('dkron-core agent started', {
-      http: `${address.address}:${address.port}`,
+    const urls = listenUrls(server.address() as AddressInfo, { ui: Boolean(apiOptions.ui) });
+    logger.info(`dkron-core agent started: API ${urls.api}${urls.ui ? `, UI ${urls.ui}` : ''}`, {
+      ...urls,
+      dataDir: config.dataDir,
       store: config.rqliteUrl.length > 0 ? config.rqliteUrl.join(',') : 'embedded rqlite',
       jobs: agent.scheduledCount(),
     });
 
+    let stopLauncherWatch = () => {};
     const stopped = new Promise<void>((resolve) => {
       const handlers = installSignalHandlers({
         logger,
         forceAfterMs: config.shutdownTimeoutMs + 30_000,
         async onShutdown(reason) {
+          stopLauncherWatch();
           logger.info('shutting down', { reason });
           await new Promise<void>((r) => server.close(() => r()));
           await agent.stop({ timeoutMs: config.shutdownTimeoutMs });
@@ -129,6 +137,19 @@ export async function runAgent(config: AgentConfig, options: RunAgentOptions): P
         },
       });
       leave = () => void handlers.shutdown('leave');
+      const launcher = watchLauncher({
+        onGone(gone) {
+          logger.warn(
+            `the ${gone.comm} process (pid ${gone.pid}) that launched the agent exited; shutting down gracefully`,
+            { pid: gone.pid },
+          );
+          void handlers.shutdown('launcher exited');
+        },
+      });
+      stopLauncherWatch = () => launcher.stop();
+      if (launcher.watched.length > 0) {
+        logger.debug('watching the launcher', { pids: launcher.watched.map((p) => p.pid) });
+      }
     });
     await stopped;
     return 0;
@@ -146,7 +167,6 @@ async function openStore(config: AgentConfig, options: RunAgentOptions): Promise
     raftPort: config.rqliteRaftPort,
     logger: options.logger.toPluginLogger({ component: 'rqlited' }),
   });
-  logger.info('embedded rqlite ready', { url: embedded.url, startupMs: embedded.startupMs });
   try {
     return await createRqliteStore({ url: embedded.url, logger, owned: embedded });
   } catch (err) {
