@@ -189,7 +189,9 @@ describe('leave and raft', () => {
     ]) {
       const r = await run(argv);
       expect(r.code).toBe(1);
-      expect(r.stderr).toBe('not supported on a single-node dkron-core yet\n');
+      expect(r.stderr).toBe(
+        'not supported: this build of dkron-core runs a single server (clustering is not implemented yet)\n',
+      );
     }
   });
 

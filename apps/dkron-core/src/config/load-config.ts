@@ -10,7 +10,16 @@ import { type FlagDef, parseArgv } from './argv.js';
 import { findConfigFile, readConfigFile } from './config-file.js';
 import { formatDuration } from './duration.js';
 import { UsageError } from './errors.js';
-import { AGENT_OPTIONS, envName, IGNORED_KEYS, normalizeKey, type OptionSpec, PRO_KEYS } from './options.js';
+import {
+  AGENT_OPTIONS,
+  CLUSTER_ONLY,
+  envName,
+  IGNORED_KEYS,
+  normalizeKey,
+  type OptionSpec,
+  PRO_KEYS,
+  RESERVED_TAGS,
+} from './options.js';
 import { suggest } from './suggest.js';
 import {
   type Converted,
@@ -99,13 +108,22 @@ export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig> 
       continue;
     }
     if (option.deprecated && converted.value !== '') warnings.push(`${found.label}: ${option.deprecated}`);
+    if (option.kind === 'tag-list' || option.kind === 'tag-map') {
+      const reserved = reservedTagProblems(converted.value as Record<string, string>);
+      if (reserved.length > 0) {
+        problems.push(...reserved.map((p) => `${found.label}: ${p}`));
+        continue;
+      }
+    }
     if (option.kind === 'tag-list') tagList = converted.value as Record<string, string>;
     else values[option.key] = converted.value;
+    if (hasNoEffect(option, converted.value)) warnings.push(`${found.label}: ${SINGLE_SERVER}`);
   }
   // Dkron: a non-empty `tag` list replaces the `tags` map instead of merging with it.
   if (tagList && Object.keys(tagList).length > 0) values.tags = tagList;
   if (problems.length > 0) throw new UsageError(problems);
 
+  warnings.push(...environmentWarnings(input.env));
   const config = finish(values as unknown as AgentConfig, input.cwd);
   crossCheck(config, warnings);
   return { config, ...(source ? { source } : {}), warnings };
@@ -135,6 +153,56 @@ function readFileValues(
     }
   }
   return out;
+}
+
+const DEFAULTS = defaultAgentConfig('');
+const SINGLE_SERVER =
+  'has no effect: this build of dkron-core runs a single server (clustering is not implemented yet)';
+
+/**
+ * Whether a cluster-only option is set to something a single server cannot do: another value than the
+ * default, except bootstrapping alone (`bootstrap`, `bootstrap-expect 1`), which is what it does.
+ */
+function hasNoEffect(option: OptionSpec, value: unknown): boolean {
+  if (!CLUSTER_ONLY.has(option.name)) return false;
+  if (option.name === 'bootstrap') return false;
+  if (option.name === 'bootstrap-expect') return (value as number) > 1;
+  return JSON.stringify(value) !== JSON.stringify(DEFAULTS[option.key]);
+}
+
+/** A sentence per reserved tag in `tags` (see {@link RESERVED_TAGS}). */
+function reservedTagProblems(tags: Readonly<Record<string, string>>): string[] {
+  return Object.keys(tags)
+    .filter((name) => Object.hasOwn(RESERVED_TAGS, name))
+    .map((name) => `tag "${name}" is reserved (${RESERVED_TAGS[name]}); use another name`);
+}
+
+/** `DKRON_*` names that an option reads. `plugins` is file-only and is not read from the environment. */
+const ENV_NAMES: ReadonlyMap<string, string> = new Map(
+  AGENT_OPTIONS.filter((o) => o.kind !== 'plugins').map((o) => [envName(o.name), o.name]),
+);
+
+/**
+ * A warning per `DKRON_*` variable that no option reads, with the closest name when it looks like a typo,
+ * as the config file gets for unknown keys.
+ */
+function environmentWarnings(env: Readonly<Record<string, string | undefined>>): string[] {
+  const warnings: string[] = [];
+  for (const variable of Object.keys(env).sort()) {
+    if (!variable.startsWith('DKRON_') || ENV_NAMES.has(variable)) continue;
+    const key = normalizeKey(variable.slice('DKRON_'.length));
+    if (IGNORED_KEYS.has(key)) continue;
+    if ([...PRO_KEYS].some((pro) => key === pro || key.startsWith(`${pro}-`))) {
+      warnings.push(`environment: ${variable} is a Dkron Pro setting and is ignored`);
+    } else if (key === 'plugins') {
+      warnings.push(`environment: ${variable} is ignored; plugins are listed in the config file (plugins:)`);
+    } else {
+      const hint = suggest(key, ENV_NAMES.values());
+      const mean = hint ? ` (did you mean ${envName(hint)}?)` : '';
+      warnings.push(`environment: unknown variable ${variable} ignored${mean}`);
+    }
+  }
+  return warnings;
 }
 
 /** The highest-precedence raw value of `option`, if any source sets it. */

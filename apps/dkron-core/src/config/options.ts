@@ -150,6 +150,41 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
   { name: 'plugins', key: 'plugins', kind: 'plugins', group: 'Plugins', fileOnly: true, description: 'plugins to load: npm package names or paths, or { name, factory, options } mappings' },
 ];
 
+/**
+ * Options that only matter in a cluster. This build runs one server: setting one of them logs a warning
+ * at start and `agent --help` says so. (The clustering work removes names from here as it implements them.)
+ */
+export const CLUSTER_ONLY: ReadonlySet<string> = new Set([
+  'join',
+  'retry-join',
+  'retry-max',
+  'retry-interval',
+  'bootstrap-expect',
+  'bootstrap',
+  'raft-multiplier',
+  'profile',
+  'encrypt',
+  'serf-reconnect-timeout',
+  'agent-run-max-retries',
+  'agent-run-retry-initial-interval',
+  'agent-run-retry-max-interval',
+]);
+
+/**
+ * Tags every node sets itself, as Dkron's agent does (the kernel's local cluster): a user tag of the same
+ * name would be overwritten, so jobs targeting it would never run. Each is refused at start with why.
+ */
+export const RESERVED_TAGS: Readonly<Record<string, string>> = {
+  role: 'every node has role=dkron, as in Dkron',
+  dc: "it is the node's --datacenter",
+  region: "it is the node's --region",
+  version: 'it is the dkron-core version of the node',
+  server: 'it is set by --server',
+  dkron_server: 'it is set by --server',
+  rpc_addr: "it is the node's advertised RPC address",
+  port: "it is the node's advertised RPC port",
+};
+
 /** Keys Dkron accepts that dkron-core reads and ignores without a warning. */
 export const IGNORED_KEYS: ReadonlySet<string> = new Set(['reconcileinterval', 'reconcile-interval']);
 
