@@ -29,7 +29,7 @@ const DEFAULTS = defaultAgentConfig('');
 const NO_EFFECT = '[no effect: single server]';
 
 /** The default of an option as a person would type it, if worth showing. */
-function defaultText(option: OptionSpec): string | undefined {
+export function defaultText(option: OptionSpec): string | undefined {
   if (option.defaultText) return option.defaultText;
   const value: unknown = DEFAULTS[option.key];
   if (option.kind === 'duration') return formatDuration(value as number);
@@ -53,7 +53,11 @@ export const AGENT_FLAG_DOCS: readonly FlagDoc[] = [
     return {
       name: o.name,
       takesValue: AGENT_FLAGS.find((f) => f.name === o.name)?.takesValue ?? true,
-      description: CLUSTER_ONLY.has(o.name) ? `${o.description} ${NO_EFFECT}` : o.description,
+      description: CLUSTER_ONLY.has(o.name)
+        ? `${o.description} ${NO_EFFECT}`
+        : o.noEffect
+          ? `${o.description} [no effect: ${o.noEffect}]`
+          : o.description,
       group: o.group,
       env: envName(o.name),
       ...(o.placeholder ? { placeholder: o.placeholder } : {}),
@@ -63,7 +67,10 @@ export const AGENT_FLAG_DOCS: readonly FlagDoc[] = [
 ];
 
 const FILE_ONLY = AGENT_OPTIONS.filter((o) => o.fileOnly)
-  .map((o) => `  ${o.name.padEnd(10)}  ${o.description}${CLUSTER_ONLY.has(o.name) ? ` ${NO_EFFECT}` : ''}`)
+  .map((o) => {
+    const note = CLUSTER_ONLY.has(o.name) ? ` ${NO_EFFECT}` : o.noEffect ? ` [no effect: ${o.noEffect}]` : '';
+    return `  ${o.name.padEnd(10)}  ${o.description}${note}`;
+  })
   .join('\n');
 
 /** `dkron-core agent`. */

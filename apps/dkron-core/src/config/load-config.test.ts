@@ -168,7 +168,7 @@ describe('file formats', () => {
     const { config, warnings } = await load();
     // Loaded, and named as having no effect on this single-server build.
     expect(warnings.map((w) => w.replace(/^config file \S+: /, '').replace(/: has no effect.*/, ''))).toEqual(
-      ['join', 'retry-interval', 'bootstrap_expect'],
+      ['devmode', 'join', 'retry-interval', 'bootstrap_expect'],
     );
     expect(config).toMatchObject({
       server: true,
@@ -300,9 +300,9 @@ describe('environment', () => {
     ]);
   });
 
-  it('reads file-only keys from the environment without a warning', async () => {
-    const { warnings, config } = await load({ env: { DKRON_DEVMODE: 'true' } });
-    expect(config.devmode).toBe(true);
+  it('reads file-only keys from the environment', async () => {
+    const { warnings, config } = await load({ env: { DKRON_TAGS: 'tier=web' } });
+    expect(config.tags).toEqual({ tier: 'web' });
     expect(warnings).toEqual([]);
   });
 });
@@ -321,6 +321,15 @@ describe('cluster options on a single server', () => {
       `config file ${path}: retry-join: ${why}`,
       `--bootstrap-expect: ${why}`,
       `DKRON_ENCRYPT: ${why}`,
+    ]);
+  });
+
+  it('warns about options dkron-core reads but has nothing to do with', async () => {
+    const path = await file(cwd, 'dkron.yml', 'devmode: true\n');
+    const { warnings } = await load({ argv: ['--otel-endpoint', 'http://otel:4318'] });
+    expect(warnings).toEqual([
+      `config file ${path}: devmode: has no effect: dkron-core has no development mode; a single server on loopback needs none`,
+      '--otel-endpoint: has no effect: dkron-core does not export traces yet',
     ]);
   });
 

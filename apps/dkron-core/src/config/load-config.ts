@@ -118,6 +118,9 @@ export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig> 
     if (option.kind === 'tag-list') tagList = converted.value as Record<string, string>;
     else values[option.key] = converted.value;
     if (hasNoEffect(option, converted.value)) warnings.push(`${found.label}: ${SINGLE_SERVER}`);
+    else if (option.noEffect && JSON.stringify(converted.value) !== JSON.stringify(DEFAULTS[option.key])) {
+      warnings.push(`${found.label}: has no effect: ${option.noEffect}`);
+    }
   }
   // Dkron: a non-empty `tag` list replaces the `tags` map instead of merging with it.
   if (tagList && Object.keys(tagList).length > 0) values.tags = tagList;

@@ -36,6 +36,8 @@ interface OptionBase {
   readonly defaultText?: string;
   /** A warning logged whenever the option is set. */
   readonly deprecated?: string;
+  /** Why setting the option (to another value than its default) does nothing; logged as a warning. */
+  readonly noEffect?: string;
 }
 
 /** Sections of `agent --help`, in display order. */
@@ -93,7 +95,7 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
   { name: 'region', key: 'region', kind: 'string', group: 'Node', placeholder: 'name', check: checkNotEmpty, description: 'region of this node, also its region tag; jobs are scheduled within a region' },
   { name: 'data-dir', key: 'dataDir', kind: 'string', group: 'Node', placeholder: 'dir', check: checkNotEmpty, description: 'directory of this node\'s state, relative to the working directory' },
   { name: 'log-level', key: 'logLevel', kind: 'choice', group: 'Node', placeholder: 'level', choices: ['debug', 'info', 'warn', 'error'], aliases: { warning: 'warn', fatal: 'error', panic: 'error', trace: 'debug' }, description: 'lowest level logged: debug, info, warn or error; Dkron\'s fatal and panic mean error' },
-  { name: 'devmode', key: 'devmode', kind: 'bool', group: 'Node', fileOnly: true, description: 'development mode' },
+  { name: 'devmode', key: 'devmode', kind: 'bool', group: 'Node', fileOnly: true, noEffect: 'dkron-core has no development mode; a single server on loopback needs none', description: 'Dkron\'s development mode' },
   // Cluster
   { name: 'bind-addr', key: 'bindAddr', kind: 'string', group: 'Cluster', placeholder: 'addr', check: checkListenAddr, description: 'address the cluster listener binds' },
   { name: 'advertise-addr', key: 'advertiseAddr', kind: 'string', group: 'Cluster', placeholder: 'addr', defaultText: 'bind-addr', check: checkAdvertiseAddr, description: 'address advertised to other nodes' },
@@ -138,7 +140,7 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
   { name: 'statsd-addr', key: 'statsdAddr', kind: 'string', group: 'Metrics and tracing', placeholder: 'addr', check: checkDialAddr, description: 'StatsD address, host:port' },
   { name: 'dog-statsd-addr', key: 'dogStatsdAddr', kind: 'string', group: 'Metrics and tracing', placeholder: 'addr', check: checkDialAddr, description: 'DogStatsD address, host:port' },
   { name: 'dog-statsd-tags', key: 'dogStatsdTags', kind: 'list', group: 'Metrics and tracing', placeholder: 'key:value', description: 'DogStatsD tag; repeat or separate with commas' },
-  { name: 'otel-endpoint', key: 'otelEndpoint', kind: 'string', group: 'Metrics and tracing', placeholder: 'url', description: 'OpenTelemetry (OTLP) endpoint for traces' },
+  { name: 'otel-endpoint', key: 'otelEndpoint', kind: 'string', group: 'Metrics and tracing', placeholder: 'url', noEffect: 'dkron-core does not export traces yet', description: 'OpenTelemetry (OTLP) endpoint for traces' },
   { name: 'disable-usage-stats', key: 'disableUsageStats', kind: 'bool', group: 'Metrics and tracing', description: 'accepted for Dkron compatibility; dkron-core sends no usage statistics' },
   // Execution
   { name: 'default-timezone', key: 'defaultTimezone', kind: 'string', group: 'Execution', placeholder: 'zone', check: checkTimezone, description: 'time zone of jobs that set none' },
