@@ -15,7 +15,14 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } f
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { hasReadme, listPackages, manifestProblems, REPO_ROOT, tarballProblems } from './rules.mjs';
+import {
+  hasReadme,
+  listPackages,
+  manifestProblems,
+  REPO_ROOT,
+  tarballProblems,
+  workspaceVersions,
+} from './rules.mjs';
 
 const { values } = parseArgs({ options: { out: { type: 'string' } } });
 const out = values.out ? resolve(values.out) : mkdtempSync(join(tmpdir(), 'dkron-core-packs-'));
@@ -48,14 +55,16 @@ function readTree(dir, prefix = '') {
 
 const failures = [];
 let checked = 0;
-for (const { dir, manifest } of listPackages(REPO_ROOT)) {
+const packages = listPackages(REPO_ROOT);
+const versions = workspaceVersions(packages);
+for (const { dir, manifest } of packages) {
   if (manifest.private) {
     console.log(`- ${dir}: private, not published`);
     continue;
   }
   checked++;
   const abs = join(REPO_ROOT, dir);
-  const problems = manifestProblems(manifest, dir, { hasReadme: hasReadme(abs) });
+  const problems = manifestProblems(manifest, dir, { hasReadme: hasReadme(abs), versions });
 
   const before = new Set(readdirSync(out));
   const packed = run('npx', [...PNPM, 'pack', '--pack-destination', out], abs);

@@ -4,6 +4,7 @@
  */
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join, posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -38,8 +39,15 @@ export function listPackages(root) {
 
 const isText = (value) => typeof value === 'string' && value.trim() !== '';
 
-/** Problems of a publishable package's package.json (`dir` as returned by {@link listPackages}). */
-export function manifestProblems(manifest, dir, { hasReadme }) {
+const semver = createRequire(createRequire(import.meta.url).resolve('@changesets/cli/package.json'))(
+  'semver',
+);
+
+/**
+ * Problems of a publishable package's package.json (`dir` as returned by {@link listPackages}).
+ * `versions` (name → version of the workspace's packages) lets peer ranges be checked against them.
+ */
+export function manifestProblems(manifest, dir, { hasReadme, versions = {} }) {
   const problems = [];
   const want = (ok, message) => {
     if (!ok) problems.push(message);
@@ -66,6 +74,16 @@ export function manifestProblems(manifest, dir, { hasReadme }) {
   for (const [name, range] of Object.entries(manifest.peerDependencies ?? {})) {
     // pnpm would publish `workspace:^` as a caret of today's version, which the next 0.x minor leaves.
     want(!String(range).startsWith('workspace:'), `peer "${name}" must be a plain range, not "${range}"`);
+    // A minor of a workspace package is compatible (.changeset/README.md): its peers must admit it, or
+    // changesets makes every peer-dependent package a major release.
+    const current = versions[name];
+    if (current !== undefined && !String(range).startsWith('workspace:')) {
+      const next = semver.inc(current, 'minor');
+      want(
+        semver.satisfies(current, range) && semver.satisfies(next, range),
+        `peer "${name}": "${range}" must admit ${current} and its next minor ${next} (e.g. ">=0.1.0 <1.0.0")`,
+      );
+    }
   }
   if (/^@dkron-core\/(executor|processor)-/.test(manifest.name ?? '')) {
     const internal = Object.keys(manifest.dependencies ?? {}).filter((n) => n.startsWith('@dkron-core/'));
@@ -139,6 +157,11 @@ export function tarballProblems(files, { license }) {
     }
   }
   return problems;
+}
+
+/** name → version of every workspace package. */
+export function workspaceVersions(packages) {
+  return Object.fromEntries(packages.map((p) => [p.manifest.name, p.manifest.version]));
 }
 
 /** Whether `dir` (absolute) has a README.md. */

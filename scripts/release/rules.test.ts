@@ -12,6 +12,7 @@ import {
   REPO_ROOT,
   REPOSITORY_URL,
   tarballProblems,
+  workspaceVersions,
 } from './rules.mjs';
 
 const license = readFileSync(join(REPO_ROOT, 'LICENSE'), 'utf8');
@@ -37,10 +38,13 @@ describe('listPackages', () => {
 });
 
 describe('manifestProblems', () => {
+  const versions = workspaceVersions(listPackages(REPO_ROOT));
   it.each(listPackages(REPO_ROOT).filter((p) => !p.manifest.private))(
     '$dir has none',
     ({ dir, manifest }) => {
-      expect(manifestProblems(manifest, dir, { hasReadme: hasReadme(join(REPO_ROOT, dir)) })).toEqual([]);
+      expect(
+        manifestProblems(manifest, dir, { hasReadme: hasReadme(join(REPO_ROOT, dir)), versions }),
+      ).toEqual([]);
     },
   );
 
@@ -77,8 +81,16 @@ describe('manifestProblems', () => {
     [{ peerDependencies: { '@dkron-core/plugin-api': 'workspace:^' } }, 'plain range'],
     [{ peerDependencies: {} }, 'as a peer dependency'],
     [{ dependencies: { '@dkron-core/kernel': '^0.1.0' } }, 'only as peers'],
+    [
+      { peerDependencies: { '@dkron-core/plugin-api': '^0.1.0' } },
+      'must admit 0.1.0 and its next minor 0.2.0',
+    ],
+    [{ peerDependencies: { '@dkron-core/plugin-api': '>=0.2.0 <1.0.0' } }, 'must admit 0.1.0'],
   ])('flags %j', (change, message) => {
-    const problems = manifestProblems({ ...good, ...change }, 'plugins/executor-x', { hasReadme: true });
+    const problems = manifestProblems({ ...good, ...change }, 'plugins/executor-x', {
+      hasReadme: true,
+      versions: { '@dkron-core/plugin-api': '0.1.0' },
+    });
     expect(problems.join('\n')).toContain(message);
   });
 
