@@ -87,6 +87,11 @@ export default defineConfig({
       {
         extends: true,
         resolve: { alias },
+        test: { name: 'release', root: here('./scripts'), include: ['**/*.test.ts'] },
+      },
+      {
+        extends: true,
+        resolve: { alias },
         test: {
           name: 'e2e',
           root: here('./test'),

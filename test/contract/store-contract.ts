@@ -602,6 +602,23 @@ export function describeStoreContract(label: string, makeStore: () => Promise<St
         expect((await store.listExecutions('a', {})).total).toBeGreaterThanOrEqual(20);
       });
 
+      it('lists only the newest `retain` executions while a lagging trim has not caught up', async () => {
+        const at = (i: number) =>
+          new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString().replace('.000Z', 'Z');
+        // Stored with a larger retention, as a lagging trim leaves them: all nine are still there.
+        for (let i = 0; i < 9; i++) await store.startExecutions([contractExecution('a', 'n1', at(i))], 100);
+        expect((await store.listExecutions('a', {})).total).toBe(9);
+        // A list with retain 5 shows the five a trim keeps, however many the store still has.
+        const page = await store.listExecutions('a', { retain: 5 });
+        expect(page.total).toBe(5);
+        expect(page.executions.map((e) => e.started_at)).toEqual([8, 7, 6, 5, 4].map(at));
+        const asc = await store.listExecutions('a', { retain: 5, order: 'ASC', start: 1, end: 3 });
+        expect(asc).toMatchObject({ total: 5 });
+        expect(asc.executions.map((e) => e.started_at)).toEqual([at(5), at(6)]);
+        expect((await store.listExecutions('a', { retain: 50 })).total).toBe(9);
+        await expect(store.listExecutions('a', { retain: 0 })).rejects.toMatchObject({ code: 'VALIDATION' });
+      });
+
       it('appends output to a running execution when supported', async () => {
         if (store.appendOutput === undefined) return;
         const e = contractExecution('a', 'n1', '2024-01-01T00:00:00Z');

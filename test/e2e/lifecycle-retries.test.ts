@@ -15,6 +15,8 @@ import {
   expectNever,
   finished,
   getJob,
+  logLines,
+  logTime,
   ms,
   save,
   shellJob,
@@ -110,9 +112,14 @@ describe('retries', () => {
     const gap2 = ms(a3.started_at) - ms(a2.finished_at);
     expect(gap1).toBeGreaterThanOrEqual(999);
     expect(gap2).toBeGreaterThanOrEqual(1999);
-    // And not Dkron's formula or a much longer wait (generous bounds for a loaded machine).
-    expect(gap1).toBeLessThan(3000);
-    expect(gap2).toBeLessThan(4500);
+    // And not Dkron's formula or another wait: the delays the agent chose, 1 s doubling.
+    const delays = logLines(agent, 'retrying failed execution')
+      .filter((l) => l.job === 'rt-backoff')
+      .map((l) => [l.attempt, l.delayMs]);
+    expect(delays).toEqual([
+      [2, 1000],
+      [3, 2000],
+    ]);
     expect((await getJob(client, 'rt-backoff')).status).toBe('success');
   });
 
@@ -180,24 +187,30 @@ describe('retries', () => {
 
   it('a job deleted during its retry backoff does not run again', async () => {
     const counter = join(workDir, 'deleted');
+    const BACKOFF = 3000;
     await save(client, {
       ...shellJob('rt-deleted', ''),
       executor_config: { command: failsUntil(counter, 99), shell: 'true' },
-      retries: 2,
-      retry_backoff: '1s',
+      retries: 1,
+      retry_backoff: '3s',
     });
     expect((await client.jobs.run('rt-deleted')).status).toBe(200);
-    const [first] = await waitExecutions(client, 'rt-deleted', 1);
-    expect(first!.status).toBe('failed');
-    // The 2nd attempt is due 1 s after the 1st ended: delete the job before that.
+    // The agent decides the retry when the 1st attempt has failed: delete the job inside that backoff.
+    const retryAt = await waitFor(() => logTime(agent, 'retrying failed execution', { job: 'rt-deleted' }), {
+      timeoutMs: 15_000,
+      message: 'the retry of rt-deleted scheduled',
+    });
     const deleted = await client.jobs.delete('rt-deleted');
     expect(deleted.status, deleted.text).toBe(200);
-    expect(Date.now() - ms(first!.finished_at), 'deleted inside the backoff').toBeLessThan(1000);
-    // Attempts 2 and 3 would run 1 s and 3 s later: watch past both.
-    await expectNever(async () => {
-      const runs = (await readFile(counter, 'utf8')).trim();
-      return runs === '1' ? undefined : `the deleted job ran again (run count ${runs})`;
-    }, 4000);
+    expect(Date.now() - retryAt, 'deleted inside the backoff').toBeLessThan(BACKOFF);
+    // The 2nd attempt would run BACKOFF after the decision: watch past it.
+    await expectNever(
+      async () => {
+        const runs = (await readFile(counter, 'utf8')).trim();
+        return runs === '1' ? undefined : `the deleted job ran again (run count ${runs})`;
+      },
+      Math.max(0, retryAt + BACKOFF + 2000 - Date.now()),
+    );
     expect((await client.jobs.get('rt-deleted')).status).toBe(404);
   });
 });

@@ -49,7 +49,9 @@ describe('README seed example', () => {
   });
 
   it('stores the job (201) sent as JSON', async () => {
+    const sentAt = Date.now();
     const res = await curlPost(SEED);
+    const answeredAt = Date.now();
     expect(res.status, res.text).toBe(201);
     expect(res.headers.get('location')).toBe('/v1/jobs/job1');
     expect(res.body).toMatchObject({
@@ -68,10 +70,10 @@ describe('README seed example', () => {
     const stored = await client.jobs.get('job1');
     expect(stored.status).toBe(200);
     expect(stored.body).toMatchObject(JSON.parse(SEED) as object);
-    // The next fire is within the 10 s period.
+    // The next fire is within one 10 s period of the save (whole seconds).
     const next = Date.parse(stored.body.next);
-    expect(next).toBeGreaterThan(Date.now() - 1_000);
-    expect(next).toBeLessThanOrEqual(Date.now() + 10_000);
+    expect(next).toBeGreaterThan(sentAt - 1_000);
+    expect(next).toBeLessThanOrEqual(answeredAt + 10_000);
 
     // The same example on a 2 s period, checked below while job1 waits for its first slot.
     const fast = await curlPost(SEED.replace('"job1"', '"job2"').replace('@every 10s', '@every 2s'));
@@ -111,10 +113,13 @@ describe('README seed example', () => {
       { timeoutMs: 10_000, intervalMs: 250, message: 'two successful executions of job2' },
     );
     for (const e of runs) expect(e.output).toMatch(DATE_OUTPUT);
+    // Two slots of its own 2 s grid, each run started at or after its slot.
     const [newer, older] = runs as [Execution, Execution];
-    const gap = Date.parse(newer.started_at) - Date.parse(older.started_at);
-    expect(gap).toBeGreaterThanOrEqual(1_000);
-    expect(gap).toBeLessThanOrEqual(3_000);
+    const spacing = Date.parse(newer.scheduled_at ?? '') - Date.parse(older.scheduled_at ?? '');
+    expect(spacing).toBeGreaterThanOrEqual(2_000);
+    expect(spacing % 2_000).toBe(0);
+    for (const e of runs)
+      expect(Date.parse(e.started_at)).toBeGreaterThanOrEqual(Date.parse(e.scheduled_at ?? ''));
     const counted = await waitFor(
       async () => {
         const j = (await client.jobs.get('job2')).body;

@@ -73,6 +73,7 @@ export function createApi(options: ApiOptions) {
       logger,
       ...(options.access?.now ? { now: options.access.now } : {}),
     }),
+    maxExecutionsPerJob: options.maxExecutionsPerJob,
   };
   setUiAclEnabled(agent, access?.enabled ?? false);
 

@@ -52,6 +52,14 @@ describe('GET /v1/jobs/:job/executions', () => {
     ]);
   });
 
+  it('asks for at most maxExecutionsPerJob executions (the retention), whatever the query', async () => {
+    const { agent, app } = setup({ maxExecutionsPerJob: 5 });
+    agent.seedJob({ name: 'alpha' });
+    const res = await app.request('/v1/jobs/alpha/executions?_sort=attempt&_end=50');
+    expect(res.status).toBe(200);
+    expect(agent.lastExecutionQuery).toEqual({ sort: 'attempt', order: 'DESC', retain: 5 });
+  });
+
   it('maps id to started_at and ignores _start/_end as Dkron does', async () => {
     const { agent, call } = seeded();
     await call('GET', '/v1/jobs/alpha/executions?_sort=id&_order=ASC&_start=0&_end=1&jobs=alpha');

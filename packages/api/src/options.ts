@@ -71,4 +71,9 @@ export interface ApiOptions {
   readonly corsAllowedOrigins?: readonly string[];
   /** Tokens, policies and the audit log. Default: none (no ACLs, no audit log, `/v1/acl` answers 404). */
   readonly access?: ApiAccess;
+  /**
+   * The executions kept per job (the agent's `max-executions-per-job`): a job's execution list never
+   * shows more, even while the store's trim lags behind. Default: no limit.
+   */
+  readonly maxExecutionsPerJob?: number;
 }

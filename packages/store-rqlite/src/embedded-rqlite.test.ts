@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
@@ -66,6 +66,16 @@ describe('embedded rqlited: lifecycle', () => {
     expect(node.rqlite.restarts).toBe(1);
     const [result] = await client.query([['SELECT v FROM kv WHERE k = ?', 'before-crash']]);
     expect(result?.rows).toEqual([{ v: 'kept' }]);
+  });
+
+  it.runIf(process.platform === 'linux')('runs rqlited in a process group of its own (Ctrl-C)', () => {
+    const pgid = (pid: number) => {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+    };
+    const pid = node.rqlite.pid!;
+    expect(pgid(pid)).toBe(pid);
+    expect(pgid(pid)).not.toBe(pgid(process.pid));
   });
 
   it('writes rqlited output to <dataDir>/rqlited.log', async () => {
@@ -290,13 +300,15 @@ async function startParent(guard: 'setpriv' | 'watchdog', dataDir: string) {
   return { parent, rqlitedPid: (JSON.parse(line) as { pid: number }).pid };
 }
 
+// setpriv (util-linux) exists on every Linux this runs on (.ci/run installs it); elsewhere there is none.
 describe.each([
-  { guard: 'setpriv' as const, available: findSetpriv() !== null },
-  { guard: 'watchdog' as const, available: true },
-])('embedded rqlited: a SIGKILLed parent leaves no rqlited behind ($guard)', ({ guard, available }) => {
-  it.skipIf(!available)(
+  { guard: 'setpriv' as const, platform: 'linux' },
+  { guard: 'watchdog' as const, platform: process.platform },
+])('embedded rqlited: a SIGKILLed parent leaves no rqlited behind ($guard)', ({ guard, platform }) => {
+  it.runIf(process.platform === platform)(
     'kills rqlited when its parent dies',
     async () => {
+      if (guard === 'setpriv') expect(findSetpriv(), 'setpriv with --pdeathsig (util-linux)').not.toBeNull();
       expect(
         existsSync(BUILT),
         'the parent runs the built package: run `tsc -b tsconfig.build.json` first',

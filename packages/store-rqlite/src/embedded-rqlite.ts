@@ -247,9 +247,12 @@ class Supervisor implements EmbeddedRqlite {
   }
 
   #spawn(): void {
-    // Under umask 077: rqlited creates its database and snapshots 0644 otherwise.
+    // A process group of its own (setsid): a Ctrl-C in the agent's terminal goes to the agent's group,
+    // and the agent stops rqlited itself once its last write is done, instead of rqlited dying first and
+    // the supervisor reporting a crash. The death guard still covers a killed agent. Under umask 077:
+    // rqlited creates its database and snapshots 0644 otherwise.
     const child = withPrivateUmask(() =>
-      spawn(this.#command.command, this.#command.args, { stdio: ['ignore', 'pipe', 'pipe'] }),
+      spawn(this.#command.command, this.#command.args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true }),
     );
     this.#child = child;
     if (this.#guard === 'watchdog') startWatchdog(child);

@@ -60,7 +60,14 @@ describe('log processor', () => {
   ])('forward %j keeps the output: %s', async (forward, kept) => {
     const stored = await harness.process('log', ok, forward === undefined ? {} : { forward });
     expect(stored.output).toBe(kept ? ok.output : LOG_PLACEHOLDER);
-    expect(stored).toBe(kept ? ok : stored);
+    if (kept) {
+      expect(stored).toBe(ok); // forwarded as it came
+    } else {
+      // A copy with the placeholder; the execution it was given is not changed.
+      expect(stored).not.toBe(ok);
+      expect(stored).toEqual({ ...ok, output: LOG_PLACEHOLDER });
+      expect(ok.output).toBe('line 1\nline 2');
+    }
   });
 
   it('refuses a forward value that is not a Go boolean when the job is validated', () => {

@@ -1,8 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { api, freePort, startAgent, waitFor } from './index.js';
+import { RESERVATIONS, reservePort } from './free-port.js';
+import { api, freePort, startAgent, stopAllAgents, waitFor } from './index.js';
 
 const FAKE = fileURLToPath(new URL('./fixtures/fake-agent.mjs', import.meta.url));
 
@@ -19,6 +21,26 @@ describe('freePort', () => {
   it('never hands out the same port twice', async () => {
     const ports = await Promise.all(Array.from({ length: 20 }, () => freePort()));
     expect(new Set(ports).size).toBe(20);
+  });
+
+  it('reserves each port for one live process: a live owner keeps it, a dead one loses it', async () => {
+    const held = await freePort();
+    expect(readFileSync(join(RESERVATIONS, String(held)), 'utf8')).toBe(String(process.pid));
+    expect(reservePort(held), 'a port this process holds is not handed out again').toBe(false);
+    // Ports held by another process, alive then dead.
+    const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+    const [alivePort, deadPort] = [31_990, 31_991];
+    try {
+      writeFileSync(join(RESERVATIONS, String(alivePort)), String(other.pid));
+      expect(reservePort(alivePort), 'held by a live process').toBe(false);
+    } finally {
+      other.kill('SIGKILL');
+      await new Promise((r) => other.once('exit', r));
+      rmSync(join(RESERVATIONS, String(alivePort)), { force: true });
+    }
+    writeFileSync(join(RESERVATIONS, String(deadPort)), String(other.pid));
+    expect(reservePort(deadPort), 'taken over from a dead process').toBe(true);
+    expect(readFileSync(join(RESERVATIONS, String(deadPort)), 'utf8')).toBe(String(process.pid));
   });
 });
 
@@ -56,7 +78,11 @@ describe('startAgent (with a fake agent)', () => {
 
   it('kill9 kills the agent; cleanup takes its children', async () => {
     const agent = await startAgent({ bin: FAKE });
+    const childPid = Number(readFileSync(join(agent.dataDir, 'child.pid'), 'utf8'));
     expect(await agent.kill9()).toEqual({ code: null, signal: 'SIGKILL' });
+    expect(alive(childPid), 'the agent alone was killed').toBe(true);
+    await stopAllAgents();
+    await waitFor(() => !alive(childPid), { message: 'the child taken by cleanup' });
   });
 
   it('fails with the logs when the agent exits before it is healthy', async () => {
@@ -67,9 +93,10 @@ describe('startAgent (with a fake agent)', () => {
 
   it('fails with the logs when /health never answers 200', async () => {
     await expect(
-      startAgent({ bin: FAKE, env: { FAKE_MODE: 'unhealthy' }, healthTimeoutMs: 800 }),
+      // Long enough for a loaded machine to start the fake and let it answer 503 at least once.
+      startAgent({ bin: FAKE, env: { FAKE_MODE: 'unhealthy' }, healthTimeoutMs: 5000 }),
     ).rejects.toThrow(
-      /was not healthy within 800 ms \(last: status 503[\s\S]*--- agent logs ---\nfake agent starting mode=unhealthy/,
+      /was not healthy within 5000 ms \(last: status 503[\s\S]*--- agent logs ---\nfake agent starting mode=unhealthy/,
     );
   });
 

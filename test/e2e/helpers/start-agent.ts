@@ -42,6 +42,11 @@ export interface StartAgentOptions {
    * the health check trusts `ca`.
    */
   readonly https?: { readonly ca: string | Buffer };
+  /**
+   * Starts the agent through a launcher instead of directly: gets the agent's command line (`node`,
+   * then its arguments) and returns what to spawn. `proc` is then the launcher.
+   */
+  readonly launcher?: (argv: readonly string[]) => { command: string; args: string[] };
 }
 
 /** How an agent process ended. */
@@ -163,7 +168,8 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Agent
   Object.assign(env, { HOME: workDir, NO_COLOR: '1' }, options.env);
 
   // A process group of its own, so cleanup can kill the agent and everything it started.
-  const proc = spawn(process.execPath, args, {
+  const launched = options.launcher?.([process.execPath, ...args]) ?? { command: process.execPath, args };
+  const proc = spawn(launched.command, launched.args, {
     cwd: workDir,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,7 +5,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createApi } from '@dkron-core/api';
+import { type ApiOptions, createApi } from '@dkron-core/api';
 import {
   type AccessStore,
   createAgent,
@@ -27,6 +27,7 @@ import { packageVersion } from '../commands/version.js';
 import type { AgentConfig } from '../config/agent-config.js';
 import { redactArgv } from '../config/redact.js';
 import { closeServer, HTTP_CLOSE_GRACE_MS } from '../lifecycle/close-server.js';
+import { watchLauncher } from '../lifecycle/launcher.js';
 import { installSignalHandlers } from '../lifecycle/signals.js';
 import { createAgentMetrics } from '../metrics/metrics.js';
 import { createStatsdSink } from '../metrics/statsd.js';
@@ -40,6 +41,7 @@ import {
   withSecretReferences,
 } from './secrets.js';
 import type { RunAgentOptions } from './types.js';
+import { listenUrls } from './urls.js';
 
 /** The UI built into this package (`apps/ui`'s build, copied here by its build). */
 export const BUILTIN_UI_DIR = fileURLToPath(new URL('../../ui-dist/', import.meta.url));
@@ -111,6 +113,7 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
     );
   }
 
+  logger.info(`data dir ${config.dataDir}`, { dataDir: config.dataDir });
   const { store, access } = await openStores(config, options);
   let stopStore: (() => Promise<void>) | undefined = async () => {
     await access.close();
@@ -156,7 +159,7 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
       runningExecutions: async () => (await agent.busy()).length,
     });
 
-    const app = createApi({
+    const apiOptions: ApiOptions = {
       agent,
       logger: options.logger.toPluginLogger({ component: 'api' }),
       corsAllowedOrigins: config.corsAllowedOrigins,
@@ -164,6 +167,7 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
       ...(ui ? { ui: { root: ui } } : {}),
       ...(config.uiBasePath === '' ? {} : { basePath: config.uiBasePath }),
       defaultTimezone: config.defaultTimezone,
+      maxExecutionsPerJob: config.maxExecutionsPerJob,
       extras: {
         jobGraph: (name) => agent.jobGraph(name),
         ...(metrics ? { metrics: () => metrics.render() } : {}),
@@ -177,21 +181,28 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
           running_executions: (await agent.busy()).length,
         }),
       },
-    });
+    };
+    const app = createApi(apiOptions);
     const server = await listenOn(app.fetch, listen, tls);
-    const address = server.address() as AddressInfo;
-    logger.info('dkron-core agent started', {
-      [tls ? 'https' : 'http']: `${address.address}:${address.port}`,
+    const urls = listenUrls(server.address() as AddressInfo, {
+      ui: Boolean(apiOptions.ui),
+      https: Boolean(tls),
+    });
+    logger.info(`dkron-core agent started: API ${urls.api}${urls.ui ? `, UI ${urls.ui}` : ''}`, {
+      ...urls,
+      dataDir: config.dataDir,
       acl: config.aclEnabled,
       store: config.rqliteUrl.length > 0 ? config.rqliteUrl.join(',') : 'embedded rqlite',
       jobs: agent.scheduledCount(),
     });
 
+    let stopLauncherWatch = () => {};
     const stopped = new Promise<void>((resolve) => {
       const handlers = installSignalHandlers({
         logger,
         forceAfterMs: config.shutdownTimeoutMs + 30_000,
         async onShutdown(reason) {
+          stopLauncherWatch();
           logger.info('shutting down', { reason });
           // Scheduling stops first (stop() stops the scheduler before it awaits anything); the API stops
           // taking connections meanwhile, and no client, however stalled, can hold the shutdown.
@@ -212,6 +223,19 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
         },
       });
       leave = () => void handlers.shutdown('leave');
+      const launcher = watchLauncher({
+        onGone(gone) {
+          logger.warn(
+            `the ${gone.comm} process (pid ${gone.pid}) that launched the agent exited; shutting down gracefully`,
+            { pid: gone.pid },
+          );
+          void handlers.shutdown('launcher exited');
+        },
+      });
+      stopLauncherWatch = () => launcher.stop();
+      if (launcher.watched.length > 0) {
+        logger.debug('watching the launcher', { pids: launcher.watched.map((p) => p.pid) });
+      }
     });
     await stopped;
     return 0;
@@ -267,7 +291,6 @@ async function openStore(
     raftPort: config.rqliteRaftPort,
     logger: options.logger.toPluginLogger({ component: 'rqlited' }),
   });
-  logger.info('embedded rqlite ready', { url: embedded.url, startupMs: embedded.startupMs });
   try {
     const store = await createRqliteStore({
       url: embedded.url,

@@ -12,7 +12,7 @@ import { configSearchDirs } from '../config/config-file.js';
 import { formatDuration } from '../config/duration.js';
 import { isUsageError } from '../config/errors.js';
 import { AGENT_FLAGS, type LoadedConfig, loadConfig } from '../config/load-config.js';
-import { AGENT_OPTIONS, type OptionSpec, optionEnv } from '../config/options.js';
+import { AGENT_OPTIONS, CLUSTER_ONLY, type OptionSpec, optionEnv } from '../config/options.js';
 import { describeStartupError } from '../lifecycle/startup-error.js';
 import { type AppLogger, createLogger, type LoggerOutput } from '../logging/create-logger.js';
 import { defaultFallbackDir, loadPlugins } from '../plugins/load-plugins.js';
@@ -25,9 +25,11 @@ export interface AgentContext extends CliContext {
 }
 
 const DEFAULTS = defaultAgentConfig('');
+/** Appended to the help of options a single server cannot use. */
+const NO_EFFECT = '[no effect: single server]';
 
 /** The default of an option as a person would type it, if worth showing. */
-function defaultText(option: OptionSpec): string | undefined {
+export function defaultText(option: OptionSpec): string | undefined {
   if (option.defaultText) return option.defaultText;
   const value: unknown = DEFAULTS[option.key];
   if (option.kind === 'duration') return formatDuration(value as number);
@@ -51,7 +53,11 @@ export const AGENT_FLAG_DOCS: readonly FlagDoc[] = [
     return {
       name: o.name,
       takesValue: AGENT_FLAGS.find((f) => f.name === o.name)?.takesValue ?? true,
-      description: o.description,
+      description: CLUSTER_ONLY.has(o.name)
+        ? `${o.description} ${NO_EFFECT}`
+        : o.noEffect
+          ? `${o.description} [no effect: ${o.noEffect}]`
+          : o.description,
       group: o.group,
       env: optionEnv(o),
       ...(o.placeholder ? { placeholder: o.placeholder } : {}),
@@ -61,7 +67,10 @@ export const AGENT_FLAG_DOCS: readonly FlagDoc[] = [
 ];
 
 const FILE_ONLY = AGENT_OPTIONS.filter((o) => o.fileOnly)
-  .map((o) => `  ${o.name.padEnd(10)}  ${o.description}`)
+  .map((o) => {
+    const note = CLUSTER_ONLY.has(o.name) ? ` ${NO_EFFECT}` : o.noEffect ? ` [no effect: ${o.noEffect}]` : '';
+    return `  ${o.name.padEnd(10)}  ${o.description}${note}`;
+  })
   .join('\n');
 
 /** `dkron-core agent`. */
@@ -75,12 +84,16 @@ export const agentCommand: Command = {
     'environment variables (DKRON_ and the flag name in upper case with - as _), the config file, and\n' +
     'defaults. The config file is --config, else the first dkron.yml, dkron.yaml or dkron.json in\n' +
     '/etc/dkron, $HOME/.dkron, ./config and the working directory. Its keys are the flag names (- or _).\n' +
-    'SIGTERM or SIGINT stops the agent gracefully, waiting up to --shutdown-timeout for running jobs.',
+    'SIGTERM or SIGINT stops the agent gracefully, waiting up to --shutdown-timeout for running jobs.\n' +
+    '\n' +
+    'This build runs ONE server: there is no cluster yet. The options marked [no effect: single server]\n' +
+    '(--join, --retry-join, --bootstrap-expect, --encrypt, …) are accepted so Dkron configurations load,\n' +
+    'and each one set is named in a warning at start; the leave and raft commands answer "not supported".',
   flags: AGENT_FLAG_DOCS,
   sections: [{ title: 'Config-file keys without a flag', body: FILE_ONLY }],
   examples: [
-    'dkron-core agent --server --bootstrap-expect 1',
-    'dkron-core agent --server --http-addr 127.0.0.1:8080 --tag role=web --tag zone=a',
+    'dkron-core agent --server --data-dir /var/lib/dkron-core',
+    'dkron-core agent --server --http-addr 127.0.0.1:8080 --tag tier=web --tag zone=a',
     'DKRON_LOG_LEVEL=debug dkron-core agent --config /etc/dkron/dkron.yml',
   ],
   run: (argv, context) => runAgentCommand(argv, context),

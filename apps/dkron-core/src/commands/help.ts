@@ -71,7 +71,8 @@ export function renderCommandHelp(command: Command, path: string): string {
 /** Help of `dkron-core` itself. */
 export function renderRootHelp(commands: readonly Command[]): string {
   return [
-    'dkron-core: a distributed, fault-tolerant cron, compatible with Dkron.',
+    'dkron-core: a distributed, fault-tolerant cron, compatible with Dkron.\n' +
+      'This build runs a single server; clustering (join, leave, raft) is not implemented yet.',
     'Usage:\n  dkron-core <command> [flags]',
     `Commands:\n${table([...commands.map((c) => [c.name, c.summary] as const), ['help', 'show help of a command']])}`,
     'Run "dkron-core <command> --help" for a command\'s flags.',

@@ -7,7 +7,8 @@ import { expectNoPositionals, parseArgv } from '../config/argv.js';
 import { renderCommandHelp } from './help.js';
 import { type Command, EXIT, type FlagDoc } from './types.js';
 
-const NOT_SUPPORTED = 'not supported on a single-node dkron-core yet\n';
+const NOT_SUPPORTED =
+  'not supported: this build of dkron-core runs a single server (clustering is not implemented yet)\n';
 
 const RPC_ADDR: FlagDoc = {
   name: 'rpc-addr',
@@ -38,7 +39,7 @@ function notSupported(command: Omit<Command, 'run'>, path: string): Command {
 export const leaveCommand = notSupported(
   {
     name: 'leave',
-    summary: 'Ask an agent to leave the cluster and stop',
+    summary: 'Ask an agent to leave the cluster and stop (not in this single-server build)',
     usage: 'leave [flags]',
     flags: [RPC_ADDR],
   },
@@ -76,7 +77,7 @@ const removePeer = notSupported(
 /** `dkron-core raft`. */
 export const raftCommand: Command = {
   name: 'raft',
-  summary: 'Inspect and change the Raft configuration of the servers',
+  summary: 'Inspect and change the Raft configuration of the servers (not in this single-server build)',
   usage: 'raft <command> [flags]',
   flags: [],
   subcommands: [listPeers, removePeer],

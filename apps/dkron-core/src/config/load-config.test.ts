@@ -159,14 +159,17 @@ describe('file formats', () => {
         'webhook-headers:',
         '  - "X-A: 1"',
         'tags:',
-        '  role: web',
+        '  tier: web',
         '  count: 2',
         'bootstrap: true',
         'devmode: true',
       ].join('\n'),
     );
     const { config, warnings } = await load();
-    expect(warnings).toEqual([]);
+    // Loaded, and named as having no effect on this single-server build.
+    expect(warnings.map((w) => w.replace(/^config file \S+: /, '').replace(/: has no effect.*/, ''))).toEqual(
+      ['devmode', 'join', 'retry-interval', 'bootstrap_expect'],
+    );
     expect(config).toMatchObject({
       server: true,
       bootstrapExpect: 3,
@@ -174,7 +177,7 @@ describe('file formats', () => {
       join: ['10.0.0.1', '10.0.0.2'],
       retryIntervalMs: 5000,
       webhookHeaders: ['X-A: 1'],
-      tags: { role: 'web', count: '2' },
+      tags: { tier: 'web', count: '2' },
       bootstrap: true,
       devmode: true,
     });
@@ -224,8 +227,8 @@ describe('file formats', () => {
 
 describe('tags (Dkron cmd/agent_test)', () => {
   it('parses repeated and comma-separated --tag k=v', async () => {
-    const { config } = await load({ argv: ['--tag', 'role=web', '--tag=zone=a,rack=1', '--tag', 'eq=a=b'] });
-    expect(config.tags).toEqual({ role: 'web', zone: 'a', rack: '1', eq: 'a=b' });
+    const { config } = await load({ argv: ['--tag', 'tier=web', '--tag=zone=a,rack=1', '--tag', 'eq=a=b'] });
+    expect(config.tags).toEqual({ tier: 'web', zone: 'a', rack: '1', eq: 'a=b' });
   });
 
   it('reads the file tags map, also as a list of one-key maps', async () => {
@@ -248,6 +251,89 @@ describe('tags (Dkron cmd/agent_test)', () => {
     expect(await problems(load({ argv: ['--tag', 'role'] }))).toEqual([
       '--tag: must be key=value, got "role"',
     ]);
+  });
+
+  it('refuses the tags every node sets itself, from any source, saying why', async () => {
+    expect(await problems(load({ argv: ['--tag', 'role=web,zone=a'] }))).toEqual([
+      '--tag: tag "role" is reserved (every node has role=dkron, as in Dkron); use another name',
+    ]);
+    const path = await file(cwd, 'dkron.yml', 'tags:\n  dc: eu\n  tier: web\n');
+    expect(await problems(load())).toEqual([
+      `config file ${path}: tags: tag "dc" is reserved (it is the node's --datacenter); use another name`,
+    ]);
+    expect(
+      await problems(load({ argv: ['--config', path], env: { DKRON_TAG: 'server=x,dkron_server=y' } })),
+    ).toEqual([
+      'DKRON_TAG: tag "server" is reserved (it is set by --server); use another name',
+      'DKRON_TAG: tag "dkron_server" is reserved (it is set by --server); use another name',
+      `config file ${path}: tags: tag "dc" is reserved (it is the node's --datacenter); use another name`,
+    ]);
+  });
+});
+
+describe('environment', () => {
+  it('warns about DKRON_* variables no option reads, with the closest name', async () => {
+    const { warnings, config } = await load({
+      env: {
+        DKRON_HTTP_ADR: ':9090',
+        DKRON_SERVR: 'true',
+        DKRON_NOTHING_LIKE_IT: 'x',
+        DKRON_ACL_ENABLED: 'true',
+        DKRON_PLUGINS: 'x',
+        DKRON_RECONCILE_INTERVAL: '60s',
+        DKRON_LOG_LEVEL: 'debug',
+        OTHER: 'x',
+      },
+    });
+    expect(config.logLevel).toBe('debug');
+    expect(config.httpAddr).toBe(':8080');
+    expect(warnings).toEqual([
+      'environment: DKRON_ACL_ENABLED is a Dkron Pro setting and is ignored',
+      'environment: unknown variable DKRON_HTTP_ADR ignored (did you mean DKRON_HTTP_ADDR?)',
+      'environment: unknown variable DKRON_NOTHING_LIKE_IT ignored',
+      'environment: DKRON_PLUGINS is ignored; plugins are listed in the config file (plugins:)',
+      'environment: unknown variable DKRON_SERVR ignored (did you mean DKRON_SERVER?)',
+    ]);
+  });
+
+  it('reads file-only keys from the environment', async () => {
+    const { warnings, config } = await load({ env: { DKRON_TAGS: 'tier=web' } });
+    expect(config.tags).toEqual({ tier: 'web' });
+    expect(warnings).toEqual([]);
+  });
+});
+
+describe('cluster options on a single server', () => {
+  it('warns about each one set, naming its source', async () => {
+    const path = await file(cwd, 'dkron.yml', 'retry-join: [a:8946]\nraft-multiplier: 1\n');
+    const { warnings } = await load({
+      argv: ['--server', '--join', 'b:8946', '--bootstrap-expect', '3'],
+      env: { DKRON_ENCRYPT: 'kPpdjphiipNSsjd4QHWbkA==' },
+    });
+    const why =
+      'has no effect: this build of dkron-core runs a single server (clustering is not implemented yet)';
+    expect(warnings).toEqual([
+      `--join: ${why}`,
+      `config file ${path}: retry-join: ${why}`,
+      `--bootstrap-expect: ${why}`,
+      `DKRON_ENCRYPT: ${why}`,
+    ]);
+  });
+
+  it('warns about options dkron-core reads but has nothing to do with', async () => {
+    const path = await file(cwd, 'dkron.yml', 'devmode: true\n');
+    const { warnings } = await load({ argv: ['--otel-endpoint', 'http://otel:4318'] });
+    expect(warnings).toEqual([
+      `config file ${path}: devmode: has no effect: dkron-core has no development mode; a single server on loopback needs none`,
+      '--otel-endpoint: has no effect: dkron-core does not export traces yet',
+    ]);
+  });
+
+  it('does not warn about bootstrapping alone, which is what a single server does', async () => {
+    const { warnings } = await load({ argv: ['--server', '--bootstrap-expect', '1'] });
+    expect(warnings).toEqual([]);
+    await file(cwd, 'dkron.yml', 'bootstrap: true\n');
+    expect((await load({ argv: ['--server'] })).warnings).toEqual([]);
   });
 });
 

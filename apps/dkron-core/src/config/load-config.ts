@@ -12,11 +12,14 @@ import { formatDuration } from './duration.js';
 import { UsageError } from './errors.js';
 import {
   AGENT_OPTIONS,
+  CLUSTER_ONLY,
+  envName,
   IGNORED_KEYS,
   normalizeKey,
   type OptionSpec,
   optionEnv,
   PRO_KEYS,
+  RESERVED_TAGS,
 } from './options.js';
 import { suggest } from './suggest.js';
 import {
@@ -106,13 +109,25 @@ export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig> 
       continue;
     }
     if (option.deprecated && converted.value !== '') warnings.push(`${found.label}: ${option.deprecated}`);
+    if (option.kind === 'tag-list' || option.kind === 'tag-map') {
+      const reserved = reservedTagProblems(converted.value as Record<string, string>);
+      if (reserved.length > 0) {
+        problems.push(...reserved.map((p) => `${found.label}: ${p}`));
+        continue;
+      }
+    }
     if (option.kind === 'tag-list') tagList = converted.value as Record<string, string>;
     else values[option.key] = converted.value;
+    if (hasNoEffect(option, converted.value)) warnings.push(`${found.label}: ${SINGLE_SERVER}`);
+    else if (option.noEffect && JSON.stringify(converted.value) !== JSON.stringify(DEFAULTS[option.key])) {
+      warnings.push(`${found.label}: has no effect: ${option.noEffect}`);
+    }
   }
   // Dkron: a non-empty `tag` list replaces the `tags` map instead of merging with it.
   if (tagList && Object.keys(tagList).length > 0) values.tags = tagList;
   if (problems.length > 0) throw new UsageError(problems);
 
+  warnings.push(...environmentWarnings(input.env));
   const config = finish(values as unknown as AgentConfig, input.cwd);
   crossCheck(config, warnings);
   return { config, ...(source ? { source } : {}), warnings };
@@ -159,6 +174,57 @@ function readAclSection(raw: unknown, label: string, out: Map<string, RawValue>,
     if (normalizeKey(key) === 'enabled') out.set('acl-enabled', { raw: value, label: `${label}.${key}` });
     else warnings.push(`${label}.${key}: unknown key ignored (only enabled)`);
   }
+}
+
+const DEFAULTS = defaultAgentConfig('');
+const SINGLE_SERVER =
+  'has no effect: this build of dkron-core runs a single server (clustering is not implemented yet)';
+
+/**
+ * Whether a cluster-only option is set to something a single server cannot do: another value than the
+ * default, except bootstrapping alone (`bootstrap`, `bootstrap-expect 1`), which is what it does.
+ */
+function hasNoEffect(option: OptionSpec, value: unknown): boolean {
+  if (!CLUSTER_ONLY.has(option.name)) return false;
+  if (option.name === 'bootstrap') return false;
+  if (option.name === 'bootstrap-expect') return (value as number) > 1;
+  return JSON.stringify(value) !== JSON.stringify(DEFAULTS[option.key]);
+}
+
+/** A sentence per reserved tag in `tags` (see {@link RESERVED_TAGS}). */
+function reservedTagProblems(tags: Readonly<Record<string, string>>): string[] {
+  return Object.keys(tags)
+    .filter((name) => Object.hasOwn(RESERVED_TAGS, name))
+    .map((name) => `tag "${name}" is reserved (${RESERVED_TAGS[name]}); use another name`);
+}
+
+/** `DKRON_*` names that an option reads. `plugins` is file-only and is not read from the environment. */
+const ENV_NAMES: ReadonlyMap<string, string> = new Map(
+  AGENT_OPTIONS.filter((o) => o.kind !== 'plugins').map((o) => [optionEnv(o), o.name]),
+);
+
+/**
+ * A warning per `DKRON_*` variable that no option reads, with the closest name when it looks like a typo,
+ * as the config file gets for unknown keys.
+ */
+function environmentWarnings(env: Readonly<Record<string, string | undefined>>): string[] {
+  const warnings: string[] = [];
+  for (const variable of Object.keys(env).sort()) {
+    if (!variable.startsWith('DKRON_') || ENV_NAMES.has(variable)) continue;
+    const key = normalizeKey(variable.slice('DKRON_'.length));
+    if (IGNORED_KEYS.has(key)) continue;
+    if ([...PRO_KEYS].some((pro) => key === pro || key.startsWith(`${pro}-`))) {
+      warnings.push(`environment: ${variable} is a Dkron Pro setting and is ignored`);
+    } else {
+      const hint = suggest(
+        key,
+        [...ENV_NAMES.keys()].map((name) => normalizeKey(name.slice('DKRON_'.length))),
+      );
+      const mean = hint ? ` (did you mean ${envName(hint)}?)` : '';
+      warnings.push(`environment: unknown variable ${variable} ignored${mean}`);
+    }
+  }
+  return warnings;
 }
 
 /** The highest-precedence raw value of `option`, if any source sets it. */

@@ -44,6 +44,8 @@ interface OptionBase {
   readonly env?: string;
   /** Not read from the config file (the file has its own key for it). */
   readonly noFile?: boolean;
+  /** Why setting the option (to another value than its default) does nothing; logged as a warning. */
+  readonly noEffect?: string;
 }
 
 /** Sections of `agent --help`, in display order. */
@@ -102,7 +104,7 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
   { name: 'region', key: 'region', kind: 'string', group: 'Node', placeholder: 'name', check: checkNotEmpty, description: 'region of this node, also its region tag; jobs are scheduled within a region' },
   { name: 'data-dir', key: 'dataDir', kind: 'string', group: 'Node', placeholder: 'dir', check: checkNotEmpty, description: 'directory of this node\'s state, relative to the working directory' },
   { name: 'log-level', key: 'logLevel', kind: 'choice', group: 'Node', placeholder: 'level', choices: ['debug', 'info', 'warn', 'error'], aliases: { warning: 'warn', fatal: 'error', panic: 'error', trace: 'debug' }, description: 'lowest level logged: debug, info, warn or error; Dkron\'s fatal and panic mean error' },
-  { name: 'devmode', key: 'devmode', kind: 'bool', group: 'Node', fileOnly: true, description: 'development mode' },
+  { name: 'devmode', key: 'devmode', kind: 'bool', group: 'Node', fileOnly: true, noEffect: 'dkron-core has no development mode; a single server on loopback needs none', description: 'Dkron\'s development mode' },
   // Cluster
   { name: 'bind-addr', key: 'bindAddr', kind: 'string', group: 'Cluster', placeholder: 'addr', check: checkListenAddr, description: 'address the cluster listener binds' },
   { name: 'advertise-addr', key: 'advertiseAddr', kind: 'string', group: 'Cluster', placeholder: 'addr', defaultText: 'bind-addr', check: checkAdvertiseAddr, description: 'address advertised to other nodes' },
@@ -155,7 +157,7 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
   { name: 'statsd-addr', key: 'statsdAddr', kind: 'string', group: 'Metrics and tracing', placeholder: 'addr', check: checkDialAddr, description: 'StatsD address, host:port' },
   { name: 'dog-statsd-addr', key: 'dogStatsdAddr', kind: 'string', group: 'Metrics and tracing', placeholder: 'addr', check: checkDialAddr, description: 'DogStatsD address, host:port' },
   { name: 'dog-statsd-tags', key: 'dogStatsdTags', kind: 'list', group: 'Metrics and tracing', placeholder: 'key:value', description: 'DogStatsD tag; repeat or separate with commas' },
-  { name: 'otel-endpoint', secret: true, key: 'otelEndpoint', kind: 'string', group: 'Metrics and tracing', placeholder: 'url', description: 'OpenTelemetry (OTLP) endpoint for traces' },
+  { name: 'otel-endpoint', secret: true, key: 'otelEndpoint', kind: 'string', group: 'Metrics and tracing', placeholder: 'url', noEffect: 'dkron-core does not export traces yet', description: 'OpenTelemetry (OTLP) endpoint for traces' },
   { name: 'disable-usage-stats', key: 'disableUsageStats', kind: 'bool', group: 'Metrics and tracing', description: 'accepted for Dkron compatibility; dkron-core sends no usage statistics' },
   // Execution
   { name: 'default-timezone', key: 'defaultTimezone', kind: 'string', group: 'Execution', placeholder: 'zone', check: checkTimezone, description: 'time zone of jobs that set none' },
@@ -167,6 +169,41 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
   { name: 'plugins', key: 'plugins', kind: 'plugins', group: 'Plugins', fileOnly: true, description: 'plugins to load: npm package names or paths (relative to the config file), or { name, factory, options } mappings' },
   { name: 'plugin', key: 'pluginArgs', kind: 'list', group: 'Plugins', env: 'DKRON_PLUGINS', noFile: true, placeholder: 'module', description: 'plugin to load after the config file\'s plugins: an npm package name or a path relative to the working directory; repeat, or separate with commas in DKRON_PLUGINS' },
 ];
+
+/**
+ * Options that only matter in a cluster. This build runs one server: setting one of them logs a warning
+ * at start and `agent --help` says so. (The clustering work removes names from here as it implements them.)
+ */
+export const CLUSTER_ONLY: ReadonlySet<string> = new Set([
+  'join',
+  'retry-join',
+  'retry-max',
+  'retry-interval',
+  'bootstrap-expect',
+  'bootstrap',
+  'raft-multiplier',
+  'profile',
+  'encrypt',
+  'serf-reconnect-timeout',
+  'agent-run-max-retries',
+  'agent-run-retry-initial-interval',
+  'agent-run-retry-max-interval',
+]);
+
+/**
+ * Tags every node sets itself, as Dkron's agent does (the kernel's local cluster): a user tag of the same
+ * name would be overwritten, so jobs targeting it would never run. Each is refused at start with why.
+ */
+export const RESERVED_TAGS: Readonly<Record<string, string>> = {
+  role: 'every node has role=dkron, as in Dkron',
+  dc: "it is the node's --datacenter",
+  region: "it is the node's --region",
+  version: 'it is the dkron-core version of the node',
+  server: 'it is set by --server',
+  dkron_server: 'it is set by --server',
+  rpc_addr: "it is the node's advertised RPC address",
+  port: "it is the node's advertised RPC port",
+};
 
 /** Keys Dkron accepts that dkron-core reads and ignores without a warning. */
 export const IGNORED_KEYS: ReadonlySet<string> = new Set(['reconcileinterval', 'reconcile-interval']);

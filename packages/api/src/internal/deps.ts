@@ -21,6 +21,8 @@ export interface RouteDeps {
   readonly access: AccessControl | undefined;
   /** Records a state change in the audit log (a no-op without an access store). */
   readonly audit: AuditRecorder;
+  /** Most executions a job's list shows (`max-executions-per-job`); none when undefined. */
+  readonly maxExecutionsPerJob: number | undefined;
 }
 
 /** The request's query string, with repeated keys and `name[key]` families intact. */

@@ -58,6 +58,12 @@ export interface ExecutionQuery {
   readonly end?: number;
   /** Keep only the last N bytes of each output and set `output_truncated`. */
   readonly outputSizeLimit?: number;
+  /**
+   * Only the newest `retain` executions by `started_at` (then id) exist for this query: the ones a trim
+   * to `retain` keeps. Sorting, slicing and `total` apply to those, so a list never shows more than the
+   * retention while a lagging trim has not caught up.
+   */
+  readonly retain?: number;
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { ExecutionQuery, ExecutionSortField } from '@dkron-core/kernel';
 import { DkronError, type Execution, type ExecutionStatus } from '@dkron-core/plugin-api';
-import type { SqlRow, SqlStatement } from '../rqlite-client.js';
+import type { SqlRow, SqlStatement, SqlValue } from '../rqlite-client.js';
 import { sliceBounds } from './job-query.js';
 import { fromTimeKey } from './time-key.js';
 
@@ -20,6 +20,17 @@ export function outputLimit(limit: number | undefined): number {
   return limit === undefined || !Number.isFinite(limit) || limit < 0 ? -1 : Math.floor(limit);
 }
 
+/** The `retain` of a list query as a SQL LIMIT: -1 (none) unless it is a positive integer. */
+function retainLimit(retain: number | undefined): number {
+  if (retain === undefined) return -1;
+  if (!Number.isInteger(retain) || retain < 1) {
+    throw new DkronError('VALIDATION', `retain: expected a positive integer, got ${retain}`, {
+      details: { field: 'retain' },
+    });
+  }
+  return retain;
+}
+
 /**
  * The page and count statements of a job's executions. With `outputSizeLimit`, an output longer than the
  * limit comes back as the hex of its last N bytes (`output_tail`) so the cut is exact in bytes and
@@ -37,24 +48,36 @@ export function listExecutionsStatements(job: string, query: ExecutionQuery): [S
   // A negative limit means none (Dkron's default of -1).
   const limit = outputLimit(query.outputSizeLimit);
   const [rows, offset] = sliceBounds(query.start, query.end);
+  // Every execution of the job, or only the newest `retain`: the ones a trim keeps (execution-rows.ts).
+  const retain = retainLimit(query.retain);
+  const [from, ...fromArgs]: [string, ...SqlValue[]] =
+    retain < 0
+      ? ['executions WHERE job_name = ?', job]
+      : [
+          '(SELECT * FROM executions WHERE job_name = ? ORDER BY started_at DESC, id DESC LIMIT ?)',
+          job,
+          retain,
+        ];
   const cut = '(? >= 0 AND length(CAST(output AS BLOB)) > ?)';
   return [
     [
       `SELECT ${EXECUTION_COLUMNS},
         CASE WHEN ${cut} THEN NULL ELSE output END AS output,
         CASE WHEN ${cut} THEN CASE WHEN ? = 0 THEN '' ELSE hex(substr(CAST(output AS BLOB), -?)) END END AS output_tail
-      FROM executions WHERE job_name = ? ORDER BY ${column} ${order}, id ${order} LIMIT ? OFFSET ?`,
+      FROM ${from} ORDER BY ${column} ${order}, id ${order} LIMIT ? OFFSET ?`,
       limit,
       limit,
       limit,
       limit,
       limit,
       limit,
-      job,
+      ...fromArgs,
       rows,
       offset,
     ],
-    ['SELECT count(*) AS total FROM executions WHERE job_name = ?', job],
+    retain < 0
+      ? ['SELECT count(*) AS total FROM executions WHERE job_name = ?', job]
+      : ['SELECT min(count(*), ?) AS total FROM executions WHERE job_name = ?', retain, job],
   ];
 }
 

@@ -1,30 +1,18 @@
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../../../test/e2e/helpers/free-port.js';
 import { type EmbeddedRqlite, type EmbeddedRqliteOptions, startEmbeddedRqlite } from '../embedded-rqlite.js';
 
-/** `n` distinct TCP ports that were free a moment ago (all held at once, so they differ). */
+/**
+ * `n` ports for rqlited, free and reserved across test processes (the e2e helpers' reservations), so two
+ * test files running in parallel never start rqlited on the same port.
+ */
 export async function freePorts(n: number): Promise<number[]> {
-  const servers: Server[] = [];
-  try {
-    for (let i = 0; i < n; i++) {
-      const server = createServer();
-      await new Promise<void>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen({ host: '127.0.0.1', port: 0 }, resolve);
-      });
-      servers.push(server);
-    }
-    return servers.map((s) => {
-      const address = s.address();
-      if (address === null || typeof address === 'string') throw new Error('no port');
-      return address.port;
-    });
-  } finally {
-    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  }
+  const ports: number[] = [];
+  for (let i = 0; i < n; i++) ports.push(await freePort());
+  return ports;
 }
 
 /** A fresh temporary directory and its removal. */

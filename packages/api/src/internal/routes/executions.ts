@@ -50,14 +50,22 @@ export function executionRoutes(deps: RouteDeps) {
           },
         },
         responses: {
-          200: { description: 'The executions.', schema: arrayOf('Execution'), headers: ['X-Total-Count'] },
+          200: {
+            description: 'The executions: at most `max-executions-per-job`, the newest by `started_at`.',
+            schema: arrayOf('Execution'),
+            headers: ['X-Total-Count'],
+          },
         },
         errors: { 400: 'A bad sort, page or size parameter.', 404: 'No such job.' },
         access: { capabilities: ['list', 'read'] },
       }),
       async (c) => {
         const query = parseExecutionQuery(searchParams(c));
-        const { executions, total } = await agent.listExecutions(c.req.param('job'), query);
+        const retain = deps.maxExecutionsPerJob;
+        const { executions, total } = await agent.listExecutions(
+          c.req.param('job'),
+          retain === undefined ? query : { ...query, retain },
+        );
         c.header('X-Total-Count', String(total));
         return c.json(executions, 200);
       },

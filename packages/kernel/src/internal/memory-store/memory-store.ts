@@ -253,7 +253,15 @@ export function createMemoryStore(): Store {
 
     async listExecutions(job, query: ExecutionQuery) {
       const direction = query.order === 'ASC' ? 1 : -1;
-      const all = [...(executions.get(job)?.values() ?? [])].sort((a, b) => {
+      if (query.retain !== undefined && (!Number.isInteger(query.retain) || query.retain < 1)) {
+        throw new DkronError('VALIDATION', `retain: expected a positive integer, got ${query.retain}`, {
+          details: { field: 'retain' },
+        });
+      }
+      const kept = [...(executions.get(job)?.values() ?? [])].sort(byStartThenId);
+      const retained =
+        query.retain === undefined ? kept : kept.slice(Math.max(0, kept.length - query.retain));
+      const all = retained.sort((a, b) => {
         const ka = executionKey(a, query.sort);
         const kb = executionKey(b, query.sort);
         return direction * (ka < kb ? -1 : ka > kb ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
