@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AGENT_OPTIONS, envName } from './options.js';
+import { AGENT_OPTIONS, optionEnv } from './options.js';
 import { renderConfigReference } from './reference.js';
 
 describe('docs/configuration.md', () => {
@@ -12,7 +12,7 @@ describe('docs/configuration.md', () => {
     for (const option of AGENT_OPTIONS) {
       expect(page, option.name).toContain(`\`${option.name}\``);
       if (!option.fileOnly) expect(page, option.name).toContain(`\`--${option.name}`);
-      if (option.kind !== 'plugins') expect(page, option.name).toContain(`\`${envName(option.name)}\``);
+      if (option.kind !== 'plugins') expect(page, option.name).toContain(`\`${optionEnv(option)}\``);
     }
   });
 });
