@@ -511,6 +511,22 @@ describe('c.custom', () => {
     expect(codes.default([200]).parse('')).toEqual([200]);
   });
 
+  it('with acceptsEmpty, hands "" to convert as a value', () => {
+    const present = c
+      .custom<boolean>({
+        expected: 'a boolean or any text',
+        acceptsEmpty: true,
+        json: { type: 'boolean' },
+        text: { type: 'string' },
+        convert: (input) => ({ ok: true, value: input !== false && input !== 'false' }),
+      })
+      .optional();
+    expect(present.parse('')).toBe(true);
+    expect(present.parse(undefined)).toBeUndefined();
+    expect(present.parse(false)).toBe(false);
+    expect(present.toJSONSchema()).toEqual({ anyOf: [{ type: 'boolean' }, { type: 'string' }] });
+  });
+
   it('publishes its forms, its description and its default as a user types it', () => {
     expect(codes.default([200, 204]).toJSONSchema()).toEqual({
       anyOf: [
@@ -550,6 +566,9 @@ describe('published JSON Schemas accept exactly what parse accepts', () => {
   const schemas: Array<[string, ConfigSchema<unknown, boolean>, ((v: unknown) => boolean)?]> = [
     ['string', c.string()],
     ['string minLength', c.string({ minLength: 1 })],
+    ['defaulted string minLength', c.string({ minLength: 1 }).default('/var/log')],
+    ['defaulted string pattern', c.string({ pattern: /^[a-z]+$/ }).default('abc')],
+    ['optional string pattern', c.string({ pattern: /^[a-z]+$/ }).optional()],
     ['number', c.number()],
     ['optional number', c.number().optional()],
     ['integer 0-5', c.number({ integer: true, min: 0, max: 5 }), outOfRangeText(0, 5)],

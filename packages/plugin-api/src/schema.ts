@@ -156,9 +156,15 @@ class BaseSchema<T, Opt extends boolean> implements ConfigSchema<T, Opt> {
 
   toJSONSchema(): JsonSchema {
     const { core } = this;
-    // The string form says what `parse` does with "": a value (strings), unset (optional keys), or
-    // "is required" (required keys).
-    const empty: EmptyString = core.acceptsEmpty === true ? 'value' : this.isOptional ? 'unset' : 'refused';
+    // The string form says what `parse` does with "": the default (defaulted keys), a value (other
+    // strings), unset (optional keys), or "is required" (required keys).
+    const empty: EmptyString = this.fallback.has
+      ? 'unset'
+      : core.acceptsEmpty === true
+        ? 'value'
+        : this.isOptional
+          ? 'unset'
+          : 'refused';
     const body: JsonSchema =
       core.text !== undefined
         ? { anyOf: [core.json, stringForm(core.text, empty)] }
@@ -321,8 +327,13 @@ export interface CustomSpec<T> extends SchemaOptions {
    * sends every value as a string): published beside `json` as `anyOf`.
    */
   readonly text?: JsonSchema;
-  /** Converts a present value: never `undefined`, `null` or `""`. */
+  /** Converts a present value: never `undefined` or `null`, and never `""` unless `acceptsEmpty`. */
   convert(input: unknown): Conversion<T>;
+  /**
+   * Pass `""` to `convert` as a value instead of reading it as unset, for a key whose mere presence
+   * means something (Dkron's rabbitmq `queue.create`, set to `""`, declares the queue). Default false.
+   */
+  readonly acceptsEmpty?: boolean;
   /** Writes a parsed value back as a user types it, to publish a default. Default: the value as is. */
   readonly toInput?: (value: T) => unknown;
 }
@@ -497,8 +508,8 @@ export const c = {
   /**
    * A key whose value converts to something the other builders do not give (a URL, a list of header
    * pairs, a compiled pattern), checked when the job is saved. `""`, `null` and absent mean unset, as
-   * for every non-string schema; `convert` sees only present values. Publish in `json` (and `text`)
-   * exactly what `convert` accepts.
+   * for every non-string schema (unless `acceptsEmpty`); `convert` sees only present values. Publish in
+   * `json` (and `text`) exactly what `convert` accepts.
    *
    * @example
    * ```ts
@@ -518,6 +529,7 @@ export const c = {
     return make<T>(
       {
         expected: spec.expected,
+        acceptsEmpty: spec.acceptsEmpty === true,
         json: spec.json,
         ...(spec.text === undefined ? {} : { text: spec.text }),
         ...(spec.toInput === undefined ? {} : { toInput: spec.toInput }),
