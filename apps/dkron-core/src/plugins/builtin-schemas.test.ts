@@ -10,66 +10,15 @@ import { createPluginRegistry, type PluginRegistry } from '@dkron-core/kernel';
 import { isDkronError } from '@dkron-core/plugin-api';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
+import {
+  asDkronStrings,
+  FILLED,
+  type FormSchema,
+  formValue,
+} from '../../../../test/fixtures/plugin-forms.js';
 import { builtinPlugins } from './builtin.js';
 
-type Schema = {
-  type?: string | string[];
-  properties?: Record<string, Schema>;
-  required?: string[];
-  anyOf?: Schema[];
-  enum?: unknown[];
-  default?: unknown;
-  minimum?: number;
-  maximum?: number;
-  pattern?: string;
-};
-
-/** What a user types into the keys no generator can invent (a server URL, a subject). */
-const FILLED: Record<string, Record<string, unknown>> = {
-  shell: { command: 'echo hi' },
-  http: { method: 'GET', url: 'http://127.0.0.1:8080/health' },
-  grpc: { url: '127.0.0.1:50051/dkron.test.v1.Echo/Say' },
-  kafka: { brokerAddress: '127.0.0.1:9092', topic: 'jobs' },
-  gcppubsub: { project: 'my-project', topic: 'jobs', data: 'aGk=' },
-  nats: { url: 'nats://127.0.0.1:4222', subject: 'jobs.tick' },
-  rabbitmq: { url: 'amqp://guest:guest@127.0.0.1:5672/', 'queue.name': 'jobs' },
-};
-
-/** A value a form would produce for a key without a default: from the first (native) form. */
-function generate(schema: Schema): unknown {
-  const s = schema.anyOf?.[0] ?? schema;
-  if (s.enum !== undefined) return s.enum[0];
-  switch (s.type) {
-    case 'boolean':
-      return true;
-    case 'integer':
-    case 'number':
-      return Math.max(s.minimum ?? 1, 1);
-    case 'array':
-      return [];
-    case 'object':
-      return {};
-    default:
-      return s.pattern === undefined ? 'x' : undefined;
-  }
-}
-
-/** The form value a UI would submit: defaults, then generated values, then the user's entries. */
-function formValue(name: string, schema: Schema): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, property] of Object.entries(schema.properties ?? {})) {
-    const value = property.default !== undefined ? property.default : generate(property);
-    if (value !== undefined) out[key] = value;
-  }
-  return { ...out, ...FILLED[name] };
-}
-
-/** Dkron sends every value as a string. */
-function asDkronStrings(value: Record<string, unknown>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(value).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)]),
-  );
-}
+type Schema = FormSchema;
 
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 ajv.addFormat('go-duration', true);
