@@ -33,7 +33,14 @@ describe('listPackages', () => {
       .split('\n')
       .map((l) => /^\s+-\s+"?([^"\s]+)\/\*"?\s*$/.exec(l)?.[1])
       .filter((p) => p !== undefined);
-    expect(patterns.sort()).toEqual([...PACKAGE_ROOTS].sort());
+    // examples/ holds templates to copy (private, never published): the roots of published packages
+    // are the others.
+    expect(patterns.sort()).toEqual([...PACKAGE_ROOTS, 'examples'].sort());
+    for (const entry of readdirSync(join(REPO_ROOT, 'examples'), { withFileTypes: true })) {
+      const file = join(REPO_ROOT, 'examples', entry.name, 'package.json');
+      if (entry.isDirectory() && existsSync(file))
+        expect(JSON.parse(readFileSync(file, 'utf8')).private, file).toBe(true);
+    }
   });
 });
 

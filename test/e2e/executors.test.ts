@@ -95,6 +95,7 @@ describe('built-in protocol executors', () => {
     ['http', 'executor_config.headers', { method: 'GET', url: 'http://x', headers: '[oops' }],
     ['grpc', 'executor_config.url', { url: 'localhost:9000' }],
     ['grpc', 'executor_config.expectCode', { url: 'h:1/a.B/C', expectCode: 'nope' }],
+    ['grpc', 'executor_config.timeout', { url: 'h:1/a.B/C', timeout: -1 }],
     [
       'kafka',
       'executor_config.saslMechanism',
@@ -136,6 +137,36 @@ describe('built-in protocol executors', () => {
     expect(e.output).toMatch(
       /^received response code does not match the expected code: got 503, expected 200\n/,
     );
+  });
+
+  it('http: a JSON client’s native numbers and booleans mean what Dkron’s strings mean', async () => {
+    const ok = await runOnce('e2e-http-native', 'http', {
+      method: 'GET',
+      url: `${http.url}/status?code=201`,
+      expectCode: 201,
+      timeout: 30,
+      debug: false,
+      tlsNoVerifyPeer: false,
+    });
+    expect(ok).toMatchObject({ success: true, status: 'success' });
+    expect(ok.output).toMatch(/^201 Created\n/);
+    const bad = await runOnce('e2e-http-native-bad', 'http', {
+      method: 'GET',
+      url: `${http.url}/status?code=202`,
+      expectCode: 201,
+    });
+    expect(bad).toMatchObject({ success: false });
+    expect(bad.output).toMatch(
+      /^received response code does not match the expected code: got 202, expected 201\n/,
+    );
+    const refused = await client.jobs.save({
+      name: 'e2e-http-native-refused',
+      schedule: '@manually',
+      executor: 'http',
+      executor_config: { method: 'GET', url: http.url, body: 5 },
+    });
+    expect(refused.status, refused.text).toBe(400);
+    expect(refused.text).toContain('executor_config.body: expected a string, got 5');
   });
 
   it('grpc: calls a method found by reflection; the response is the output', async () => {

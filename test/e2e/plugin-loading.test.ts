@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Execution } from '@dkron-core/plugin-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { asDkronStrings, type FormSchema, formValue } from '../fixtures/plugin-forms.js';
 import { type Api, api, startAgent, waitFor } from './helpers/index.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -82,13 +83,66 @@ describe('a server with the template installed through plugins: by a relative pa
       processors: Array<{ name: string }>;
     }>('/v1/plugins');
     expect(res.status).toBe(200);
-    expect(res.body.executors.map((e) => e.name)).toEqual(['nats', 'rabbitmq', 'shell', 'tcp-check']);
+    expect(res.body.executors.map((e) => e.name)).toEqual([
+      'gcppubsub',
+      'grpc',
+      'http',
+      'kafka',
+      'nats',
+      'rabbitmq',
+      'shell',
+      'tcp-check',
+    ]);
     expect(res.body.processors.map((p) => p.name)).toEqual(['files', 'fluent', 'log', 'syslog']);
     expect(res.body.executors.find((e) => e.name === 'tcp-check')).toMatchObject({
       plugin: 'dkron-executor-tcp-check',
       config: { type: 'object', required: ['address'] },
     });
     expect(logs()).toContain('plugin loaded');
+  });
+
+  it('saves the form generated from each published schema, natively and as Dkron strings', async () => {
+    const res = await client.get<{
+      executors: Array<{ name: string; config: FormSchema }>;
+      processors: Array<{ name: string; config: FormSchema }>;
+    }>('/v1/plugins');
+    const forms: Array<{ label: string; job: Record<string, unknown>; sent: Record<string, unknown> }> = [];
+    for (const e of res.body.executors.filter((x) => x.name !== 'tcp-check')) {
+      for (const [how, config] of [
+        ['native', formValue(e.name, e.config)],
+        ['strings', asDkronStrings(formValue(e.name, e.config))],
+      ] as const) {
+        forms.push({
+          label: `${e.name} ${how}`,
+          sent: config,
+          job: { executor: e.name, executor_config: config },
+        });
+      }
+    }
+    for (const p of res.body.processors) {
+      for (const [how, config] of [
+        ['native', formValue(p.name, p.config)],
+        ['strings', asDkronStrings(formValue(p.name, p.config))],
+      ] as const) {
+        forms.push({
+          label: `${p.name} ${how}`,
+          sent: config,
+          job: { executor: 'shell', executor_config: { command: 'true' }, processors: { [p.name]: config } },
+        });
+      }
+    }
+    expect(forms).toHaveLength(2 * (7 + 4));
+    for (const [i, form] of forms.entries()) {
+      const name = `form-${i}`;
+      const saved = await client.jobs.save({ name, schedule: '@manually', disabled: true, ...form.job });
+      expect(saved.status, `${form.label}: ${saved.text}`).toBe(201);
+      const stored = (await client.jobs.get(name)).body;
+      // Stored as sent: the schema converts at every run, and the job reads back as the user wrote it.
+      if ('processors' in form.job)
+        expect(Object.values(stored.processors)[0], form.label).toEqual(form.sent);
+      else expect(stored.executor_config, form.label).toEqual(form.sent);
+      expect((await client.jobs.delete(name)).status).toBe(200);
+    }
   });
 
   it('runs a job with the template executor', async () => {
@@ -207,7 +261,7 @@ describe('plugins from DKRON_PLUGINS and --plugin', () => {
         { timeoutMs: 20_000, message: 'the failed run' },
       );
       expect(failed.output).toMatch(
-        /^executor "tcp-check" is not loaded on node e2e-\d+ \(loaded executors: nats, rabbitmq, shell\); install the package that provides it .* in DKRON_PLUGINS or with --plugin, then restart the agent\n$/,
+        /^executor "tcp-check" is not loaded on node e2e-\d+ \(loaded executors: gcppubsub, grpc, http, kafka, nats, rabbitmq, shell\); install the package that provides it .* in DKRON_PLUGINS or with --plugin, then restart the agent\n$/,
       );
       await second.stop();
     } finally {

@@ -208,14 +208,40 @@ describe('rabbitmq executor: failures', () => {
     ],
     [
       { url: URL, 'queue.name': 'q', 'message.base64Body': '%%%' },
-      'executor_config.message.base64Body: expected a value matching',
+      'executor_config.message.base64Body: expected base64 data',
     ],
     [
       { url: URL, 'queue.name': 'q', 'message.base64Body': 'YQ=' },
       'executor_config.message.base64Body: illegal base64 data',
     ],
+    [{ url: URL, 'queue.name': 'q', 'queue.create': 1 }, 'executor_config.queue.create: expected a boolean'],
   ])('refuses the bad config %j when the job is saved', (config, message) => {
     expect(() => harness.executor('rabbitmq').config.parse(config, 'executor_config')).toThrow(message);
+  });
+
+  it('takes native JSON values where Dkron means a number or a switch', () => {
+    const parse = (config: Record<string, unknown>) =>
+      harness
+        .executor('rabbitmq')
+        .config.parse({ url: URL, 'queue.name': 'q', ...config }, 'executor_config');
+    const native = parse({
+      'queue.create': true,
+      'queue.durable': true,
+      'message.delivery_mode': 2,
+      timeout: 5,
+    });
+    const dkron = parse({
+      'queue.create': 'yes',
+      'queue.durable': 'true',
+      'message.delivery_mode': '2',
+      timeout: '5',
+    });
+    expect(native).toEqual(dkron);
+    expect(native).toMatchObject({ 'queue.create': true, 'message.delivery_mode': 2, timeout: 5000 });
+    expect(parse({ 'queue.create': false })).toMatchObject({ 'queue.create': false });
+    expect(parse({ 'queue.create': 'false' })).toMatchObject({ 'queue.create': false });
+    expect(parse({ 'queue.create': '' })).toMatchObject({ 'queue.create': true });
+    expect(parse({})).not.toHaveProperty('queue.create');
   });
 });
 

@@ -31,13 +31,18 @@ export type {
 } from './plugin.js';
 export { defineExecutor, definePlugin, defineProcessor, PLUGIN_API_VERSION } from './plugin.js';
 export type {
+  BooleanOptions,
   ConfigSchema,
   ConfigShape,
+  Conversion,
+  CustomSpec,
   InferConfig,
   InferShape,
   JsonSchema,
+  KeyProblem,
   NumberOptions,
   ObjectConfigSchema,
+  ObjectOptions,
   SchemaOptions,
   StringOptions,
   UnknownKeys,

@@ -67,8 +67,11 @@ export interface Job {
   readonly dependent_jobs: readonly string[] | null;
   /** Parent job; a child runs after its parent's trigger succeeded. */
   readonly parent_job: string;
-  /** Processor name → its config. */
-  readonly processors: Readonly<Record<string, StringMap>>;
+  /**
+   * Processor name → its config, as stored (Dkron sends every value as a string; JSON clients may send
+   * `true` or numbers, which the processor's config schema converts, as for `executor_config`).
+   */
+  readonly processors: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   readonly concurrency: ConcurrencyPolicy;
   /** Executor plugin name, e.g. `shell`. */
   readonly executor: string;

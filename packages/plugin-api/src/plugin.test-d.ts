@@ -30,6 +30,30 @@ describe('config types flow from schemas', () => {
     }>();
   });
 
+  it('infers custom values and names only declared keys in a check', () => {
+    const schema = c.object(
+      {
+        url: c.custom({
+          expected: 'a URL',
+          json: { type: 'string' },
+          convert: (input) => ({ ok: true, value: new URL(String(input)) }),
+        }),
+        codes: c
+          .custom<number[]>({ expected: 'codes', json: { type: 'array' }, convert: () => ({ ok: false }) })
+          .optional(),
+        debug: c.boolean({ anyText: true }).default(false),
+      },
+      { check: (v) => (v.debug && v.codes === undefined ? { key: 'codes', message: 'x' } : undefined) },
+    );
+    expectTypeOf<InferConfig<typeof schema>>().toEqualTypeOf<{
+      url: URL;
+      debug: boolean;
+      codes?: number[] | undefined;
+    }>();
+    // @ts-expect-error a check names a key of the shape
+    c.object({ a: c.string() }, { check: () => ({ key: 'b', message: 'x' }) });
+  });
+
   it('types req.config inside execute from the declared schema', () => {
     const exec = defineExecutor({
       name: 'echo',

@@ -1,6 +1,7 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { isDkronError } from './errors.js';
-import { c, goDurationToMs, msToGoDuration } from './schema.js';
+import { type ConfigSchema, c, goDurationToMs, msToGoDuration } from './schema.js';
 
 function parseError(run: () => unknown): { code: string; message: string; field: unknown } {
   try {
@@ -115,7 +116,8 @@ describe('c.number', () => {
     expect(c.number({ integer: true, min: 0, max: 5 }).toJSONSchema()).toEqual({
       anyOf: [
         { type: 'integer', minimum: 0, maximum: 5 },
-        { type: 'string', pattern: '^\\s*[-+]?\\d+\\s*$' },
+        // min >= 0: no minus sign in the text form either.
+        { type: 'string', pattern: '^\\s*\\+?\\d+\\s*$' },
       ],
     });
     const integer = c.number({ integer: true }).toJSONSchema() as { anyOf: [unknown, { pattern: string }] };
@@ -149,6 +151,19 @@ describe('c.boolean', () => {
     expect(parseError(() => c.boolean().parse(1, 'b')).message).toBe('b: expected a boolean, got 1');
   });
 
+  it('with anyText, takes every string: a Go false word is false, other text true (Dkron debug)', () => {
+    const debug = c.boolean({ anyText: true }).default(false);
+    for (const on of ['true', 'yes', 'x', '1', true]) expect(debug.parse(on), String(on)).toBe(true);
+    for (const off of ['false', '0', 'F', 'False', false, '', undefined]) {
+      expect(debug.parse(off), String(off)).toBe(false);
+    }
+    expect(parseError(() => debug.parse(1, 'debug')).message).toBe('debug: expected a boolean, got 1');
+    expect(debug.toJSONSchema()).toEqual({
+      anyOf: [{ type: 'boolean' }, { type: 'string' }],
+      default: false,
+    });
+  });
+
   it('exports JSON Schema accepting booleans and Go boolean strings', () => {
     const schema = c.boolean().toJSONSchema() as { anyOf: Array<{ type: string; enum?: string[] }> };
     expect(schema.anyOf[0]).toEqual({ type: 'boolean' });
@@ -172,7 +187,8 @@ describe('c.duration', () => {
   it('refuses other values and enforces min', () => {
     expect(parseError(() => c.duration().parse('forever', 'executor_config.timeout'))).toEqual({
       code: 'CONFIG_INVALID',
-      message: 'executor_config.timeout: expected a duration like "30s" or "1h30m", got "forever"',
+      message:
+        'executor_config.timeout: expected a duration like "30s" or "1h30m", or a number of seconds, got "forever"',
       field: 'executor_config.timeout',
     });
     expect(parseError(() => c.duration().parse(true, 'd')).field).toBe('d');
@@ -207,6 +223,22 @@ describe('c.duration', () => {
   it('publishes min in seconds for the bare-number form', () => {
     expect(c.duration({ min: 1000 }).toJSONSchema()).toMatchObject({ anyOf: [{ minimum: 1 }, {}] });
   });
+
+  it('refuses negative durations with min >= 0, in its pattern too', () => {
+    const timeout = c.duration({ min: 0 });
+    expect(parseError(() => timeout.parse('-1s', 't')).message).toBe(
+      't: expected a duration of at least 0 ms, got "-1s"',
+    );
+    expect(parseError(() => timeout.parse('-0s', 't')).field).toBe('t');
+    expect(parseError(() => timeout.parse(-1, 't')).field).toBe('t');
+    const pattern = (timeout.toJSONSchema() as { anyOf: [unknown, { pattern: string }] }).anyOf[1].pattern;
+    for (const bad of ['-1s', '-0s']) expect(new RegExp(pattern).test(bad), bad).toBe(false);
+    expect(timeout.parse('+2s')).toBe(2000);
+  });
+
+  it('refuses the surrounding spaces its pattern refuses', () => {
+    expect(parseError(() => c.duration().parse(' 10s ', 't')).field).toBe('t');
+  });
 });
 
 describe('msToGoDuration', () => {
@@ -237,6 +269,7 @@ describe('c.enum', () => {
     expect(method.toJSONSchema()).toEqual({ type: 'string', enum: ['GET', 'POST'] });
     // Optional: "" means unset, so the schema admits it.
     expect(method.optional().toJSONSchema()).toEqual({ type: 'string', enum: ['GET', 'POST', ''] });
+    expect(c.enum(['', 'a']).optional().toJSONSchema()).toEqual({ type: 'string', enum: ['', 'a'] });
   });
 });
 
@@ -263,12 +296,14 @@ describe('c.array', () => {
   });
 
   it('exports JSON Schema accepting a list and a string holding one', () => {
-    expect(c.array(c.string()).toJSONSchema()).toEqual({
+    expect(c.array(c.string()).optional().toJSONSchema()).toEqual({
       anyOf: [
         { type: 'array', items: { type: 'string' } },
         { type: 'string', contentMediaType: 'application/json' },
       ],
     });
+    // Required: "" is refused ("is required"), and so is it by the string form.
+    expect(c.array(c.string()).toJSONSchema()).toMatchObject({ anyOf: [{}, { minLength: 1 }] });
   });
 });
 
@@ -386,6 +421,188 @@ describe('c.object', () => {
       properties: { a: { type: 'string' } },
       additionalProperties: false,
     });
+  });
+});
+
+describe('c.object check', () => {
+  const tls = c.object(
+    { cert: c.string().default(''), key: c.string().default(''), port: c.number().default(443) },
+    {
+      check: (v) =>
+        v.cert !== '' && v.key === '' ? { key: 'key', message: 'is required with cert' } : undefined,
+    },
+  );
+
+  it('refuses a value that breaks a rule across keys, naming the key the rule returns', () => {
+    expect(parseError(() => tls.parse({ cert: '/c.pem' }, 'executor_config'))).toEqual({
+      code: 'CONFIG_INVALID',
+      message: 'executor_config.key: is required with cert',
+      field: 'executor_config.key',
+    });
+  });
+
+  it('runs after every key parsed, on the typed values', () => {
+    expect(tls.parse({ cert: '/c.pem', key: '/k.pem', port: '8443' })).toEqual({
+      cert: '/c.pem',
+      key: '/k.pem',
+      port: 8443,
+    });
+    expect(parseError(() => tls.parse({ cert: '/c.pem', port: 'x' }, 'cfg')).field).toBe('cfg.port');
+  });
+
+  it('keeps the shape and the JSON Schema of the object', () => {
+    expect(Object.keys(tls.shape)).toEqual(['cert', 'key', 'port']);
+    expect(tls.toJSONSchema()).toMatchObject({ type: 'object', properties: { cert: { default: '' } } });
+  });
+});
+
+describe('c.custom', () => {
+  const codes = c.custom<number[]>({
+    expected: 'status codes like "200,204"',
+    description: 'Accepted codes.',
+    json: { type: 'array', items: { type: 'integer', minimum: 100, maximum: 599 } },
+    text: { type: 'string', pattern: '^[1-5]\\d\\d(,[1-5]\\d\\d)*$' },
+    toInput: (value) => value.join(','),
+    convert(input) {
+      const list = typeof input === 'string' ? input.split(',') : input;
+      if (!Array.isArray(list)) return { ok: false };
+      const out: number[] = [];
+      for (const item of list) {
+        const n = typeof item === 'number' ? item : /^[1-5]\d\d$/.test(String(item)) ? Number(item) : NaN;
+        if (!Number.isInteger(n) || n < 100 || n > 599)
+          return { ok: false, message: `${item} is not a code` };
+        out.push(n);
+      }
+      return { ok: true, value: out };
+    },
+  });
+
+  it('converts native values and Dkron strings alike', () => {
+    expect(codes.parse([200, 204])).toEqual([200, 204]);
+    expect(codes.parse('200,204')).toEqual([200, 204]);
+  });
+
+  it('refuses with its expected text, or with the message convert gives', () => {
+    expect(parseError(() => codes.parse(true, 'executor_config.codes'))).toEqual({
+      code: 'CONFIG_INVALID',
+      message: 'executor_config.codes: expected status codes like "200,204", got true',
+      field: 'executor_config.codes',
+    });
+    expect(parseError(() => codes.parse('200,700', 'c')).message).toBe('c: 700 is not a code');
+    expect(parseError(() => codes.parse(undefined, 'c')).message).toBe(
+      'c: is required (status codes like "200,204")',
+    );
+  });
+
+  it('treats "", null and absent as unset, and never calls convert with them', () => {
+    let calls = 0;
+    const counted = c
+      .custom<string>({
+        expected: 'x',
+        json: { type: 'string' },
+        convert: (input) => {
+          calls += 1;
+          return { ok: true, value: String(input) };
+        },
+      })
+      .optional();
+    for (const unset of ['', null, undefined]) expect(counted.parse(unset)).toBeUndefined();
+    expect(calls).toBe(0);
+    expect(codes.default([200]).parse('')).toEqual([200]);
+  });
+
+  it('with acceptsEmpty, hands "" to convert as a value', () => {
+    const present = c
+      .custom<boolean>({
+        expected: 'a boolean or any text',
+        acceptsEmpty: true,
+        json: { type: 'boolean' },
+        text: { type: 'string' },
+        convert: (input) => ({ ok: true, value: input !== false && input !== 'false' }),
+      })
+      .optional();
+    expect(present.parse('')).toBe(true);
+    expect(present.parse(undefined)).toBeUndefined();
+    expect(present.parse(false)).toBe(false);
+    expect(present.toJSONSchema()).toEqual({ anyOf: [{ type: 'boolean' }, { type: 'string' }] });
+  });
+
+  it('publishes its forms, its description and its default as a user types it', () => {
+    expect(codes.default([200, 204]).toJSONSchema()).toEqual({
+      anyOf: [
+        { type: 'array', items: { type: 'integer', minimum: 100, maximum: 599 } },
+        { type: 'string', pattern: '^$|^[1-5]\\d\\d(,[1-5]\\d\\d)*$' },
+      ],
+      description: 'Accepted codes.',
+      default: '200,204',
+    });
+  });
+});
+
+describe('published JSON Schemas accept exactly what parse accepts', () => {
+  const ajv = new Ajv2020({ strict: false });
+  ajv.addFormat('go-duration', true);
+  const accepts = (schema: ConfigSchema<unknown, boolean>, value: unknown): boolean => {
+    try {
+      schema.parse(value);
+      return true;
+    } catch (error) {
+      if (!isDkronError(error, 'CONFIG_INVALID')) throw error;
+      return false;
+    }
+  };
+  const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const objectOnly = c.custom<object>({
+    expected: 'an object',
+    json: { type: 'object' },
+    convert: (value) => (isObject(value) ? { ok: true, value: value as object } : { ok: false }),
+  });
+  // What JSON Schema cannot say, by design: whether a string holds valid JSON of the right shape
+  // (`contentMediaType` is an annotation in draft 2020-12) and the numeric bounds of a number written
+  // as a string. Those strings are checked by the server alone; they are left out of the comparison.
+  const jsonText = (v: unknown) => typeof v === 'string' && v !== '';
+  const outOfRangeText = (min: number, max: number) => (v: unknown) =>
+    typeof v === 'string' && /^\s*\+?\d+\s*$/.test(v) && (Number(v) < min || Number(v) > max);
+  const schemas: Array<[string, ConfigSchema<unknown, boolean>, ((v: unknown) => boolean)?]> = [
+    ['string', c.string()],
+    ['string minLength', c.string({ minLength: 1 })],
+    ['defaulted string minLength', c.string({ minLength: 1 }).default('/var/log')],
+    ['defaulted string pattern', c.string({ pattern: /^[a-z]+$/ }).default('abc')],
+    ['optional string pattern', c.string({ pattern: /^[a-z]+$/ }).optional()],
+    ['number', c.number()],
+    ['optional number', c.number().optional()],
+    ['integer 0-5', c.number({ integer: true, min: 0, max: 5 }), outOfRangeText(0, 5)],
+    ['number >= 0', c.number({ min: 0 })],
+    ['boolean', c.boolean()],
+    ['defaulted boolean', c.boolean().default(false)],
+    ['anyText boolean', c.boolean({ anyText: true })],
+    ['optional anyText boolean', c.boolean({ anyText: true }).optional()],
+    ['duration', c.duration()],
+    ['duration min 0', c.duration({ min: 0 }).default(30_000)],
+    ['enum', c.enum(['a', 'b'])],
+    ['optional enum', c.enum(['a', 'b']).optional()],
+    ['array', c.array(c.string()), jsonText],
+    ['optional array', c.array(c.string()).optional(), jsonText],
+    ['record', c.record(c.number()).default({}), jsonText],
+    ['custom object', objectOnly],
+    ['optional custom object', objectOnly.optional()],
+    ['optional nested object', c.object({ a: c.string() }).optional(), jsonText],
+  ];
+  const values: unknown[] = [
+    ...['', ' ', 'x', 'true', 'false', 'yes', 'F', '0', '1', '3', ' 3 ', '-3', '-0', '+4', '2.5', '1e3'],
+    ...['0x10', '30s', ' 10s ', '-1s', '+2s', '-0s', '1h30m', 'a', 'b', '["x"]', '[1]', '{"a":1}', '[oops'],
+    ...[0, 1, 3, -1, 2.5, 7, true, false, [], ['x'], [1], {}, { a: 'x' }, { a: 1 }],
+  ];
+
+  it.each(schemas)('%s', (_name, schema, unexpressible) => {
+    const json = schema.toJSONSchema();
+    const validate = ajv.compile(json);
+    for (const value of values) {
+      if (unexpressible?.(value)) continue;
+      expect(validate(value), `${JSON.stringify(value)} against ${JSON.stringify(json)}`).toBe(
+        accepts(schema, value),
+      );
+    }
   });
 });
 

@@ -156,15 +156,23 @@ class BaseSchema<T, Opt extends boolean> implements ConfigSchema<T, Opt> {
 
   toJSONSchema(): JsonSchema {
     const { core } = this;
-    // "" is accepted as "unset" by every optional non-string schema, so the string form admits it.
-    const emptyIsUnset = this.isOptional && core.acceptsEmpty !== true;
-    const text = core.text === undefined ? undefined : emptyAllowed(core.text, emptyIsUnset);
+    // The string form says what `parse` does with "": the default (defaulted keys), a value (other
+    // strings), unset (optional keys), or "is required" (required keys).
+    const empty: EmptyString = this.fallback.has
+      ? 'unset'
+      : core.acceptsEmpty === true
+        ? 'value'
+        : this.isOptional
+          ? 'unset'
+          : 'refused';
     const body: JsonSchema =
-      text !== undefined
-        ? { anyOf: [core.json, text] }
+      core.text !== undefined
+        ? { anyOf: [core.json, stringForm(core.text, empty)] }
         : core.json.type === 'string'
-          ? emptyAllowed(core.json, emptyIsUnset)
-          : core.json;
+          ? stringForm(core.json, empty)
+          : empty === 'unset'
+            ? { anyOf: [core.json, { const: '' }] }
+            : core.json;
     const fallback = this.fallback.value as T;
     return {
       ...body,
@@ -174,11 +182,32 @@ class BaseSchema<T, Opt extends boolean> implements ConfigSchema<T, Opt> {
   }
 }
 
-/** The string form `text` of a schema, also accepting `""` when it means unset. */
-function emptyAllowed(text: JsonSchema & { readonly pattern?: string }, allow: boolean): JsonSchema {
-  if (!allow) return text;
+type EmptyString = 'value' | 'unset' | 'refused';
+
+/** Whether a string schema admits `""`, as far as its `minLength`, `enum` and `pattern` say. */
+function admitsEmpty(text: JsonSchema & { readonly pattern?: string }): boolean {
+  if (typeof text.minLength === 'number' && text.minLength > 0) return false;
+  if (Array.isArray(text.enum) && !text.enum.includes('')) return false;
+  if (typeof text.pattern === 'string') {
+    try {
+      return new RegExp(text.pattern, 'u').test('');
+    } catch {
+      return true;
+    }
+  }
+  return true;
+}
+
+/** The string form `text` of a schema, admitting `""` exactly when `parse` accepts it. */
+function stringForm(text: JsonSchema & { readonly pattern?: string }, empty: EmptyString): JsonSchema {
+  if (empty === 'value') return text;
+  if (empty === 'refused') return admitsEmpty(text) ? { ...text, minLength: 1 } : text;
+  if (typeof text.minLength === 'number' && text.minLength > 0) return { anyOf: [{ const: '' }, text] };
   if (typeof text.pattern === 'string') return { ...text, pattern: `^$|${text.pattern}` };
-  if (Array.isArray(text.enum)) return { ...text, enum: [...(text.enum as unknown[]), ''] };
+  if (Array.isArray(text.enum)) {
+    const values = text.enum as unknown[];
+    return values.includes('') ? text : { ...text, enum: [...values, ''] };
+  }
   return text;
 }
 
@@ -191,6 +220,15 @@ export interface StringOptions extends SchemaOptions {
   readonly minLength?: number;
   /** Regular expression the value must match. */
   readonly pattern?: RegExp;
+}
+
+/** Options of {@link c.boolean}. */
+export interface BooleanOptions extends SchemaOptions {
+  /**
+   * Accept any string: a Go false word is `false`, any other text `true` (Dkron's `debug` keys turn on
+   * with any non-empty value). Default: Go's boolean words only.
+   */
+  readonly anyText?: boolean;
 }
 
 /** Options of {@link c.number}. */
@@ -206,12 +244,15 @@ const FALSE_WORDS = new Set(['0', 'f', 'F', 'FALSE', 'false', 'False']);
 // Decimal numbers as text; `Number()` alone would also take "0x10", "0b1" and "Infinity".
 const NUMBER_TEXT = /^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$/;
 const INTEGER_TEXT = /^\s*[-+]?\d+\s*$/;
+const unsignedForm = (text: RegExp): RegExp => new RegExp(text.source.replace('[-+]?', '\\+?'));
 // Lists and maps also come as a string holding JSON (Dkron's `headers: "[\"A: b\"]"`).
 const JSON_TEXT: JsonSchema = { type: 'string', contentMediaType: 'application/json' };
 
 const GO_DURATION = /^[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+$/;
 // What `c.duration` accepts as text: a Go duration, `0`, or a bare number of seconds.
 const DURATION_TEXT = /^(\d+(\.\d+)?|[-+]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+)$/;
+// The same without negative durations, for `c.duration({ min })` with `min >= 0`.
+const UNSIGNED_DURATION_TEXT = /^(\d+(\.\d+)?|\+?((\d+(\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h))+)$/;
 const GO_UNITS: Record<string, number> = {
   ns: 1e-6,
   us: 1e-3,
@@ -263,6 +304,58 @@ function trimZeros(fixed: string): string {
   return fixed.includes('.') ? fixed.replace(/\.?0+$/, '') : fixed;
 }
 
+/** What {@link c.custom}'s `convert` returns: the value, or a refusal. */
+export type Conversion<T> =
+  | { readonly ok: true; readonly value: T }
+  | {
+      readonly ok: false;
+      /** Shown after the key's path; default: `expected <expected>, got <the value>`. */
+      readonly message?: string;
+    };
+
+/** The definition of a {@link c.custom} schema. */
+export interface CustomSpec<T> extends SchemaOptions {
+  /** What the key holds, for messages: `expected <expected>, got …` and `is required (<expected>)`. */
+  readonly expected: string;
+  /**
+   * The JSON Schema of the native JSON form (`200`, `["A: b"]`, `{"k": "v"}`); for a key that takes only
+   * strings, the string's (`{ type: 'string', pattern }`).
+   */
+  readonly json: JsonSchema;
+  /**
+   * The JSON Schema of the string form, for a key that also takes one besides a native value (Dkron
+   * sends every value as a string): published beside `json` as `anyOf`.
+   */
+  readonly text?: JsonSchema;
+  /** Converts a present value: never `undefined` or `null`, and never `""` unless `acceptsEmpty`. */
+  convert(input: unknown): Conversion<T>;
+  /**
+   * Pass `""` to `convert` as a value instead of reading it as unset, for a key whose mere presence
+   * means something (Dkron's rabbitmq `queue.create`, set to `""`, declares the queue). Default false.
+   */
+  readonly acceptsEmpty?: boolean;
+  /** Writes a parsed value back as a user types it, to publish a default. Default: the value as is. */
+  readonly toInput?: (value: T) => unknown;
+}
+
+/** A problem across keys found by an object schema's `check`: the key to name, and what is wrong. */
+export interface KeyProblem<K extends string = string> {
+  readonly key: K;
+  readonly message: string;
+}
+
+/** Options of {@link c.object}. */
+export interface ObjectOptions<S extends Shape> extends SchemaOptions {
+  /** What to do with keys the shape does not name. Default `'ignore'`, as Dkron. */
+  readonly unknownKeys?: UnknownKeys;
+  /**
+   * A rule across keys (a certificate needs its key), run once every key parsed; returns the key to
+   * name and what is wrong, or `undefined`. The refusal is a `CONFIG_INVALID` error naming
+   * `<path>.<key>`.
+   */
+  readonly check?: (value: InferShape<S>) => KeyProblem<Extract<keyof S, string>> | undefined;
+}
+
 /** Schema builders. Every builder accepts Dkron's string-typed values. */
 export const c = {
   /** A string. Other JSON values are refused (Dkron's configs hold only strings). */
@@ -300,7 +393,10 @@ export const c = {
   number(options?: NumberOptions): ConfigSchema<number> {
     const integer = options?.integer === true;
     const expected = integer ? 'an integer' : 'a number';
-    const text = integer ? INTEGER_TEXT : NUMBER_TEXT;
+    // With a minimum of 0 or more, the published text form has no minus sign ("-0" is refused too).
+    const unsigned = options?.min !== undefined && options.min >= 0;
+    const signed = integer ? INTEGER_TEXT : NUMBER_TEXT;
+    const text = unsigned ? unsignedForm(signed) : signed;
     return make<number>(
       {
         expected,
@@ -314,11 +410,12 @@ export const c = {
           const n =
             typeof input === 'number'
               ? input
-              : typeof input === 'string' && text.test(input)
+              : typeof input === 'string' && signed.test(input)
                 ? Number(input)
                 : NaN;
           if (!Number.isFinite(n) || (integer && !Number.isInteger(n))) throw invalid(path, expected, input);
-          if (options?.min !== undefined && n < options.min)
+          const negative = typeof input === 'string' && input.trim().startsWith('-');
+          if (options?.min !== undefined && (n < options.min || (unsigned && negative)))
             throw invalid(path, `${expected} >= ${options.min}`, input);
           if (options?.max !== undefined && n > options.max)
             throw invalid(path, `${expected} <= ${options.max}`, input);
@@ -329,17 +426,22 @@ export const c = {
     );
   },
 
-  /** A boolean; Go's boolean strings (`"true"`, `"1"`, `"F"`, …) are accepted. */
-  boolean(options?: SchemaOptions): ConfigSchema<boolean> {
+  /**
+   * A boolean; Go's boolean strings (`"true"`, `"1"`, `"F"`, …) are accepted. With `anyText`, every
+   * string is: a Go false word (`"false"`, `"0"`, `"F"`, …) is `false`, any other text `true`, as
+   * Dkron's `debug` keys, which test for a non-empty value.
+   */
+  boolean(options?: BooleanOptions): ConfigSchema<boolean> {
+    const anyText = options?.anyText === true;
     return make<boolean>(
       {
         expected: 'a boolean',
         json: { type: 'boolean' },
-        text: { type: 'string', enum: [...TRUE_WORDS, ...FALSE_WORDS] },
+        text: anyText ? { type: 'string' } : { type: 'string', enum: [...TRUE_WORDS, ...FALSE_WORDS] },
         convert(input, path) {
           if (typeof input === 'boolean') return input;
-          if (typeof input === 'string' && TRUE_WORDS.has(input)) return true;
           if (typeof input === 'string' && FALSE_WORDS.has(input)) return false;
+          if (typeof input === 'string' && (anyText || TRUE_WORDS.has(input))) return true;
           throw invalid(path, 'a boolean', input);
         },
       },
@@ -347,27 +449,34 @@ export const c = {
     );
   },
 
-  /** A Go duration (`"30s"`, `"1h30m"`) parsed to milliseconds; a bare number means seconds. */
+  /**
+   * A Go duration (`"30s"`, `"1h30m"`) parsed to milliseconds; a bare number, or a string of digits,
+   * means seconds (Dkron's http `timeout`). With `min` (in ms) of 0 or more, negative durations are
+   * refused, and the published pattern says so.
+   */
   duration(options?: SchemaOptions & { readonly min?: number }): ConfigSchema<number> {
+    const min = options?.min;
+    const text = min !== undefined && min >= 0 ? UNSIGNED_DURATION_TEXT : DURATION_TEXT;
+    const expected = 'a duration like "30s" or "1h30m", or a number of seconds';
     return make<number>(
       {
-        expected: 'a duration like "30s" or "1h30m"',
+        expected,
         // A bare number is seconds, as a bare numeric string is.
-        json: { type: 'number', ...(options?.min === undefined ? {} : { minimum: options.min / 1000 }) },
-        text: { type: 'string', pattern: DURATION_TEXT.source, format: 'go-duration' },
+        json: { type: 'number', ...(min === undefined ? {} : { minimum: min / 1000 }) },
+        text: { type: 'string', pattern: text.source, format: 'go-duration' },
         toInput: msToGoDuration,
         convert(input, path) {
           const ms =
             typeof input === 'number'
               ? input * 1000
-              : typeof input === 'string'
+              : typeof input === 'string' && DURATION_TEXT.test(input)
                 ? goDurationToMs(input)
                 : undefined;
-          if (ms === undefined || !Number.isFinite(ms)) {
-            throw invalid(path, 'a duration like "30s" or "1h30m"', input);
-          }
-          if (options?.min !== undefined && ms < options.min) {
-            throw invalid(path, `a duration of at least ${options.min} ms`, input);
+          if (ms === undefined || !Number.isFinite(ms)) throw invalid(path, expected, input);
+          // "-0s" is -0 ms, not below 0, but the published pattern refuses every negative duration.
+          const negative = typeof input === 'string' && input.startsWith('-');
+          if (min !== undefined && (ms < min || (min >= 0 && negative))) {
+            throw invalid(path, `a duration of at least ${min} ms`, input);
           }
           return ms;
         },
@@ -393,6 +502,45 @@ export const c = {
         },
       },
       options,
+    );
+  },
+
+  /**
+   * A key whose value converts to something the other builders do not give (a URL, a list of header
+   * pairs, a compiled pattern), checked when the job is saved. `""`, `null` and absent mean unset, as
+   * for every non-string schema (unless `acceptsEmpty`); `convert` sees only present values. Publish in
+   * `json` (and `text`) exactly what `convert` accepts.
+   *
+   * @example
+   * ```ts
+   * const url = c.custom({
+   *   expected: 'an http:// or https:// URL',
+   *   json: { type: 'string', pattern: '^https?://' },
+   *   convert: (input) =>
+   *     typeof input === 'string' && /^https?:\/\//.test(input) && URL.canParse(input)
+   *       ? { ok: true, value: new URL(input) }
+   *       : { ok: false },
+   * });
+   * url.parse('ftp://x', 'executor_config.url');
+   * // throws CONFIG_INVALID: executor_config.url: expected an http:// or https:// URL, got "ftp://x"
+   * ```
+   */
+  custom<T>(spec: CustomSpec<T>): ConfigSchema<T> {
+    return make<T>(
+      {
+        expected: spec.expected,
+        acceptsEmpty: spec.acceptsEmpty === true,
+        json: spec.json,
+        ...(spec.text === undefined ? {} : { text: spec.text }),
+        ...(spec.toInput === undefined ? {} : { toInput: spec.toInput }),
+        convert(input, path) {
+          const result = spec.convert(input);
+          if (result.ok) return result.value;
+          if (result.message === undefined) throw invalid(path, spec.expected, input);
+          throw new DkronError('CONFIG_INVALID', `${path}: ${result.message}`, { details: { field: path } });
+        },
+      },
+      spec,
     );
   },
 
@@ -442,12 +590,20 @@ export const c = {
 
   /**
    * An object with declared keys. Unknown keys are ignored by default (Dkron ignores them);
-   * pass `unknownKeys: 'reject'` to refuse them with a message naming the key.
+   * pass `unknownKeys: 'reject'` to refuse them with a message naming the key, and `check` for a rule
+   * across keys.
+   *
+   * @example
+   * ```ts
+   * const tls = c.object(
+   *   { cert: c.string().default(''), key: c.string().default('') },
+   *   { check: (v) => (v.cert !== '' && v.key === '' ? { key: 'key', message: 'is required with cert' } : undefined) },
+   * );
+   * tls.parse({ cert: '/c.pem' }, 'executor_config');
+   * // throws CONFIG_INVALID: executor_config.key: is required with cert
+   * ```
    */
-  object<S extends Shape>(
-    shape: S,
-    options?: SchemaOptions & { readonly unknownKeys?: UnknownKeys },
-  ): ObjectConfigSchema<S> {
+  object<S extends Shape>(shape: S, options?: ObjectOptions<S>): ObjectConfigSchema<S> {
     const required = Object.entries(shape)
       .filter(([, s]) => !s.isOptional)
       .map(([k]) => k);
@@ -475,6 +631,11 @@ export const c = {
           for (const [key, s] of Object.entries(shape)) {
             const v = s.parse(obj[key], `${path}.${key}`);
             if (v !== undefined) out[key] = v;
+          }
+          const problem = options?.check?.(out as InferShape<S>);
+          if (problem !== undefined) {
+            const field = `${path}.${problem.key}`;
+            throw new DkronError('CONFIG_INVALID', `${field}: ${problem.message}`, { details: { field } });
           }
           return out as InferShape<S>;
         },

@@ -161,7 +161,7 @@ export function createTestHost(options: { readonly nodeName?: string } = {}): Te
       const parsed = processor.config.parse(config, `processors.${name}`);
       return processor.process(execution, {
         config: parsed,
-        job: createTestJob({ name: execution.job_name, processors: { [name]: stringMap(config) }, ...job }),
+        job: createTestJob({ name: execution.job_name, processors: { [name]: config }, ...job }),
         reportingNode: nodeName,
         logger,
         signal: new AbortController().signal,
@@ -212,8 +212,4 @@ function recordingLogger(logs: LogRecord[]): Logger {
       logs.push({ level, message, ...(fields === undefined ? {} : { fields }) });
     };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
-
-function stringMap(config: Record<string, unknown>): Record<string, string> {
-  return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, String(v)]));
 }

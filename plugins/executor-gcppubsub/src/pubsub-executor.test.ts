@@ -164,10 +164,27 @@ describe('gcppubsub executor: config refused at save', () => {
     ],
     [
       { project: 'my-project', topic: 'top', data: 'aGk=', timeout: 'x' },
-      'executor_config.timeout: expected a number',
+      'executor_config.timeout: expected a duration like "30s" or "1h30m", or a number of seconds',
+    ],
+    [
+      { project: 'my-project', topic: 'top', data: 'aGk=', timeout: -1 },
+      'executor_config.timeout: expected a duration of at least 0 ms',
+    ],
+    [{ project: 'my-project', topic: 'top', data: 'aG k=' }, 'executor_config.data: expected base64 data'],
+    [{ project: 'my-project', topic: 'top', data: 12 }, 'executor_config.data: expected base64 data, got 12'],
+    [
+      { project: 'my-project', topic: 'top', attributes: { '': 'x' } },
+      'executor_config.attributes: an attribute name is empty',
     ],
   ])('%j → %s', (config, message) => {
     expect(parse(config)).toThrow(message);
+  });
+
+  it('takes a native JSON number of seconds and a native attributes object, as their Dkron strings', () => {
+    const base = { project: 'my-project', topic: 'top', data: 'aGk=' };
+    const native = parse({ ...base, timeout: 20, attributes: { a: 'b' } })();
+    expect(native).toEqual(parse({ ...base, timeout: '20', attributes: '{"a":"b"}' })());
+    expect(native).toMatchObject({ timeout: 20_000, attributes: { a: 'b' } });
   });
 });
 

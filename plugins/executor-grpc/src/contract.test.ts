@@ -11,5 +11,11 @@ afterAll(() => server.close());
 describeExecutorContract(grpcExecutor(), 'grpc', {
   succeeding: { url: `${server.address}/dkron.test.v1.Echo/Say`, body: '{"text":"contract"}' },
   failing: { url: `${server.address}/dkron.test.v1.Echo/Fail`, body: '{"code":13,"message":"boom"}' },
-  slow: { url: `${server.address}/dkron.test.v1.Echo/Hang`, body: '{}' },
+  testOnly: {
+    // Aborted once the call is at the server, so the abort lands mid-call.
+    slow: {
+      config: { url: `${server.address}/dkron.test.v1.Echo/Hang`, body: '{}' },
+      running: () => server.hangArrived(),
+    },
+  },
 });

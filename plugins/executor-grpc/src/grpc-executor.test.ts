@@ -84,6 +84,22 @@ describe('grpc executor: calls', () => {
       expectCode: '5',
     });
     expect(byNumber.result.success).toBe(true);
+    const byJsonNumber = await run({
+      url: `${reflecting.address}/dkron.test.v1.Echo/Fail`,
+      body: { code: 5, message: 'no such thing' },
+      expectCode: 5,
+    });
+    expect(byJsonNumber.result.success).toBe(true);
+  });
+
+  it('takes native JSON values where Dkron means a number, a code, a message or a switch', () => {
+    const parse = (config: Record<string, unknown>) =>
+      harness.executor('grpc').config.parse({ url: `${reflecting.address}/${SAY}`, ...config });
+    const native = parse({ expectCode: 5, timeout: 30, body: { text: 'x' }, tlsEnable: false });
+    const dkron = parse({ expectCode: '5', timeout: '30', body: '{"text":"x"}', tlsEnable: 'false' });
+    expect(native).toEqual(dkron);
+    expect(native).toMatchObject({ expectCode: 5, timeout: 30_000, body: { text: 'x' } });
+    expect(parse({ expectCode: 'NOT_FOUND' })).toMatchObject({ expectCode: 5 });
   });
 });
 
@@ -168,7 +184,13 @@ describe('grpc executor: config refused at save', () => {
     [{}, 'executor_config.url: is required'],
     [{ url: 'localhost:9000' }, 'executor_config.url: expected host:port/package.Service/Method'],
     [{ url: 'localhost:9000/Service' }, 'executor_config.url: expected host:port/package.Service/Method'],
-    [{ url: 'localhost:99999/a.B/C' }, 'executor_config.url: port 99999 is out of range'],
+    [{ url: 'localhost:99999/a.B/C' }, 'executor_config.url: expected host:port/package.Service/Method'],
+    [{ url: ' h:1/a.B/C' }, 'executor_config.url: expected host:port/package.Service/Method'],
+    [{ url: 'h:1/a.B/C', body: '[1]' }, 'executor_config.body: expected a JSON object'],
+    [{ url: 'h:1/a.B/C', body: 5 }, 'executor_config.body: expected a JSON object'],
+    [{ url: 'h:1/a.B/C', expectCode: 17 }, 'executor_config.expectCode: expected a gRPC status code 0-16'],
+    [{ url: 'h:1/a.B/C', expectCode: 'ok' }, 'executor_config.expectCode: expected a gRPC status code 0-16'],
+    [{ url: 'h:1/a.B/C', timeout: -1 }, 'executor_config.timeout: expected a duration of at least 0 ms'],
     [{ url: 'h:1/a.B/C', body: '{oops' }, 'executor_config.body: expected a JSON object'],
     [{ url: 'h:1/a.B/C', headers: '["x"]' }, 'executor_config.headers: entry 0'],
     [
@@ -176,7 +198,7 @@ describe('grpc executor: config refused at save', () => {
       'executor_config.expectCode: expected a gRPC status code 0-16',
     ],
     [{ url: 'h:1/a.B/C', expectCode: '17' }, 'executor_config.expectCode: expected a gRPC status code 0-16'],
-    [{ url: 'h:1/a.B/C', timeout: 'x' }, 'executor_config.timeout: expected a number of seconds'],
+    [{ url: 'h:1/a.B/C', timeout: 'x' }, 'executor_config.timeout: expected a duration like "30s"'],
     [
       { url: 'h:1/a.B/C', tlsRootCAsFile: '/ca.pem' },
       'executor_config.tlsEnable: must be true with tlsRootCAsFile',

@@ -10,5 +10,8 @@ afterAll(() => server.close());
 describeExecutorContract(httpExecutor(), 'http', {
   succeeding: { method: 'GET', url: `${server.url}/ok`, expectCode: '200' },
   failing: { method: 'GET', url: `${server.url}/status?code=500`, expectCode: '2xx' },
-  slow: { method: 'GET', url: `${server.url}/hang` },
+  testOnly: {
+    // Aborted once the request is at the server, so the abort lands mid-request.
+    slow: { config: { method: 'GET', url: `${server.url}/hang` }, running: () => server.arrived('/hang') },
+  },
 });

@@ -192,6 +192,28 @@ describe('http executor: failures', () => {
     expect(result).toEqual({ success: false, error: `http: GET ${server.url}/hang: timed out after 150ms` });
   });
 
+  it('takes native JSON numbers and booleans where Dkron means a number, a code or a switch', () => {
+    const parse = (config: Record<string, unknown>) =>
+      harness.executor('http').config.parse({ method: 'GET', url: server.url, ...config });
+    const native = parse({ expectCode: 200, timeout: 30, debug: true, tlsNoVerifyPeer: false });
+    const dkron = parse({ expectCode: '200', timeout: '30', debug: 'yes', tlsNoVerifyPeer: 'false' });
+    expect(native).toEqual(dkron);
+    expect(native).toMatchObject({ timeout: 30_000, debug: true, expectCode: { text: '200' } });
+    expect(parse({ timeout: 2.5 })).toMatchObject({ timeout: 2500 });
+    expect(parse({ debug: false })).toMatchObject({ debug: false });
+    expect(parse({ debug: '0' })).toMatchObject({ debug: false });
+  });
+
+  it('succeeds on a JSON-number expectCode and fails on another status', async () => {
+    const ok = await run({ method: 'GET', url: `${server.url}/status?code=201`, expectCode: 201 });
+    expect(ok.result.success).toBe(true);
+    const bad = await run({ method: 'GET', url: `${server.url}/status?code=202`, expectCode: 201 });
+    expect(bad.result).toMatchObject({
+      success: false,
+      error: 'received response code does not match the expected code: got 202, expected 201',
+    });
+  });
+
   it('reads a bare timeout as seconds (Dkron’s form)', () => {
     const config = harness.executor('http').config.parse({ method: 'GET', url: server.url, timeout: '5' });
     expect(config).toMatchObject({ timeout: 5000 });
@@ -246,12 +268,25 @@ describe('http executor: config refused at save', () => {
     ],
     [
       { method: 'GET', url: 'http://x', timeout: 'soon' },
-      'executor_config.timeout: expected a number of seconds',
+      'executor_config.timeout: expected a duration like "30s" or "1h30m", or a number of seconds',
     ],
     [
       { method: 'GET', url: 'http://x', timeout: '-1' },
-      'executor_config.timeout: expected a number of seconds',
+      'executor_config.timeout: expected a duration like "30s" or "1h30m", or a number of seconds',
     ],
+    [
+      { method: 'GET', url: 'http://x', timeout: -1 },
+      'executor_config.timeout: expected a duration of at least 0 ms',
+    ],
+    [
+      { method: 'GET', url: 'http://x', expectCode: 2.5 },
+      'executor_config.expectCode: "2.5" is not a status code',
+    ],
+    [
+      { method: 'GET', url: 'http://x', expectCode: '200,,204' },
+      'executor_config.expectCode: "" is not a status code',
+    ],
+    [{ method: 'GET', url: 'http://x', debug: 1 }, 'executor_config.debug: expected a boolean, got 1'],
     [
       { method: 'GET', url: 'http://x', expectCode: '1200' },
       'executor_config.expectCode: "1200" is not a status code',

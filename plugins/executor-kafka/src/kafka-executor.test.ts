@@ -167,7 +167,21 @@ describe('kafka executor: config refused at save', () => {
     ],
     [
       { brokerAddress: 'a:9092', topic: 't', timeout: 'later' },
-      'executor_config.timeout: expected a number of seconds',
+      'executor_config.timeout: expected a duration like "30s" or "1h30m", or a number of seconds',
+    ],
+    [
+      { brokerAddress: 'a:9092,', topic: 't' },
+      'executor_config.brokerAddress: "" is not a host:port address',
+    ],
+    [{ brokerAddress: 9092, topic: 't' }, 'executor_config.brokerAddress: expected "host:port,host:port"'],
+    [{ brokerAddress: 'a:9092', topic: 't', timeout: -5 }, 'executor_config.timeout: expected a duration of'],
+    [
+      { brokerAddress: 'a:9092', topic: 't', saslUsername: 'u', saslPassword: 'p', saslMechanism: 'Sha512' },
+      'executor_config.saslMechanism: invalid SASL mechanism "Sha512"',
+    ],
+    [
+      { brokerAddress: 'a:9092', topic: 't', message: 42 },
+      'executor_config.message: expected a string, got 42',
     ],
   ])('%j → %s', (config, message) => {
     expect(parse(config)).toThrow(message);
@@ -192,6 +206,27 @@ describe('kafka executor: config refused at save', () => {
       saslMechanism: 'SCRAM-SHA-512',
       timeout: 30_000,
     });
+  });
+
+  it('takes native JSON numbers and booleans where Dkron means a number or a switch', () => {
+    const base = { brokerAddress: 'a:9092', topic: 't' };
+    const native = parse({
+      ...base,
+      timeout: 30,
+      tlsEnable: true,
+      tlsInsecureSkipVerify: false,
+      debug: true,
+    })();
+    const dkron = parse({
+      ...base,
+      timeout: '30',
+      tlsEnable: 'true',
+      tlsInsecureSkipVerify: 'false',
+      debug: 'on',
+    })();
+    expect(native).toEqual(dkron);
+    expect(native).toMatchObject({ timeout: 30_000, tlsEnable: true, debug: true });
+    expect(parse({ ...base, debug: 'false' })()).toMatchObject({ debug: false });
   });
 });
 

@@ -10,61 +10,15 @@ import { createPluginRegistry, type PluginRegistry } from '@dkron-core/kernel';
 import { isDkronError } from '@dkron-core/plugin-api';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
+import {
+  asDkronStrings,
+  FILLED,
+  type FormSchema,
+  formValue,
+} from '../../../../test/fixtures/plugin-forms.js';
 import { builtinPlugins } from './builtin.js';
 
-type Schema = {
-  type?: string | string[];
-  properties?: Record<string, Schema>;
-  required?: string[];
-  anyOf?: Schema[];
-  enum?: unknown[];
-  default?: unknown;
-  minimum?: number;
-  pattern?: string;
-};
-
-/** What a user types into the keys no generator can invent (a server URL, a subject). */
-const FILLED: Record<string, Record<string, unknown>> = {
-  shell: { command: 'echo hi' },
-  nats: { url: 'nats://127.0.0.1:4222', subject: 'jobs.tick' },
-  rabbitmq: { url: 'amqp://guest:guest@127.0.0.1:5672/', 'queue.name': 'jobs' },
-};
-
-/** A value a form would produce for a key without a default: from the first (native) form. */
-function generate(schema: Schema): unknown {
-  const s = schema.anyOf?.[0] ?? schema;
-  if (s.enum !== undefined) return s.enum[0];
-  switch (s.type) {
-    case 'boolean':
-      return true;
-    case 'integer':
-    case 'number':
-      return Math.max(s.minimum ?? 1, 1);
-    case 'array':
-      return [];
-    case 'object':
-      return {};
-    default:
-      return s.pattern === undefined ? 'x' : undefined;
-  }
-}
-
-/** The form value a UI would submit: defaults, then generated values, then the user's entries. */
-function formValue(name: string, schema: Schema): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, property] of Object.entries(schema.properties ?? {})) {
-    const value = property.default !== undefined ? property.default : generate(property);
-    if (value !== undefined) out[key] = value;
-  }
-  return { ...out, ...FILLED[name] };
-}
-
-/** Dkron sends every value as a string. */
-function asDkronStrings(value: Record<string, unknown>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(value).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)]),
-  );
-}
+type Schema = FormSchema;
 
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 ajv.addFormat('go-duration', true);
@@ -98,6 +52,52 @@ function parse(kind: Kind, name: string, config: unknown): unknown {
   return registry.processor(name)?.definition.config.parse(config, `processors.${name}`);
 }
 
+function shapeOf(kind: Kind, name: string): Record<string, { parse(v: unknown, path: string): unknown }> {
+  const config = (kind === 'executor' ? registry.executor(name) : registry.processor(name))?.definition
+    .config as { shape?: Record<string, { parse(v: unknown, path: string): unknown }> } | undefined;
+  if (config?.shape === undefined) throw new Error(`${kind} ${name} has no object schema`);
+  return config.shape;
+}
+
+function accepts(run: () => unknown): boolean {
+  try {
+    run();
+    return true;
+  } catch (error) {
+    if (!isDkronError(error, 'CONFIG_INVALID')) throw error;
+    return false;
+  }
+}
+
+/** Values a user or Dkron may send for any key: Dkron strings, native JSON, near misses. */
+const PROBES: unknown[] = [
+  ...['', ' ', 'x', 'true', 'false', 'yes', '0', '1', '3', '-1', '2.5', '200', '2xx', '30', '30s', '-5s'],
+  ...['1h30m', 'OK', 'GET', 'plain', 'sha512', 'PLAIN', 'aGk=', 'aGk', '!!', 'local0', 'cron', 'rfc5424'],
+  ...['["A: b"]', '["no colon"]', '{"a":"b"}', '{"a":1}', '[1]', '[oops', 'h:1/a.B/C', '127.0.0.1:9092'],
+  ...['nats://127.0.0.1:4222', 'amqp://h/', 'http://h/', 'udp://127.0.0.1:514', '/tmp/x', 'a.b', 'a b'],
+  ...['0.5', '.5M', '1.5K', '0MB', '512MB', ' 1K', '1.5', 'on', 'F'],
+  ...[0, 1, 5, 17, 200, 2.5, -1, true, false, [], ['A: b'], [1], {}, { a: 'b' }, { a: 1 }, null],
+];
+
+/**
+ * What JSON Schema cannot say, left to the server (its 400 names the key): whether a string holds JSON
+ * of the right shape (`contentMediaType` is an annotation), a valid URL or regular expression (`format`),
+ * and the bounds of a number written as a string.
+ */
+function beyondJsonSchema(property: Schema, probe: unknown): boolean {
+  if (typeof probe !== 'string' || probe === '') return false;
+  const forms = property.anyOf ?? [property];
+  return (
+    forms.some(
+      (f) =>
+        f.type === 'string' &&
+        ((f as { contentMediaType?: string }).contentMediaType !== undefined ||
+          ['uri', 'regex'].includes((f as { format?: string }).format ?? '')),
+    ) ||
+    (/^\d+$/.test(probe) && forms.some((f) => f.maximum !== undefined || (f.minimum ?? 0) > 0))
+  );
+}
+
 function refused(kind: Kind, name: string, config: unknown): boolean {
   try {
     parse(kind, name, config);
@@ -110,7 +110,15 @@ function refused(kind: Kind, name: string, config: unknown): boolean {
 
 describe('built-in plugins', () => {
   it('are all in the catalog GET /v1/plugins serves', () => {
-    expect(catalog.executors.map((e) => e.name)).toEqual(['nats', 'rabbitmq', 'shell']);
+    expect(catalog.executors.map((e) => e.name)).toEqual([
+      'gcppubsub',
+      'grpc',
+      'http',
+      'kafka',
+      'nats',
+      'rabbitmq',
+      'shell',
+    ]);
     expect(catalog.processors.map((p) => p.name)).toEqual(['files', 'fluent', 'log', 'syslog']);
   });
 });
@@ -134,6 +142,21 @@ describe.each(entries)('the published schema of the %s %s', (kind, name) => {
     for (const [key, property] of Object.entries(schema.properties ?? {})) {
       if (property.default === undefined) continue;
       expect(parse(kind, name, { ...base, [key]: property.default }), key).toEqual(absent);
+    }
+  });
+
+  it('accepts for each key exactly the values the server accepts for it', () => {
+    const schema = schemaOf(kind, name);
+    const shape = shapeOf(kind, name);
+    for (const [key, property] of Object.entries(schema.properties ?? {})) {
+      const validate = ajv.compile(property);
+      const parser = shape[key];
+      if (parser === undefined) throw new Error(`${name}.${key} is published but not in the shape`);
+      for (const probe of PROBES) {
+        if (probe === null || beyondJsonSchema(property, probe)) continue;
+        const server = accepts(() => parser.parse(probe, key));
+        expect(validate(probe), `${name}.${key} = ${JSON.stringify(probe)}`).toBe(server);
+      }
     }
   });
 

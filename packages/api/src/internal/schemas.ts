@@ -47,7 +47,10 @@ const JOB_WRITABLE: Record<string, JsonSchema> = {
   parent_job: { type: 'string' },
   processors: {
     type: 'object',
-    additionalProperties: { type: 'object', additionalProperties: { type: 'string' } },
+    description:
+      "Processor name → its config, checked against the processor's config schema (`GET /v1/plugins`); " +
+      'strings are accepted for every value.',
+    additionalProperties: { type: ['object', 'null'] },
   },
   concurrency: { type: 'string', enum: ['allow', 'forbid', 'replace', ''] },
   executor: { type: 'string', description: 'An executor listed by `GET /v1/plugins`.' },

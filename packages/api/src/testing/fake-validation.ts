@@ -56,8 +56,8 @@ function checkTypes(input: Record<string, unknown>): void {
   if (processors === undefined || processors === null) return;
   if (!isPlainObject(processors)) throw invalid('processors', 'processors must be an object');
   for (const [name, config] of Object.entries(processors)) {
-    if (!isPlainObject(config) || Object.values(config).some((v) => typeof v !== 'string')) {
-      throw invalid(`processors.${name}`, 'a processor config must be a map of strings');
+    if (config !== null && !isPlainObject(config)) {
+      throw invalid(`processors.${name}`, 'a processor config must be an object');
     }
   }
 }

@@ -1,9 +1,6 @@
 import { c, type InferConfig } from '@dkron-core/plugin-api';
-import { type Conversion, customSchema, refineObject, requiredSchema, shown } from './custom-schema.js';
-import { timeoutSchema } from './duration.js';
 import { headersSchema } from './headers.js';
-import { parseTarget } from './target.js';
-
+import { parseTarget, TARGET } from './target.js';
 /** gRPC status names by code. */
 export const STATUS_NAMES = [
   'OK',
@@ -25,58 +22,57 @@ export const STATUS_NAMES = [
   'UNAUTHENTICATED',
 ] as const;
 
-const expectCode = customSchema<number>(
-  {
-    json: {
-      anyOf: [
-        { type: 'integer', minimum: 0, maximum: 16 },
-        { type: 'string', pattern: '^([0-9]|1[0-6])$' },
-        { type: 'string', enum: [...STATUS_NAMES] },
-      ],
+const expectCode = c
+  .custom<number>({
+    expected: 'a gRPC status code 0-16 or its name (OK, NOT_FOUND, …)',
+    description:
+      'The gRPC status code that counts as success: 0-16, or its name in capitals (OK, NOT_FOUND, …).',
+    json: { type: 'integer', minimum: 0, maximum: 16 },
+    text: { type: 'string', pattern: `^([0-9]|1[0-6]|${STATUS_NAMES.join('|')})$` },
+    convert(input) {
+      if (typeof input === 'number') {
+        return Number.isInteger(input) && input >= 0 && input <= 16
+          ? { ok: true, value: input }
+          : { ok: false };
+      }
+      if (typeof input !== 'string') return { ok: false };
+      if (/^([0-9]|1[0-6])$/.test(input)) return { ok: true, value: Number(input) };
+      const byName = (STATUS_NAMES as readonly string[]).indexOf(input);
+      return byName >= 0 ? { ok: true, value: byName } : { ok: false };
     },
-    convert(input): Conversion<number> {
-      const text = String(input).trim();
-      const byName = STATUS_NAMES.indexOf(text.toUpperCase() as (typeof STATUS_NAMES)[number]);
-      if (byName >= 0 && typeof input === 'string' && !/^\d+$/.test(text)) return { ok: true, value: byName };
-      const n = typeof input === 'number' || /^\d+$/.test(text) ? Number(text) : Number.NaN;
-      return Number.isInteger(n) && n >= 0 && n <= 16
-        ? { ok: true, value: n }
-        : {
-            ok: false,
-            message: `expected a gRPC status code 0-16 or its name (OK, NOT_FOUND, …), got ${shown(input)}`,
-          };
-    },
-  },
-  'The gRPC status code that counts as success: 0-16 or its name (OK, NOT_FOUND, …). Default 0 (OK).',
-  { value: 0, json: 0 },
-);
+  })
+  .default(0);
 
-const body = customSchema<unknown>(
-  {
-    json: { anyOf: [{ type: 'string', contentMediaType: 'application/json' }, { type: 'object' }] },
-    convert(input): Conversion<unknown> {
-      if (typeof input === 'object' && input !== null && !Array.isArray(input))
-        return { ok: true, value: input };
-      if (typeof input !== 'string')
-        return { ok: false, message: `expected a JSON object, got ${shown(input)}` };
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const body = c
+  .custom<Record<string, unknown>>({
+    expected: 'a JSON object (the request message)',
+    description: 'The request message as JSON (proto3 JSON mapping: lowerCamelCase or original field names).',
+    json: { type: 'object' },
+    text: { type: 'string', contentMediaType: 'application/json' },
+    convert(input) {
+      if (isObject(input)) return { ok: true, value: input };
+      if (typeof input !== 'string') return { ok: false };
       try {
         const value: unknown = JSON.parse(input);
-        if (typeof value === 'object' && value !== null && !Array.isArray(value)) return { ok: true, value };
+        return isObject(value) ? { ok: true, value } : { ok: false };
       } catch {
-        // Reported below.
+        return { ok: false };
       }
-      return { ok: false, message: `expected a JSON object (the request message), got ${shown(input)}` };
     },
-  },
-  'The request message as JSON (proto3 JSON mapping: lowerCamelCase or original field names).',
-  { value: {}, json: '' },
-);
+  })
+  .default({});
 
 const list = (description: string) =>
-  customSchema<string[]>(
-    {
+  c
+    .custom<string[]>({
+      expected: 'a comma-separated list of paths',
+      description,
       json: { type: 'string' },
-      convert: (input): Conversion<string[]> =>
+      toInput: (paths) => paths.join(','),
+      convert: (input) =>
         typeof input === 'string'
           ? {
               ok: true,
@@ -85,28 +81,29 @@ const list = (description: string) =>
                 .map((s) => s.trim())
                 .filter((s) => s !== ''),
             }
-          : { ok: false, message: `expected a comma-separated list of paths, got ${shown(input)}` },
-    },
-    description,
-    { value: [], json: '' },
-  );
+          : { ok: false },
+    })
+    .default([]);
 
 /** The grpc executor's `executor_config`: Dkron's keys, plus .proto files and TLS. */
-export const grpcConfig = refineObject(
-  c.object({
-    url: requiredSchema(
-      {
-        json: { type: 'string', pattern: '^[^/\\s]+:\\d+/[A-Za-z_][\\w.]*/[A-Za-z_]\\w*$' },
-        convert: parseTarget,
-      },
-      'What to call: host:port/package.Service/Method.',
-    ),
+export const grpcConfig = c.object(
+  {
+    url: c.custom({
+      expected: 'host:port/package.Service/Method',
+      description: 'What to call: host:port/package.Service/Method.',
+      json: { type: 'string', pattern: TARGET.source },
+      convert: parseTarget,
+    }),
     body,
     headers: headersSchema,
-    timeout: timeoutSchema(
-      30,
-      'Time for the whole run, reflection and call: seconds or a Go duration. 0: none. Default 30.',
-    ),
+    timeout: c
+      .duration({
+        min: 0,
+        description:
+          'Time for the whole run, reflection and call: seconds (30 or "30", Dkron’s form) or a Go duration. ' +
+          '0: none.',
+      })
+      .default(30_000),
     expectCode,
     protoFiles: list(
       'dkron-core: comma-separated .proto files (on the agent) that define the service, for servers without reflection.',
@@ -127,23 +124,25 @@ export const grpcConfig = refineObject(
     tlsCertificateKeyFile: c
       .string({ description: 'dkron-core: private key (PEM file) of tlsCertificateFile.' })
       .default(''),
-  }),
-  (config) => {
-    if (config.tlsCertificateFile !== '' && config.tlsCertificateKeyFile === '') {
-      return { key: 'tlsCertificateKeyFile', message: 'is required with tlsCertificateFile' };
-    }
-    if (config.tlsCertificateKeyFile !== '' && config.tlsCertificateFile === '') {
-      return { key: 'tlsCertificateFile', message: 'is required with tlsCertificateKeyFile' };
-    }
-    const tlsKey = (['tlsNoVerifyPeer', 'tlsRootCAsFile', 'tlsCertificateFile'] as const).find(
-      (k) => config[k] !== false && config[k] !== '',
-    );
-    if (tlsKey !== undefined && !config.tlsEnable)
-      return { key: 'tlsEnable', message: `must be true with ${tlsKey}` };
-    if (config.protoImportPaths.length > 0 && config.protoFiles.length === 0) {
-      return { key: 'protoFiles', message: 'is required with protoImportPaths' };
-    }
-    return undefined;
+  },
+  {
+    check(config) {
+      if (config.tlsCertificateFile !== '' && config.tlsCertificateKeyFile === '') {
+        return { key: 'tlsCertificateKeyFile', message: 'is required with tlsCertificateFile' };
+      }
+      if (config.tlsCertificateKeyFile !== '' && config.tlsCertificateFile === '') {
+        return { key: 'tlsCertificateFile', message: 'is required with tlsCertificateKeyFile' };
+      }
+      const tlsKey = (['tlsNoVerifyPeer', 'tlsRootCAsFile', 'tlsCertificateFile'] as const).find(
+        (k) => config[k] !== false && config[k] !== '',
+      );
+      if (tlsKey !== undefined && !config.tlsEnable)
+        return { key: 'tlsEnable', message: `must be true with ${tlsKey}` };
+      if (config.protoImportPaths.length > 0 && config.protoFiles.length === 0) {
+        return { key: 'protoFiles', message: 'is required with protoImportPaths' };
+      }
+      return undefined;
+    },
   },
 );
 

@@ -1,5 +1,4 @@
-import type { Conversion } from './custom-schema.js';
-import { shown } from './custom-schema.js';
+import type { Conversion } from '@dkron-core/plugin-api';
 
 /** Where a grpc job calls: `host:port/package.Service/Method`. */
 export interface GrpcTarget {
@@ -12,17 +11,19 @@ export interface GrpcTarget {
   readonly path: string;
 }
 
-const URL_FORM =
-  /^(?:(?:grpcs?|dns):\/\/\/?)?((?:\[[0-9A-Fa-f:.]+\]|[^/\s:[\]]+):\d{1,5})\/([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)*)\/([A-Za-z_]\w*)$/;
+// 1-65535, without leading zeros.
+const PORT = '([1-9]\\d{0,3}|[1-5]\\d{4}|6[0-4]\\d{3}|65[0-4]\\d{2}|655[0-2]\\d|6553[0-5])';
+
+/** Dkron's `url`, with an optional `grpc://` or `dns:///` prefix; also the published pattern. */
+export const TARGET = new RegExp(
+  `^(?:(?:grpcs?|dns):\\/\\/\\/?)?((?:\\[[0-9A-Fa-f:.]+\\]|[^/\\s:[\\]]+):${PORT})` +
+    '\\/([A-Za-z_]\\w*(?:\\.[A-Za-z_]\\w*)*)\\/([A-Za-z_]\\w*)$',
+);
 
 /** Parses Dkron's `url`. */
 export function parseTarget(input: unknown): Conversion<GrpcTarget> {
-  const m = typeof input === 'string' ? URL_FORM.exec(input.trim()) : null;
-  if (m === null) {
-    return { ok: false, message: `expected host:port/package.Service/Method, got ${shown(input)}` };
-  }
-  const [, address, service, method] = m as unknown as [string, string, string, string];
-  const port = Number(address.slice(address.lastIndexOf(':') + 1));
-  if (port < 1 || port > 65535) return { ok: false, message: `port ${port} is out of range` };
+  const m = typeof input === 'string' ? TARGET.exec(input) : null;
+  if (m === null) return { ok: false };
+  const [, address, , service, method] = m as unknown as [string, string, string, string, string];
   return { ok: true, value: { address, service, method, path: `/${service}/${method}` } };
 }

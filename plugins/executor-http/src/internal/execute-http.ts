@@ -3,6 +3,7 @@ import { TextDecoder } from 'node:util';
 import type { ExecuteContext, ExecuteRequest, ExecuteResult } from '@dkron-core/plugin-api';
 import type { HttpConfig } from './config.js';
 import { type DispatcherCache, TlsFileError } from './dispatchers.js';
+import { codeMatches } from './expect-code.js';
 import { formatSeconds } from './format.js';
 import type { Header } from './headers.js';
 import { REDACTED, redactHeaders, redactUrl } from './redact.js';
@@ -98,7 +99,7 @@ export async function executeHttp(
       truncated: sent.stopped,
     });
   }
-  if (config.expectCode !== undefined && !config.expectCode.matches(sent.status)) {
+  if (config.expectCode !== undefined && !codeMatches(config.expectCode, sent.status)) {
     return {
       success: false,
       error: `received response code does not match the expected code: got ${sent.status}, expected ${config.expectCode.text}`,

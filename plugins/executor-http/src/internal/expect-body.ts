@@ -1,4 +1,4 @@
-import { type Conversion, customSchema, shown } from './custom-schema.js';
+import { type Conversion, c } from '@dkron-core/plugin-api';
 
 const LEADING_FLAGS = /^\(\?([a-zA-Z]+)\)/;
 const JS_FLAG: Record<string, string> = { i: 'i', m: 'm', s: 's' };
@@ -9,9 +9,7 @@ const JS_FLAG: Record<string, string> = { i: 'i', m: 'm', s: 's' };
  * JavaScript equivalent and is refused.
  */
 export function compileExpectBody(input: unknown): Conversion<RegExp> {
-  if (typeof input !== 'string') {
-    return { ok: false, message: `expected a regular expression, got ${shown(input)}` };
-  }
+  if (typeof input !== 'string') return { ok: false };
   let source = input;
   let flags = '';
   const lead = LEADING_FLAGS.exec(source);
@@ -32,8 +30,13 @@ export function compileExpectBody(input: unknown): Conversion<RegExp> {
 }
 
 /** The `expectBody` key. */
-export const expectBodySchema = customSchema<RegExp | undefined>(
-  { json: { type: 'string', format: 'regex' }, convert: compileExpectBody },
-  'A regular expression (Go syntax, no /…/ delimiters) that must match somewhere in the response body. ' +
-    'A leading (?i), (?m) or (?s) sets flags.',
-);
+export const expectBodySchema = c
+  .custom<RegExp>({
+    expected: 'a regular expression',
+    description:
+      'A regular expression (Go syntax, no /…/ delimiters) that must match somewhere in the response ' +
+      'body. A leading (?i), (?m) or (?s) sets flags.',
+    json: { type: 'string', format: 'regex' },
+    convert: compileExpectBody,
+  })
+  .optional();

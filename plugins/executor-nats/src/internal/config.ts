@@ -5,7 +5,6 @@ const SERVER = String.raw`\s*((nats|tls)://)?[^\s,/]+(:\d+)?/?\s*`;
 const SERVERS = new RegExp(`^${SERVER}(,${SERVER})*$`);
 // A publish subject: dot-separated tokens, no empty token, no wildcard, no whitespace.
 const SUBJECT = /^[^.\s*>]+(\.[^.\s*>]+)*$/;
-const GO_FALSE = new Set(['', '0', 'f', 'F', 'false', 'FALSE', 'False']);
 
 /** The NATS executor's `executor_config`: Dkron's keys plus `jetstream` and `timeout`. */
 export const natsConfig = c.object({
@@ -36,19 +35,16 @@ export const natsConfig = c.object({
     })
     .default(10_000),
   debug: c
-    .string({
-      description: 'Any value but "" or a Go false word: start the output with the config (password hidden).',
+    .boolean({
+      anyText: true,
+      description:
+        'true, or any text but a Go false word (Dkron): start the output with the config (password hidden).',
     })
-    .default(''),
+    .default(false),
 });
 
 /** The parsed config. */
 export type NatsConfig = InferConfig<typeof natsConfig>;
-
-/** Dkron reads `debug` as "set to anything". */
-export function debugOn(config: NatsConfig): boolean {
-  return !GO_FALSE.has(config.debug.trim());
-}
 
 /** The server list of `url`. */
 export function servers(config: NatsConfig): string[] {

@@ -1,5 +1,5 @@
 import type { ExecuteContext, ExecuteRequest, ExecuteResult } from '@dkron-core/plugin-api';
-import { debugOn, type NatsConfig, servers } from './config.js';
+import { type NatsConfig, servers } from './config.js';
 import { Stopped, startDeadline } from './deadline.js';
 import type { Lease, Pool } from './pool.js';
 import { HIDDEN, redact, redactUrl, secretsOf } from './redact.js';
@@ -19,7 +19,7 @@ export async function executeNats(
   const list = servers(config);
   const secrets = secretsOf(config.password, list);
   const clean = (text: string) => redact(text, secrets);
-  if (debugOn(config)) {
+  if (config.debug) {
     context.output.write(`Config: ${describe(config, list)}\n`);
     context.logger.debug('publishing to NATS', {
       url: list.map(redactUrl).join(','),

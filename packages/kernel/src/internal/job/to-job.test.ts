@@ -95,7 +95,7 @@ describe('toJob defaults', () => {
       retries: 5,
       dependent_jobs: ['c'],
       parent_job: 'p',
-      processors: { log: { forward: 'true' }, files: null },
+      processors: { log: { forward: 'true' }, files: null, syslog: { forward: true, port: 514 } },
       concurrency: 'forbid',
       executor: 'shell',
       executor_config: { command: 'echo', timeout: 30, shell: true, args: ['a'], env: { A: '1' }, x: null },
@@ -112,7 +112,8 @@ describe('toJob defaults', () => {
     expect(job).toMatchObject({
       last_success: '2024-01-01T00:00:00Z',
       last_error: '2024-01-01T00:00:00.5Z',
-      processors: { log: { forward: 'true' }, files: {} },
+      // Values as sent, as in executor_config: the processor's schema converts them.
+      processors: { log: { forward: 'true' }, files: {}, syslog: { forward: true, port: 514 } },
       executor_config: { command: 'echo', timeout: 30, shell: true, args: ['a'], env: { A: '1' }, x: null },
       starts_at: '2024-01-01T00:00:00Z',
       catchup_window: '0',
@@ -167,16 +168,8 @@ describe('toJob type errors name the field', () => {
     [{ tags: { region: 5 } }, 'tags.region: expected a string, got 5', 'tags.region'],
     [{ metadata: { on: true } }, 'metadata.on: expected a string, got true', 'metadata.on'],
     [{ processors: [] }, 'processors: expected an object of processor configs, got []', 'processors'],
-    [
-      { processors: { log: 'yes' } },
-      'processors.log: expected an object of strings, got "yes"',
-      'processors.log',
-    ],
-    [
-      { processors: { log: { forward: true } } },
-      'processors.log.forward: expected a string, got true',
-      'processors.log.forward',
-    ],
+    [{ processors: { log: 'yes' } }, 'processors.log: expected an object, got "yes"', 'processors.log'],
+    [{ processors: { log: [true] } }, 'processors.log: expected an object, got [true]', 'processors.log'],
     [{ executor_config: 'x' }, 'executor_config: expected an object, got "x"', 'executor_config'],
     [{ executor_config: [1] }, 'executor_config: expected an object, got [1]', 'executor_config'],
     [{ dependent_jobs: 'a' }, 'dependent_jobs: expected a list of job names, got "a"', 'dependent_jobs'],

@@ -93,15 +93,18 @@ function readStringMap(body: Body, field: string): StringMap | null {
   return absent(value) ? null : toStringMap(value, field);
 }
 
-function readProcessors(body: Body): Record<string, StringMap> {
+function readProcessors(body: Body): Record<string, Record<string, unknown>> {
   const value = body.processors;
   if (absent(value)) return {};
   if (!isObject(value)) throw wrongType('processors', 'an object of processor configs', value);
   return Object.fromEntries(
-    Object.entries(value).map(([name, config]) => [
-      name,
-      absent(config) ? {} : toStringMap(config, `processors.${name}`),
-    ]),
+    Object.entries(value).map(([name, config]) => {
+      if (absent(config)) return [name, {}];
+      if (!isObject(config)) throw wrongType(`processors.${name}`, 'an object', config);
+      // Values stay as sent, as in executor_config: the processor's config schema converts and checks
+      // them, and publishes what it takes (`"forward": "true"` and `"forward": true` alike).
+      return [name, { ...config }];
+    }),
   );
 }
 

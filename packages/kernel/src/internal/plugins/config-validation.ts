@@ -10,7 +10,7 @@ export interface ParsingSchema {
 /**
  * Parses a stored config with its schema (Dkron stores `null` for "no config"). Any failure becomes a
  * `VALIDATION` error whose message and `details.field` name the key, e.g.
- * `executor_config.timeout: expected a duration like "30s" or "1h30m", got "forever"`.
+ * `executor_config.timeout: expected a duration like "30s" or "1h30m", or a number of seconds, got "forever"`.
  */
 export function parseConfig(schema: ParsingSchema, input: unknown, path: string): Record<string, unknown> {
   try {

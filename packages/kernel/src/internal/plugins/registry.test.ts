@@ -285,7 +285,7 @@ describe('validateExecutorConfig', () => {
     const err = sync(() => registry.validateExecutorConfig('shell', { command: 'x', timeout: 'forever' }));
     expect(err.code).toBe('VALIDATION');
     expect(err.message).toBe(
-      'executor_config.timeout: expected a duration like "30s" or "1h30m", got "forever"',
+      'executor_config.timeout: expected a duration like "30s" or "1h30m", or a number of seconds, got "forever"',
     );
     expect(err.details.field).toBe('executor_config.timeout');
 
