@@ -38,7 +38,9 @@ export interface Api {
 export function api(baseUrl: string, defaults: { headers?: Record<string, string> } = {}): Api {
   const request = async <T>(method: string, path: string, body?: unknown, init: RequestInit = {}) => {
     const headers = new Headers(defaults.headers);
-    new Headers(init.headers).forEach((value, name) => headers.set(name, value));
+    new Headers(init.headers).forEach((value, name) => {
+      headers.set(name, value);
+    });
     let payload: string | undefined;
     if (body !== undefined) {
       payload = typeof body === 'string' ? body : JSON.stringify(body);
