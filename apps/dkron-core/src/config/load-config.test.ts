@@ -279,7 +279,6 @@ describe('environment', () => {
         DKRON_SERVR: 'true',
         DKRON_NOTHING_LIKE_IT: 'x',
         DKRON_ACL_ENABLED: 'true',
-        DKRON_PLUGINS: 'x',
         DKRON_RECONCILE_INTERVAL: '60s',
         DKRON_LOG_LEVEL: 'debug',
         OTHER: 'x',
@@ -291,7 +290,6 @@ describe('environment', () => {
       'environment: DKRON_ACL_ENABLED is a Dkron Pro setting and is ignored',
       'environment: unknown variable DKRON_HTTP_ADR ignored (did you mean DKRON_HTTP_ADDR?)',
       'environment: unknown variable DKRON_NOTHING_LIKE_IT ignored',
-      'environment: DKRON_PLUGINS is ignored; plugins are listed in the config file (plugins:)',
       'environment: unknown variable DKRON_SERVR ignored (did you mean DKRON_SERVER?)',
     ]);
   });
