@@ -47,9 +47,7 @@ describe('start-up log', () => {
         message: 'the started line',
       },
     );
-    expect(started.msg).toBe(
-      `dkron-core agent started: API ${agent.baseUrl}/v1/, UI ${agent.baseUrl}/ui/`,
-    );
+    expect(started.msg).toBe(`dkron-core agent started: API ${agent.baseUrl}/v1/, UI ${agent.baseUrl}/ui/`);
     expect(started).toMatchObject({
       api: `${agent.baseUrl}/v1/`,
       listen: agent.baseUrl.slice('http://'.length),

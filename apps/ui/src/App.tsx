@@ -1,7 +1,7 @@
-import { useEffect, useState } from 'react';
-import { ToastProvider } from './components/ui';
-import { onUnauthorized } from './lib/api';
-import { navigate, useRoute } from './lib/router';
+import { lazy, Suspense, useEffect, useState } from 'react';
+import { Loading, ToastProvider } from './components/ui';
+import { useRoute } from './lib/router';
+import { type Can, type Session, signOut, useCan, useSession } from './lib/session';
 import { applyTheme, storedTheme, type Theme } from './lib/theme';
 import { Backup } from './pages/Backup';
 import { Busy } from './pages/Busy';
@@ -12,13 +12,29 @@ import { JobPage } from './pages/JobPage';
 import { Login } from './pages/Login';
 import { Members } from './pages/Members';
 
-const NAV = [
-  ['#/', 'Dashboard', ''],
-  ['#/jobs', 'Jobs', 'jobs'],
-  ['#/busy', 'Running', 'busy'],
-  ['#/members', 'Members', 'members'],
-  ['#/backup', 'Backup', 'backup'],
-] as const;
+// Pages few people open are loaded when opened, not with the job list.
+const Audit = lazy(() => import('./pages/Audit').then((m) => ({ default: m.Audit })));
+const AclTokens = lazy(() => import('./pages/AclTokens').then((m) => ({ default: m.AclTokens })));
+const AclPolicies = lazy(() => import('./pages/AclPolicies').then((m) => ({ default: m.AclPolicies })));
+
+/** Paths the navigation depends on, asked of the server once per session (client tokens). */
+const NAV_PATHS = ['/v1/jobs', '/v1/busy', '/v1/members', '/v1/restore', '/v1/audit'];
+
+/** `[href, label, first segment, shown]` of the main navigation. */
+function navItems(can: Can, session: Session): [string, string, string, boolean][] {
+  const reads = (path: string) => can(path, 'list', 'read') === true;
+  const management = session.kind === 'signed-in' && session.self.type === 'management';
+  return [
+    ['#/', 'Dashboard', '', true],
+    ['#/jobs', 'Jobs', 'jobs', true],
+    ['#/busy', 'Running', 'busy', reads('/v1/busy')],
+    ['#/members', 'Members', 'members', reads('/v1/members')],
+    ['#/backup', 'Backup', 'backup', reads('/v1/jobs') || can('/v1/restore', 'create') === true],
+    ['#/audit', 'Audit log', 'audit', reads('/v1/audit')],
+    ['#/acl/tokens', 'Tokens', 'acl-tokens', management],
+    ['#/acl/policies', 'Policies', 'acl-policies', management],
+  ];
+}
 
 function Screen() {
   const route = useRoute();
@@ -38,7 +54,17 @@ function Screen() {
   if (first === 'busy') return <Busy />;
   if (first === 'members') return <Members />;
   if (first === 'backup') return <Backup />;
-  if (first === 'login') return <Login />;
+  if (first === 'audit') return <Audit />;
+  if (first === 'acl' && second === 'tokens') return <AclTokens />;
+  if (first === 'acl' && second === 'policies') return <AclPolicies />;
+  if (first === 'login') {
+    // Where a 401 used to land: signed in by now, so go on to where the sign-in was asked for.
+    return (
+      <p>
+        You are signed in. <a href={`#${route.query.get('from') || '/'}`}>Continue</a>.
+      </p>
+    );
+  }
   return (
     <>
       <h1>Not found</h1>
@@ -71,18 +97,37 @@ function ThemeSwitch() {
   );
 }
 
-export function App() {
-  const route = useRoute();
-  const current = route.segments[0] ?? '';
-  useEffect(
-    () =>
-      onUnauthorized(() => {
-        if (!window.location.hash.startsWith('#/login')) {
-          navigate(`/login?from=${encodeURIComponent(window.location.hash.replace(/^#/, ''))}`, true);
-        }
-      }),
-    [],
+/** The token in use, and signing out (nothing with ACLs off). */
+function SessionBox({ session }: { session: Session }) {
+  if (session.kind !== 'signed-in') return null;
+  const { self } = session;
+  const what = self.type === 'management' ? 'management token' : `policies: ${self.policies.join(', ')}`;
+  return (
+    <div className="session" data-testid="session">
+      <div>
+        Signed in as <strong>{self.name}</strong>
+      </div>
+      <div className="muted">{what}</div>
+      <button type="button" onClick={signOut}>
+        Sign out
+      </button>
+    </div>
   );
+}
+
+export function App() {
+  const session = useSession();
+  if (session.kind === 'checking' || session.kind === 'signed-out' || session.kind === 'unreachable') {
+    return <Login session={session} />;
+  }
+  return <Shell session={session} />;
+}
+
+function Shell({ session }: { session: Session }) {
+  const route = useRoute();
+  const [first = '', second] = route.segments;
+  const current = first === 'acl' ? `acl-${second ?? ''}` : first;
+  const can = useCan(NAV_PATHS);
   return (
     <ToastProvider>
       {/* A button, not a #main link: the hash is the router's. */}
@@ -98,16 +143,21 @@ export function App() {
             </svg>
             dkron-core
           </div>
-          {NAV.map(([to, label, key]) => (
-            <a key={to} href={to} aria-current={current === key ? 'page' : undefined}>
-              {label}
-            </a>
-          ))}
+          {navItems(can, session)
+            .filter(([, , , shown]) => shown)
+            .map(([to, label, key]) => (
+              <a key={to} href={to} aria-current={current === key ? 'page' : undefined}>
+                {label}
+              </a>
+            ))}
           <div className="spacer" />
+          <SessionBox session={session} />
           <ThemeSwitch />
         </nav>
         <main id="main" tabIndex={-1}>
-          <Screen />
+          <Suspense fallback={<Loading what="the page" />}>
+            <Screen />
+          </Suspense>
         </main>
       </div>
     </ToastProvider>

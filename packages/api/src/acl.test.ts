@@ -290,6 +290,54 @@ describe('read-only and default', () => {
   });
 });
 
+describe('the routes the web UI reads', () => {
+  it('read-only reads the schedule views (preview: any token; next runs, slots, upcoming)', async () => {
+    const { agent, as, clientToken } = await setupAcl();
+    agent.seedJob({ name: 'a', schedule: '@every 1m' });
+    const reader = as(await clientToken('dash', ['read-only']));
+    for (const path of [
+      '/v1/schedule/preview?schedule=@daily',
+      '/v1/jobs/a/upcoming',
+      '/v1/jobs/a/slots',
+      '/v1/upcoming',
+    ]) {
+      const res = await reader('GET', path);
+      expect(res.status, `${path}: ${res.text}`).toBe(200);
+    }
+  });
+
+  it('cancels with the right to run the job: default may, read-only may not', async () => {
+    const { agent, as, clientToken } = await setupAcl();
+    agent.seedJob({ name: 'a' });
+    agent.seedExecution({ job_name: 'a', id: '1-node-a', status: 'running', success: false });
+    const reader = as(await clientToken('dash', ['read-only']));
+    const refused = await reader('POST', '/v1/jobs/a/executions/1-node-a/cancel');
+    expect(refused.json).toEqual({
+      message: 'token "dash" may not create /v1/jobs/a/run',
+      code: 'FORBIDDEN',
+    });
+    const user = as(await clientToken('user', ['default']));
+    const cancelled = await user('POST', '/v1/jobs/a/executions/1-node-a/cancel');
+    expect(cancelled.status, cancelled.text).toBe(200);
+    expect(cancelled.json).toMatchObject({ status: 'cancelled' });
+  });
+
+  it('shows a token scoped to some jobs the upcoming runs of those jobs only', async () => {
+    const { agent, as, clientToken } = await setupAcl();
+    for (const name of ['team-a-etl', 'team-b-billing']) agent.seedJob({ name, schedule: '@every 1m' });
+    const teamA = as(
+      await clientToken('team-a', ['team-a'], {
+        '/v1/upcoming': ['read'],
+        '/v1/jobs/team-a-*': ['read'],
+      }),
+    );
+    const res = await teamA('GET', '/v1/upcoming');
+    expect(res.status, res.text).toBe(200);
+    const jobs = new Set((res.json as { job: string }[]).map((r) => r.job));
+    expect([...jobs]).toEqual(['team-a-etl']);
+  });
+});
+
 describe('a team scoped to its jobs by a job name glob', () => {
   async function team() {
     const s = await setupAcl();

@@ -85,6 +85,17 @@ describe('the audit log', () => {
     });
   });
 
+  it('records a cancelled execution (a state change the web UI makes)', async () => {
+    const { store, call, agent } = open();
+    agent.seedJob({ name: 'a' });
+    agent.seedExecution({ job_name: 'a', id: '1-node-a', status: 'running', success: false });
+    expect((await call('POST', '/v1/jobs/a/executions/1-node-a/cancel')).status).toBe(200);
+    expect((await call('POST', '/v1/jobs/a/executions/1-node-a/cancel')).status).toBe(409);
+    expect((await entries(store)).map((e) => [e.action, e.job, e.diff, e.details])).toEqual([
+      ['execution.cancel', 'a', null, { execution: '1-node-a' }],
+    ]);
+  });
+
   it('records nothing for a refused or failed request', async () => {
     const { store, call } = open();
     expect((await call('POST', '/v1/jobs', job('BAD NAME'))).status).toBe(400);

@@ -5,7 +5,7 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { createApi } from './create-api.js';
 import { normalizeBasePath, prefersHtml, renderIndex, scriptJson } from './internal/ui.js';
-import { setup } from './testing/harness.js';
+import { setup, setupAcl } from './testing/harness.js';
 import { realAgent } from './testing/real-agent.js';
 
 const INDEX = `<!doctype html><html><head><script>
@@ -102,6 +102,22 @@ describe('/ui/', () => {
     const html = await (await app.request('/ui/')).text();
     expect(html).toContain('window.DKRON_LEADER = "no leader";');
     expect(html).toContain('window.DKRON_TOTAL_JOBS = 0;');
+  });
+
+  it('with ACLs on, turns on the token sign-in and shows an anonymous page no counts or leader', async () => {
+    const { agent, call } = await setupAcl({ ui: { root: uiDir() } });
+    agent.seedJob({ name: 'a', status: 'success' });
+    const res = await call('GET', '/ui/');
+    expect(res.status).toBe(200);
+    expect(globalsOf(res.text)).toEqual({
+      DKRON_API_URL: '../v1',
+      DKRON_LEADER: '',
+      DKRON_TOTAL_JOBS: 0,
+      DKRON_SUCCESSFUL_JOBS: 0,
+      DKRON_FAILED_JOBS: 0,
+      DKRON_UNTRIGGERED_JOBS: 0,
+      DKRON_ACL_ENABLED: true,
+    });
   });
 
   it('serves assets with their content type', async () => {

@@ -5,14 +5,35 @@ const TRUTHY = new Set(['1', 't', 'T', 'TRUE', 'true', 'True']);
 /** The kinds of input a JSON Schema property becomes. */
 export type FieldKind = 'boolean' | 'enum' | 'number' | 'object' | 'string';
 
+/** Values with units that a number input cannot hold (Go durations, sizes) or plain words. */
+const WORDLIKE = ['1s', '1m', '1h', '1ms', '1h30m', '1KB', '1MB', '1G', '1B', 'x'];
+
+/**
+ * Whether a string variant takes more than the text of a number: no pattern (free text), a `format`
+ * (`go-duration`), or a pattern that accepts a value with a unit (`512MB`).
+ */
+function takesWords(variant: JsonSchema): boolean {
+  if (variant.format || variant.enum || !variant.pattern) return true;
+  try {
+    const pattern = new RegExp(variant.pattern, 'u');
+    return WORDLIKE.some((sample) => pattern.test(sample));
+  } catch {
+    return true;
+  }
+}
+
 export function kindOf(schema: JsonSchema): FieldKind {
   const variants = schema.anyOf ?? schema.oneOf ?? [schema];
-  const types = variants.flatMap((v) => (Array.isArray(v.type) ? v.type : v.type ? [v.type] : []));
+  const typesOf = (v: JsonSchema) => (Array.isArray(v.type) ? v.type : v.type ? [v.type] : []);
+  const types = variants.flatMap(typesOf);
   if (types.includes('boolean')) return 'boolean';
   if (schema.enum && schema.enum.length > 0) return 'enum';
   // A duration is published as "seconds or a Go duration" (`30`, `1m30s`): a text field takes both.
   if (variants.some((v) => v.format === 'go-duration')) return 'string';
-  if (types.includes('integer') || types.includes('number')) return 'number';
+  // So is a size (`512MB`, shell's mem_limit): a number input only when every text form is a number.
+  if (types.includes('integer') || types.includes('number')) {
+    return variants.some((v) => typesOf(v).includes('string') && takesWords(v)) ? 'string' : 'number';
+  }
   if (types.includes('object') && schema.properties) return 'object';
   return 'string';
 }

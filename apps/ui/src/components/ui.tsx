@@ -1,5 +1,5 @@
 import { createContext, type ReactNode, useCallback, useContext, useEffect, useRef, useState } from 'react';
-import { ApiError } from '../lib/api';
+import { errorText } from '../lib/api';
 import { formatTime, isSet } from '../lib/format';
 import { followExecution } from '../lib/sse';
 import type { Execution } from '../lib/types';
@@ -43,9 +43,14 @@ export function ErrorNotice({ error }: { error: Error | undefined }) {
   if (!error) return null;
   return (
     <div className="notice error" role="alert">
-      {error instanceof ApiError ? `${error.message} (${error.status})` : error.message}
+      {errorText(error)}
     </div>
   );
+}
+
+/** Said where a panel would be, when the token may not read what it shows. */
+export function NotAllowed({ what }: { what: string }) {
+  return <p className="muted">This token may not read {what}.</p>;
 }
 
 export function Loading({ what }: { what: string }) {
@@ -102,7 +107,7 @@ export function useAction() {
         toast(what);
         return true;
       } catch (err) {
-        toast(`${what} failed: ${err instanceof Error ? err.message : String(err)}`, true);
+        toast(`${what} failed. ${errorText(err)}`, true);
         return false;
       }
     },

@@ -1,10 +1,24 @@
 /**
  * The API client of the UI. The base URL is what the server injected as `DKRON_API_URL` (Dkron's
  * placeholder, `"../v1"`), resolved against the page, so the UI works under /ui/ and behind any proxy
- * prefix. A token in sessionStorage is sent as `Authorization: Bearer`; a 401 routes to `#/login`.
+ * prefix. A token in sessionStorage is sent as `Authorization: Bearer`; a 401 tells the session
+ * (lib/session.ts), which shows the sign-in.
  */
 
-import type { Execution, Job, JobSlots, Member, PluginCatalog, SchedulePreview, UpcomingRun } from './types';
+import type {
+  AclPolicy,
+  AclRules,
+  AclToken,
+  AuditEntry,
+  Execution,
+  Job,
+  JobSlots,
+  Member,
+  PluginCatalog,
+  SchedulePreview,
+  TokenSelf,
+  UpcomingRun,
+} from './types';
 
 declare global {
   interface Window {
@@ -51,24 +65,50 @@ export class ApiError extends Error {
   }
 }
 
-type UnauthorizedListener = () => void;
+/**
+ * An error as a person reads it. A 403 is the token's policy refusing: the server's message names the
+ * token, the capability and the path (`token "ci" may not update /v1/jobs/etl`).
+ */
+export function errorText(error: unknown): string {
+  if (error instanceof ApiError) {
+    if (error.status === 403) {
+      return `Not allowed: ${error.message}. This token's policies do not grant it; ask an administrator for a token that may.`;
+    }
+    if (error.status === 401) return `Sign-in required: ${error.message}`;
+    return `${error.message} (${error.status})`;
+  }
+  return error instanceof Error ? error.message : String(error);
+}
+
+type UnauthorizedListener = (error: ApiError) => void;
 const unauthorized = new Set<UnauthorizedListener>();
 
-/** Called on every 401; the app routes to `#/login`, where a login page can take over. */
+/** Called on every 401 of a request made with the session's token. */
 export function onUnauthorized(listener: UnauthorizedListener): () => void {
   unauthorized.add(listener);
   return () => unauthorized.delete(listener);
 }
 
-function headers(extra?: HeadersInit): Headers {
-  const h = new Headers(extra);
-  const token = getToken();
+/** Per-request options. */
+interface RequestOptions {
+  readonly signal?: AbortSignal | undefined;
+  /** Send this token instead of the session's (a sign-in checks one before keeping it). */
+  readonly token?: string;
+}
+
+function headers(token: string | null): Headers {
+  const h = new Headers();
   if (token) h.set('Authorization', `Bearer ${token}`);
   return h;
 }
 
-async function fail(res: Response): Promise<never> {
-  if (res.status === 401) for (const l of unauthorized) l();
+async function fail(res: Response, own: boolean): Promise<never> {
+  const error = await errorOf(res);
+  if (res.status === 401 && own) for (const l of unauthorized) l(error);
+  throw error;
+}
+
+async function errorOf(res: Response): Promise<ApiError> {
   let message = `${res.status} ${res.statusText}`;
   let code: string | undefined;
   let field: string | undefined;
@@ -80,7 +120,7 @@ async function fail(res: Response): Promise<never> {
   } catch {
     // not JSON
   }
-  throw new ApiError(res.status, message, code, field);
+  return new ApiError(res.status, message, code, field);
 }
 
 export interface Page<T> {
@@ -88,29 +128,36 @@ export interface Page<T> {
   readonly total: number;
 }
 
-async function request<T>(
+async function request(
   method: string,
   path: string,
   body?: unknown,
-  signal?: AbortSignal,
+  options: AbortSignal | RequestOptions = {},
 ): Promise<Response> {
-  const init: RequestInit = { method, headers: headers(), ...(signal ? { signal } : {}) };
+  const { signal, token } = options instanceof AbortSignal ? { signal: options, token: undefined } : options;
+  const h = headers(token ?? getToken());
+  const init: RequestInit = { method, headers: h, ...(signal ? { signal } : {}) };
   if (body instanceof FormData) init.body = body;
   else if (body !== undefined) {
     init.body = JSON.stringify(body);
-    (init.headers as Headers).set('Content-Type', 'application/json');
+    h.set('Content-Type', 'application/json');
   }
   const res = await fetch(`${apiBase()}${path}`, init);
-  if (!res.ok) await fail(res);
-  return res as Response & { json(): Promise<T> };
+  if (!res.ok) await fail(res, token === undefined);
+  return res;
 }
 
-async function json<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-  return (await request<T>(method, path, body, signal)).json() as Promise<T>;
+async function json<T>(
+  method: string,
+  path: string,
+  body?: unknown,
+  options?: AbortSignal | RequestOptions,
+): Promise<T> {
+  return (await request(method, path, body, options)).json() as Promise<T>;
 }
 
 async function page<T>(path: string, signal?: AbortSignal): Promise<Page<T>> {
-  const res = await request<T[]>('GET', path, undefined, signal);
+  const res = await request('GET', path, undefined, signal);
   const items = (await res.json()) as T[];
   return { items, total: Number(res.headers.get('X-Total-Count') ?? items.length) };
 }
@@ -143,6 +190,32 @@ export function jobListPath(query: JobListQuery): string {
   if (query.end !== undefined) p.set('_end', String(query.end));
   const qs = p.toString();
   return `/jobs${qs ? `?${qs}` : ''}`;
+}
+
+/** Filters and slice of `GET /v1/audit`. */
+export interface AuditQuery {
+  job?: string;
+  token?: string;
+  action?: string;
+  /** RFC 3339. */
+  since?: string;
+  until?: string;
+  order?: 'ASC' | 'DESC';
+  start?: number;
+  end?: number;
+}
+
+export function auditPath(query: AuditQuery): string {
+  const p = new URLSearchParams();
+  for (const key of ['job', 'token', 'action', 'since', 'until'] as const) {
+    const value = query[key];
+    if (value) p.set(key, value);
+  }
+  if (query.order) p.set('_order', query.order);
+  if (query.start !== undefined) p.set('_start', String(query.start));
+  if (query.end !== undefined) p.set('_end', String(query.end));
+  const qs = p.toString();
+  return `/audit${qs ? `?${qs}` : ''}`;
 }
 
 export const api = {
@@ -200,4 +273,22 @@ export const api = {
   exportJobs: async () => (await page<Job>('/jobs')).items,
   /** The raw response of a path under the API, for streams. */
   stream: (path: string, signal: AbortSignal) => request('GET', path, undefined, signal),
+
+  /** The calling token (or `token`, when given) and its capabilities on `paths`. */
+  tokenSelf: (paths: readonly string[], options?: RequestOptions) =>
+    json<TokenSelf>(
+      'GET',
+      `/acl/token/self${paths.length ? `?${paths.map((p) => `path=${enc(p)}`).join('&')}` : ''}`,
+      undefined,
+      options,
+    ),
+  audit: (query: AuditQuery, signal?: AbortSignal) => page<AuditEntry>(auditPath(query), signal),
+  policies: (signal?: AbortSignal) => json<AclPolicy[]>('GET', '/acl/policies', undefined, signal),
+  applyPolicy: (name: string, policy: { description: string; rules: AclRules }) =>
+    json<AclPolicy>('PUT', `/acl/policies/${enc(name)}`, policy),
+  deletePolicy: (name: string) => json<AclPolicy>('DELETE', `/acl/policies/${enc(name)}`),
+  tokens: (signal?: AbortSignal) => json<AclToken[]>('GET', '/acl/tokens', undefined, signal),
+  createToken: (token: { name: string; type: 'client' | 'management'; policies: string[] }) =>
+    json<AclToken>('POST', '/acl/tokens', token),
+  revokeToken: (accessor: string) => json<AclToken>('DELETE', `/acl/tokens/${enc(accessor)}`),
 };

@@ -133,3 +133,57 @@ export interface JobSlots {
 }
 
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+// ---- access control (`/v1/acl/*`, `/v1/audit`) ---------------------------------------------
+
+export type Capability = 'create' | 'read' | 'update' | 'delete' | 'list';
+
+export const CAPABILITIES: readonly Capability[] = ['create', 'read', 'update', 'delete', 'list'];
+
+/** Dkron Pro's policy rules: path globs and what they grant. */
+export interface AclRules {
+  path: Record<string, { capabilities: Capability[] }>;
+}
+
+/** `GET /v1/acl/token/self`: who the token is and what it may do on the paths asked for. */
+export interface TokenSelf {
+  accessor_id: string;
+  name: string;
+  type: 'management' | 'client' | 'anonymous';
+  policies: string[];
+  create_time?: string;
+  acl_enabled: boolean;
+  rules: AclRules;
+  capabilities: Record<string, Capability[]>;
+}
+
+export interface AclToken {
+  accessor_id: string;
+  name: string;
+  type: 'management' | 'client';
+  policies: string[];
+  create_time: string;
+  /** Only in the answer that created the token. */
+  secret?: string;
+}
+
+export interface AclPolicy {
+  name: string;
+  description: string;
+  rules: AclRules;
+  create_time: string;
+  modify_time: string;
+  builtin: boolean;
+}
+
+export interface AuditEntry {
+  id: string;
+  time: string;
+  token: string;
+  token_accessor: string;
+  source: string;
+  action: string;
+  job: string;
+  diff: Record<string, { old: unknown; new: unknown }> | null;
+  details: Record<string, unknown> | null;
+}

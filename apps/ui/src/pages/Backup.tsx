@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { ErrorNotice, useToast } from '../components/ui';
 import { api } from '../lib/api';
 import { useTitle } from '../lib/router';
+import { useCan } from '../lib/session';
 
 /** Export every job as Dkron's backup file (`GET /v1/jobs`) and import one (`POST /v1/restore`). */
 export function Backup() {
@@ -10,6 +11,9 @@ export function Backup() {
   const [results, setResults] = useState<string[]>();
   const [error, setError] = useState<Error>();
   const [busy, setBusy] = useState(false);
+  const can = useCan(['/v1/jobs', '/v1/restore']);
+  const mayExport = can('/v1/jobs', 'list', 'read');
+  const mayImport = can('/v1/restore', 'create');
 
   async function exportJobs() {
     try {
@@ -51,27 +55,37 @@ export function Backup() {
         <section className="panel" aria-labelledby="export-h">
           <h2 id="export-h">Export</h2>
           <p>Downloads every job as a JSON file, the format of Dkron's backups.</p>
-          <button type="button" className="primary" onClick={() => void exportJobs()}>
-            Export jobs
-          </button>
+          {mayExport === false ? (
+            <p className="muted">This token may not list the jobs.</p>
+          ) : (
+            <button type="button" className="primary" disabled={!mayExport} onClick={() => void exportJobs()}>
+              Export jobs
+            </button>
+          )}
         </section>
         <section className="panel" aria-labelledby="import-h">
           <h2 id="import-h">Import</h2>
           <p>Creates or replaces the jobs of a backup file (Dkron's or ours). Parents are saved first.</p>
-          <label htmlFor="import-file" className="label">
-            Backup file
-          </label>
-          <input
-            id="import-file"
-            type="file"
-            accept="application/json,.json"
-            disabled={busy}
-            onChange={(e) => {
-              const file = e.target.files?.[0];
-              if (file) void importJobs(file);
-              e.target.value = '';
-            }}
-          />
+          {mayImport === false ? (
+            <p className="muted">This token may not restore jobs (it needs create on /v1/restore).</p>
+          ) : (
+            <>
+              <label htmlFor="import-file" className="label">
+                Backup file
+              </label>
+              <input
+                id="import-file"
+                type="file"
+                accept="application/json,.json"
+                disabled={busy || !mayImport}
+                onChange={(e) => {
+                  const file = e.target.files?.[0];
+                  if (file) void importJobs(file);
+                  e.target.value = '';
+                }}
+              />
+            </>
+          )}
           {results ? (
             <ul aria-label="Import results">
               {results.map((line) => (

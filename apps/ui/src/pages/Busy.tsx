@@ -13,6 +13,7 @@ import { api } from '../lib/api';
 import { executionDuration, formatDuration } from '../lib/format';
 import { useLoad, useNow } from '../lib/hooks';
 import { href, useTitle } from '../lib/router';
+import { jobPath, useCan } from '../lib/session';
 
 export function Busy() {
   useTitle('Running');
@@ -20,6 +21,8 @@ export function Busy() {
   const busy = useLoad((s) => api.busy(s), [], 2000);
   const [open, setOpen] = useState<string>();
   const act = useAction();
+  // Who may run a job may cancel its runs (the server checks /v1/jobs/<job>/run).
+  const can = useCan((busy.data ?? []).map((e) => jobPath(e.job_name, 'run')));
   return (
     <>
       <h1>Running executions</h1>
@@ -63,17 +66,19 @@ export function Busy() {
                         >
                           {open === e.id ? 'Hide output' : 'Output'}
                         </button>
-                        <button
-                          type="button"
-                          className="danger"
-                          onClick={() =>
-                            void act(`Cancelled ${e.job_name}`, () =>
-                              api.cancelExecution(e.job_name, e.id),
-                            ).then(busy.reload)
-                          }
-                        >
-                          Cancel
-                        </button>
+                        {can(jobPath(e.job_name, 'run'), 'create') ? (
+                          <button
+                            type="button"
+                            className="danger"
+                            onClick={() =>
+                              void act(`Cancelled ${e.job_name}`, () =>
+                                api.cancelExecution(e.job_name, e.id),
+                              ).then(busy.reload)
+                            }
+                          >
+                            Cancel
+                          </button>
+                        ) : null}
                       </td>
                     </tr>
                     {open === e.id ? (

@@ -8,6 +8,7 @@ import { isSet } from '../lib/format';
 import { useDebounced, useLoad } from '../lib/hooks';
 import { href, navigate, useTitle } from '../lib/router';
 import { describeSchedule } from '../lib/schedule-words';
+import { jobPath, useCan } from '../lib/session';
 import type { Job, SchedulePreview } from '../lib/types';
 
 type NotifyOn = 'failure' | 'success' | 'always';
@@ -118,8 +119,19 @@ export function JobForm({ edit, clone }: { edit?: string; clone?: string }) {
   useTitle(edit ? `Edit ${edit}` : 'New job');
   const source = edit ?? clone;
   const loaded = useLoad((s) => (source ? api.job(source, s) : Promise.resolve(undefined)), [source]);
-  const plugins = useLoad((s) => api.plugins(s), []);
-  const parents = useLoad((s) => api.jobs({ sort: 'name', end: 1000 }, s), []);
+  // What the form reads besides the job: without them it still works, with less help.
+  // (The schedule preview reads no job: any token may ask.)
+  const reads = useCan(['/v1/plugins', '/v1/jobs']);
+  const readsPlugins = reads('/v1/plugins', 'read');
+  const readsJobs = reads('/v1/jobs', 'list', 'read');
+  const plugins = useLoad(
+    (s) => (readsPlugins ? api.plugins(s) : Promise.resolve(undefined)),
+    [readsPlugins],
+  );
+  const parents = useLoad(
+    (s) => (readsJobs ? api.jobs({ sort: 'name', end: 1000 }, s) : Promise.resolve(undefined)),
+    [readsJobs],
+  );
   const [draft, setDraft] = useState<Draft>();
   const [errors, setErrors] = useState<Record<string, string>>({});
   const [formError, setFormError] = useState<Error>();
@@ -153,6 +165,13 @@ export function JobForm({ edit, clone }: { edit?: string; clone?: string }) {
         : api.preview(schedule, timezone, draft?.name ?? '', s),
     [schedule, timezone],
   );
+
+  // Saving is checked on /v1/jobs/<name>: update for an edit, create for a new job (as typed).
+  const typedName = useDebounced(draft?.name ?? '', 300).trim();
+  const target = edit ?? typedName;
+  const can = useCan(target ? [jobPath(target)] : []);
+  const capability = edit ? 'update' : 'create';
+  const refused = target !== '' && can(jobPath(target), capability) === false;
 
   if (source && loaded.error) return <ErrorNotice error={loaded.error} />;
   if (!draft) return <Loading what="the job" />;
@@ -205,6 +224,8 @@ export function JobForm({ edit, clone }: { edit?: string; clone?: string }) {
         target?.focus();
       } else {
         setFormError(err instanceof Error ? err : new Error(String(err)));
+        // The notice is at the top of the form; the button that was pressed is at its bottom.
+        window.scrollTo({ top: 0 });
       }
     } finally {
       setSaving(false);
@@ -219,6 +240,12 @@ export function JobForm({ edit, clone }: { edit?: string; clone?: string }) {
     <>
       <h1>{edit ? `Edit ${edit}` : clone ? `Clone ${clone}` : 'New job'}</h1>
       <form onSubmit={submit} noValidate aria-label="Job">
+        {refused ? (
+          <p className="notice warn" role="status" data-testid="form-not-allowed">
+            This token may not {capability} the job <strong>{target}</strong>: the server will refuse to save
+            it.
+          </p>
+        ) : null}
         <ErrorNotice error={formError} />
         {otherErrors.map(([field, message]) => (
           <div className="notice error" role="alert" key={field}>
@@ -411,8 +438,15 @@ export function JobForm({ edit, clone }: { edit?: string; clone?: string }) {
               path="executor_config"
               errors={errors}
             />
-          ) : plugins.loading ? (
+          ) : readsPlugins === false ? (
+            <p className="notice warn">
+              This token may not read the plugins (<code>/v1/plugins</code>), so the settings of{' '}
+              {draft.executor} cannot be shown as fields: edit <code>executor_config</code> in the JSON view.
+            </p>
+          ) : plugins.loading || readsPlugins === undefined ? (
             <Loading what="plugins" />
+          ) : plugins.error ? (
+            <ErrorNotice error={plugins.error} />
           ) : (
             <p className="notice error">No executor named {draft.executor} is loaded on this server.</p>
           )}

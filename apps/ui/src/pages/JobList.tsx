@@ -10,10 +10,11 @@ import {
   Time,
   useToast,
 } from '../components/ui';
-import { api, type JobListQuery } from '../lib/api';
+import { api, errorText, type JobListQuery } from '../lib/api';
 import { formatTime } from '../lib/format';
 import { useDebounced, useLoad } from '../lib/hooks';
 import { href, navigate, useRoute, useTitle } from '../lib/router';
+import { type Can, jobPath, useCan, useCanCreateJobs } from '../lib/session';
 import type { Job } from '../lib/types';
 
 /** `team=a, env=prod` → `{team: 'a', env: 'prod'}`. */
@@ -67,13 +68,24 @@ export function JobList() {
   };
   const executor = get('executor');
   const jobs = useLoad((s) => api.jobs(query, s), [JSON.stringify(query)], 5000);
-  const plugins = useLoad((s) => api.plugins(s), []);
+  const readsPlugins = useCan(['/v1/plugins'])('/v1/plugins', 'read');
+  const plugins = useLoad(
+    (s) => (readsPlugins ? api.plugins(s) : Promise.resolve(undefined)),
+    [readsPlugins],
+  );
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [confirmDelete, setConfirmDelete] = useState(false);
   const toast = useToast();
 
   const items = jobs.data?.items ?? [];
-  const allSelected = items.length > 0 && items.every((j) => selected.has(j.name));
+  const canCreate = useCanCreateJobs();
+  const can = useCan(
+    items.flatMap((j) => [jobPath(j.name), jobPath(j.name, 'run'), jobPath(j.name, 'toggle')]),
+  );
+  const may = (verb: Verb, name: string) => mayOn(can, verb, name);
+  /** Rows the token may act on: only those get a checkbox. */
+  const selectable = items.filter((j) => VERBS.some((v) => may(v, j.name)));
+  const allSelected = selectable.length > 0 && selectable.every((j) => selected.has(j.name));
   const toggleOne = (name: string) =>
     setSelected((s) => {
       const n = new Set(s);
@@ -82,27 +94,38 @@ export function JobList() {
       return n;
     });
 
-  /** Runs `action` on every selected job, reports successes and failures, and clears the selection. */
-  const bulk = async (verb: string, action: (name: string) => Promise<unknown>) => {
-    const names = [...selected];
+  /**
+   * Runs `action` on every selected job the token may act on, reports successes, failures and the
+   * jobs left out, and clears the selection.
+   */
+  const bulk = async (label: string, verb: Verb, action: (name: string) => Promise<unknown>) => {
+    const names = [...selected].filter((n) => may(verb, n));
+    const skipped = selected.size - names.length;
     const results = await Promise.allSettled(names.map(action));
     const failed = results
-      .map((r, i) => (r.status === 'rejected' ? `${names[i]}: ${(r.reason as Error).message}` : undefined))
+      .map((r, i) => (r.status === 'rejected' ? `${names[i]}: ${errorText(r.reason)}` : undefined))
       .filter((x): x is string => !!x);
     const ok = names.length - failed.length;
-    toast(`${verb}: ${ok} of ${names.length} job${names.length === 1 ? '' : 's'}`, false);
-    if (failed.length > 0) toast(`${verb} failed for ${failed.join('; ')}`, true);
+    toast(
+      `${label}: ${ok} of ${names.length} job${names.length === 1 ? '' : 's'}` +
+        (skipped > 0 ? ` (${skipped} left out: this token may not)` : ''),
+      false,
+    );
+    if (failed.length > 0) toast(`${label} failed for ${failed.join('; ')}`, true);
     setSelected(new Set());
     jobs.reload();
   };
+  const some = (verb: Verb) => [...selected].some((n) => may(verb, n));
 
   return (
     <>
       <h1>
         Jobs
-        <a className="btn primary" href={href('jobs', 'new')}>
-          New job
-        </a>
+        {canCreate ? (
+          <a className="btn primary" href={href('jobs', 'new')}>
+            New job
+          </a>
+        ) : null}
       </h1>
       <section className="panel" aria-label="Filters">
         <div className="toolbar">
@@ -161,15 +184,21 @@ export function JobList() {
           <fieldset className="toolbar" style={{ border: 'none', padding: 0 }}>
             <legend className="sr-only">Bulk actions</legend>
             <strong>{selected.size} selected</strong>
-            <button type="button" onClick={() => void bulk('Run', (n) => api.runJob(n))}>
-              Run
-            </button>
-            <button type="button" onClick={() => void bulk('Toggle', (n) => api.toggleJob(n))}>
-              Toggle
-            </button>
-            <button type="button" className="danger" onClick={() => setConfirmDelete(true)}>
-              Delete
-            </button>
+            {some('run') ? (
+              <button type="button" onClick={() => void bulk('Run', 'run', (n) => api.runJob(n))}>
+                Run
+              </button>
+            ) : null}
+            {some('toggle') ? (
+              <button type="button" onClick={() => void bulk('Toggle', 'toggle', (n) => api.toggleJob(n))}>
+                Toggle
+              </button>
+            ) : null}
+            {some('delete') ? (
+              <button type="button" className="danger" onClick={() => setConfirmDelete(true)}>
+                Delete
+              </button>
+            ) : null}
             <button type="button" className="link" onClick={() => setSelected(new Set())}>
               Clear selection
             </button>
@@ -183,14 +212,18 @@ export function JobList() {
               <thead>
                 <tr>
                   <th scope="col">
-                    <input
-                      type="checkbox"
-                      aria-label="Select all jobs on this page"
-                      checked={allSelected}
-                      onChange={() =>
-                        setSelected(allSelected ? new Set() : new Set(items.map((j) => j.name)))
-                      }
-                    />
+                    {selectable.length > 0 ? (
+                      <input
+                        type="checkbox"
+                        aria-label="Select all jobs on this page"
+                        checked={allSelected}
+                        onChange={() =>
+                          setSelected(allSelected ? new Set() : new Set(selectable.map((j) => j.name)))
+                        }
+                      />
+                    ) : (
+                      <span className="sr-only">Selection</span>
+                    )}
                   </th>
                   <SortHeader
                     field="name"
@@ -279,6 +312,8 @@ export function JobList() {
                   <JobRow
                     key={job.name}
                     job={job}
+                    selectable={VERBS.some((v) => may(v, job.name))}
+                    editable={may('edit', job.name)}
                     selected={selected.has(job.name)}
                     onSelect={() => toggleOne(job.name)}
                   />
@@ -304,20 +339,43 @@ export function JobList() {
         onCancel={() => setConfirmDelete(false)}
         onConfirm={() => {
           setConfirmDelete(false);
-          void bulk('Delete', (n) => api.deleteJob(n));
+          void bulk('Delete', 'delete', (n) => api.deleteJob(n));
         }}
       >
-        <p>This deletes {[...selected].join(', ')} and their executions. It cannot be undone.</p>
+        <p>
+          This deletes {[...selected].filter((n) => may('delete', n)).join(', ')} and their executions. It
+          cannot be undone.
+        </p>
       </ConfirmDialog>
     </>
   );
 }
 
-function JobRow({ job, selected, onSelect }: { job: Job; selected: boolean; onSelect: () => void }) {
+type Verb = 'run' | 'toggle' | 'delete' | 'edit';
+const VERBS: readonly Verb[] = ['run', 'toggle', 'delete'];
+
+/** Whether the token may `verb` the job `name` (the policy path and capability of each action). */
+function mayOn(can: Can, verb: Verb, name: string): boolean {
+  if (verb === 'run') return can(jobPath(name, 'run'), 'create') === true;
+  if (verb === 'toggle') return can(jobPath(name, 'toggle'), 'create') === true;
+  if (verb === 'delete') return can(jobPath(name), 'delete') === true;
+  return can(jobPath(name), 'update') === true;
+}
+
+function JobRow(props: {
+  job: Job;
+  selectable: boolean;
+  editable: boolean;
+  selected: boolean;
+  onSelect: () => void;
+}) {
+  const { job, selected, onSelect } = props;
   return (
     <tr>
       <td>
-        <input type="checkbox" aria-label={`Select ${job.name}`} checked={selected} onChange={onSelect} />
+        {props.selectable ? (
+          <input type="checkbox" aria-label={`Select ${job.name}`} checked={selected} onChange={onSelect} />
+        ) : null}
       </td>
       <td>
         <a href={href('jobs', job.name)}>{job.name}</a>
@@ -342,9 +400,11 @@ function JobRow({ job, selected, onSelect }: { job: Job; selected: boolean; onSe
         {formatTime(job.next)}
       </td>
       <td>
-        <a href={href('jobs', job.name, 'edit')} aria-label={`Edit ${job.name}`}>
-          Edit
-        </a>
+        {props.editable ? (
+          <a href={href('jobs', job.name, 'edit')} aria-label={`Edit ${job.name}`}>
+            Edit
+          </a>
+        ) : null}
       </td>
     </tr>
   );

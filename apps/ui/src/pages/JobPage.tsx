@@ -20,20 +20,40 @@ import { executionDuration, formatDuration, formatTime, isSet } from '../lib/for
 import { useLoad, useNow } from '../lib/hooks';
 import { href, navigate, useTitle } from '../lib/router';
 import { describeSchedule } from '../lib/schedule-words';
+import { jobPath, useCan, useCanCreateJobs } from '../lib/session';
 import type { Execution, Job } from '../lib/types';
 
+/** `[tab, label, policy path under the job (read needed), or '' for the job itself]`. */
 const TABS = [
-  ['summary', 'Summary'],
-  ['executions', 'Executions'],
-  ['schedule', 'Next runs'],
-  ['slots', 'Last day'],
-  ['dependencies', 'Dependencies'],
+  ['summary', 'Summary', ''],
+  ['executions', 'Executions', 'executions'],
+  ['schedule', 'Next runs', 'upcoming'],
+  ['slots', 'Last day', 'slots'],
+  ['dependencies', 'Dependencies', 'graph'],
 ] as const;
+
+/** The policy paths the job page's actions and tabs need. */
+function pagePaths(name: string): string[] {
+  return [
+    jobPath(name),
+    jobPath(name, 'run'),
+    jobPath(name, 'toggle'),
+    ...TABS.filter(([, , sub]) => sub !== '').map(([, , sub]) => jobPath(name, sub)),
+    '/v1/busy',
+  ];
+}
 
 export function JobPage({ name, tab }: { name: string; tab: string }) {
   useTitle(name);
+  const can = useCan(pagePaths(name));
+  const canCreate = useCanCreateJobs();
+  const readsBusy = can('/v1/busy', 'list', 'read');
   const job = useLoad((s) => api.job(name, s), [name], 3000);
-  const busy = useLoad((s) => api.busy(s), [name], 2000);
+  const busy = useLoad(
+    (s) => (readsBusy ? api.busy(s) : Promise.resolve([])),
+    [name, readsBusy],
+    readsBusy ? 2000 : undefined,
+  );
   const act = useAction();
   const [confirmDelete, setConfirmDelete] = useState(false);
   /** Bumped by the actions, so that the open tab reloads at once. */
@@ -52,6 +72,16 @@ export function JobPage({ name, tab }: { name: string; tab: string }) {
   if (!job.data) return <Loading what="the job" />;
   const j = job.data;
   const forbidBusy = j.concurrency === 'forbid' && running.length > 0;
+  const may = {
+    run: can(jobPath(j.name, 'run'), 'create') === true,
+    toggle: can(jobPath(j.name, 'toggle'), 'create') === true,
+    edit: can(jobPath(j.name), 'update') === true,
+    clone: canCreate === true,
+    delete: can(jobPath(j.name), 'delete') === true,
+  };
+  const known = can(jobPath(j.name), 'update') !== undefined && canCreate !== undefined;
+  const tabs = TABS.filter(([, , sub]) => sub === '' || can(jobPath(j.name, sub), 'list', 'read') === true);
+  const shownTab = tabs.some(([key]) => key === tab) ? tab : 'summary';
   const refresh = () => {
     job.reload();
     busy.reload();
@@ -65,52 +95,70 @@ export function JobPage({ name, tab }: { name: string; tab: string }) {
         <StatusBadge status={running.length > 0 ? 'running' : j.status} />
         {j.disabled ? <StatusBadge status="disabled" /> : null}
       </h1>
-      <div className="toolbar" role="toolbar" aria-label="Job actions">
-        <button
-          type="button"
-          className="primary"
-          disabled={j.disabled}
-          title={j.disabled ? 'A disabled job cannot be run' : undefined}
-          onClick={() => void act(`Started ${j.name}`, () => api.runJob(j.name, forbidBusy)).then(refresh)}
-        >
-          {forbidBusy ? 'Run anyway (force)' : 'Run now'}
-        </button>
-        <button
-          type="button"
-          onClick={() =>
-            void act(j.disabled ? `Enabled ${j.name}` : `Disabled ${j.name}`, () =>
-              api.toggleJob(j.name),
-            ).then(refresh)
-          }
-        >
-          {j.disabled ? 'Enable' : 'Disable'}
-        </button>
-        <a className="btn" href={href('jobs', j.name, 'edit')}>
-          Edit
-        </a>
-        <a className="btn" href={href('jobs', 'new', { clone: j.name })}>
-          Clone
-        </a>
-        <button type="button" className="danger" onClick={() => setConfirmDelete(true)}>
-          Delete
-        </button>
-      </div>
+      {Object.values(may).some(Boolean) ? (
+        <div className="toolbar" role="toolbar" aria-label="Job actions">
+          {may.run ? (
+            <button
+              type="button"
+              className="primary"
+              disabled={j.disabled}
+              title={j.disabled ? 'A disabled job cannot be run' : undefined}
+              onClick={() =>
+                void act(`Started ${j.name}`, () => api.runJob(j.name, forbidBusy)).then(refresh)
+              }
+            >
+              {forbidBusy ? 'Run anyway (force)' : 'Run now'}
+            </button>
+          ) : null}
+          {may.toggle ? (
+            <button
+              type="button"
+              onClick={() =>
+                void act(j.disabled ? `Enabled ${j.name}` : `Disabled ${j.name}`, () =>
+                  api.toggleJob(j.name),
+                ).then(refresh)
+              }
+            >
+              {j.disabled ? 'Enable' : 'Disable'}
+            </button>
+          ) : null}
+          {may.edit ? (
+            <a className="btn" href={href('jobs', j.name, 'edit')}>
+              Edit
+            </a>
+          ) : null}
+          {may.clone ? (
+            <a className="btn" href={href('jobs', 'new', { clone: j.name })}>
+              Clone
+            </a>
+          ) : null}
+          {may.delete ? (
+            <button type="button" className="danger" onClick={() => setConfirmDelete(true)}>
+              Delete
+            </button>
+          ) : null}
+        </div>
+      ) : known ? (
+        <p className="muted" data-testid="read-only-note">
+          This token may read this job but not change, run or delete it.
+        </p>
+      ) : null}
       <nav className="tabs" aria-label="Job sections">
-        {TABS.map(([key, label]) => (
+        {tabs.map(([key, label]) => (
           <a
             key={key}
             href={href('jobs', j.name, { tab: key })}
-            aria-current={tab === key ? 'page' : undefined}
+            aria-current={shownTab === key ? 'page' : undefined}
           >
             {label}
           </a>
         ))}
       </nav>
-      {tab === 'summary' ? <Summary job={j} /> : null}
-      {tab === 'executions' ? <Executions job={j} version={version} onChange={refresh} /> : null}
-      {tab === 'schedule' ? <NextRuns job={j} /> : null}
-      {tab === 'slots' ? <Slots job={j} /> : null}
-      {tab === 'dependencies' ? <Dependencies job={j} /> : null}
+      {shownTab === 'summary' ? <Summary job={j} /> : null}
+      {shownTab === 'executions' ? <Executions job={j} version={version} onChange={refresh} /> : null}
+      {shownTab === 'schedule' ? <NextRuns job={j} /> : null}
+      {shownTab === 'slots' ? <Slots job={j} /> : null}
+      {shownTab === 'dependencies' ? <Dependencies job={j} /> : null}
       <ConfirmDialog
         open={confirmDelete}
         title={`Delete ${j.name}?`}
@@ -237,6 +285,8 @@ function Executions({ job, version, onChange }: { job: Job; version: number; onC
     3000,
   );
   const now = useNow(1000);
+  // Who may run a job may cancel its runs (the server checks /v1/jobs/<job>/run).
+  const mayCancel = useCan([jobPath(job.name, 'run')])(jobPath(job.name, 'run'), 'create') === true;
   return (
     <section className="panel" aria-label="Executions">
       <ErrorNotice error={list.error} />
@@ -268,6 +318,7 @@ function Executions({ job, version, onChange }: { job: Job; version: number; onC
                   job={job}
                   execution={e}
                   now={now}
+                  mayCancel={mayCancel}
                   onChange={() => {
                     list.reload();
                     onChange();
@@ -297,11 +348,13 @@ function ExecutionRow({
   job,
   execution: e,
   now,
+  mayCancel,
   onChange,
 }: {
   job: Job;
   execution: Execution;
   now: number;
+  mayCancel: boolean;
   onChange: () => void;
 }) {
   const [open, setOpen] = useState(false);
@@ -338,7 +391,7 @@ function ExecutionRow({
           >
             {open ? 'Hide' : status === 'running' ? 'Live output' : 'Output'}
           </button>
-          {status === 'running' ? (
+          {status === 'running' && mayCancel ? (
             <button
               type="button"
               className="danger"

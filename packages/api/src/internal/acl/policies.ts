@@ -56,7 +56,11 @@ export const BUILTIN_POLICIES: ReadonlyMap<string, AclPolicy> = new Map(
         'Everything a user of the API does: jobs, runs, executions, restore, pause, leave.',
         DEFAULT,
       ],
-      ['read-only', 'Read and list members, jobs, executions, leader, busy, stats and plugins.', READ_ONLY],
+      [
+        'read-only',
+        'Read and list members, jobs, executions, schedules, leader, busy, stats and plugins.',
+        READ_ONLY,
+      ],
     ] as const
   ).map(([name, description, path]) => [
     name,

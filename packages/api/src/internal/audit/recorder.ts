@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { AccessStore, AuditEntry } from '@dkron-core/kernel';
 import type { Logger } from '@dkron-core/plugin-api';
 import type { Context } from 'hono';
@@ -7,7 +7,7 @@ import { diffDefinitions } from './diff.js';
 
 /** One state change, as a route reports it. */
 export interface AuditEvent {
-  /** `job.create`, `job.update`, `job.delete`, `job.toggle`, `job.run`, `restore`, `leave`, … */
+  /** `job.create`, `job.update`, `job.delete`, `job.toggle`, `job.run`, `execution.cancel`, `restore`, `leave`, … */
   readonly action: string;
   readonly job?: string;
   /** The definition before (`null`: it did not exist); with `after`, it makes the diff. */
@@ -34,6 +34,19 @@ export function sourceOf(c: Context): string {
   return address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
 }
 
+let sequence = 0;
+
+/**
+ * An entry id that sorts in the order the entries were made, even within one millisecond (the
+ * store orders by time, then id): the time, a per-process sequence, then random bits so two
+ * servers never collide.
+ */
+export function auditId(timeMs: number): string {
+  sequence = (sequence + 1) % 0x1_0000_0000;
+  const hex = (n: number, width: number) => n.toString(16).padStart(width, '0');
+  return `${hex(timeMs, 12)}-${hex(sequence, 8)}-${randomBytes(6).toString('hex')}`;
+}
+
 /** Options of {@link createAuditRecorder}. */
 export interface AuditRecorderOptions {
   readonly store: AccessStore | undefined;
@@ -54,9 +67,10 @@ export function createAuditRecorder(options: AuditRecorderOptions): AuditRecorde
   return async (c, event) => {
     const actor = actorOf(c);
     const has = (key: 'before' | 'after') => Object.hasOwn(event, key);
+    const time = now();
     const entry: AuditEntry = {
-      id: randomUUID(),
-      time: new Date(now()).toISOString(),
+      id: auditId(time),
+      time: new Date(time).toISOString(),
       token: actor.name,
       token_accessor: actor.accessor,
       source: sourceOf(c),

@@ -131,7 +131,9 @@ export function executionRoutes(deps: RouteDeps) {
       }),
       async (c) => {
         const { job, execution } = c.req.param();
-        return c.json(await agent.cancelExecution(job, execution), 200);
+        const cancelled = await agent.cancelExecution(job, execution);
+        await deps.audit(c, { action: 'execution.cancel', job, details: { execution } });
+        return c.json(cancelled, 200);
       },
     )
     .get(

@@ -1,6 +1,8 @@
 import { previewSchedule } from '@dkron-core/kernel';
 import { DkronError } from '@dkron-core/plugin-api';
 import { Hono } from 'hono';
+import { actorOf } from '../acl/actor.js';
+import { jobPath, readsEveryJob } from '../acl/job-access.js';
 import type { RouteDeps } from '../deps.js';
 import { describe } from '../describe.js';
 import { badRequest } from '../errors.js';
@@ -122,6 +124,7 @@ export function planningRoutes({ agent, defaultTimezone }: RouteDeps) {
       describe({
         operationId: 'upcoming',
         summary: 'The upcoming runs of all enabled jobs',
+        description: 'With ACLs on, of the jobs the token may read.',
         tags: ['schedule'],
         query: {
           minutes: { description: 'Window, 1-1440, default 60.', schema: { type: 'integer' } },
@@ -133,8 +136,11 @@ export function planningRoutes({ agent, defaultTimezone }: RouteDeps) {
       async (c) => {
         const minutes = boundedInt('minutes', c.req.query('minutes'), 1, 1440, 60);
         const limit = boundedInt('limit', c.req.query('limit'), 1, 500, 50);
+        const actor = actorOf(c);
         const { jobs } = await agent.listJobs({ disabled: false });
-        return c.json(upcomingRuns(jobs, defaultTimezone, Date.now(), minutes * 60_000, limit), 200);
+        // A token scoped to some jobs (`/v1/jobs/team-a-*`) learns nothing of the others, not even names.
+        const readable = readsEveryJob(actor) ? jobs : jobs.filter((j) => actor.can(jobPath(j.name), 'read'));
+        return c.json(upcomingRuns(readable, defaultTimezone, Date.now(), minutes * 60_000, limit), 200);
       },
     );
 }
