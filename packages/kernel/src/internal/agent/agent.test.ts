@@ -279,6 +279,30 @@ describe('agent: scheduling', () => {
     expect(h.control.calls).toEqual(['slow', 'slow']);
   });
 
+  it('checks forbid again when a run starts: a slot planned while the previous one was being recorded does not overlap it', async () => {
+    const store = createMemoryStore();
+    const record = store.recordLaunches.bind(store);
+    let hold: (() => void) | undefined;
+    let held = 0;
+    store.recordLaunches = async (intents) => {
+      if (held++ === 0) await new Promise<void>((resolve) => (hold = resolve));
+      return record(intents);
+    };
+    h = await harness({ store });
+    await h.agent.saveJob(
+      job('slow', { schedule: '@every 1s', concurrency: 'forbid', executor_config: { mode: 'hold' } }),
+    );
+    // Slot 1's ledger write hangs; slot 2 is handed over 300 ms ahead, while slot 1 has not started.
+    await h.clock.advance(1_800);
+    hold?.();
+    expect(h.control.calls).toEqual([]);
+    await settle();
+    expect(h.control.calls).toEqual(['slow']);
+    await h.clock.advance(2_000);
+    expect(h.control.calls).toEqual(['slow']);
+    expect((await executions(h.store, 'slow')).map((e) => e.status)).toEqual(['running']);
+  });
+
   it('replace cancels the running execution before starting the next', async () => {
     await h.agent.saveJob(job('rep', { concurrency: 'replace', executor_config: { mode: 'hold' } }));
     await h.clock.advance(20_000);

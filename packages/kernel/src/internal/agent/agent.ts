@@ -420,8 +420,9 @@ export function createAgent(options: AgentOptions): Agent {
           return;
         }
         waiting.delete(group);
-        // A job deleted or disabled since its launch was recorded does not run.
-        const live = group.filter((s) => known.has(s.job.name));
+        // A job deleted or disabled since its launch was recorded does not run, nor does a `forbid`
+        // job that started meanwhile (planned slots overlap while their ledger writes are pending).
+        const live = group.filter((s) => known.has(s.job.name) && !forbiddenAtStart(s.job));
         // Every executor call first, then the bookkeeping of each run: the slot's last run starts
         // about as early as its first.
         for (const s of live) if (s.readies) callScheduled(s, s.readies);
@@ -480,6 +481,14 @@ export function createAgent(options: AgentOptions): Agent {
       logger.info('skipping run: job is running and concurrency is forbid', { job: job.name });
       return false;
     }
+    return true;
+  }
+
+  /** `forbid` checked again when a planned run starts: the check at planning saw an older state. */
+  function forbiddenAtStart(job: Job): boolean {
+    if (job.concurrency !== 'forbid' || !inProgress(job.name)) return false;
+    logger.info('skipping run: job is running and concurrency is forbid', { job: job.name });
+    void registry.emit('schedule:missed', { job, count: 1, reason: 'forbid' });
     return true;
   }
 
