@@ -1,7 +1,7 @@
 export type { Agent, AgentOptions } from './internal/agent/agent.js';
 export { createAgent } from './internal/agent/agent.js';
-export type { ClusterView, LocalClusterOptions } from './internal/agent/local-cluster.js';
-export { createLocalCluster } from './internal/agent/local-cluster.js';
+export type { LocalClusterOptions } from './internal/cluster/local-cluster.js';
+export { createLocalCluster } from './internal/cluster/local-cluster.js';
 export type { DagJob, JobGraph } from './internal/dag/index.js';
 export {
   ancestors,
@@ -101,6 +101,9 @@ export type {
 } from './ports/agent.js';
 export type { Clock } from './ports/clock.js';
 export { systemClock } from './ports/clock.js';
+export type { Cluster, ClusterCandidate, LeadershipChange } from './ports/cluster.js';
+export type { Dispatcher, DispatchHandle, DispatchRun } from './ports/dispatcher.js';
+export type { ExecutionReports, FinishedReport } from './ports/execution-reports.js';
 export type { Notifier } from './ports/notifier.js';
 export type {
   DayStats,

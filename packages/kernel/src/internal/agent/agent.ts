@@ -1,36 +1,20 @@
-import {
-  DkronError,
-  type Execution,
-  isDkronError,
-  type Job,
-  type Logger,
-  ZERO_TIME,
-} from '@dkron-core/plugin-api';
+import { DkronError, isDkronError, type Logger, ZERO_TIME } from '@dkron-core/plugin-api';
 import { DateTime } from 'luxon';
-import type { AgentApi, AgentHealth, Member, RestoreResult, RunOptions } from '../../ports/agent.js';
+import type { AgentApi, AgentHealth, Member } from '../../ports/agent.js';
 import { type Clock, systemClock } from '../../ports/clock.js';
+import type { Cluster } from '../../ports/cluster.js';
 import type { Notifier } from '../../ports/notifier.js';
-import type {
-  DayStats,
-  ExecutionCompletion,
-  ExecutionQuery,
-  JobPage,
-  JobQuery,
-  LaunchIntent,
-  Store,
-} from '../../ports/store.js';
-import { type JobGraph, jobGraph, restoreOrder } from '../dag/index.js';
-import { toJob, validateJob } from '../job/index.js';
+import type { DayStats, JobPage, JobQuery, Store } from '../../ports/store.js';
+import { createLocalCluster } from '../cluster/local-cluster.js';
+import { type JobGraph, jobGraph } from '../dag/index.js';
+import { createJobService, type ScheduleFeed } from '../jobs/job-service.js';
+import { notify } from '../leader/context.js';
+import { rfc3339 } from '../leader/ids.js';
+import { createLaunchLedger } from '../leader/launch-ledger.js';
+import { createLeaderTerm, type LeaderTerm } from '../leader/leader.js';
+import { createReportIntake } from '../leader/report-intake.js';
 import type { PluginRegistry } from '../plugins/index.js';
-import { type PreparedExecution, prepareExecution } from '../runner/index.js';
-import { parseGoDuration, parseSchedule, type Schedule } from '../schedule/index.js';
-import { selectTargets } from '../tags/index.js';
-import { Batcher } from './batcher.js';
-import { executionId, groupId, rfc3339, timeTextCache } from './ids.js';
-import { type ClusterView, createLocalCluster } from './local-cluster.js';
-import { MissedCounts } from './missed-counts.js';
-import { type DueSlot, Scheduler } from './scheduler.js';
-import { TailBuffer } from './tail-buffer.js';
+import { createWorker } from '../worker/worker.js';
 
 /** Options of {@link createAgent}. */
 export interface AgentOptions {
@@ -66,7 +50,7 @@ export interface AgentOptions {
   /** Sends notifications of starts and final results. */
   readonly notifier?: Notifier;
   /** Replaces the single-node cluster (the clustering issue plugs in here). */
-  readonly cluster?: ClusterView;
+  readonly cluster?: Cluster;
 }
 
 /** A running agent: the API facade plus lifecycle. */
@@ -84,73 +68,26 @@ export interface Agent extends AgentApi {
   scheduledCount(): number;
 }
 
-type FollowEvent = { type: 'output'; chunk: string } | { type: 'done'; execution: Execution };
-
-/** A run made ready before it starts: executor resolved, config parsed, signal created. */
-interface ReadyRun {
-  readonly job: Job;
-  readonly output: TailBuffer;
-  readonly listeners: Set<(event: FollowEvent) => void>;
-  readonly prepared: PreparedExecution;
-}
-
-interface ActiveRun extends ReadyRun {
-  execution: Execution;
-  /** The write of the running record; the completion is written after it. */
-  readonly recorded: Promise<void>;
-  done: Promise<void>;
-}
-
-interface Trigger {
-  readonly group: number;
-  readonly scheduledAt: number | null;
-}
-
-/** A scheduled trigger whose launch is recorded, waiting for its slot. */
-interface ScheduledTrigger {
-  readonly job: Job;
-  readonly t: Trigger;
-  readonly nodes: readonly string[];
-  /** One per node, made ready ahead; absent for `replace`, which cancels the running one first. */
-  readonly readies: readonly ReadyRun[] | undefined;
-  /** Filled when the executors are called. */
-  readonly executions: Execution[];
-}
-
-/** Where {@link createAgent}'s scheduler puts a job: see `place`. */
-interface Placement {
-  readonly anchor: number;
-  /** Absent when the job is not scheduled. */
-  readonly entry?: { readonly schedule: Schedule; readonly windowMs: number; readonly from: number };
-}
-
-/** One trigger of a job on this node; `cancelled` stops its pending retries. */
-interface TriggerState {
-  cancelled: boolean;
-}
-
 const DEFAULT_CATCHUP_MS = 60_000;
-const SETTLED = Promise.resolve();
 /**
  * How far ahead of its slot a launch is recorded. The store stalls now and then (rqlite's snapshots
  * hold writes for a few hundred ms under load); recording this early keeps those stalls from making
  * runs late, while staying clear of the previous second's slot.
  */
 const DEFAULT_LAUNCH_LEAD_MS = 800;
-const MAX_RETRY_DELAY_MS = 3_600_000;
-const PATCH_CONCURRENCY = 16;
 
-/** Creates the agent of one node: job service, scheduler and local runner over the given ports. */
+/**
+ * Creates the agent of one node and wires its roles: the worker (runs what it is dispatched), the
+ * leader's terms (schedule, launches, attempts, follow-up) with their report intake, and the job
+ * service, over the cluster port. With the local cluster the dispatcher is this node's worker and
+ * the reports go straight to this node's intake.
+ */
 export function createAgent(options: AgentOptions): Agent {
   const clock = options.clock ?? systemClock;
-  const logger = options.logger;
-  const store = options.store;
-  const registry = options.registry;
+  const { logger, store, registry } = options;
   const server = options.server ?? true;
   const defaultTimezone = options.defaultTimezone ?? 'UTC';
   const retain = options.maxExecutionsPerJob ?? 100;
-  const outputLimit = options.outputLimit ?? 256_000;
-  const random = options.random ?? Math.random;
   const cluster =
     options.cluster ??
     createLocalCluster({
@@ -163,691 +100,85 @@ export function createAgent(options: AgentOptions): Agent {
       ...(options.rpcPort ? { rpcPort: options.rpcPort } : {}),
     });
 
-  const active = new Map<string, ActiveRun>();
-  /** Jobs the scheduler knows, with the schedule it runs and the phase anchor of `@every`. */
-  const known = new Map<string, { job: Job; schedule: Schedule; anchor: number }>();
-  const anchors = new Map<string, { schedule: string; timezone: string; anchor: number }>();
-  /** Jobs that have (or had, since start) children; only their triggers read the job back. */
-  const parents = new Set<string>();
-  /**
-   * Triggers in progress per job, from their first attempt to their final result (waits between
-   * retries included): `forbid` counts them and `replace` cancels them.
-   */
-  const triggers = new Map<string, Set<TriggerState>>();
+  const ledger = createLaunchLedger(store, retain, logger);
+  let term: LeaderTerm | undefined;
+  let termStarting: Promise<void> | undefined;
   let started = false;
   let stopping: Promise<void> | undefined;
-  /** Ticks still recording their launches; stop waits for them. */
-  const dueInFlight = new Set<Promise<void>>();
-  /** Slots whose launches are recorded and whose runs have not started yet. */
-  const waiting = new Set<ScheduledTrigger[]>();
-  // Runs of one slot share their start and slot times: format each once.
-  const startedText = timeTextCache();
-  const slotText = timeTextCache();
-  const epoch = 1;
-
-  const launches = new Batcher<LaunchIntent, boolean>(async (intents) => {
-    const inserted = new Set((await store.recordLaunches(intents)).map((i) => launchKey(i)));
-    return intents.map((i) => inserted.has(launchKey(i)));
-  });
-  /** Running records of scheduled runs: written while they run, their ledger rows already are. */
-  const scheduledStarts = new Batcher<Execution>(async (items) => {
-    await store.startExecutions(items, retain, { lagTrim: true });
-    return undefined;
-  });
-  const starts = new Batcher<Execution>(async (items) => {
-    await store.startExecutions(items, retain);
-    return undefined;
-  });
-  const completions = new Batcher<ExecutionCompletion>(async (items) => {
-    await store.finishExecutions(items);
-    return undefined;
-  });
-  const patches = new Batcher<{ name: string; next?: string; missed?: number }>(async (items) => {
-    // Patches are rare on the hot path but come all at once at start; a few in flight keep start fast.
-    for (let i = 0; i < items.length; i += PATCH_CONCURRENCY) {
-      await Promise.all(
-        items.slice(i, i + PATCH_CONCURRENCY).map((p) =>
-          store.patchJob(p.name, {
-            ...(p.next === undefined ? {} : { next: p.next }),
-            ...(p.missed ? { missedIncrement: p.missed } : {}),
-          }),
-        ),
-      );
-    }
-    return undefined;
-  });
-
-  /** Slots skipped because the store refused their launch, counted once it takes writes again. */
-  const missedCounts = new MissedCounts((name, missed) => patches.add({ name, missed }));
-
-  const scheduler = new Scheduler({
-    clock,
+  const intake = createReportIntake({
+    ledger,
     logger,
-    leadMs: options.launchLeadMs ?? DEFAULT_LAUNCH_LEAD_MS,
-    onDue: (due) => {
-      const handled = onDue(due);
-      dueInFlight.add(handled);
-      void handled.finally(() => dueInFlight.delete(handled));
-    },
+    onStarted: (job, execution) => notify({ notifier: options.notifier, logger }, 'started', job, execution),
+  });
+  const worker = createWorker({
+    nodeName: cluster.self().Name,
+    registry,
+    logger,
+    clock,
+    outputLimit: options.outputLimit ?? 256_000,
+    reports: intake,
   });
 
-  function scheduleOf(job: Job, anchor?: number): Schedule {
-    return parseSchedule(job.schedule, {
-      timezone: job.timezone,
-      defaultTimezone,
-      jobName: job.name,
-      ...(anchor === undefined ? {} : { anchor }),
-    });
-  }
-
-  function catchupWindowMs(job: Job, schedule: Schedule): number {
-    if (schedule.kind === 'after' && schedule.graceMs !== undefined) return schedule.graceMs;
-    if (job.catchup_window === '') return DEFAULT_CATCHUP_MS;
-    try {
-      return parseGoDuration(job.catchup_window);
-    } catch {
-      return DEFAULT_CATCHUP_MS;
-    }
-  }
-
-  /**
-   * The phase anchor of a job's `@every`: the last launched slot when known, else the anchor already
-   * recorded for the same schedule (kept while the job is disabled), else the first time we saw it.
-   */
-  function anchorFor(job: Job, lastSlot: number | undefined): number {
-    const recorded = anchors.get(job.name);
-    const same = recorded?.schedule === job.schedule && recorded.timezone === job.timezone;
-    return lastSlot ?? (same && recorded ? recorded.anchor : Math.floor(clock.now() / 1000) * 1000);
-  }
-
-  /**
-   * Where a job goes in the scheduler, computed without changing anything: its `@every` anchor and,
-   * unless it is not scheduled (disabled, a child, no schedule), its schedule and the time its first
-   * slot comes strictly after. At start, `resume` is the job's stored `next`: the first slot the
-   * previous process had not dealt with (slots it skipped under `forbid` are not in the ledger but
-   * are behind `next`).
-   */
-  function place(job: Job, lastSlot: number | undefined, resume?: number): Placement {
-    let anchor = anchorFor(job, lastSlot ?? resume);
-    if (job.disabled || job.parent_job !== '' || job.schedule.trim() === '') return { anchor };
-    const previous = known.get(job.name);
-    const now = clock.now();
-    const sameSchedule =
-      previous !== undefined &&
-      previous.job.schedule === job.schedule &&
-      previous.job.timezone === job.timezone;
-    let schedule = scheduleOf(job, anchor);
-    if (lastSlot === undefined && resume !== undefined && anchor === resume && schedule.intervalMs) {
-      // `@every` slots come one interval after their anchor; a `next` that never ran is itself a slot.
-      anchor = resume - schedule.intervalMs;
-      schedule = scheduleOf(job, anchor);
-    }
-    let from = lastSlot ?? now;
-    if (resume !== undefined) from = lastSlot === undefined ? resume - 1 : Math.max(lastSlot, resume - 1);
-    if (lastSlot === undefined && schedule.kind === 'after' && schedule.at) from = schedule.at.getTime() - 1;
-    if (sameSchedule && previous) from = Math.max(from, now);
-    const startsAt = job.starts_at ? Date.parse(job.starts_at) : undefined;
-    if (startsAt !== undefined && startsAt > from) from = startsAt - 1;
-    return { anchor, entry: { schedule, windowMs: catchupWindowMs(job, schedule), from } };
-  }
-
-  /** The first slot of a placement, as {@link track} will schedule it. */
-  function firstSlot(placement: Placement): number | undefined {
-    return placement.entry?.schedule.next(placement.entry.from)?.getTime();
-  }
-
-  /** Puts a job in the scheduler (or takes it out) where {@link place} says; returns its next fire time. */
-  function track(
-    job: Job,
-    lastSlot: number | undefined,
-    resume?: number,
-    placement: Placement = place(job, lastSlot, resume),
-  ): number | undefined {
-    const { anchor, entry } = placement;
-    anchors.set(job.name, { schedule: job.schedule, timezone: job.timezone, anchor });
-    if (!entry) {
-      known.delete(job.name);
-      scheduler.remove(job.name);
-      return undefined;
-    }
-    known.set(job.name, { job, schedule: entry.schedule, anchor });
-    return scheduler.set(job.name, entry.schedule, entry.windowMs, entry.from);
-  }
-
-  /** Forgets everything about a deleted job. */
-  function untrack(name: string): void {
-    known.delete(name);
-    anchors.delete(name);
-    scheduler.remove(name);
-  }
-
-  function nextString(ms: number | undefined): string {
-    return ms === undefined ? ZERO_TIME : rfc3339(ms);
-  }
-
-  // ---- scheduled launches ----------------------------------------------------------------
-
-  async function onDue(due: DueSlot[]): Promise<void> {
-    const now = clock.now();
-    const items: { job: Job; t: Trigger; nodes: string[]; intent: LaunchIntent }[] = [];
-    for (const d of due) {
-      const entry = known.get(d.name);
-      if (!entry) continue;
-      const { job } = entry;
-      if (d.slot === undefined || !runnable(job, d.slot)) {
-        void patches.add({ name: d.name, next: nextString(d.next), missed: d.missed }).catch(logStoreError);
-        if (d.missed > 0) {
-          logger.warn('missed scheduled runs', { job: d.name, missed: d.missed });
-          void registry.emit('schedule:missed', { job, count: d.missed, reason: 'late' });
-        }
-        if (d.slot !== undefined && job.concurrency === 'forbid' && inProgress(job.name)) {
-          void registry.emit('schedule:missed', { job, count: 1, reason: 'forbid' });
-        }
-        continue;
-      }
-      if (d.missed > 0) {
-        void registry.emit('schedule:missed', { job, count: d.missed, reason: 'late' });
-        logger.warn('ran the latest missed slot, older ones are counted as missed', {
-          job: d.name,
-          missed: d.missed,
-        });
-        void patches.add({ name: d.name, missed: d.missed }).catch(logStoreError);
-      }
-      const t: Trigger = { group: groupId(d.slot), scheduledAt: d.slot };
-      const nodes = localTargets(job);
-      if (nodes.length === 0) {
-        logger.warn('no target nodes found to run job', { job: job.name });
-        void patches.add({ name: d.name, next: nextString(d.next) }).catch(logStoreError);
-        continue;
-      }
-      items.push({
-        job,
-        t,
-        nodes,
-        intent: { job: job.name, scheduledAt: d.slot, group: t.group, epoch, next: d.next ?? null },
-      });
-    }
-    if (items.length === 0) return;
-    let inserted: boolean[];
-    try {
-      // The ledger rows are written before anything runs; the running records follow, in parallel.
-      inserted = await Promise.all(items.map((i) => launches.add(i.intent)));
-      missedCounts.flush(items.map((i) => i.job.name));
-      let earliest = Number.POSITIVE_INFINITY;
-      for (const i of items) earliest = Math.min(earliest, i.t.scheduledAt as number);
-      const writtenLate = clock.now() - Math.max(earliest, now);
-      if (writtenLate > 0 && earliest >= now) {
-        logger.warn('launch records were written after their slot; runs start late', {
-          count: items.length,
-          lateMs: writtenLate,
-          writeMs: clock.now() - now,
-        });
-      }
-    } catch (err) {
-      // Fail closed: a launch that is not recorded does not run; it counts as missed (reason `store`).
-      logger.error('could not record launches; skipping them', { err: String(err), count: items.length });
-      for (const i of items) {
-        missedCounts.add(i.job.name, 1);
-        void registry.emit('schedule:missed', { job: i.job, count: 1, reason: 'store' });
-      }
-      return;
-    }
-    // Runs recorded ahead of their slot start at the slot: one timer per slot, not per job. Everything
-    // a run needs is made ready now, so that starting thousands on one slot costs little more than
-    // the executor calls.
-    const bySlot = new Map<number, ScheduledTrigger[]>();
-    for (const [i, { job, t, nodes }] of items.entries()) {
-      if (!inserted[i]) continue;
-      const slot = t.scheduledAt as number;
-      const lateness = now - slot;
-      if (lateness > 1000) logger.info('running late slot', { job: job.name, lateMs: lateness });
-      // `replace` cancels the running execution first, which cannot be made ready ahead.
-      const readies = job.concurrency === 'replace' ? undefined : nodes.map(() => prepareRun(job));
-      const group = bySlot.get(slot) ?? [];
-      bySlot.set(slot, group);
-      group.push({ job, t, nodes, readies, executions: [] });
-    }
-    for (const [slot, group] of bySlot) {
-      waiting.add(group);
-      // Stopping: stop() releases the group's launches (see releaseWaiting).
-      if (stopping) continue;
-      const startAll = () => {
-        if (stopping) return;
-        // Timers may fire a millisecond early: never start before the slot.
-        const early = slot - clock.now();
-        if (early > 0) {
-          clock.setTimeout(startAll, early);
-          return;
-        }
-        waiting.delete(group);
-        // A job deleted or disabled since its launch was recorded does not run, nor does a `forbid`
-        // job that started meanwhile (planned slots overlap while their ledger writes are pending).
-        const live = group.filter((s) => known.has(s.job.name) && !forbiddenAtStart(s.job));
-        // Every executor call first, then the bookkeeping of each run: the slot's last run starts
-        // about as early as its first.
-        for (const s of live) if (s.readies) callScheduled(s, s.readies);
-        for (const s of live) trackScheduled(s);
-      };
-      startAll();
-    }
-  }
-
-  /** Calls the executors of a scheduled trigger that was made ready; {@link trackScheduled} follows. */
-  function callScheduled(s: ScheduledTrigger, readies: readonly ReadyRun[]): void {
-    for (const [i, node] of s.nodes.entries()) {
-      const execution = newExecution(s.job, s.t, 1, node);
-      s.executions.push(execution);
-      (readies[i] as ReadyRun).prepared.call(execution);
-    }
-  }
-
-  /** Records and follows the runs {@link callScheduled} started (or starts a `replace` trigger). */
-  function trackScheduled(s: ScheduledTrigger): void {
-    const { job, t, readies } = s;
-    if (!readies) {
-      void trigger(job, t, s.nodes).catch((err) =>
-        logger.error('launch failed', { job: job.name, err: String(err) }),
-      );
-      return;
-    }
-    const group = { pending: s.executions.length, ok: true };
-    for (const [i, execution] of s.executions.entries()) {
-      const { state, release } = enterTrigger(job.name);
-      const written = scheduledStarts.add(execution);
-      const { final } = launchAttempt(job, t, state, execution, written, readies[i] as ReadyRun, true);
-      followTrigger(job, group, final, release);
-    }
-  }
-
-  /** This node, when the job's tags select it (the cluster issue adds remote targets). */
-  function localTargets(job: Job): string[] {
-    const self = cluster.self().Name;
-    const targets = selectTargets(job.tags, cluster.candidates(), random);
-    for (const t of targets) {
-      if (t.name !== self)
-        logger.warn('remote targets need the cluster; running locally only', {
-          job: job.name,
-          target: t.name,
-        });
-    }
-    return targets.some((t) => t.name === self) ? [self] : [];
-  }
-
-  function runnable(job: Job, slot: number): boolean {
-    if (job.disabled) return false;
-    if (job.starts_at && Date.parse(job.starts_at) > slot) return false;
-    if (job.expires_at && Date.parse(job.expires_at) < slot) return false;
-    if (job.concurrency === 'forbid' && inProgress(job.name)) {
-      logger.info('skipping run: job is running and concurrency is forbid', { job: job.name });
-      return false;
-    }
-    return true;
-  }
-
-  /** `forbid` checked again when a planned run starts: the check at planning saw an older state. */
-  function forbiddenAtStart(job: Job): boolean {
-    if (job.concurrency !== 'forbid' || !inProgress(job.name)) return false;
-    logger.info('skipping run: job is running and concurrency is forbid', { job: job.name });
-    void registry.emit('schedule:missed', { job, count: 1, reason: 'forbid' });
-    return true;
-  }
-
-  function inProgress(name: string): boolean {
-    return (triggers.get(name)?.size ?? 0) > 0 || runningOf(name).length > 0;
-  }
-
-  function cancelTriggers(name: string): void {
-    for (const t of triggers.get(name) ?? []) t.cancelled = true;
-  }
-
-  function runningOf(name: string): ActiveRun[] {
-    return [...active.values()].filter((r) => r.execution.job_name === name);
-  }
-
-  // ---- running ---------------------------------------------------------------------------
-
-  /**
-   * Starts one trigger of a job on every selected target. Resolves once started. A scheduled run comes
-   * with the targets chosen when its slot was written to the launch ledger: it starts at once and its
-   * running record is written meanwhile; manual runs and children select targets and write first.
-   */
-  async function trigger(job: Job, t: Trigger, scheduledNodes?: readonly string[]): Promise<void> {
-    if (job.concurrency === 'replace') await cancelRunning(job.name, 'replaced by a new run');
-    const scheduled = scheduledNodes !== undefined;
-    const nodes = scheduledNodes ?? localTargets(job);
-    if (nodes.length === 0) {
-      throw new DkronError('NOT_FOUND', `no target nodes found to run job ${job.name}`, {
-        details: { job: job.name },
-      });
-    }
-    const group = { pending: nodes.length, ok: true };
-    for (const node of nodes) {
-      const { state, release } = enterTrigger(job.name);
-      let final: Promise<boolean>;
-      try {
-        const execution = newExecution(job, t, 1, node);
-        const written = scheduled ? scheduledStarts.add(execution) : undefined;
-        ({ final } = await startAttempt(job, t, state, execution, written));
-      } catch (err) {
-        release();
-        throw err;
-      }
-      followTrigger(job, group, final, release);
-    }
-  }
-
-  /** Registers a trigger of a job in progress (`forbid` counts them, `replace` cancels them). */
-  function enterTrigger(name: string): { state: TriggerState; release: () => void } {
-    const state: TriggerState = { cancelled: false };
-    const states = triggers.get(name) ?? new Set<TriggerState>();
-    triggers.set(name, states.add(state));
-    const release = () => {
-      states.delete(state);
-      if (states.size === 0 && triggers.get(name) === states) triggers.delete(name);
-    };
-    return { state, release };
-  }
-
-  /** Once every node of a trigger has its final result, runs the children (or deletes an ephemeral job). */
-  function followTrigger(
-    job: Job,
-    group: { pending: number; ok: boolean },
-    final: Promise<boolean>,
-    release: () => void,
-  ): void {
-    void final.then((ok) => {
-      release();
-      group.ok &&= ok;
-      if (--group.pending === 0) void afterTrigger(job, group.ok);
-    });
-  }
-
-  async function cancelRunning(name: string, reason: string): Promise<void> {
-    cancelTriggers(name);
-    const runs = runningOf(name);
-    for (const r of runs) r.prepared.abort(new DkronError('CANCELLED', reason));
-    await Promise.all(runs.map((r) => r.done));
-  }
-
-  function newExecution(job: Job, t: Trigger, attempt: number, node: string): Execution {
-    const startedAt = clock.now();
-    return {
-      id: executionId(startedAt, node),
-      job_name: job.name,
-      started_at: startedText(startedAt),
-      finished_at: ZERO_TIME,
-      success: false,
-      output: '',
-      node_name: node,
-      group: t.group,
-      attempt,
-      status: 'running',
-      scheduled_at: t.scheduledAt === null ? null : slotText(t.scheduledAt),
-    };
-  }
-
-  /** Makes a run of `job` ready to start (see {@link ReadyRun}); starting it is then cheap. */
-  function prepareRun(job: Job): ReadyRun {
-    const output = new TailBuffer(outputLimit);
-    const listeners = new Set<(event: FollowEvent) => void>();
-    const prepared = prepareExecution({
+  function newTerm(): LeaderTerm {
+    return createLeaderTerm({
+      store,
       registry,
-      job,
       logger,
-      reportingNode: cluster.self().Name,
-      outputLimit,
-      onOutput: (chunk) => {
-        output.append(chunk);
-        for (const l of listeners) l({ type: 'output', chunk });
-      },
-    });
-    return { job, output, listeners, prepared };
-  }
-
-  /**
-   * Records and starts one attempt. Resolves once it runs; `final` resolves to the outcome of the
-   * trigger on this node after any retries. A scheduled run passes `written`, the pending write of its
-   * running record (its ledger row is already stored): it starts at once and completes after it.
-   */
-  async function startAttempt(
-    job: Job,
-    t: Trigger,
-    state: TriggerState,
-    execution: Execution,
-    written?: Promise<void>,
-  ): Promise<{ final: Promise<boolean> }> {
-    const recorded = written ?? starts.add(execution);
-    if (!written) await recorded;
-    return launchAttempt(job, t, state, execution, recorded, prepareRun(job), false);
-  }
-
-  /**
-   * Starts a recorded attempt with a ready run, or follows it when `called` (its executor was already
-   * called, this turn of the event loop); retries after a failure.
-   */
-  function launchAttempt(
-    job: Job,
-    t: Trigger,
-    state: TriggerState,
-    execution: Execution,
-    recorded: Promise<void>,
-    ready: ReadyRun,
-    called: boolean,
-  ): { final: Promise<boolean> } {
-    const attempt = execution.attempt;
-    // Awaited before the completion; until then a failed write must not be an unhandled rejection.
-    recorded.catch(logStoreError);
-    const { output, listeners, prepared } = ready;
-    const run: ActiveRun = { execution, job, recorded, output, listeners, prepared, done: SETTLED };
-    active.set(execution.id, run);
-    let finish!: (ok: boolean) => void;
-    const final = new Promise<boolean>((resolve) => (finish = resolve));
-    notify('started', job, execution);
-    run.done = runAttempt(run, called).then(async (outcome) => {
-      if (outcome.status === 'failed' && attempt < job.retries + 1 && !stopping && !state.cancelled) {
-        const delay = retryDelay(job, attempt, clock.now() - Date.parse(execution.started_at));
-        logger.info('retrying failed execution', { job: job.name, attempt: attempt + 1, delayMs: delay });
-        await new Promise<void>((r) => clock.setTimeout(r, delay));
-        const current = await store.getJob(job.name).catch(() => undefined);
-        // A job deleted or disabled meanwhile, a replacing run or shutdown ends the retries.
-        if (current && !current.disabled && !state.cancelled && !stopping) {
-          const retry = newExecution(current, t, attempt + 1, execution.node_name);
-          const next = await startAttempt(current, t, state, retry);
-          finish(await next.final);
-          return;
-        }
-        logger.info('retries stopped', { job: job.name, attempt });
-      }
-      notify('finished', job, outcome);
-      finish(outcome.status === 'success');
-    });
-    return { final };
-  }
-
-  function notify(what: 'started' | 'finished', job: Job, execution: Execution): void {
-    const notifier = options.notifier;
-    if (!notifier) return;
-    void notifier[what](job, execution).catch((err: unknown) =>
-      logger.warn('notification failed', { job: job.name, execution: execution.id, err: String(err) }),
-    );
-  }
-
-  async function runAttempt(run: ActiveRun, called: boolean): Promise<Execution> {
-    const { job } = run;
-    let outcome: Awaited<ReturnType<PreparedExecution['start']>>;
-    try {
-      outcome = await (called ? run.prepared.outcome() : run.prepared.start(run.execution));
-    } catch (err) {
-      outcome = {
-        status: 'failed',
-        success: false,
-        output: String(err),
-        error: String(err),
-        finishedAt: new Date(clock.now()),
-      };
-    }
-    const finished: Execution = {
-      ...run.execution,
-      finished_at: rfc3339(outcome.finishedAt.getTime()),
-      success: outcome.success,
-      output: outcome.output,
-      status: outcome.status,
-    };
-    try {
-      await run.recorded;
-      await completions.add({
-        jobName: job.name,
-        executionId: finished.id,
-        status: outcome.status,
-        finishedAt: finished.finished_at,
-        output: finished.output,
-      });
-    } catch (err) {
-      logStoreError(err);
-    }
-    active.delete(run.execution.id);
-    run.execution = finished;
-    for (const l of run.listeners) l({ type: 'done', execution: finished });
-    return finished;
-  }
-
-  function retryDelay(job: Job, attempt: number, elapsedMs: number): number {
-    if (job.retry_backoff !== '') {
-      const base = safeDuration(job.retry_backoff, 0);
-      const cap =
-        job.retry_backoff_max === ''
-          ? MAX_RETRY_DELAY_MS
-          : safeDuration(job.retry_backoff_max, MAX_RETRY_DELAY_MS);
-      return Math.min(base * 2 ** (attempt - 1), cap);
-    }
-    // Dkron's formula: floor(log2(elapsed / 500ms) + attempt) × 500ms.
-    const steps = Math.floor(Math.log2(Math.max(elapsedMs, 1) / 500) + attempt);
-    return Math.min(Math.max(steps, 0) * 500, MAX_RETRY_DELAY_MS);
-  }
-
-  async function afterTrigger(ran: Job, ok: boolean): Promise<void> {
-    const name = ran.name;
-    // Most jobs have neither children nor ephemeral: skip the store read on the hot path.
-    if (!ok || stopping || (!ran.ephemeral && !parents.has(name))) return;
-    const job = await store.getJob(name).catch(() => undefined);
-    if (!job) return;
-    for (const child of job.dependent_jobs ?? []) {
-      const childJob = await store.getJob(child).catch(() => undefined);
-      if (!childJob) {
-        logger.warn('dependent job not found', { job: name, child });
-        continue;
-      }
-      if (!runnable(childJob, clock.now())) continue;
-      void trigger(childJob, { group: groupId(clock.now()), scheduledAt: null }).catch((err) =>
-        logger.error('could not start dependent job', { job: child, err: String(err) }),
-      );
-    }
-    if (job.ephemeral && (job.dependent_jobs ?? []).length === 0) {
-      await store.deleteJob(name).then(
-        () => {
-          void registry.emit('job:deleted', { job });
-          untrack(name);
-          logger.info('deleted ephemeral job after a successful run', { job: name });
-        },
-        (err) => logger.warn('could not delete ephemeral job', { job: name, err: String(err) }),
-      );
-    }
-  }
-
-  /**
-   * Takes back the launches recorded ahead of slots that have not come yet, so that the next scheduler
-   * to start runs them (catching up) instead of finding them in the ledger as if they had run.
-   */
-  async function releaseWaiting(): Promise<void> {
-    const slots = [...waiting]
-      .flat()
-      .map((s) => ({ job: s.job.name, scheduledAt: s.t.scheduledAt as number }));
-    waiting.clear();
-    if (slots.length === 0) return;
-    try {
-      await store.releaseLaunches(slots);
-      logger.info('released launches recorded for slots that had not come yet', { count: slots.length });
-    } catch (err) {
-      logger.warn('could not release recorded launches; those slots will not run', {
-        count: slots.length,
-        err: String(err),
-      });
-    }
-  }
-
-  function logStoreError(err: unknown): void {
-    logger.error('store write failed', { err: String(err) });
-  }
-
-  // ---- API facade ------------------------------------------------------------------------
-
-  async function checkParent(job: Job): Promise<void> {
-    if (job.parent_job === '') return;
-    const seen = new Set<string>([job.name]);
-    let parent: string = job.parent_job;
-    for (let depth = 0; parent !== ''; depth++) {
-      if (seen.has(parent)) {
-        throw new DkronError(
-          'VALIDATION',
-          `parent_job: setting parent of "${job.name}" to "${job.parent_job}" would create a cycle`,
-          {
-            details: { field: 'parent_job' },
-          },
-        );
-      }
-      seen.add(parent);
-      const p = await store.getJob(parent);
-      if (!p) {
-        if (depth === 0) {
-          throw new DkronError('NOT_FOUND', 'specified parent job not found', {
-            details: { field: 'parent_job' },
-          });
-        }
-        return;
-      }
-      parent = p.parent_job;
-    }
-  }
-
-  async function saveValidated(job: Job): Promise<Job> {
-    await checkParent(job);
-    // A new job is stored with its first `next` (one write); an update keeps the stored one unless its
-    // schedule changed, and is patched below when it differs.
-    const placement = started ? place(job, undefined) : undefined;
-    const stored = await store.saveJob(
-      placement === undefined ? job : { ...job, next: nextString(firstSlot(placement)) },
-    );
-    if (stored.parent_job !== '') parents.add(stored.parent_job);
-    void registry.emit('job:saved', { job: stored });
-    if (!started) return stored;
-    const next = track(
-      stored,
-      undefined,
-      undefined,
-      placement !== undefined && sameScheduling(stored, job) ? placement : undefined,
-    );
-    const nextText = nextString(next);
-    if (stored.next !== nextText && stored.parent_job === '') {
-      await store.patchJob(stored.name, { next: nextText });
-      return { ...stored, next: nextText };
-    }
-    return stored;
-  }
-
-  function validate(input: unknown): Job {
-    const job = toJob(input);
-    validateJob(job, {
+      clock,
+      cluster,
+      dispatcher: worker,
+      ledger,
+      intake,
+      epoch: cluster.epoch(),
+      random: options.random ?? Math.random,
+      notifier: options.notifier,
       defaultTimezone,
-      validateExecutorConfig: (executor, config) => registry.validateExecutorConfig(executor, config),
-      validateProcessors: (processors) => registry.validateProcessors(processors),
+      leadMs: options.launchLeadMs ?? DEFAULT_LAUNCH_LEAD_MS,
+      catchupMs: DEFAULT_CATCHUP_MS,
     });
-    return job;
   }
 
-  async function requireJob(name: string): Promise<Job> {
-    const job = await store.getJob(name);
-    if (!job) throw new DkronError('NOT_FOUND', `job ${name} not found`, { details: { job: name } });
-    return job;
+  /** Starts a term when this node gains leadership, stops it when it loses it. */
+  async function onLeadership(leader: boolean): Promise<void> {
+    await termStarting;
+    if (stopping) return;
+    if (!leader) {
+      const ending = term;
+      term = undefined;
+      await ending?.stop();
+      return;
+    }
+    if (term) return;
+    const next = newTerm();
+    await next.start(server);
+    term = next;
+  }
+
+  const schedule: ScheduleFeed = {
+    place: (job) => term?.place(job),
+    saved: (job, placement) => (term ? term.saved(job, placement) : 'not-here'),
+    deleted: (name) => term?.deleted(name),
+    async runNow(job, force) {
+      if (!term) throw new DkronError('UNAVAILABLE', 'this node does not lead: it cannot start runs');
+      await term.runNow(job, force);
+    },
+  };
+  const jobs = createJobService({ store, registry, logger, defaultTimezone, schedule });
+
+  async function markOrphansLost(): Promise<void> {
+    // Executions left running by a previous process of this node cannot be followed any more.
+    const orphans = (await store.runningExecutions()).filter((e) => e.node_name === cluster.self().Name);
+    if (orphans.length === 0) return;
+    await store.finishExecutions(
+      orphans.map((e) => ({
+        jobName: e.job_name,
+        executionId: e.id,
+        status: 'lost' as const,
+        finishedAt: rfc3339(clock.now()),
+        output: `${e.output}${e.output.endsWith('\n') || e.output === '' ? '' : '\n'}execution lost: the agent restarted while it ran`,
+      })),
+    );
+    logger.warn('marked executions of a previous run as lost', { count: orphans.length });
   }
 
   const agent: Agent = {
@@ -856,111 +187,40 @@ export function createAgent(options: AgentOptions): Agent {
 
     async start() {
       if (started) return;
-      // Executions left running by a previous process of this node cannot be followed any more.
-      const orphans = (await store.runningExecutions()).filter((e) => e.node_name === cluster.self().Name);
-      if (orphans.length > 0) {
-        await store.finishExecutions(
-          orphans.map((e) => ({
-            jobName: e.job_name,
-            executionId: e.id,
-            status: 'lost' as const,
-            finishedAt: rfc3339(clock.now()),
-            output: `${e.output}${e.output.endsWith('\n') || e.output === '' ? '' : '\n'}execution lost: the agent restarted while it ran`,
-          })),
+      await markOrphansLost();
+      cluster.onLeadershipChange((change) => {
+        void onLeadership(change.leader).catch((err) =>
+          logger.error('could not change leadership role', { err: String(err) }),
         );
-        logger.warn('marked executions of a previous run as lost', { count: orphans.length });
-      }
-      const [jobs, lastSlots] = await Promise.all([store.allJobs(), store.lastLaunches()]);
-      const nextPatches: { name: string; next: string }[] = [];
-      for (const job of jobs) if (job.parent_job !== '') parents.add(job.parent_job);
-      for (const job of jobs) {
-        try {
-          const stored = Date.parse(job.next);
-          const resume = job.next !== ZERO_TIME && Number.isFinite(stored) ? stored : undefined;
-          const next = nextString(track(job, lastSlots.get(job.name), resume));
-          if (job.parent_job === '' && job.next !== next) nextPatches.push({ name: job.name, next });
-        } catch (err) {
-          logger.error('cannot schedule job', { job: job.name, err: String(err) });
-        }
-      }
+      });
+      termStarting = onLeadership(!server || cluster.isLeader());
+      await termStarting;
       started = true;
-      if (server) scheduler.start();
-      // `next` is served from these writes; scheduling does not wait for them.
-      for (const p of nextPatches) void patches.add(p).catch(logStoreError);
-      logger.info('scheduler started', { jobs: scheduler.size });
     },
 
     stop(opts) {
       stopping ??= (async () => {
-        scheduler.stop();
-        await Promise.all([...dueInFlight]);
-        await releaseWaiting();
-        const deadline = opts?.timeoutMs ?? 60_000;
-        const running = [...active.values()];
-        if (running.length > 0) {
-          logger.info('waiting for running executions', { count: running.length, timeoutMs: deadline });
-          let timer: { cancel(): void } | undefined;
-          const timedOut = new Promise<void>((r) => (timer = clock.setTimeout(r, deadline)));
-          await Promise.race([Promise.all(running.map((r) => r.done)), timedOut]);
-          timer?.cancel();
-          for (const r of active.values())
-            r.prepared.abort(new DkronError('CANCELLED', 'agent shutting down'));
-          await Promise.all([...active.values()].map((r) => r.done));
-        }
-        await Promise.all([
-          launches.drain(),
-          starts.drain(),
-          scheduledStarts.drain(),
-          completions.drain(),
-          patches.drain(),
-        ]);
+        await termStarting;
+        const ending = term;
+        await ending?.stop();
+        await worker.stop(opts?.timeoutMs ?? 60_000);
+        await ledger.drain();
       })();
       return stopping;
     },
 
-    scheduledCount: () => scheduler.size,
+    scheduledCount: () => term?.scheduledCount ?? 0,
 
     listJobs: (query: JobQuery): Promise<JobPage> => store.listJobs(query),
     getJob: (name) => store.getJob(name),
+    saveJob: (input) => jobs.saveJob(input),
+    deleteJob: (name) => jobs.deleteJob(name),
+    toggleJob: (name) => jobs.toggleJob(name),
+    runJob: (name, runOptions) => jobs.runJob(name, runOptions),
+    restore: (input) => jobs.restore(input),
 
-    async saveJob(input) {
-      return saveValidated(validate(input));
-    },
-
-    async deleteJob(name) {
-      const job = await store.deleteJob(name);
-      void registry.emit('job:deleted', { job });
-      untrack(name);
-      cancelTriggers(name);
-      missedCounts.forget(name);
-      return job;
-    },
-
-    async toggleJob(name) {
-      const job = await requireJob(name);
-      return saveValidated({ ...job, disabled: !job.disabled });
-    },
-
-    async runJob(name: string, runOptions?: RunOptions) {
-      const job = await requireJob(name);
-      if (job.disabled) {
-        throw new DkronError('NOT_FOUND', `job ${name} is disabled`, { details: { job: name } });
-      }
-      if (job.concurrency === 'forbid' && !runOptions?.force && inProgress(name)) {
-        throw new DkronError(
-          'CONFLICT',
-          `job ${name} is running and its concurrency is forbid (use ?force=true)`,
-          {
-            details: { job: name },
-          },
-        );
-      }
-      await trigger(job, { group: groupId(clock.now()), scheduledAt: null });
-      return job;
-    },
-
-    async listExecutions(name: string, query: ExecutionQuery) {
-      const job = await requireJob(name);
+    async listExecutions(name, query) {
+      const job = await jobs.requireJob(name);
       const page = await store.listExecutions(name, query);
       // Dkron renders list times in the job's zone (UTC without one) and always sends output_truncated.
       const zone = job.timezone === '' ? 'UTC' : job.timezone;
@@ -976,72 +236,45 @@ export function createAgent(options: AgentOptions): Agent {
     deleteExecutions: (job) => store.deleteExecutions(job),
 
     async cancelExecution(job, id) {
-      const run = active.get(id);
-      if (!run || run.execution.job_name !== job) {
-        await requireJob(job);
-        const stored = await store.getExecution(job, id);
-        if (!stored) {
-          throw new DkronError('NOT_FOUND', `execution ${id} of job ${job} not found`, {
-            details: { job, execution: id },
-          });
-        }
-        const why =
-          stored.status === 'running' ? 'runs on another node' : `is not running (${stored.status})`;
-        throw new DkronError('CONFLICT', `execution ${id} of job ${job} ${why}`, {
-          details: { job, execution: id, status: stored.status },
+      // A cancelled attempt ends as `cancelled`, which never retries.
+      const cancelled = worker.cancel(job, id, 'execution cancelled by a user');
+      if (cancelled) return cancelled;
+      await jobs.requireJob(job);
+      const stored = await store.getExecution(job, id);
+      if (!stored) {
+        throw new DkronError('NOT_FOUND', `execution ${id} of job ${job} not found`, {
+          details: { job, execution: id },
         });
       }
-      // A cancelled attempt ends as `cancelled`, which never retries.
-      run.prepared.abort(new DkronError('CANCELLED', 'execution cancelled by a user'));
-      await run.done;
-      return run.execution;
+      const why = stored.status === 'running' ? 'runs on another node' : `is not running (${stored.status})`;
+      throw new DkronError('CONFLICT', `execution ${id} of job ${job} ${why}`, {
+        details: { job, execution: id, status: stored.status },
+      });
     },
 
-    async busy() {
-      return [...active.values()]
-        .map((r) => ({ ...r.execution, output: r.output.toString() }))
-        .sort((a, b) => a.started_at.localeCompare(b.started_at));
-    },
+    busy: async () => worker.running(),
 
-    followExecution(job, id, signal) {
-      return follow(job, id, signal);
+    async *followExecution(job, id, signal) {
+      const local = worker.follow(job, id, signal);
+      if (local) {
+        yield* local;
+        return;
+      }
+      const execution = await store.getExecution(job, id);
+      if (!execution) throw new DkronError('NOT_FOUND', `execution ${id} of job ${job} not found`);
+      if (execution.output !== '') yield { type: 'output', chunk: execution.output };
+      // Running on another process (or orphaned): nothing more to follow here.
+      if (execution.status !== 'running') yield { type: 'done', execution };
     },
 
     stats: (days: number): Promise<DayStats[]> => store.stats(days, new Date(clock.now())),
-
-    async restore(input) {
-      if (!Array.isArray(input)) {
-        throw new DkronError('VALIDATION', 'file: expected a JSON array of jobs', {
-          details: { field: 'file' },
-        });
-      }
-      const jobs = input.map((raw) => validate(raw));
-      const ordered = restoreOrder(jobs);
-      const failed = new Set<string>();
-      const result: RestoreResult = [];
-      for (const job of ordered) {
-        if (job.parent_job !== '' && failed.has(job.parent_job)) {
-          failed.add(job.name);
-          continue;
-        }
-        try {
-          await saveValidated(job);
-          result.push(`success create ${job.name}`);
-        } catch (err) {
-          failed.add(job.name);
-          result.push(`fail create ${job.name}`);
-          logger.warn('restore: job failed', { job: job.name, err: String(err) });
-        }
-      }
-      return result;
-    },
 
     members: async (): Promise<Member[]> => cluster.members(),
     leader: async () => cluster.leader(),
     isLeader: () => cluster.isLeader(),
     async leave() {
       const peers = cluster.members().filter((m) => m.Name !== cluster.self().Name);
-      setImmediate(() => options.onLeave?.());
+      clock.setTimeout(() => options.onLeave?.(), 0);
       return peers;
     },
     info() {
@@ -1079,53 +312,10 @@ export function createAgent(options: AgentOptions): Agent {
     plugins: () => registry.catalog(),
 
     async jobGraph(name) {
-      await requireJob(name);
-      const all = await store.allJobs();
-      return jobGraph(all, name);
+      await jobs.requireJob(name);
+      return jobGraph(await store.allJobs(), name);
     },
   };
-
-  async function* follow(job: string, id: string, signal: AbortSignal): AsyncIterable<FollowEvent> {
-    const run = active.get(id);
-    if (!run || run.execution.job_name !== job) {
-      const execution = await store.getExecution(job, id);
-      if (!execution) throw new DkronError('NOT_FOUND', `execution ${id} of job ${job} not found`);
-      if (execution.output !== '') yield { type: 'output', chunk: execution.output };
-      if (execution.status !== 'running') {
-        yield { type: 'done', execution };
-        return;
-      }
-      // Running on another process (or orphaned): nothing more to follow here.
-      return;
-    }
-    const queue: FollowEvent[] = [];
-    let wake: (() => void) | undefined;
-    const listener = (event: FollowEvent) => {
-      queue.push(event);
-      wake?.();
-    };
-    const replay = run.output.toString();
-    run.listeners.add(listener);
-    const onAbort = () => wake?.();
-    signal.addEventListener('abort', onAbort);
-    try {
-      if (replay !== '') yield { type: 'output', chunk: replay };
-      while (!signal.aborted) {
-        const event = queue.shift();
-        if (!event) {
-          await new Promise<void>((r) => (wake = r));
-          wake = undefined;
-          continue;
-        }
-        yield event;
-        if (event.type === 'done') return;
-      }
-    } finally {
-      run.listeners.delete(listener);
-      signal.removeEventListener('abort', onAbort);
-    }
-  }
-
   return agent;
 }
 
@@ -1134,28 +324,4 @@ function inZone(text: string, zone: string): string {
   if (text === ZERO_TIME || zone === 'UTC') return text;
   const time = DateTime.fromISO(text, { zone });
   return time.isValid ? (time.toISO({ suppressMilliseconds: true }) ?? text) : text;
-}
-
-function launchKey(intent: LaunchIntent): string {
-  return `${intent.job}\u0000${intent.scheduledAt}`;
-}
-
-function safeDuration(text: string, fallback: number): number {
-  try {
-    return parseGoDuration(text);
-  } catch {
-    return fallback;
-  }
-}
-
-/** Whether two versions of a job are scheduled the same way. */
-function sameScheduling(a: Job, b: Job): boolean {
-  return (
-    a.schedule === b.schedule &&
-    a.timezone === b.timezone &&
-    a.disabled === b.disabled &&
-    a.parent_job === b.parent_job &&
-    a.starts_at === b.starts_at &&
-    a.catchup_window === b.catchup_window
-  );
 }

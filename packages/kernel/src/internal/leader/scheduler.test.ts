@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { createFakeClock, silentLogger } from '../agent/test-kit.js';
 import { parseSchedule } from '../schedule/index.js';
 import { type DueSlot, Scheduler } from './scheduler.js';
-import { createFakeClock, silentLogger } from './test-kit.js';
 
 const T0 = Date.parse('2026-01-01T00:00:00Z');
 

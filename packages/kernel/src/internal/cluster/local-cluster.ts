@@ -1,4 +1,5 @@
 import type { Member } from '../../ports/agent.js';
+import type { Cluster } from '../../ports/cluster.js';
 
 /** Options of the single-node cluster. */
 export interface LocalClusterOptions {
@@ -13,22 +14,12 @@ export interface LocalClusterOptions {
   readonly rpcPort?: number;
 }
 
-/** What the agent needs to know about the cluster. The clustering issue replaces the local one. */
-export interface ClusterView {
-  members(): Member[];
-  /** Alive members able to run jobs, with their tags. */
-  candidates(): { name: string; tags: Record<string, string>; alive: boolean }[];
-  leader(): Member | undefined;
-  isLeader(): boolean;
-  self(): Member;
-}
-
 /**
  * The cluster of one node: this node is the only member and, when it is a server, the leader.
  * Reserved tags follow Dkron (`role`, `dc`, `region`, `version`, `server`, `rpc_addr`, `port`), plus
  * `dkron_server` which Dkron's getting-started examples target (`"dkron_server": "true:1"`).
  */
-export function createLocalCluster(options: LocalClusterOptions): ClusterView {
+export function createLocalCluster(options: LocalClusterOptions): Cluster {
   const addr = options.addr ?? '127.0.0.1';
   const rpcPort = options.rpcPort ?? 6868;
   const tags: Record<string, string> = {
@@ -59,6 +50,9 @@ export function createLocalCluster(options: LocalClusterOptions): ClusterView {
     candidates: () => [{ name: member.Name, tags: { ...tags }, alive: true }],
     leader: () => (options.server ? member : undefined),
     isLeader: () => options.server,
+    // One node never changes leadership: a server leads from start, in epoch 1, for good.
+    epoch: () => 1,
     self: () => member,
+    onLeadershipChange: () => () => {},
   };
 }

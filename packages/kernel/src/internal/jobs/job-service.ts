@@ -1,0 +1,175 @@
+import { DkronError, type Job, type Logger } from '@dkron-core/plugin-api';
+import type { RestoreResult, RunOptions } from '../../ports/agent.js';
+import type { Store } from '../../ports/store.js';
+import { restoreOrder } from '../dag/index.js';
+import { toJob, validateJob } from '../job/index.js';
+import { nextString } from '../leader/launch-planner.js';
+import { firstSlot, type Placement } from '../leader/schedule-table.js';
+import type { PluginRegistry } from '../plugins/index.js';
+
+/**
+ * The schedule as the job service sees it: the leader's, when this node leads. In a cluster a save on
+ * another node reaches the leader through the store (the leader reloads at its term's start) and the
+ * cluster port.
+ */
+export interface ScheduleFeed {
+  /** Where the schedule would put a job saved now; `undefined` when this node does not schedule. */
+  place(job: Job): Placement | undefined;
+  /** A job was stored: its next fire time, or `'not-here'` when this node does not schedule. */
+  saved(job: Job, placement: Placement | undefined): number | undefined | 'not-here';
+  deleted(name: string): void;
+  /** Runs a job now; rejects when this node does not lead. */
+  runNow(job: Job, force: boolean): Promise<void>;
+}
+
+/** Options of {@link createJobService}. */
+export interface JobServiceOptions {
+  readonly store: Store;
+  readonly registry: PluginRegistry;
+  readonly logger: Logger;
+  readonly defaultTimezone: string;
+  readonly schedule: ScheduleFeed;
+}
+
+/** Validation, saving, toggles, deletion, restore and run-now: what the API changes about jobs. */
+export interface JobService {
+  saveJob(input: unknown): Promise<Job>;
+  deleteJob(name: string): Promise<Job>;
+  toggleJob(name: string): Promise<Job>;
+  runJob(name: string, options?: RunOptions): Promise<Job>;
+  restore(input: unknown): Promise<RestoreResult>;
+  /** The stored job, or `NOT_FOUND`. */
+  requireJob(name: string): Promise<Job>;
+}
+
+export function createJobService(options: JobServiceOptions): JobService {
+  const { store, registry, logger, schedule } = options;
+
+  function validate(input: unknown): Job {
+    const job = toJob(input);
+    validateJob(job, {
+      defaultTimezone: options.defaultTimezone,
+      validateExecutorConfig: (executor, config) => registry.validateExecutorConfig(executor, config),
+      validateProcessors: (processors) => registry.validateProcessors(processors),
+    });
+    return job;
+  }
+
+  async function checkParent(job: Job): Promise<void> {
+    if (job.parent_job === '') return;
+    const seen = new Set<string>([job.name]);
+    let parent: string = job.parent_job;
+    for (let depth = 0; parent !== ''; depth++) {
+      if (seen.has(parent)) {
+        throw new DkronError(
+          'VALIDATION',
+          `parent_job: setting parent of "${job.name}" to "${job.parent_job}" would create a cycle`,
+          { details: { field: 'parent_job' } },
+        );
+      }
+      seen.add(parent);
+      const p = await store.getJob(parent);
+      if (!p) {
+        if (depth === 0) {
+          throw new DkronError('NOT_FOUND', 'specified parent job not found', {
+            details: { field: 'parent_job' },
+          });
+        }
+        return;
+      }
+      parent = p.parent_job;
+    }
+  }
+
+  async function saveValidated(job: Job): Promise<Job> {
+    await checkParent(job);
+    // A new job is stored with its first `next` (one write); an update keeps the stored one unless its
+    // schedule changed, and is patched below when it differs.
+    const placement = schedule.place(job);
+    const stored = await store.saveJob(
+      placement === undefined ? job : { ...job, next: nextString(firstSlot(placement)) },
+    );
+    void registry.emit('job:saved', { job: stored });
+    const next = schedule.saved(
+      stored,
+      placement !== undefined && sameScheduling(stored, job) ? placement : undefined,
+    );
+    if (next === 'not-here') return stored;
+    const nextText = nextString(next);
+    if (stored.next !== nextText && stored.parent_job === '') {
+      await store.patchJob(stored.name, { next: nextText });
+      return { ...stored, next: nextText };
+    }
+    return stored;
+  }
+
+  async function requireJob(name: string): Promise<Job> {
+    const job = await store.getJob(name);
+    if (!job) throw new DkronError('NOT_FOUND', `job ${name} not found`, { details: { job: name } });
+    return job;
+  }
+
+  return {
+    requireJob,
+    saveJob: async (input) => saveValidated(validate(input)),
+
+    async deleteJob(name) {
+      const job = await store.deleteJob(name);
+      void registry.emit('job:deleted', { job });
+      schedule.deleted(name);
+      return job;
+    },
+
+    async toggleJob(name) {
+      const job = await requireJob(name);
+      return saveValidated({ ...job, disabled: !job.disabled });
+    },
+
+    async runJob(name, runOptions) {
+      const job = await requireJob(name);
+      if (job.disabled) {
+        throw new DkronError('NOT_FOUND', `job ${name} is disabled`, { details: { job: name } });
+      }
+      await schedule.runNow(job, runOptions?.force === true);
+      return job;
+    },
+
+    async restore(input) {
+      if (!Array.isArray(input)) {
+        throw new DkronError('VALIDATION', 'file: expected a JSON array of jobs', {
+          details: { field: 'file' },
+        });
+      }
+      const ordered = restoreOrder(input.map((raw) => validate(raw)));
+      const failed = new Set<string>();
+      const result: RestoreResult = [];
+      for (const job of ordered) {
+        if (job.parent_job !== '' && failed.has(job.parent_job)) {
+          failed.add(job.name);
+          continue;
+        }
+        try {
+          await saveValidated(job);
+          result.push(`success create ${job.name}`);
+        } catch (err) {
+          failed.add(job.name);
+          result.push(`fail create ${job.name}`);
+          logger.warn('restore: job failed', { job: job.name, err: String(err) });
+        }
+      }
+      return result;
+    },
+  };
+}
+
+/** Whether two versions of a job are scheduled the same way. */
+function sameScheduling(a: Job, b: Job): boolean {
+  return (
+    a.schedule === b.schedule &&
+    a.timezone === b.timezone &&
+    a.disabled === b.disabled &&
+    a.parent_job === b.parent_job &&
+    a.starts_at === b.starts_at &&
+    a.catchup_window === b.catchup_window
+  );
+}

@@ -1,0 +1,97 @@
+import type { Execution, Logger } from '@dkron-core/plugin-api';
+import type { ExecutionCompletion, LaunchIntent, LaunchSlot, Store } from '../../ports/store.js';
+import { Batcher } from './batcher.js';
+
+/** A run-time change of a job: its `next`, missed slots to add. */
+export interface JobPatch {
+  readonly name: string;
+  readonly next?: string;
+  readonly missed?: number;
+}
+
+/**
+ * The leader's writes to the store, batched per turn of the event loop: launch intents (the ledger
+ * that makes a slot run at most once), running records, completions and job patches.
+ */
+export interface LaunchLedger {
+  /** Records a launch; resolves `true` when this call inserted it (only then may it run). */
+  launch(intent: LaunchIntent): Promise<boolean>;
+  /** Running record of a scheduled run, whose ledger row is already written (trim may lag). */
+  scheduledStart(execution: Execution): Promise<void>;
+  /** Running record of a manual run, a child or a retry. */
+  start(execution: Execution): Promise<void>;
+  complete(completion: ExecutionCompletion): Promise<void>;
+  patch(patch: JobPatch): Promise<void>;
+  /** Takes back launches recorded for slots that did not start (see `Store.releaseLaunches`). */
+  release(slots: readonly LaunchSlot[]): Promise<void>;
+  /** Resolves once everything written so far is flushed. */
+  drain(): Promise<void>;
+}
+
+/** Patches come all at once at start; a few in flight keep start fast. */
+const PATCH_CONCURRENCY = 16;
+
+/** Creates the ledger writer over `store`, keeping `retain` executions per job. */
+export function createLaunchLedger(store: Store, retain: number, logger: Logger): LaunchLedger {
+  const launches = new Batcher<LaunchIntent, boolean>(async (intents) => {
+    const inserted = new Set((await store.recordLaunches(intents)).map((i) => launchKey(i)));
+    return intents.map((i) => inserted.has(launchKey(i)));
+  });
+  const scheduledStarts = new Batcher<Execution>(async (items) => {
+    await store.startExecutions(items, retain, { lagTrim: true });
+    return undefined;
+  });
+  const starts = new Batcher<Execution>(async (items) => {
+    await store.startExecutions(items, retain);
+    return undefined;
+  });
+  const completions = new Batcher<ExecutionCompletion>(async (items) => {
+    await store.finishExecutions(items);
+    return undefined;
+  });
+  const patches = new Batcher<JobPatch>(async (items) => {
+    for (let i = 0; i < items.length; i += PATCH_CONCURRENCY) {
+      await Promise.all(
+        items.slice(i, i + PATCH_CONCURRENCY).map((p) =>
+          store.patchJob(p.name, {
+            ...(p.next === undefined ? {} : { next: p.next }),
+            ...(p.missed ? { missedIncrement: p.missed } : {}),
+          }),
+        ),
+      );
+    }
+    return undefined;
+  });
+  return {
+    launch: (intent) => launches.add(intent),
+    scheduledStart: (execution) => scheduledStarts.add(execution),
+    start: (execution) => starts.add(execution),
+    complete: (completion) => completions.add(completion),
+    patch: (p) => patches.add(p),
+    async release(slots) {
+      if (slots.length === 0) return;
+      try {
+        await store.releaseLaunches(slots);
+        logger.info('released launches recorded for slots that had not come yet', { count: slots.length });
+      } catch (err) {
+        logger.warn('could not release recorded launches; those slots will not run', {
+          count: slots.length,
+          err: String(err),
+        });
+      }
+    },
+    async drain() {
+      await Promise.all([
+        launches.drain(),
+        starts.drain(),
+        scheduledStarts.drain(),
+        completions.drain(),
+        patches.drain(),
+      ]);
+    },
+  };
+}
+
+function launchKey(intent: LaunchIntent): string {
+  return `${intent.job}\u0000${intent.scheduledAt}`;
+}

@@ -1,0 +1,43 @@
+/**
+ * The Cluster port: who is alive and who leads. The kernel reads membership to place runs and
+ * leadership to decide whether this node schedules; `createLocalCluster` is the one-node
+ * implementation, the clustering issue adds one over Serf/Raft-like membership.
+ */
+
+import type { Member } from './agent.js';
+
+/** A member able to run jobs, as target selection sees it. */
+export interface ClusterCandidate {
+  readonly name: string;
+  readonly tags: Record<string, string>;
+  readonly alive: boolean;
+}
+
+/** A change of this node's leadership. */
+export interface LeadershipChange {
+  /** Whether this node leads from now on. */
+  readonly leader: boolean;
+  /** The fencing epoch of the term that starts (or, when `leader` is false, of the one that ended). */
+  readonly epoch: number;
+}
+
+/** Membership and leadership, as the kernel needs them. */
+export interface Cluster {
+  /** Every known member (Dkron's `/v1/members`). */
+  members(): Member[];
+  /** Alive members able to run jobs, with their tags. */
+  candidates(): ClusterCandidate[];
+  /** The current leader, or `undefined` when none is known. */
+  leader(): Member | undefined;
+  /** Whether this node leads now. */
+  isLeader(): boolean;
+  /**
+   * The fencing epoch of the current leadership term: every launch the leader records carries it, and
+   * the store refuses launches of an older epoch, so a deposed leader launches nothing.
+   */
+  epoch(): number;
+  /** This node. */
+  self(): Member;
+  /** Calls `listener` on every change of this node's leadership; returns the unsubscribe. */
+  onLeadershipChange(listener: (change: LeadershipChange) => void): () => void;
+}
