@@ -100,7 +100,7 @@ export function createAgent(options: AgentOptions): Agent {
       ...(options.rpcPort ? { rpcPort: options.rpcPort } : {}),
     });
 
-  const ledger = createLaunchLedger(store, retain, logger);
+  const ledger = createLaunchLedger(store, retain, logger, clock);
   let term: LeaderTerm | undefined;
   let termStarting: Promise<void> | undefined;
   let started = false;

@@ -11,6 +11,8 @@ export class Batcher<T, R = void> {
 
   constructor(
     private readonly flush: (items: T[]) => Promise<R[] | undefined>,
+    /** Runs a callback after the current turn of the event loop (see `Clock.defer`). */
+    private readonly defer: (fn: () => void) => void,
     // One request per kind per tick keeps the store's serialized writes few: each request costs a
     // Raft round trip, so four requests of 500 queue far longer than one of 2,000.
     private readonly maxBatch = 5_000,
@@ -22,7 +24,7 @@ export class Batcher<T, R = void> {
       this.pending.push({ item, resolve, reject });
       if (!this.scheduled) {
         this.scheduled = true;
-        setImmediate(() => this.run());
+        this.defer(() => this.run());
       }
     });
   }
@@ -30,7 +32,7 @@ export class Batcher<T, R = void> {
   /** Resolves when everything added so far is flushed. */
   async drain(): Promise<void> {
     while (this.pending.length > 0 || this.scheduled) {
-      await new Promise<void>((r) => setImmediate(r));
+      await new Promise<void>((r) => this.defer(r));
       await this.inflight;
     }
     await this.inflight;

@@ -1,4 +1,5 @@
 import type { Execution, Logger } from '@dkron-core/plugin-api';
+import { type Clock, deferOf } from '../../ports/clock.js';
 import type { ExecutionCompletion, LaunchIntent, LaunchSlot, Store } from '../../ports/store.js';
 import { Batcher } from './batcher.js';
 
@@ -32,23 +33,24 @@ export interface LaunchLedger {
 const PATCH_CONCURRENCY = 16;
 
 /** Creates the ledger writer over `store`, keeping `retain` executions per job. */
-export function createLaunchLedger(store: Store, retain: number, logger: Logger): LaunchLedger {
+export function createLaunchLedger(store: Store, retain: number, logger: Logger, clock: Clock): LaunchLedger {
+  const defer = deferOf(clock);
   const launches = new Batcher<LaunchIntent, boolean>(async (intents) => {
     const inserted = new Set((await store.recordLaunches(intents)).map((i) => launchKey(i)));
     return intents.map((i) => inserted.has(launchKey(i)));
-  });
+  }, defer);
   const scheduledStarts = new Batcher<Execution>(async (items) => {
     await store.startExecutions(items, retain, { lagTrim: true });
     return undefined;
-  });
+  }, defer);
   const starts = new Batcher<Execution>(async (items) => {
     await store.startExecutions(items, retain);
     return undefined;
-  });
+  }, defer);
   const completions = new Batcher<ExecutionCompletion>(async (items) => {
     await store.finishExecutions(items);
     return undefined;
-  });
+  }, defer);
   const patches = new Batcher<JobPatch>(async (items) => {
     for (let i = 0; i < items.length; i += PATCH_CONCURRENCY) {
       await Promise.all(
@@ -61,7 +63,7 @@ export function createLaunchLedger(store: Store, retain: number, logger: Logger)
       );
     }
     return undefined;
-  });
+  }, defer);
   return {
     launch: (intent) => launches.add(intent),
     scheduledStart: (execution) => scheduledStarts.add(execution),

@@ -74,7 +74,7 @@ async function startTerm(
   cluster: Cluster,
   dispatcher: Dispatcher,
 ): Promise<Term> {
-  const ledger = createLaunchLedger(store, 100, silentLogger);
+  const ledger = createLaunchLedger(store, 100, silentLogger, clock);
   const intake = createReportIntake({ ledger, logger: silentLogger });
   const term = createLeaderTerm({
     store,

@@ -7,6 +7,7 @@ import {
   type Logger,
   toPluginError,
 } from '@dkron-core/plugin-api';
+import { type Clock, systemClock } from '../../ports/clock.js';
 import { bindLogger, errorMessage } from '../plugins/bind-logger.js';
 import { parseConfig } from '../plugins/config-validation.js';
 import type { PluginRegistry, RegisteredExecutor } from '../plugins/registry.js';
@@ -34,6 +35,8 @@ export interface PrepareExecutionOptions {
   readonly shutdownSignal?: AbortSignal;
   /** A processor running longer than this is abandoned (the execution is kept). Default 30 000. */
   readonly processorTimeoutMs?: number;
+  /** Time of `finished_at` and of the grace and processor timers. Default: the system clock. */
+  readonly clock?: Clock;
 }
 
 /** Options of {@link runExecution}. */
@@ -96,6 +99,7 @@ export function prepareExecution(options: PrepareExecutionOptions): PreparedExec
   const { registry, job } = options;
   const limit = options.outputLimit ?? DEFAULT_OUTPUT_LIMIT;
   const graceMs = options.hangGraceMs ?? 5000;
+  const clock = options.clock ?? systemClock;
   const controller = new AbortController();
   let aborted = false;
   let execution: Execution | undefined;
@@ -190,16 +194,21 @@ export function prepareExecution(options: PrepareExecutionOptions): PreparedExec
         'thrown' in called
           ? Promise.resolve({ kind: 'thrown', error: called.thrown })
           : settleReturned(called.value as ExecuteResult | Promise<ExecuteResult>);
-      const settled = await settleOrGiveUp(pending, graceMs, (startGrace) => {
-        if (aborted) startGrace();
-        else onAbort = startGrace;
-      });
+      const settled = await settleOrGiveUp(
+        pending,
+        graceMs,
+        (startGrace) => {
+          if (aborted) startGrace();
+          else onAbort = startGrace;
+        },
+        clock,
+      );
       onAbort = undefined;
       ended = toEnded(settled, ex, controller.signal, graceMs, capture, job, run);
     }
     capture.close();
 
-    const finishedAt = new Date();
+    const finishedAt = new Date(clock.now());
     const output = composeOutput(ended.error, capture.tail(), limit);
     if (ended.status !== 'success') logger.info(`execution ${ended.status}`, { error: ended.error });
     const finished: Execution = {
@@ -217,6 +226,7 @@ export function prepareExecution(options: PrepareExecutionOptions): PreparedExec
       logger: options.logger,
       signal: options.shutdownSignal ?? NEVER,
       timeoutMs: options.processorTimeoutMs ?? 30_000,
+      clock,
     });
     void registry.emit('execution:done', { job, execution: processed });
     return {

@@ -1,4 +1,5 @@
 import type { Execution, Job, Logger } from '@dkron-core/plugin-api';
+import type { Clock } from '../../ports/clock.js';
 import { bindLogger, errorMessage } from '../plugins/bind-logger.js';
 import { parseConfig } from '../plugins/config-validation.js';
 import type { PluginRegistry } from '../plugins/registry.js';
@@ -16,6 +17,7 @@ export interface RunProcessorsOptions {
   readonly signal: AbortSignal;
   /** A processor still running after this long is abandoned and the execution kept as it was. */
   readonly timeoutMs: number;
+  readonly clock: Clock;
 }
 
 /**
@@ -63,6 +65,7 @@ export async function runProcessors(options: RunProcessorsOptions): Promise<Exec
       ),
       options.timeoutMs,
       (start) => start(),
+      options.clock,
     );
     if (settled.kind === 'hung') failed(`it did not finish within ${formatMs(options.timeoutMs)}`);
     else if (settled.kind === 'thrown') failed(errorMessage(settled.error));

@@ -1,3 +1,5 @@
+import type { Clock } from '../../ports/clock.js';
+
 /** How a plugin call ended. */
 export type Settled<T> =
   | { readonly kind: 'value'; readonly value: T }
@@ -32,17 +34,18 @@ export async function settleOrGiveUp<T>(
   pending: Promise<Settled<T>>,
   graceMs: number,
   deadline: (start: () => void) => void,
+  clock: Clock,
 ): Promise<Settled<T>> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: { cancel(): void } | undefined;
   const gaveUp = new Promise<Settled<T>>((resolve) => {
     deadline(() => {
-      timer ??= setTimeout(() => resolve({ kind: 'hung' }), graceMs);
+      timer ??= clock.setTimeout(() => resolve({ kind: 'hung' }), graceMs);
     });
   });
   try {
     return await Promise.race([pending, gaveUp]);
   } finally {
-    if (timer !== undefined) clearTimeout(timer);
+    timer?.cancel();
   }
 }
 

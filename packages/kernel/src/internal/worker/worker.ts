@@ -76,6 +76,7 @@ export function createWorker(options: WorkerOptions): Worker {
         logger,
         reportingNode: nodeName,
         outputLimit,
+        clock,
         onOutput: (chunk) => {
           output.append(chunk);
           for (const l of listeners) l({ type: 'output', chunk });
