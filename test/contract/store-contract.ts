@@ -619,16 +619,6 @@ export function describeStoreContract(label: string, makeStore: () => Promise<St
         await expect(store.listExecutions('a', { retain: 0 })).rejects.toMatchObject({ code: 'VALIDATION' });
       });
 
-      it('appends output to a running execution when supported', async () => {
-        if (store.appendOutput === undefined) return;
-        const e = contractExecution('a', 'n1', '2024-01-01T00:00:00Z');
-        await store.startExecutions([e], 100);
-        await store.appendOutput(e.id, 'hello ');
-        await store.appendOutput(e.id, 'world');
-        expect((await store.getExecution('a', e.id))?.output).toBe('hello world');
-        expect((await store.runningExecutions('a'))[0]?.output).toBe('hello world');
-      });
-
       it('closes an execution and bumps counters, last times, status and stats', async () => {
         const ok = contractExecution('a', 'n1', '2024-03-10T10:00:00Z');
         const bad = contractExecution('a', 'n1', '2024-03-10T11:00:00Z');

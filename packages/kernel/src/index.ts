@@ -11,6 +11,7 @@ export {
   jobGraph,
   restoreOrder,
 } from './internal/dag/index.js';
+export { DEFAULT_CATCHUP_MS, DEFAULT_RETAINED_EXECUTIONS } from './internal/defaults.js';
 export type { StatusExecution, ValidateJobOptions } from './internal/job/index.js';
 export {
   computeStatus,

@@ -11,7 +11,7 @@ export type {
   NotifyOn,
   StringMap,
 } from './model.js';
-export { ZERO_TIME } from './model.js';
+export { DEFAULT_CATCHUP_WINDOW, defaultJob, ZERO_TIME } from './model.js';
 export type {
   DkronPlugin,
   ExecuteContext,

@@ -127,3 +127,48 @@ export interface Execution {
 
 /** Dkron's zero time, used for unset `next` and `finished_at`. */
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+/** `catchup_window` of a job that does not set one: a slot missed by less than this still runs. */
+export const DEFAULT_CATCHUP_WINDOW = '60s';
+
+/**
+ * A job named `name` with every other field at its default: Dkron's (`concurrency: 'allow'`, empty
+ * strings, `processors: {}`, null maps and times, zero counters, `next` = {@link ZERO_TIME}) and
+ * dkron-core's (`catchup_window` {@link DEFAULT_CATCHUP_WINDOW}, no backoff, no notify). The one
+ * place these defaults live: the server binds posted jobs onto it, tests build fixtures from it.
+ */
+export function defaultJob(name: string): Job {
+  return {
+    id: name,
+    name,
+    displayname: '',
+    timezone: '',
+    schedule: '',
+    owner: '',
+    owner_email: '',
+    success_count: 0,
+    error_count: 0,
+    last_success: null,
+    last_error: null,
+    disabled: false,
+    tags: null,
+    metadata: null,
+    retries: 0,
+    dependent_jobs: null,
+    parent_job: '',
+    processors: {},
+    concurrency: 'allow',
+    executor: '',
+    executor_config: {},
+    status: '',
+    next: ZERO_TIME,
+    ephemeral: false,
+    starts_at: null,
+    expires_at: null,
+    catchup_window: DEFAULT_CATCHUP_WINDOW,
+    retry_backoff: '',
+    retry_backoff_max: '',
+    notify: null,
+    missed_count: 0,
+  };
+}

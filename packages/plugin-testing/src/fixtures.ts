@@ -1,40 +1,11 @@
-import type { Execution, Job } from '@dkron-core/plugin-api';
+import { defaultJob, type Execution, type Job } from '@dkron-core/plugin-api';
 
 /** A complete job as the host would pass it, with `overrides` applied. Defaults: a `shell` job named `test-job`. */
 export function createTestJob(overrides: Partial<Job> = {}): Job {
-  const name = overrides.name ?? 'test-job';
   return {
-    id: name,
-    name,
-    displayname: '',
-    timezone: '',
+    ...defaultJob(overrides.name ?? 'test-job'),
     schedule: '@manually',
-    owner: '',
-    owner_email: '',
-    success_count: 0,
-    error_count: 0,
-    last_success: null,
-    last_error: null,
-    disabled: false,
-    tags: null,
-    metadata: null,
-    retries: 0,
-    dependent_jobs: null,
-    parent_job: '',
-    processors: {},
-    concurrency: 'allow',
     executor: 'shell',
-    executor_config: {},
-    status: '',
-    next: '0001-01-01T00:00:00Z',
-    ephemeral: false,
-    starts_at: null,
-    expires_at: null,
-    catchup_window: '60s',
-    retry_backoff: '',
-    retry_backoff_max: '',
-    notify: null,
-    missed_count: 0,
     ...overrides,
   };
 }

@@ -537,17 +537,6 @@ describe('executions', () => {
     expect(plain.executions[0]).not.toHaveProperty('output_truncated');
   });
 
-  it('appends output while running only', async () => {
-    const e = makeExecution('job', 'n1', '2026-01-01T00:00:00Z');
-    await store.startExecutions([e], 100);
-    await store.appendOutput?.(e.id, 'one ');
-    await store.appendOutput?.(e.id, 'two');
-    expect((await store.getExecution('job', e.id))?.output).toBe('one two');
-    await store.finishExecutions([done(e, 'success', '2026-01-01T00:00:01Z', 'final')]);
-    await store.appendOutput?.(e.id, 'late');
-    expect((await store.getExecution('job', e.id))?.output).toBe('final');
-  });
-
   it('deletes the executions and resets counters, keeping status and stats', async () => {
     const e = makeExecution('job', 'n1', '2026-01-01T00:00:00Z');
     await store.startExecutions([e], 100);

@@ -276,13 +276,6 @@ class RqliteStore implements Store {
     await this.#client.execute(startExecutionStatements(executions, retain, trimJobs), { transaction: true });
   }
 
-  async appendOutput(executionId: string, chunk: string) {
-    // Only while running: a late chunk must not alter the final output of a closed execution.
-    await this.#client.execute([
-      ["UPDATE executions SET output = output || ? WHERE id = ? AND status = 'running'", chunk, executionId],
-    ]);
-  }
-
   async finishExecutions(completions: Parameters<Store['finishExecutions']>[0]) {
     if (completions.length === 0) return;
     await this.#client.execute(finishExecutionStatements(completions), { transaction: true });

@@ -164,8 +164,6 @@ export interface Store {
     retain: number,
     options?: { lagTrim?: boolean },
   ): Promise<void>;
-  /** Appends output to a running execution (kept for `busy` and streaming after restarts). */
-  appendOutput?(executionId: string, chunk: string): Promise<void>;
   /**
    * Closes executions in one batch. Each completion that moves an execution out of `running` bumps the
    * job's counters, `last_success`/`last_error`, its `status` (from the latest attempt of every node in

@@ -7,6 +7,7 @@ import type { Notifier } from '../../ports/notifier.js';
 import type { DayStats, JobPage, JobQuery, Store } from '../../ports/store.js';
 import { createLocalCluster } from '../cluster/local-cluster.js';
 import { type JobGraph, jobGraph } from '../dag/index.js';
+import { DEFAULT_CATCHUP_MS, DEFAULT_OUTPUT_LIMIT, DEFAULT_RETAINED_EXECUTIONS } from '../defaults.js';
 import { createJobService, type ScheduleFeed } from '../jobs/job-service.js';
 import { notify } from '../leader/context.js';
 import { rfc3339 } from '../leader/ids.js';
@@ -68,7 +69,6 @@ export interface Agent extends AgentApi {
   scheduledCount(): number;
 }
 
-const DEFAULT_CATCHUP_MS = 60_000;
 /**
  * How far ahead of its slot a launch is recorded. The store stalls now and then (rqlite's snapshots
  * hold writes for a few hundred ms under load); recording this early keeps those stalls from making
@@ -87,7 +87,7 @@ export function createAgent(options: AgentOptions): Agent {
   const { logger, store, registry } = options;
   const server = options.server ?? true;
   const defaultTimezone = options.defaultTimezone ?? 'UTC';
-  const retain = options.maxExecutionsPerJob ?? 100;
+  const retain = options.maxExecutionsPerJob ?? DEFAULT_RETAINED_EXECUTIONS;
   const cluster =
     options.cluster ??
     createLocalCluster({
@@ -115,7 +115,7 @@ export function createAgent(options: AgentOptions): Agent {
     registry,
     logger,
     clock,
-    outputLimit: options.outputLimit ?? 256_000,
+    outputLimit: options.outputLimit ?? DEFAULT_OUTPUT_LIMIT,
     reports: intake,
   });
 

@@ -6,20 +6,20 @@
 
 import {
   type ConcurrencyPolicy,
+  DEFAULT_CATCHUP_WINDOW,
   DkronError,
+  defaultJob,
   type Job,
   type JobNotify,
   type JobStatus,
   type StringMap,
-  ZERO_TIME,
 } from '@dkron-core/plugin-api';
 import { checkNesting } from './nesting.js';
 import { normalizeTime } from './time.js';
 
 type Body = Readonly<Record<string, unknown>>;
 
-/** `catchup_window` of a job that does not set one. */
-export const DEFAULT_CATCHUP_WINDOW = '60s';
+export { DEFAULT_CATCHUP_WINDOW };
 
 const JOB_STATUSES: readonly JobStatus[] = ['', 'success', 'failed', 'partially_failed', 'running'];
 
@@ -178,8 +178,7 @@ export function toJob(input: unknown): Job {
   const name = readString(input, 'name');
   const catchup = readString(input, 'catchup_window');
   return {
-    id: name,
-    name,
+    ...defaultJob(name),
     displayname: readString(input, 'displayname'),
     timezone: readString(input, 'timezone'),
     schedule: readString(input, 'schedule'),
@@ -201,7 +200,6 @@ export function toJob(input: unknown): Job {
     executor: readString(input, 'executor'),
     executor_config: readExecutorConfig(input),
     status: readStatus(input),
-    next: ZERO_TIME,
     ephemeral: readBoolean(input, 'ephemeral'),
     starts_at: readTime(input, 'starts_at'),
     expires_at: readTime(input, 'expires_at'),

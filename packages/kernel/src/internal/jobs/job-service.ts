@@ -1,7 +1,7 @@
 import { DkronError, type Job, type Logger } from '@dkron-core/plugin-api';
 import type { RestoreResult, RunOptions } from '../../ports/agent.js';
 import type { Store } from '../../ports/store.js';
-import { restoreOrder } from '../dag/index.js';
+import { checkParentChange, type DagJob, restoreOrder } from '../dag/index.js';
 import { toJob, validateJob } from '../job/index.js';
 import { nextString } from '../leader/launch-planner.js';
 import { firstSlot, type Placement } from '../leader/schedule-table.js';
@@ -55,30 +55,19 @@ export function createJobService(options: JobServiceOptions): JobService {
     return job;
   }
 
+  /** Dkron's parent rules (the parent exists, no cycle) over the stored ancestors of the new parent. */
   async function checkParent(job: Job): Promise<void> {
     if (job.parent_job === '') return;
+    const ancestors: DagJob[] = [];
     const seen = new Set<string>([job.name]);
-    let parent: string = job.parent_job;
-    for (let depth = 0; parent !== ''; depth++) {
-      if (seen.has(parent)) {
-        throw new DkronError(
-          'VALIDATION',
-          `parent_job: setting parent of "${job.name}" to "${job.parent_job}" would create a cycle`,
-          { details: { field: 'parent_job' } },
-        );
-      }
-      seen.add(parent);
-      const p = await store.getJob(parent);
-      if (!p) {
-        if (depth === 0) {
-          throw new DkronError('NOT_FOUND', 'specified parent job not found', {
-            details: { field: 'parent_job' },
-          });
-        }
-        return;
-      }
-      parent = p.parent_job;
+    for (let name = job.parent_job; name !== '' && !seen.has(name); ) {
+      seen.add(name);
+      const stored = await store.getJob(name);
+      if (!stored) break;
+      ancestors.push(stored);
+      name = stored.parent_job;
     }
+    checkParentChange(ancestors, job.name, job.parent_job);
   }
 
   async function saveValidated(job: Job): Promise<Job> {

@@ -37,11 +37,6 @@ export class MinHeap<T> {
     return top;
   }
 
-  clear(): void {
-    this.keys.length = 0;
-    this.values.length = 0;
-  }
-
   private up(i: number): void {
     const { keys, values } = this;
     const key = keys[i] as number;

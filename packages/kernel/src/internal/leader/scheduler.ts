@@ -75,15 +75,6 @@ export class Scheduler {
     this.entries.delete(name);
   }
 
-  has(name: string): boolean {
-    return this.entries.has(name);
-  }
-
-  /** Next fire time of a job (ms), if scheduled. */
-  nextOf(name: string): number | undefined {
-    return this.entries.get(name)?.nextAt;
-  }
-
   get size(): number {
     return this.entries.size;
   }
@@ -99,13 +90,6 @@ export class Scheduler {
     this.timer?.cancel();
     this.timer = undefined;
     this.armedFor = undefined;
-  }
-
-  /** Drops every entry. */
-  clear(): void {
-    this.entries.clear();
-    this.heap.clear();
-    if (this.running) this.arm();
   }
 
   private arm(): void {

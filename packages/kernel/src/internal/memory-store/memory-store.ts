@@ -237,16 +237,6 @@ export function createMemoryStore(): Store {
       }
     },
 
-    async appendOutput(executionId, chunk) {
-      for (const map of executions.values()) {
-        const execution = map.get(executionId);
-        if (execution?.status === 'running') {
-          map.set(executionId, { ...execution, output: execution.output + chunk });
-          return;
-        }
-      }
-    },
-
     async finishExecutions(completions) {
       for (const completion of completions) finishOne(completion);
     },

@@ -8,6 +8,7 @@ import {
   toPluginError,
 } from '@dkron-core/plugin-api';
 import { type Clock, systemClock } from '../../ports/clock.js';
+import { DEFAULT_OUTPUT_LIMIT } from '../defaults.js';
 import { bindLogger, errorMessage } from '../plugins/bind-logger.js';
 import { parseConfig } from '../plugins/config-validation.js';
 import type { PluginRegistry, RegisteredExecutor } from '../plugins/registry.js';
@@ -15,8 +16,7 @@ import { composeOutput, createOutputCapture, type OutputCapture, utf8Tail } from
 import { runProcessors } from './run-processors.js';
 import { formatMs, type Settled, settleOrGiveUp, settleReturned } from './settle.js';
 
-/** Output kept per execution by default (Dkron's circular buffer). */
-export const DEFAULT_OUTPUT_LIMIT = 256_000;
+export { DEFAULT_OUTPUT_LIMIT };
 
 /** Options of {@link prepareExecution}: everything about a run but the execution record. */
 export interface PrepareExecutionOptions {

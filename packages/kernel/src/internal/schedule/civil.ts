@@ -34,11 +34,6 @@ export function daysInMonth(year: number, month: number): number {
   return month === 2 && isLeapYear(year) ? 29 : (MONTH_DAYS[month] ?? 31);
 }
 
-/** Day of week (0 = Sunday) of a day number from {@link daysFromCivil}; 1970-01-01 was a Thursday. */
-export function weekdayOfDays(days: number): number {
-  return (((days + 4) % 7) + 7) % 7;
-}
-
 /** Wall milliseconds of a civil date and time. */
 export function wallMs(
   year: number,
