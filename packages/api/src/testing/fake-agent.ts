@@ -273,9 +273,9 @@ export class FakeAgent implements AgentApi {
   async listExecutions(
     job: string,
     query: ExecutionQuery,
-  ): Promise<{ executions: Execution[]; total: number }> {
+  ): Promise<{ executions: Execution[]; total: number; timezone: string }> {
     this.check();
-    this.requireJob(job);
+    const { timezone } = this.requireJob(job);
     this.lastExecutionQuery = query;
     const sort = query.sort ?? 'started_at';
     const sorted = [...(this.executions.get(job) ?? [])].sort(
@@ -284,14 +284,14 @@ export class FakeAgent implements AgentApi {
     const limit = query.outputSizeLimit;
     const executions = slice(sorted, query.start, query.end).map((e) =>
       limit === undefined
-        ? { ...e, output_truncated: false }
+        ? e
         : {
             ...e,
             output: e.output.length > limit ? e.output.slice(e.output.length - limit) : e.output,
             output_truncated: e.output.length > limit,
           },
     );
-    return { executions, total: sorted.length };
+    return { executions, total: sorted.length, timezone };
   }
 
   async getExecution(job: string, id: string): Promise<Execution | undefined> {
@@ -424,7 +424,7 @@ export class FakeAgent implements AgentApi {
   info() {
     return {
       agent: { name: this.nodeName, version: this.version },
-      serf: { members: '2', failed: '1' },
+      members: 2,
       tags: { role: 'dkron' },
     };
   }

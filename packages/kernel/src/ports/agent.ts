@@ -78,7 +78,14 @@ export interface AgentApi {
    */
   runJob(name: string, options?: RunOptions): Promise<Job>;
 
-  listExecutions(job: string, query: ExecutionQuery): Promise<{ executions: Execution[]; total: number }>;
+  /**
+   * A job's stored executions (times in UTC) and their count, with the job's `timezone` (`''` when it
+   * has none) in which the API shows them. `NOT_FOUND` for an unknown job.
+   */
+  listExecutions(
+    job: string,
+    query: ExecutionQuery,
+  ): Promise<{ executions: Execution[]; total: number; timezone: string }>;
   getExecution(job: string, id: string): Promise<Execution | undefined>;
   deleteExecutions(job: string): Promise<Job>;
   /**
@@ -108,10 +115,10 @@ export interface AgentApi {
   isLeader(): boolean;
   /** Leaves the cluster and stops this agent. Returns the remaining peers. */
   leave(): Promise<Member[]>;
-  /** Node status for `GET /v1`. */
+  /** Node status for `GET /v1`: the agent, the number of members, this node's tags. */
   info(): {
     agent: { name: string; version: string };
-    serf: Record<string, string>;
+    members: number;
     tags: Record<string, string>;
   };
   health(): Promise<AgentHealth>;

@@ -5,6 +5,7 @@ import { actorOf } from '../acl/actor.js';
 import { readableExecutions } from '../acl/job-access.js';
 import type { RouteDeps } from '../deps.js';
 import { describe } from '../describe.js';
+import { presentStatus } from '../present.js';
 import { arrayOf, ref } from '../schemas.js';
 
 const STATUS_TEXT = ['none', 'alive', 'leaving', 'left', 'failed'] as const;
@@ -47,8 +48,8 @@ export function clusterRoutes({ agent, audit }: RouteDeps) {
         return c.json({ status: 'unhealthy' as const, issues, ...role }, 503);
       },
     )
-    .get('/v1', describe(indexDoc('status')), (c) => c.json(agent.info(), 200))
-    .get('/v1/', describe(indexDoc('statusSlash')), (c) => c.json(agent.info(), 200))
+    .get('/v1', describe(indexDoc('status')), (c) => c.json(presentStatus(agent.info()), 200))
+    .get('/v1/', describe(indexDoc('statusSlash')), (c) => c.json(presentStatus(agent.info()), 200))
     .get(
       '/v1/members',
       describe({

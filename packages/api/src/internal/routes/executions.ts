@@ -4,6 +4,7 @@ import { Hono } from 'hono';
 import { jobDefinition } from '../audit/diff.js';
 import { type RouteDeps, searchParams } from '../deps.js';
 import { describe } from '../describe.js';
+import { presentExecutions } from '../present.js';
 import { EXECUTION_SORT_FIELDS, parseExecutionQuery } from '../query.js';
 import { arrayOf, ref } from '../schemas.js';
 import { streamExecution } from '../stream.js';
@@ -62,12 +63,12 @@ export function executionRoutes(deps: RouteDeps) {
       async (c) => {
         const query = parseExecutionQuery(searchParams(c));
         const retain = deps.maxExecutionsPerJob;
-        const { executions, total } = await agent.listExecutions(
+        const { executions, total, timezone } = await agent.listExecutions(
           c.req.param('job'),
           retain === undefined ? query : { ...query, retain },
         );
         c.header('X-Total-Count', String(total));
-        return c.json(executions, 200);
+        return c.json(presentExecutions(executions, timezone), 200);
       },
     )
     .delete(

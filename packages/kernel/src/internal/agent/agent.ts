@@ -1,5 +1,4 @@
-import { DkronError, isDkronError, type Logger, ZERO_TIME } from '@dkron-core/plugin-api';
-import { DateTime } from 'luxon';
+import { DkronError, isDkronError, type Logger } from '@dkron-core/plugin-api';
 import type { AgentApi, AgentHealth, Member } from '../../ports/agent.js';
 import { type Clock, systemClock } from '../../ports/clock.js';
 import type { Cluster } from '../../ports/cluster.js';
@@ -221,16 +220,7 @@ export function createAgent(options: AgentOptions): Agent {
 
     async listExecutions(name, query) {
       const job = await jobs.requireJob(name);
-      const page = await store.listExecutions(name, query);
-      // Dkron renders list times in the job's zone (UTC without one) and always sends output_truncated.
-      const zone = job.timezone === '' ? 'UTC' : job.timezone;
-      const executions = page.executions.map((e) => ({
-        ...e,
-        started_at: inZone(e.started_at, zone),
-        finished_at: inZone(e.finished_at, zone),
-        output_truncated: e.output_truncated ?? false,
-      }));
-      return { executions, total: page.total };
+      return { ...(await store.listExecutions(name, query)), timezone: job.timezone };
     },
     getExecution: (job, id) => store.getExecution(job, id),
     deleteExecutions: (job) => store.deleteExecutions(job),
@@ -281,19 +271,7 @@ export function createAgent(options: AgentOptions): Agent {
       const self = cluster.self();
       return {
         agent: { name: options.nodeName, version: options.version },
-        serf: {
-          members: String(cluster.members().length),
-          failed: '0',
-          left: '0',
-          health_score: '0',
-          member_time: '1',
-          event_time: '1',
-          query_time: '1',
-          intent_queue: '0',
-          event_queue: '0',
-          query_queue: '0',
-          encrypted: 'false',
-        },
+        members: cluster.members().length,
         tags: { ...self.Tags },
       };
     },
@@ -317,11 +295,4 @@ export function createAgent(options: AgentOptions): Agent {
     },
   };
   return agent;
-}
-
-/** An RFC 3339 time shown in `zone`; Dkron's zero time and unparsable text stay as they are. */
-function inZone(text: string, zone: string): string {
-  if (text === ZERO_TIME || zone === 'UTC') return text;
-  const time = DateTime.fromISO(text, { zone });
-  return time.isValid ? (time.toISO({ suppressMilliseconds: true }) ?? text) : text;
 }
