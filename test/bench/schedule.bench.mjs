@@ -10,7 +10,7 @@
 // cached span; the cron-parser column is that library iterating on its own.
 import { CronExpressionParser } from 'cron-parser';
 import { Cron } from 'croner';
-import { parseSchedule } from '../../packages/kernel/dist/internal/schedule/index.js';
+import { parseSchedule } from '../../packages/kernel/dist/index.js';
 
 const FLOOR = 0.7;
 const ROUNDS = 5;

@@ -3,13 +3,8 @@
  * (in memory and on rqlite). It checks only behaviour the port documents.
  */
 
+import type { AccessStore, AclPolicy, AuditEntry, StoredAclToken } from '@dkron-core/kernel';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type {
-  AccessStore,
-  AclPolicy,
-  AuditEntry,
-  StoredAclToken,
-} from '../../packages/kernel/src/ports/access.js';
 
 /** A fresh, empty access store and how to dispose of it. */
 export interface AccessStoreUnderTest {

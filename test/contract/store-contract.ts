@@ -8,6 +8,7 @@
  * ```
  */
 
+import { type ExecutionCompletion, type LaunchIntent, type Store, toJob } from '@dkron-core/kernel';
 import {
   type Execution,
   type ExecutionStatus,
@@ -16,8 +17,6 @@ import {
   ZERO_TIME,
 } from '@dkron-core/plugin-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { toJob } from '../../packages/kernel/src/internal/job/index.js';
-import type { ExecutionCompletion, LaunchIntent, Store } from '../../packages/kernel/src/ports/store.js';
 
 /** A fresh, empty store and how to dispose of it (close it, delete its data). */
 export interface StoreUnderTest {

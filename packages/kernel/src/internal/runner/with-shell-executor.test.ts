@@ -1,7 +1,8 @@
-import { createPluginRegistry, runExecution } from '@dkron-core/kernel';
+import { shellExecutor } from '@dkron-core/executor-shell';
 import { createTestExecution, createTestJob } from '@dkron-core/plugin-testing';
 import { describe, expect, it } from 'vitest';
-import { shellExecutor } from './index.js';
+import { createPluginRegistry } from '../plugins/index.js';
+import { runExecution } from './run-execution.js';
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
