@@ -26,6 +26,7 @@ export {
   validateJob,
   validationMessage,
 } from './internal/job/index.js';
+export type { MemoryStore } from './internal/memory-store/index.js';
 export {
   createMemoryAccessStore,
   createMemoryStore,

@@ -1,6 +1,6 @@
 import type { AccessStore } from '@dkron-core/kernel';
+import { describeAccessStoreContract } from '@dkron-core/store-testing';
 import { afterAll, beforeAll } from 'vitest';
-import { describeAccessStoreContract } from '../../../test/contract/access-contract.js';
 import { createRqliteAccessStore } from './rqlite-access-store.js';
 import { createRqliteClient, type RqliteClient } from './rqlite-client.js';
 import { startTestRqlite, type TestRqlite } from './test-support/helpers.js';

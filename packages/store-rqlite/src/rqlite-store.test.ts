@@ -1,7 +1,7 @@
 import type { ExecutionCompletion, Store } from '@dkron-core/kernel';
 import { type DkronError, isDkronError, ZERO_TIME } from '@dkron-core/plugin-api';
+import { describeStoreContract } from '@dkron-core/store-testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { describeStoreContract } from '../../../test/contract/store-contract.js';
 import { recordLaunchStatements } from './internal/launch-sql.js';
 import { patchJobStatements } from './internal/patch-sql.js';
 import { SCHEMA_VERSION } from './internal/schema.js';
@@ -577,7 +577,21 @@ for (const transport of ['rqlite-js', 'undici'] as const) {
       transport,
       credentials: node.rqlite.credentials,
     });
-    return { store: fresh, cleanup: () => fresh.close() };
+    return {
+      store: fresh,
+      cleanup: () => fresh.close(),
+      async grantEpoch(epoch: number) {
+        await raw.execute([
+          [
+            'INSERT INTO leader (name, holder, epoch, expires_at) VALUES (?, ?, ?, ?)',
+            'scheduler',
+            'n2',
+            epoch,
+            Date.now(),
+          ],
+        ]);
+      },
+    };
   });
 }
 

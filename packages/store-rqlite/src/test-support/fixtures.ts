@@ -2,4 +2,4 @@
 export {
   contractExecution as makeExecution,
   contractJob as makeJob,
-} from '../../../../test/contract/store-contract.js';
+} from '@dkron-core/store-testing';

@@ -1,4 +1,4 @@
-import { describeAccessStoreContract } from '../../../../../test/contract/access-contract.js';
+import { describeAccessStoreContract } from '@dkron-core/store-testing';
 import { createMemoryAccessStore } from './memory-access-store.js';
 
 describeAccessStoreContract('memory', async () => {

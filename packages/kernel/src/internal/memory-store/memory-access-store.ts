@@ -1,6 +1,6 @@
 /**
  * The AccessStore port in memory, for tests and for API apps without a real store. It follows the
- * port's semantics exactly (the shared contract suite in `test/contract` checks it against the rqlite
+ * port's semantics exactly (the shared contract suite, `@dkron-core/store-testing`, checks it against the rqlite
  * one) and works on copies, so callers can never alter stored state in place.
  */
 

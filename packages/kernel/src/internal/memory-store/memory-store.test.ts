@@ -1,7 +1,7 @@
-import { describeStoreContract } from '../../../../../test/contract/store-contract.js';
+import { describeStoreContract } from '@dkron-core/store-testing';
 import { createMemoryStore } from './memory-store.js';
 
 describeStoreContract('memory', async () => {
   const store = createMemoryStore();
-  return { store, cleanup: () => store.close() };
+  return { store, cleanup: () => store.close(), grantEpoch: async (epoch) => store.grantEpoch(epoch) };
 });

@@ -1,6 +1,6 @@
 /**
  * The Store port in memory: for unit tests of the kernel and the API, and for `dev` runs. It follows the
- * port's documented semantics exactly (the shared contract suite in `test/contract` checks it against
+ * port's documented semantics exactly (the shared contract suite, `@dkron-core/store-testing`, checks it against
  * the rqlite store). Every method works on copies, so callers can never alter stored state in place.
  */
 
@@ -46,10 +46,20 @@ function byStartThenId(a: Execution, b: Execution): number {
 }
 
 /** Creates an empty in-memory {@link Store}. */
-export function createMemoryStore(): Store {
+/** The memory store: a {@link Store} plus the grant of leader epochs that fences stale launches. */
+export interface MemoryStore extends Store {
+  /**
+   * A leader of `epoch` was elected (what rqlite's leader row records): from now on, launch intents
+   * of older epochs write nothing. Epochs only move forward.
+   */
+  grantEpoch(epoch: number): void;
+}
+
+export function createMemoryStore(): MemoryStore {
   const jobs = new Map<string, Job>();
   const executions = new Map<string, Map<string, Execution>>();
   const launches = new Map<string, LaunchIntent>();
+  let granted = 0;
   const days = new Map<string, DayCount>();
 
   // Parent name → children names, sorted; built once per read so listing n jobs stays O(n log n).
@@ -179,12 +189,16 @@ export function createMemoryStore(): Store {
       return deleted;
     },
 
+    grantEpoch(epoch) {
+      granted = Math.max(granted, epoch);
+    },
+
     async recordLaunches(intents) {
       const inserted: LaunchIntent[] = [];
       for (const intent of intents) {
         const key = launchKey(intent.job, intent.scheduledAt);
         const job = jobs.get(intent.job);
-        if (launches.has(key) || job === undefined) continue;
+        if (launches.has(key) || job === undefined || intent.epoch < granted) continue;
         launches.set(key, copy(intent));
         jobs.set(job.name, { ...job, next: intent.next === null ? ZERO_TIME : msToTime(intent.next) });
         inserted.push(copy(intent));

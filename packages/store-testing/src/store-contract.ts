@@ -22,6 +22,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 export interface StoreUnderTest {
   readonly store: Store;
   cleanup(): Promise<void>;
+  /**
+   * Grants leader epoch `epoch` as the implementation's leadership does (rqlite: the `leader` row,
+   * memory: `grantEpoch`), for the fencing cases: from then on, launches of older epochs write nothing.
+   */
+  grantEpoch(epoch: number): Promise<void>;
 }
 
 /** A full job with test defaults. */
@@ -90,11 +95,13 @@ export function describeStoreContract(label: string, makeStore: () => Promise<St
   describe(`Store contract: ${label}`, () => {
     let store: Store;
     let cleanup: () => Promise<void>;
+    let grantEpoch: (epoch: number) => Promise<void>;
 
     beforeEach(async () => {
       const made = await makeStore();
       store = made.store;
       cleanup = () => made.cleanup();
+      grantEpoch = (epoch) => made.grantEpoch(epoch);
     });
 
     afterEach(async () => {
@@ -483,6 +490,16 @@ export function describeStoreContract(label: string, makeStore: () => Promise<St
           intent('b', t0),
         ]);
         expect(mixed).toEqual([intent('a', t0 + 60_000), intent('b', t0)]);
+      });
+
+      it('fences off a stale epoch: a deposed leader launches nothing, nor moves next', async () => {
+        await grantEpoch(3);
+        expect(await store.recordLaunches([{ ...intent('a', t0), epoch: 2 }])).toEqual([]);
+        expect((await store.getJob('a'))?.next).toBe(ZERO_TIME);
+        expect((await store.lastLaunches()).size).toBe(0);
+        const current = { ...intent('a', t0), epoch: 3 };
+        expect(await store.recordLaunches([current, { ...intent('b', t0), epoch: 1 }])).toEqual([current]);
+        expect(await store.lastLaunches()).toEqual(new Map([['a', t0]]));
       });
 
       it('inserts a slot only once within one batch', async () => {
