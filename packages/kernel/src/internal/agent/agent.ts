@@ -164,29 +164,13 @@ export function createAgent(options: AgentOptions): Agent {
   };
   const jobs = createJobService({ store, registry, logger, defaultTimezone, schedule });
 
-  async function markOrphansLost(): Promise<void> {
-    // Executions left running by a previous process of this node cannot be followed any more.
-    const orphans = (await store.runningExecutions()).filter((e) => e.node_name === cluster.self().Name);
-    if (orphans.length === 0) return;
-    await store.finishExecutions(
-      orphans.map((e) => ({
-        jobName: e.job_name,
-        executionId: e.id,
-        status: 'lost' as const,
-        finishedAt: rfc3339(clock.now()),
-        output: `${e.output}${e.output.endsWith('\n') || e.output === '' ? '' : '\n'}execution lost: the agent restarted while it ran`,
-      })),
-    );
-    logger.warn('marked executions of a previous run as lost', { count: orphans.length });
-  }
-
   const agent: Agent = {
     nodeName: options.nodeName,
     version: options.version,
 
     async start() {
       if (started) return;
-      await markOrphansLost();
+      await markOrphansLost(store, cluster.self().Name, clock, logger);
       cluster.onLeadershipChange((change) => {
         void onLeadership(change.leader).catch((err) =>
           logger.error('could not change leadership role', { err: String(err) }),
@@ -227,19 +211,10 @@ export function createAgent(options: AgentOptions): Agent {
 
     async cancelExecution(job, id) {
       // A cancelled attempt ends as `cancelled`, which never retries.
-      const cancelled = worker.cancel(job, id, 'execution cancelled by a user');
-      if (cancelled) return cancelled;
-      await jobs.requireJob(job);
-      const stored = await store.getExecution(job, id);
-      if (!stored) {
-        throw new DkronError('NOT_FOUND', `execution ${id} of job ${job} not found`, {
-          details: { job, execution: id },
-        });
-      }
-      const why = stored.status === 'running' ? 'runs on another node' : `is not running (${stored.status})`;
-      throw new DkronError('CONFLICT', `execution ${id} of job ${job} ${why}`, {
-        details: { job, execution: id, status: stored.status },
-      });
+      return (
+        worker.cancel(job, id, 'execution cancelled by a user') ??
+        notCancellable(store, (name) => jobs.requireJob(name), job, id)
+      );
     },
 
     busy: async () => worker.running(),
@@ -276,15 +251,7 @@ export function createAgent(options: AgentOptions): Agent {
       };
     },
     async health(): Promise<AgentHealth> {
-      const issues: string[] = [];
-      if (!started) issues.push('scheduler not started');
-      try {
-        await store.listJobs({ start: 0, end: 0 });
-        // What a read does not show: a full disk, rows the store cannot read.
-        for (const issue of (await store.health?.()) ?? []) issues.push(`store: ${issue}`);
-      } catch (err) {
-        issues.push(`store unavailable: ${isDkronError(err) ? err.message : String(err)}`);
-      }
+      const issues = await healthOf(store, started);
       return { healthy: issues.length === 0, issues, ...(server ? { leader: cluster.isLeader() } : {}) };
     },
     plugins: () => registry.catalog(),
@@ -295,4 +262,54 @@ export function createAgent(options: AgentOptions): Agent {
     },
   };
   return agent;
+}
+
+/** Executions left running by a previous process of this node cannot be followed any more: lost. */
+async function markOrphansLost(store: Store, node: string, clock: Clock, logger: Logger): Promise<void> {
+  const orphans = (await store.runningExecutions()).filter((e) => e.node_name === node);
+  if (orphans.length === 0) return;
+  await store.finishExecutions(
+    orphans.map((e) => ({
+      jobName: e.job_name,
+      executionId: e.id,
+      status: 'lost' as const,
+      finishedAt: rfc3339(clock.now()),
+      output: `${e.output}${e.output.endsWith('\n') || e.output === '' ? '' : '\n'}execution lost: the agent restarted while it ran`,
+    })),
+  );
+  logger.warn('marked executions of a previous run as lost', { count: orphans.length });
+}
+
+/** Why `id` cannot be cancelled here: `NOT_FOUND`, or `CONFLICT` when it is not running on this node. */
+async function notCancellable(
+  store: Store,
+  requireJob: (name: string) => Promise<unknown>,
+  job: string,
+  id: string,
+): Promise<never> {
+  await requireJob(job);
+  const stored = await store.getExecution(job, id);
+  if (!stored) {
+    throw new DkronError('NOT_FOUND', `execution ${id} of job ${job} not found`, {
+      details: { job, execution: id },
+    });
+  }
+  const why = stored.status === 'running' ? 'runs on another node' : `is not running (${stored.status})`;
+  throw new DkronError('CONFLICT', `execution ${id} of job ${job} ${why}`, {
+    details: { job, execution: id, status: stored.status },
+  });
+}
+
+/** What `GET /health` reports: the scheduler started, the store answering and healthy. */
+async function healthOf(store: Store, started: boolean): Promise<string[]> {
+  const issues: string[] = [];
+  if (!started) issues.push('scheduler not started');
+  try {
+    await store.listJobs({ start: 0, end: 0 });
+    // What a read does not show: a full disk, rows the store cannot read.
+    for (const issue of (await store.health?.()) ?? []) issues.push(`store: ${issue}`);
+  } catch (err) {
+    issues.push(`store unavailable: ${isDkronError(err) ? err.message : String(err)}`);
+  }
+  return issues;
 }

@@ -84,32 +84,6 @@ export function createLeaderTerm(options: LeaderTermOptions): LeaderTerm {
   });
   const planner = new LaunchPlanner(ctx, table, attempts, missed);
 
-  /** Carries on what the previous term left: runs still going elsewhere, retries not made. */
-  async function resume(jobs: readonly Job[], running: readonly Execution[]): Promise<void> {
-    const byName = new Map(jobs.map((j) => [j.name, j]));
-    const resumed = new Set<string>();
-    for (const execution of running) {
-      const job = byName.get(execution.job_name);
-      if (!job) continue;
-      resumed.add(job.name);
-      attempts.resume(job, execution);
-    }
-    for (const job of jobs) {
-      if (job.retries === 0 || job.disabled || resumed.has(job.name) || stopped) continue;
-      const last = await ctx.store
-        .listExecutions(job.name, { sort: 'started_at', order: 'DESC', end: 1 })
-        .then((page) => page.executions[0])
-        .catch(() => undefined);
-      if (last?.status !== 'failed' || last.attempt >= job.retries + 1) continue;
-      const finishedAt = Date.parse(last.finished_at);
-      const dueAt = finishedAt + retryDelay(job, last.attempt, finishedAt - Date.parse(last.started_at));
-      // A retry due longer ago than the catch-up window is missed, as a slot would be.
-      if (dueAt < ctx.clock.now() - options.catchupMs || ctx.concurrency.inProgress(job.name)) continue;
-      ctx.logger.info('resuming the retries of a failed execution', { job: job.name, attempt: last.attempt });
-      attempts.resume(job, last);
-    }
-  }
-
   return {
     async start(schedule) {
       const [jobs, lastSlots, running] = await Promise.all([
@@ -130,7 +104,9 @@ export function createLeaderTerm(options: LeaderTermOptions): LeaderTerm {
         }
       }
       // Runs still going when the term starts count for `forbid` before the first tick.
-      void resume(jobs, running).catch((err) => ctx.logger.error('could not resume', { err: String(err) }));
+      void resume(ctx, attempts, jobs, running, options.catchupMs).catch((err) =>
+        ctx.logger.error('could not resume', { err: String(err) }),
+      );
       if (schedule) table.start();
       // `next` is served from these writes; scheduling does not wait for them.
       for (const p of nextPatches) void ctx.ledger.patch(p).catch(logStoreError(ctx));
@@ -178,4 +154,36 @@ export function createLeaderTerm(options: LeaderTermOptions): LeaderTerm {
       await attempts.trigger(job, { group: groupId(ctx.clock.now()), scheduledAt: null });
     },
   };
+}
+
+/** Carries on what the previous term left: runs still going elsewhere, retries not made. */
+async function resume(
+  ctx: LeaderContext,
+  attempts: Attempts,
+  jobs: readonly Job[],
+  running: readonly Execution[],
+  catchupMs: number,
+): Promise<void> {
+  const byName = new Map(jobs.map((j) => [j.name, j]));
+  const resumed = new Set<string>();
+  for (const execution of running) {
+    const job = byName.get(execution.job_name);
+    if (!job) continue;
+    resumed.add(job.name);
+    attempts.resume(job, execution);
+  }
+  for (const job of jobs) {
+    if (job.retries === 0 || job.disabled || resumed.has(job.name) || ctx.stopped()) continue;
+    const last = await ctx.store
+      .listExecutions(job.name, { sort: 'started_at', order: 'DESC', end: 1 })
+      .then((page) => page.executions[0])
+      .catch(() => undefined);
+    if (last?.status !== 'failed' || last.attempt >= job.retries + 1) continue;
+    const finishedAt = Date.parse(last.finished_at);
+    const dueAt = finishedAt + retryDelay(job, last.attempt, finishedAt - Date.parse(last.started_at));
+    // A retry due longer ago than the catch-up window is missed, as a slot would be.
+    if (dueAt < ctx.clock.now() - catchupMs || ctx.concurrency.inProgress(job.name)) continue;
+    ctx.logger.info('resuming the retries of a failed execution', { job: job.name, attempt: last.attempt });
+    attempts.resume(job, last);
+  }
 }
