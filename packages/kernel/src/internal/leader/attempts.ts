@@ -17,8 +17,11 @@ export interface PlannedRun {
   readonly job: Job;
   readonly t: Trigger;
   readonly execution: Execution;
-  /** The write of its running record; its completion is written after it. */
-  readonly recorded: Promise<void>;
+  /**
+   * The write of its running record (its completion is written after it). Absent for a scheduled run,
+   * whose ledger row is stored: its running record is written once it was dispatched.
+   */
+  readonly recorded?: Promise<void>;
   /** The key it was prepared under on its node (see `Dispatcher.prepare`). */
   readonly readyKey?: string;
 }
@@ -103,8 +106,8 @@ export class Attempts {
   launch(triggers: readonly (readonly PlannedRun[])[]): void {
     const ctx = this.#ctx;
     const flat = triggers.flat();
-    const entered = flat.map((r) => ctx.concurrency.enter(r.job.name));
-    const ended = flat.map((r) => ctx.intake.expect(r.job, r.execution, r.recorded));
+    // Every executor call first, then the bookkeeping of each run: the slot's last run starts about as
+    // early as its first. A node reports asynchronously, so the waits registered below are in time.
     const handles = ctx.dispatcher.dispatch(
       flat.map((r) => ({
         job: r.job,
@@ -116,13 +119,10 @@ export class Attempts {
     for (const runs of triggers) {
       const group = { pending: runs.length, ok: true };
       for (const run of runs) {
-        const { state, release } = entered[i] as ReturnType<typeof ctx.concurrency.enter>;
-        const first = this.#follow(
-          run.execution,
-          handles[i] as DispatchHandle,
-          ended[i] as Promise<Execution>,
-        );
-        i++;
+        const { state, release } = ctx.concurrency.enter(run.job.name);
+        const recorded = run.recorded ?? ctx.ledger.scheduledStart(run.execution);
+        const ended = ctx.intake.expect(run.job, run.execution, recorded);
+        const first = this.#follow(run.execution, handles[i++] as DispatchHandle, ended);
         void this.#attempts(run.job, run.t, state, first).then((ok) => {
           release();
           group.ok &&= ok;

@@ -217,8 +217,7 @@ export class LaunchPlanner {
       triggers.push(
         s.nodes.map((node, k) => {
           const execution = this.#attempts.newExecution(s.job, s.t, 1, node);
-          const recorded = ctx.ledger.scheduledStart(execution);
-          return { job: s.job, t: s.t, execution, recorded, readyKey: keys[k] as string };
+          return { job: s.job, t: s.t, execution, readyKey: keys[k] as string };
         }),
       );
     }
