@@ -21,6 +21,7 @@ export {
   msToTime,
   normalizeTime,
   parseMemoryLimit,
+  rfc3339ToMs,
   timeToNanos,
   toJob,
   validateJob,

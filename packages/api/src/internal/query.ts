@@ -5,6 +5,7 @@ import type {
   JobQuery,
   JobSortField,
 } from '@dkron-core/kernel';
+import { rfc3339ToMs } from '@dkron-core/kernel';
 import type { JobStatus } from '@dkron-core/plugin-api';
 import { badRequest } from './errors.js';
 
@@ -159,9 +160,8 @@ export function hasFlag(params: URLSearchParams, key: string): boolean {
 /** An RFC 3339 time (`2024-05-01T10:00:00Z`, with an offset or fractions) → epoch ms. */
 function parseTime(field: string, raw: string | undefined): number | undefined {
   if (raw === undefined || raw === '') return undefined;
-  const rfc3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
-  const ms = rfc3339.test(raw) ? Date.parse(raw) : Number.NaN;
-  if (Number.isNaN(ms))
+  const ms = rfc3339ToMs(raw);
+  if (ms === undefined)
     throw badRequest(field, `expected an RFC 3339 time such as 2024-05-01T10:00:00Z, got ${quote(raw)}`);
   return ms;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { laterTime, msToTime, normalizeTime, timeToNanos } from './time.js';
+import { laterTime, msToTime, normalizeTime, rfc3339ToMs, timeToNanos } from './time.js';
 
 describe('normalizeTime', () => {
   it('normalises RFC 3339 to UTC with Z', () => {
@@ -74,5 +74,21 @@ describe('timeToNanos / laterTime / msToTime', () => {
       const whole = Math.floor(ms / 1000) * 1000;
       expect(msToTime(whole)).toBe(new Date(whole).toISOString().replace('.000Z', 'Z'));
     }
+  });
+});
+
+describe('rfc3339ToMs', () => {
+  it('reads RFC 3339 times with their offset, to the millisecond', () => {
+    expect(rfc3339ToMs('2024-05-01T10:00:00Z')).toBe(Date.UTC(2024, 4, 1, 10));
+    expect(rfc3339ToMs('2024-05-01T12:00:00.123987+02:00')).toBe(Date.UTC(2024, 4, 1, 10, 0, 0, 123));
+    expect(rfc3339ToMs('2024-05-01t10:00:00z')).toBe(Date.UTC(2024, 4, 1, 10));
+  });
+
+  it('refuses times without an offset (datetime-local is for job fields only) and out-of-range fields', () => {
+    expect(rfc3339ToMs('2024-05-01T10:00:00')).toBeUndefined();
+    expect(rfc3339ToMs('2024-05-01T10:00')).toBeUndefined();
+    expect(rfc3339ToMs('2024-13-01T10:00:00Z')).toBeUndefined();
+    expect(rfc3339ToMs('2024-05-01T10:00:00+24:00')).toBeUndefined();
+    expect(rfc3339ToMs('yesterday')).toBeUndefined();
   });
 });

@@ -1,4 +1,5 @@
 import { civilFromWall, DAY_MS, daysFromCivil, daysInMonth } from '../schedule/civil.js';
+import { matchRfc3339 } from '../schedule/rfc3339.js';
 
 /**
  * The job's nullable times (`last_success`, `starts_at`, …): read from what clients send, stored in one
@@ -6,8 +7,6 @@ import { civilFromWall, DAY_MS, daysFromCivil, daysInMonth } from '../schedule/c
  * instants are equal strings, and compared exactly to the nanosecond.
  */
 
-const RFC3339 =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 // HTML `datetime-local` as the UI sends it (Dkron reads it as UTC); seconds are optional in browsers.
 const DATETIME_LOCAL = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
 
@@ -46,25 +45,12 @@ function toInstant(parts: {
 }
 
 function parseInstant(text: string): Instant | undefined {
-  const m = RFC3339.exec(text);
-  if (m) {
-    let offsetMinutes = 0;
-    if (m[9] !== undefined) {
-      const hours = Number(m[10]);
-      const minutes = Number(m[11]);
-      if (hours > 23 || minutes > 59) return undefined;
-      offsetMinutes = (m[9] === '-' ? -1 : 1) * (hours * 60 + minutes);
-    }
-    return toInstant({
-      year: Number(m[1]),
-      month: Number(m[2]),
-      day: Number(m[3]),
-      hour: Number(m[4]),
-      minute: Number(m[5]),
-      second: Number(m[6]),
-      fraction: m[7] ?? '',
-      offsetMinutes,
-    });
+  const m = matchRfc3339(text);
+  // A stored time names its offset; only `datetime-local` (below) may leave it out.
+  if (m?.offset) {
+    const { sign, hours, minutes } = m.offset;
+    if (hours > 23 || minutes > 59) return undefined;
+    return toInstant({ ...m, offsetMinutes: sign * (hours * 60 + minutes) });
   }
   const local = DATETIME_LOCAL.exec(text);
   if (!local) return undefined;
@@ -102,6 +88,13 @@ function formatInstant({ seconds, nanos }: Instant): string | undefined {
 export function normalizeTime(text: string): string | undefined {
   const instant = parseInstant(text);
   return instant === undefined ? undefined : formatInstant(instant);
+}
+
+/** Epoch milliseconds of an RFC 3339 time (its offset written), or `undefined`: what query parameters read. */
+export function rfc3339ToMs(text: string): number | undefined {
+  if (matchRfc3339(text)?.offset === undefined) return undefined;
+  const instant = parseInstant(text);
+  return instant === undefined ? undefined : instant.seconds * 1000 + Math.floor(instant.nanos / 1e6);
 }
 
 /** Nanoseconds since the epoch of a time {@link normalizeTime} accepts, or `undefined`. */

@@ -8,8 +8,45 @@ export interface ParsedDateTime {
   readonly offsetMs?: number;
 }
 
+/**
+ * The one RFC 3339 date-time grammar of dkron-core (Go's `time.RFC3339Nano` reading, plus an optional
+ * offset for schedules): `2026-03-08T02:30:00.5-05:00`, `T`/`Z` in either case, any number of
+ * fraction digits.
+ */
 const DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(\.\d+)?(?:([Zz])|([+-])(\d{2}):(\d{2}))?$/;
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))?$/;
+
+/** The fields of an RFC 3339 date-time as written; ranges are not checked. */
+export interface Rfc3339Fields {
+  readonly year: number;
+  readonly month: number;
+  readonly day: number;
+  readonly hour: number;
+  readonly minute: number;
+  readonly second: number;
+  /** The fraction digits after the dot, `''` when none. */
+  readonly fraction: string;
+  /** The written offset: `Z` (0), `±hh:mm` as sign and numbers, or `undefined` when none is written. */
+  readonly offset?: { readonly sign: 1 | -1; readonly hours: number; readonly minutes: number };
+}
+
+/** Splits RFC 3339 text into its fields, or `undefined` when it does not follow the grammar. */
+export function matchRfc3339(text: string): Rfc3339Fields | undefined {
+  const m = DATE_TIME.exec(text);
+  if (!m) return undefined;
+  const fields = {
+    year: Number(m[1]),
+    month: Number(m[2]),
+    day: Number(m[3]),
+    hour: Number(m[4]),
+    minute: Number(m[5]),
+    second: Number(m[6]),
+    fraction: m[7] ?? '',
+  };
+  if (m[8] !== undefined) return { ...fields, offset: { sign: 1, hours: 0, minutes: 0 } };
+  if (m[9] === undefined) return fields;
+  return { ...fields, offset: { sign: m[9] === '-' ? -1 : 1, hours: Number(m[10]), minutes: Number(m[11]) } };
+}
 
 /**
  * Reads an RFC 3339 date-time such as `2026-03-08T02:30:00-05:00` (fractional seconds allowed, like Go).
@@ -18,28 +55,19 @@ const DATE_TIME =
  * @returns the parsed value, or a reason string when the text is not a valid date-time.
  */
 export function parseDateTime(text: string): ParsedDateTime | string {
-  const m = DATE_TIME.exec(text);
+  const m = matchRfc3339(text);
   if (!m) return `${JSON.stringify(text)} is not an RFC 3339 date-time such as 2026-01-02T15:04:05Z`;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const { year, month, day, hour, minute, second } = m;
   if (month < 1 || month > 12) return `month out of range in ${JSON.stringify(text)}`;
   if (day < 1 || day > daysInMonth(year, month)) return `day out of range in ${JSON.stringify(text)}`;
   if (hour > 23 || minute > 59 || second > 59) return `time out of range in ${JSON.stringify(text)}`;
   // Milliseconds from the digits, not from floating point (0.291 * 1000 is not 291 in binary).
-  const fraction = m[7] === undefined ? 0 : Number(`${m[7].slice(1)}00`.slice(0, 3));
+  const fraction = m.fraction === '' ? 0 : Number(`${m.fraction}00`.slice(0, 3));
   const wall = wallMs(year, month, day, hour, minute, second) + fraction;
-  if (m[8] !== undefined) return { wall, offsetMs: 0 };
-  if (m[9] === undefined) return { wall };
-  const offHours = Number(m[10]);
-  const offMinutes = Number(m[11]);
-  if (offHours > 23 || offMinutes > 59) return `offset out of range in ${JSON.stringify(text)}`;
-  const offsetMs = (m[9] === '-' ? -1 : 1) * (offHours * HOUR_MS + offMinutes * MINUTE_MS);
+  if (m.offset === undefined) return { wall };
+  const { sign, hours, minutes } = m.offset;
+  if (hours > 23 || minutes > 59) return `offset out of range in ${JSON.stringify(text)}`;
+  const offsetMs = sign * (hours * HOUR_MS + minutes * MINUTE_MS);
   return { wall, offsetMs };
 }
 
