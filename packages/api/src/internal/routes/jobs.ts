@@ -91,16 +91,21 @@ function createSaveHandler({ agent, logger, submissions, audit }: RouteDeps) {
     const runNow = hasFlag(searchParams(c), 'runoncreate');
     // The body names the job: that name is what a policy scopes (`/v1/jobs/team-a-*`).
     const name = typeof posted.name === 'string' ? posted.name : undefined;
-    const before = name === undefined ? undefined : await agent.getJob(name);
-    // A client saving what it was shown (masked secrets) keeps the stored secrets.
-    const input = before ? unmaskJobSecrets(posted, before) : posted;
-    if (name !== undefined) {
-      requireCapability(c, jobPath(name), [before ? 'update' : 'create']);
-      if (runNow) requireCapability(c, `${jobPath(name)}/run`, ['create']);
-    }
+    // What is saved depends on the stored job (its secrets, create or update rights), so the agent saves
+    // conditionally on the job it passed here, and asks again if another write came first.
+    let before: Job | undefined;
+    const from = (current: Job | undefined) => {
+      before = current;
+      if (name !== undefined) {
+        requireCapability(c, jobPath(name), [current ? 'update' : 'create']);
+        if (runNow) requireCapability(c, `${jobPath(name)}/run`, ['create']);
+      }
+      // A client saving what it was shown (masked secrets) keeps the stored secrets.
+      return current ? unmaskJobSecrets(posted, current) : posted;
+    };
     let job: Job;
     try {
-      job = await agent.saveJob(input);
+      job = await agent.saveJob(posted, { from });
     } catch (error) {
       throw asSaveError(error);
     }
