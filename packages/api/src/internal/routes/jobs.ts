@@ -23,6 +23,7 @@ const JOB_PARAM = { job: 'Job name.' };
 const SAVE_ERRORS = {
   400: 'Unparsable body (`Unable to parse payload: …`) or invalid job (`Job validation failed: …`), naming the field.',
   404: 'The parent job does not exist (`specified parent job not found`).',
+  409: 'The job kept changing while it was being saved (10 concurrent writes came first); try again.',
   413: 'The body is larger than the limit.',
   503: 'Job submissions are paused on this node (`New job submissions are currently paused`).',
 };
@@ -249,7 +250,10 @@ export function jobRoutes(deps: RouteDeps) {
           responses: {
             200: { description: 'The job after the flip.', schema: ref('Job'), headers: ['Location'] },
           },
-          errors: { 404: 'No such job.' },
+          errors: {
+            404: 'No such job.',
+            409: 'The job kept changing while it was being toggled (10 concurrent writes came first); try again.',
+          },
         }),
         async (c) => {
           const job = await agent.toggleJob(c.req.param('job'));
