@@ -29,7 +29,7 @@ import { Batcher } from './batcher.js';
 import { executionId, groupId, rfc3339, timeTextCache } from './ids.js';
 import { type ClusterView, createLocalCluster } from './local-cluster.js';
 import { MissedCounts } from './missed-counts.js';
-import { type DueSlot, Scheduler } from './scheduler.js';
+import { type DueSlot, LATE_TOLERANCE_MS, Scheduler } from './scheduler.js';
 import { TailBuffer } from './tail-buffer.js';
 
 /** Options of {@link createAgent}. */
@@ -217,6 +217,9 @@ export function createAgent(options: AgentOptions): Agent {
     return undefined;
   });
 
+  /** The latest slot handed to the launch ledger per job: an older launch recorded late is superseded. */
+  const latestPlanned = new Map<string, number>();
+
   /** Slots skipped because the store refused their launch, counted once it takes writes again. */
   const missedCounts = new MissedCounts((name, missed) => patches.add({ name, missed }));
 
@@ -317,6 +320,7 @@ export function createAgent(options: AgentOptions): Agent {
   /** Forgets everything about a deleted job. */
   function untrack(name: string): void {
     known.delete(name);
+    latestPlanned.delete(name);
     anchors.delete(name);
     scheduler.remove(name);
   }
@@ -360,6 +364,7 @@ export function createAgent(options: AgentOptions): Agent {
         void patches.add({ name: d.name, next: nextString(d.next) }).catch(logStoreError);
         continue;
       }
+      latestPlanned.set(job.name, Math.max(latestPlanned.get(job.name) ?? d.slot, d.slot));
       items.push({
         job,
         t,
@@ -372,6 +377,8 @@ export function createAgent(options: AgentOptions): Agent {
     try {
       // The ledger rows are written before anything runs; the running records follow, in parallel.
       inserted = await Promise.all(items.map((i) => launches.add(i.intent)));
+      for (const [i, { job, t }] of items.entries())
+        if (inserted[i] && staleLaunch(job, t.scheduledAt as number)) inserted[i] = false;
       missedCounts.flush(items.map((i) => i.job.name));
       let earliest = Number.POSITIVE_INFINITY;
       for (const i of items) earliest = Math.min(earliest, i.t.scheduledAt as number);
@@ -430,6 +437,28 @@ export function createAgent(options: AgentOptions): Agent {
       };
       startAll();
     }
+  }
+
+  /**
+   * A launch that became durable too late does not run (a stalled store must not release a storm): when
+   * a newer slot of the job was planned meanwhile, or when it is later than the job's catch-up window.
+   * It counts in `missed_count`; its ledger row stays, so the slot is never run afterwards either.
+   */
+  function staleLaunch(job: Job, slot: number): boolean {
+    const lateMs = clock.now() - slot;
+    if (lateMs <= LATE_TOLERANCE_MS) return false;
+    const entry = known.get(job.name);
+    const windowMs = entry ? catchupWindowMs(job, entry.schedule) : 0;
+    const superseded = (latestPlanned.get(job.name) ?? slot) > slot;
+    if (!superseded && lateMs <= Math.max(windowMs, LATE_TOLERANCE_MS)) return false;
+    logger.warn('launch recorded too late to run; counted as missed', {
+      job: job.name,
+      lateMs,
+      reason: superseded ? 'a newer slot is planned' : 'beyond the catch-up window',
+    });
+    missedCounts.add(job.name, 1);
+    void registry.emit('schedule:missed', { job, count: 1, reason: 'late' });
+    return true;
   }
 
   /** Calls the executors of a scheduled trigger that was made ready; {@link trackScheduled} follows. */
