@@ -9,6 +9,7 @@ import {
 import { DateTime } from 'luxon';
 import type { AgentApi, AgentHealth, Member, RestoreResult, RunOptions } from '../../ports/agent.js';
 import { type Clock, systemClock } from '../../ports/clock.js';
+import type { ExecutionJournal } from '../../ports/execution-journal.js';
 import type { Notifier } from '../../ports/notifier.js';
 import type {
   DayStats,
@@ -31,6 +32,7 @@ import { type ClusterView, createLocalCluster } from './local-cluster.js';
 import { MissedCounts } from './missed-counts.js';
 import { type DueSlot, LATE_TOLERANCE_MS, Scheduler } from './scheduler.js';
 import { TailBuffer } from './tail-buffer.js';
+import { UnwrittenRecords } from './unwritten-records.js';
 
 /** Options of {@link createAgent}. */
 export interface AgentOptions {
@@ -65,6 +67,11 @@ export interface AgentOptions {
   readonly onLeave?: () => void;
   /** Sends notifications of starts and final results. */
   readonly notifier?: Notifier;
+  /**
+   * Keeps running records and completions the store refused across a restart (a file under the data
+   * dir in the server); without it they are kept and retried in memory only.
+   */
+  readonly journal?: ExecutionJournal;
   /** Replaces the single-node cluster (the clustering issue plugs in here). */
   readonly cluster?: ClusterView;
 }
@@ -219,6 +226,9 @@ export function createAgent(options: AgentOptions): Agent {
 
   /** The latest slot handed to the launch ledger per job: an older launch recorded late is superseded. */
   const latestPlanned = new Map<string, number>();
+
+  /** Running records and completions the store refused, retried until it takes them. */
+  const unwritten = new UnwrittenRecords({ store, clock, logger, retain, journal: options.journal });
 
   /** Slots skipped because the store refused their launch, counted once it takes writes again. */
   const missedCounts = new MissedCounts((name, missed) => patches.add({ name, missed }));
@@ -664,8 +674,11 @@ export function createAgent(options: AgentOptions): Agent {
     called: boolean,
   ): { final: Promise<boolean> } {
     const attempt = execution.attempt;
-    // Awaited before the completion; until then a failed write must not be an unhandled rejection.
-    recorded.catch(logStoreError);
+    // A refused running record is kept and retried (the run goes on: its process started or starts now).
+    recorded.catch((err: unknown) => {
+      logStoreError(err);
+      unwritten.keepStart(execution);
+    });
     const { output, listeners, prepared } = ready;
     const run: ActiveRun = { execution, job, recorded, output, listeners, prepared, done: SETTLED };
     active.set(execution.id, run);
@@ -722,17 +735,27 @@ export function createAgent(options: AgentOptions): Agent {
       output: outcome.output,
       status: outcome.status,
     };
-    try {
-      await run.recorded;
-      await completions.add({
-        jobName: job.name,
-        executionId: finished.id,
-        status: outcome.status,
-        finishedAt: finished.finished_at,
-        output: finished.output,
-      });
-    } catch (err) {
-      logStoreError(err);
+    const completion: ExecutionCompletion = {
+      jobName: job.name,
+      executionId: finished.id,
+      status: outcome.status,
+      finishedAt: finished.finished_at,
+      output: finished.output,
+    };
+    // Nothing that ran goes unrecorded: a refused completion (or one whose running record is still
+    // refused) is kept and retried until the store takes it.
+    const startStored = await run.recorded.then(
+      () => true,
+      () => false,
+    );
+    if (!startStored || unwritten.holdsStart(finished.id)) unwritten.keepCompletion(completion);
+    else {
+      try {
+        await completions.add(completion);
+      } catch (err) {
+        logStoreError(err);
+        unwritten.keepCompletion(completion);
+      }
     }
     active.delete(run.execution.id);
     run.execution = finished;
@@ -885,8 +908,16 @@ export function createAgent(options: AgentOptions): Agent {
 
     async start() {
       if (started) return;
-      // Executions left running by a previous process of this node cannot be followed any more.
-      const orphans = (await store.runningExecutions()).filter((e) => e.node_name === cluster.self().Name);
+      // First what a previous process ran and could not record; then the executions it left running,
+      // which cannot be followed any more, are lost (unless the journal knew how they ended).
+      const journaled = await unwritten.load();
+      if (journaled > 0) {
+        logger.info('writing execution records kept by a previous run', { count: journaled });
+        await unwritten.flush();
+      }
+      const orphans = (await store.runningExecutions()).filter(
+        (e) => e.node_name === cluster.self().Name && !unwritten.holdsCompletion(e.id),
+      );
       if (orphans.length > 0) {
         await store.finishExecutions(
           orphans.map((e) => ({
@@ -943,6 +974,9 @@ export function createAgent(options: AgentOptions): Agent {
           completions.drain(),
           patches.drain(),
         ]);
+        // One last try for what the store refused; what is left stays in the journal.
+        await unwritten.flush();
+        await unwritten.stop();
       })();
       return stopping;
     },
