@@ -32,6 +32,7 @@ import { type ClusterView, createLocalCluster } from './local-cluster.js';
 import { MissedCounts } from './missed-counts.js';
 import { type DueSlot, LATE_TOLERANCE_MS, Scheduler } from './scheduler.js';
 import { TailBuffer } from './tail-buffer.js';
+import { UnresolvedLaunches } from './unresolved-launches.js';
 import { UnwrittenRecords } from './unwritten-records.js';
 
 /** Options of {@link createAgent}. */
@@ -230,6 +231,21 @@ export function createAgent(options: AgentOptions): Agent {
   /** Running records and completions the store refused, retried until it takes them. */
   const unwritten = new UnwrittenRecords({ store, clock, logger, retain, journal: options.journal });
 
+  /** Launches whose write failed with an unknown outcome: their rows are taken back when the store answers. */
+  const unresolved = new UnresolvedLaunches({
+    store,
+    clock,
+    logger,
+    onReleased: (jobs) => {
+      // The store takes writes again: the missed slots count now. A release moves `next` back to the
+      // released slot: put the scheduler's next fire time back.
+      missedCounts.flush(jobs);
+      for (const name of jobs)
+        if (known.has(name))
+          void patches.add({ name, next: nextString(scheduler.nextOf(name)) }).catch(logStoreError);
+    },
+  });
+
   /** Slots skipped because the store refused their launch, counted once it takes writes again. */
   const missedCounts = new MissedCounts((name, missed) => patches.add({ name, missed }));
 
@@ -402,11 +418,13 @@ export function createAgent(options: AgentOptions): Agent {
       }
     } catch (err) {
       // Fail closed: a launch that is not recorded does not run; it counts as missed (reason `store`).
+      // The outcome is unknown (a timeout may still land): the rows are taken back once the store answers.
       logger.error('could not record launches; skipping them', { err: String(err), count: items.length });
       for (const i of items) {
         missedCounts.add(i.job.name, 1);
         void registry.emit('schedule:missed', { job: i.job, count: 1, reason: 'store' });
       }
+      unresolved.add(items.map((i) => ({ job: i.job.name, scheduledAt: i.t.scheduledAt as number })));
       return;
     }
     // Runs recorded ahead of their slot start at the slot: one timer per slot, not per job. Everything
@@ -975,8 +993,8 @@ export function createAgent(options: AgentOptions): Agent {
           patches.drain(),
         ]);
         // One last try for what the store refused; what is left stays in the journal.
-        await unwritten.flush();
-        await unwritten.stop();
+        await Promise.all([unwritten.flush().then(() => unwritten.stop()), unresolved.stop()]);
+        await patches.drain();
       })();
       return stopping;
     },

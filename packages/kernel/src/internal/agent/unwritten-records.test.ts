@@ -140,3 +140,39 @@ describe('agent: records the store refused', () => {
     expect(journal.records).toEqual([]);
   });
 });
+
+describe('agent: launches whose write had an unknown outcome', () => {
+  it('counts the slot as missed and takes its row back once the store answers, restoring next', async () => {
+    const store = createMemoryStore();
+    const record = store.recordLaunches.bind(store);
+    const release = store.releaseLaunches.bind(store);
+    const faults = { landThenFail: false, down: false };
+    // As a timeout after rqlite applied the write: the row lands, the caller gets an error.
+    store.recordLaunches = async (intents) => {
+      if (!faults.landThenFail) return record(intents);
+      await record(intents);
+      throw new DkronError('UNAVAILABLE', 'rqlite unavailable after 10000 ms');
+    };
+    store.releaseLaunches = async (slots) => {
+      if (faults.down) throw new DkronError('UNAVAILABLE', 'store not open');
+      return release(slots);
+    };
+    const clock = createFakeClock(T0);
+    const { agent, control } = await agentOn(store, clock);
+    await agent.saveJob(job('d', { schedule: '@every 1m' }));
+    faults.landThenFail = true;
+    faults.down = true;
+    await clock.advance(60_000);
+    faults.landThenFail = false;
+    expect(control.calls).toEqual([]);
+    expect((await store.lastLaunches()).get('d')).toBe(T0 + 60_000);
+    await clock.advance(2_000);
+    expect((await store.lastLaunches()).get('d')).toBe(T0 + 60_000);
+    faults.down = false;
+    await clock.advance(5_000);
+    expect((await store.lastLaunches()).get('d')).toBeUndefined();
+    expect(await agent.getJob('d')).toMatchObject({ missed_count: 1, next: '2026-11-21T12:02:00Z' });
+    await clock.advance(60_000);
+    expect(control.calls).toEqual(['d']);
+  });
+});
