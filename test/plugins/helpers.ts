@@ -58,15 +58,22 @@ export async function spawnServer(
     await writeFile(join(dir, name), text);
   const proc = spawn(command, args({ port: chosen, dir }), { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
+  // A missing binary is an 'error' event, not an exit: name it instead of crashing the worker.
+  proc.once('error', (error) => {
+    output += `could not start ${command}: ${error.message}\n`;
+  });
   proc.stdout?.on('data', (c: Buffer) => {
     output += c.toString();
   });
   proc.stderr?.on('data', (c: Buffer) => {
     output += c.toString();
   });
-  const exited = new Promise((resolve) => proc.once('exit', resolve));
+  const exited = new Promise((resolve) => {
+    proc.once('exit', resolve);
+    proc.once('error', resolve);
+  });
   const stop = async () => {
-    if (proc.exitCode === null && proc.signalCode === null) {
+    if (proc.pid !== undefined && proc.exitCode === null && proc.signalCode === null) {
       proc.kill('SIGTERM');
       const killer = setTimeout(() => proc.kill('SIGKILL'), 5000);
       await exited;

@@ -105,6 +105,7 @@ export type {
 } from './ports/agent.js';
 export type { Clock } from './ports/clock.js';
 export { systemClock } from './ports/clock.js';
+export type { ExecutionJournal, UnwrittenExecution } from './ports/execution-journal.js';
 export type { Notifier } from './ports/notifier.js';
 export type {
   DayStats,

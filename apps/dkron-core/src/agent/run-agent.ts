@@ -35,6 +35,7 @@ import { createStatsdSink } from '../metrics/statsd.js';
 import { LOAD_HINT, warnMissingPlugins } from '../plugins/missing-plugins.js';
 import { advertisedAddress } from './advertise.js';
 import { startAuditRetention } from './audit-retention.js';
+import { createFileJournal, executionJournalPath } from './execution-journal.js';
 import {
   processSecretSource,
   resolveSecretOptions,
@@ -151,6 +152,7 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
       }),
       defaultTimezone: config.defaultTimezone,
       maxExecutionsPerJob: config.maxExecutionsPerJob,
+      journal: createFileJournal(executionJournalPath(config.dataDir)),
       onLeave: () => leave?.(),
     });
     warnMissingPlugins(registry, await store.allJobs(), logger);

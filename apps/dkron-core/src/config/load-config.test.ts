@@ -278,7 +278,7 @@ describe('environment', () => {
         DKRON_HTTP_ADR: ':9090',
         DKRON_SERVR: 'true',
         DKRON_NOTHING_LIKE_IT: 'x',
-        DKRON_ACL_ENABLED: 'true',
+        DKRON_CERT_FILE: '/x.pem',
         DKRON_RECONCILE_INTERVAL: '60s',
         DKRON_LOG_LEVEL: 'debug',
         OTHER: 'x',
@@ -287,7 +287,7 @@ describe('environment', () => {
     expect(config.logLevel).toBe('debug');
     expect(config.httpAddr).toBe(':8080');
     expect(warnings).toEqual([
-      'environment: DKRON_ACL_ENABLED is a Dkron Pro setting and is ignored',
+      'environment: DKRON_CERT_FILE is a Dkron Pro setting and is ignored',
       'environment: unknown variable DKRON_HTTP_ADR ignored (did you mean DKRON_HTTP_ADDR?)',
       'environment: unknown variable DKRON_NOTHING_LIKE_IT ignored',
       'environment: unknown variable DKRON_SERVR ignored (did you mean DKRON_SERVER?)',

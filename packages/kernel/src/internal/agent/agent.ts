@@ -9,6 +9,7 @@ import {
 import { DateTime } from 'luxon';
 import type { AgentApi, AgentHealth, Member, RestoreResult, RunOptions } from '../../ports/agent.js';
 import { type Clock, systemClock } from '../../ports/clock.js';
+import type { ExecutionJournal } from '../../ports/execution-journal.js';
 import type { Notifier } from '../../ports/notifier.js';
 import type {
   DayStats,
@@ -29,8 +30,10 @@ import { Batcher } from './batcher.js';
 import { executionId, groupId, rfc3339, timeTextCache } from './ids.js';
 import { type ClusterView, createLocalCluster } from './local-cluster.js';
 import { MissedCounts } from './missed-counts.js';
-import { type DueSlot, Scheduler } from './scheduler.js';
+import { type DueSlot, LATE_TOLERANCE_MS, Scheduler } from './scheduler.js';
 import { TailBuffer } from './tail-buffer.js';
+import { UnresolvedLaunches } from './unresolved-launches.js';
+import { UnwrittenRecords } from './unwritten-records.js';
 
 /** Options of {@link createAgent}. */
 export interface AgentOptions {
@@ -65,6 +68,11 @@ export interface AgentOptions {
   readonly onLeave?: () => void;
   /** Sends notifications of starts and final results. */
   readonly notifier?: Notifier;
+  /**
+   * Keeps running records and completions the store refused across a restart (a file under the data
+   * dir in the server); without it they are kept and retried in memory only.
+   */
+  readonly journal?: ExecutionJournal;
   /** Replaces the single-node cluster (the clustering issue plugs in here). */
   readonly cluster?: ClusterView;
 }
@@ -217,6 +225,27 @@ export function createAgent(options: AgentOptions): Agent {
     return undefined;
   });
 
+  /** The latest slot handed to the launch ledger per job: an older launch recorded late is superseded. */
+  const latestPlanned = new Map<string, number>();
+
+  /** Running records and completions the store refused, retried until it takes them. */
+  const unwritten = new UnwrittenRecords({ store, clock, logger, retain, journal: options.journal });
+
+  /** Launches whose write failed with an unknown outcome: their rows are taken back when the store answers. */
+  const unresolved = new UnresolvedLaunches({
+    store,
+    clock,
+    logger,
+    onReleased: (jobs) => {
+      // The store takes writes again: the missed slots count now. A release moves `next` back to the
+      // released slot: put the scheduler's next fire time back.
+      missedCounts.flush(jobs);
+      for (const name of jobs)
+        if (known.has(name))
+          void patches.add({ name, next: nextString(scheduler.nextOf(name)) }).catch(logStoreError);
+    },
+  });
+
   /** Slots skipped because the store refused their launch, counted once it takes writes again. */
   const missedCounts = new MissedCounts((name, missed) => patches.add({ name, missed }));
 
@@ -317,6 +346,7 @@ export function createAgent(options: AgentOptions): Agent {
   /** Forgets everything about a deleted job. */
   function untrack(name: string): void {
     known.delete(name);
+    latestPlanned.delete(name);
     anchors.delete(name);
     scheduler.remove(name);
   }
@@ -360,6 +390,7 @@ export function createAgent(options: AgentOptions): Agent {
         void patches.add({ name: d.name, next: nextString(d.next) }).catch(logStoreError);
         continue;
       }
+      latestPlanned.set(job.name, Math.max(latestPlanned.get(job.name) ?? d.slot, d.slot));
       items.push({
         job,
         t,
@@ -372,6 +403,8 @@ export function createAgent(options: AgentOptions): Agent {
     try {
       // The ledger rows are written before anything runs; the running records follow, in parallel.
       inserted = await Promise.all(items.map((i) => launches.add(i.intent)));
+      for (const [i, { job, t }] of items.entries())
+        if (inserted[i] && staleLaunch(job, t.scheduledAt as number)) inserted[i] = false;
       missedCounts.flush(items.map((i) => i.job.name));
       let earliest = Number.POSITIVE_INFINITY;
       for (const i of items) earliest = Math.min(earliest, i.t.scheduledAt as number);
@@ -385,11 +418,13 @@ export function createAgent(options: AgentOptions): Agent {
       }
     } catch (err) {
       // Fail closed: a launch that is not recorded does not run; it counts as missed (reason `store`).
+      // The outcome is unknown (a timeout may still land): the rows are taken back once the store answers.
       logger.error('could not record launches; skipping them', { err: String(err), count: items.length });
       for (const i of items) {
         missedCounts.add(i.job.name, 1);
         void registry.emit('schedule:missed', { job: i.job, count: 1, reason: 'store' });
       }
+      unresolved.add(items.map((i) => ({ job: i.job.name, scheduledAt: i.t.scheduledAt as number })));
       return;
     }
     // Runs recorded ahead of their slot start at the slot: one timer per slot, not per job. Everything
@@ -420,8 +455,9 @@ export function createAgent(options: AgentOptions): Agent {
           return;
         }
         waiting.delete(group);
-        // A job deleted or disabled since its launch was recorded does not run.
-        const live = group.filter((s) => known.has(s.job.name));
+        // A job deleted or disabled since its launch was recorded does not run, nor does a `forbid`
+        // job that started meanwhile (planned slots overlap while their ledger writes are pending).
+        const live = group.filter((s) => known.has(s.job.name) && !forbiddenAtStart(s.job));
         // Every executor call first, then the bookkeeping of each run: the slot's last run starts
         // about as early as its first.
         for (const s of live) if (s.readies) callScheduled(s, s.readies);
@@ -429,6 +465,28 @@ export function createAgent(options: AgentOptions): Agent {
       };
       startAll();
     }
+  }
+
+  /**
+   * A launch that became durable too late does not run (a stalled store must not release a storm): when
+   * a newer slot of the job was planned meanwhile, or when it is later than the job's catch-up window.
+   * It counts in `missed_count`; its ledger row stays, so the slot is never run afterwards either.
+   */
+  function staleLaunch(job: Job, slot: number): boolean {
+    const lateMs = clock.now() - slot;
+    if (lateMs <= LATE_TOLERANCE_MS) return false;
+    const entry = known.get(job.name);
+    const windowMs = entry ? catchupWindowMs(job, entry.schedule) : 0;
+    const superseded = (latestPlanned.get(job.name) ?? slot) > slot;
+    if (!superseded && lateMs <= Math.max(windowMs, LATE_TOLERANCE_MS)) return false;
+    logger.warn('launch recorded too late to run; counted as missed', {
+      job: job.name,
+      lateMs,
+      reason: superseded ? 'a newer slot is planned' : 'beyond the catch-up window',
+    });
+    missedCounts.add(job.name, 1);
+    void registry.emit('schedule:missed', { job, count: 1, reason: 'late' });
+    return true;
   }
 
   /** Calls the executors of a scheduled trigger that was made ready; {@link trackScheduled} follows. */
@@ -480,6 +538,14 @@ export function createAgent(options: AgentOptions): Agent {
       logger.info('skipping run: job is running and concurrency is forbid', { job: job.name });
       return false;
     }
+    return true;
+  }
+
+  /** `forbid` checked again when a planned run starts: the check at planning saw an older state. */
+  function forbiddenAtStart(job: Job): boolean {
+    if (job.concurrency !== 'forbid' || !inProgress(job.name)) return false;
+    logger.info('skipping run: job is running and concurrency is forbid', { job: job.name });
+    void registry.emit('schedule:missed', { job, count: 1, reason: 'forbid' });
     return true;
   }
 
@@ -626,8 +692,11 @@ export function createAgent(options: AgentOptions): Agent {
     called: boolean,
   ): { final: Promise<boolean> } {
     const attempt = execution.attempt;
-    // Awaited before the completion; until then a failed write must not be an unhandled rejection.
-    recorded.catch(logStoreError);
+    // A refused running record is kept and retried (the run goes on: its process started or starts now).
+    recorded.catch((err: unknown) => {
+      logStoreError(err);
+      unwritten.keepStart(execution);
+    });
     const { output, listeners, prepared } = ready;
     const run: ActiveRun = { execution, job, recorded, output, listeners, prepared, done: SETTLED };
     active.set(execution.id, run);
@@ -684,17 +753,27 @@ export function createAgent(options: AgentOptions): Agent {
       output: outcome.output,
       status: outcome.status,
     };
-    try {
-      await run.recorded;
-      await completions.add({
-        jobName: job.name,
-        executionId: finished.id,
-        status: outcome.status,
-        finishedAt: finished.finished_at,
-        output: finished.output,
-      });
-    } catch (err) {
-      logStoreError(err);
+    const completion: ExecutionCompletion = {
+      jobName: job.name,
+      executionId: finished.id,
+      status: outcome.status,
+      finishedAt: finished.finished_at,
+      output: finished.output,
+    };
+    // Nothing that ran goes unrecorded: a refused completion (or one whose running record is still
+    // refused) is kept and retried until the store takes it.
+    const startStored = await run.recorded.then(
+      () => true,
+      () => false,
+    );
+    if (!startStored || unwritten.holdsStart(finished.id)) unwritten.keepCompletion(completion);
+    else {
+      try {
+        await completions.add(completion);
+      } catch (err) {
+        logStoreError(err);
+        unwritten.keepCompletion(completion);
+      }
     }
     active.delete(run.execution.id);
     run.execution = finished;
@@ -848,8 +927,16 @@ export function createAgent(options: AgentOptions): Agent {
 
     async start() {
       if (started) return;
-      // Executions left running by a previous process of this node cannot be followed any more.
-      const orphans = (await store.runningExecutions()).filter((e) => e.node_name === cluster.self().Name);
+      // First what a previous process ran and could not record; then the executions it left running,
+      // which cannot be followed any more, are lost (unless the journal knew how they ended).
+      const journaled = await unwritten.load();
+      if (journaled > 0) {
+        logger.info('writing execution records kept by a previous run', { count: journaled });
+        await unwritten.flush();
+      }
+      const orphans = (await store.runningExecutions()).filter(
+        (e) => e.node_name === cluster.self().Name && !unwritten.holdsCompletion(e.id),
+      );
       if (orphans.length > 0) {
         await store.finishExecutions(
           orphans.map((e) => ({
@@ -906,6 +993,9 @@ export function createAgent(options: AgentOptions): Agent {
           completions.drain(),
           patches.drain(),
         ]);
+        // One last try for what the store refused; what is left stays in the journal.
+        await Promise.all([unwritten.flush().then(() => unwritten.stop()), unresolved.stop()]);
+        await patches.drain();
       })();
       return stopping;
     },
