@@ -15,7 +15,9 @@ export type { StatusExecution, ValidateJobOptions } from './internal/job/index.j
 export {
   computeStatus,
   DEFAULT_CATCHUP_WINDOW,
+  isVersionConflict,
   laterTime,
+  MAX_UPDATE_ATTEMPTS,
   mergeJobUpdate,
   msToTime,
   normalizeTime,
@@ -24,6 +26,7 @@ export {
   toJob,
   validateJob,
   validationMessage,
+  versionConflict,
 } from './internal/job/index.js';
 export {
   createMemoryAccessStore,
@@ -98,6 +101,7 @@ export type {
   PluginCatalog,
   RestoreResult,
   RunOptions,
+  SaveJobInputOptions,
 } from './ports/agent.js';
 export type { Clock } from './ports/clock.js';
 export { systemClock } from './ports/clock.js';
@@ -114,5 +118,7 @@ export type {
   JobSortField,
   LaunchIntent,
   LaunchSlot,
+  SaveJobOptions,
   Store,
+  VersionedJob,
 } from './ports/store.js';

@@ -21,7 +21,7 @@ import type {
   Store,
 } from '../../ports/store.js';
 import { type JobGraph, jobGraph, restoreOrder } from '../dag/index.js';
-import { toJob, validateJob } from '../job/index.js';
+import { toJob, updateJobConditionally, validateJob } from '../job/index.js';
 import type { PluginRegistry } from '../plugins/index.js';
 import { type PreparedExecution, prepareExecution } from '../runner/index.js';
 import { parseGoDuration, parseSchedule, type Schedule } from '../schedule/index.js';
@@ -879,13 +879,14 @@ export function createAgent(options: AgentOptions): Agent {
     }
   }
 
-  async function saveValidated(job: Job): Promise<Job> {
+  async function saveValidated(job: Job, expectedVersion?: number): Promise<Job> {
     await checkParent(job);
     // A new job is stored with its first `next` (one write); an update keeps the stored one unless its
     // schedule changed, and is patched below when it differs.
     const placement = started ? place(job, undefined) : undefined;
     const stored = await store.saveJob(
       placement === undefined ? job : { ...job, next: nextString(firstSlot(placement)) },
+      expectedVersion === undefined ? undefined : { expectedVersion },
     );
     if (stored.parent_job !== '') parents.add(stored.parent_job);
     void registry.emit('job:saved', { job: stored });
@@ -1004,8 +1005,16 @@ export function createAgent(options: AgentOptions): Agent {
     listJobs: (query: JobQuery): Promise<JobPage> => store.listJobs(query),
     getJob: (name) => store.getJob(name),
 
-    async saveJob(input) {
-      return saveValidated(validate(input));
+    async saveJob(input, saveOptions) {
+      const name = (input as { name?: unknown } | null)?.name;
+      const from = saveOptions?.from;
+      if (from === undefined || typeof name !== 'string') return saveValidated(validate(input));
+      return updateJobConditionally(
+        store,
+        name,
+        async (current) => validate(await from(current)),
+        saveValidated,
+      );
     },
 
     async deleteJob(name) {
@@ -1017,9 +1026,12 @@ export function createAgent(options: AgentOptions): Agent {
       return job;
     },
 
-    async toggleJob(name) {
-      const job = await requireJob(name);
-      return saveValidated({ ...job, disabled: !job.disabled });
+    toggleJob(name) {
+      const flip = (job: Job | undefined): Job => {
+        if (!job) throw new DkronError('NOT_FOUND', `job ${name} not found`, { details: { job: name } });
+        return { ...job, disabled: !job.disabled };
+      };
+      return updateJobConditionally(store, name, flip, saveValidated);
     },
 
     async runJob(name: string, runOptions?: RunOptions) {
