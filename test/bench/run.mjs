@@ -1,6 +1,6 @@
 // Runs benchmarks one after another, each in its own Node process, forwarding their output.
 //
-//   node test/bench/run.mjs                   # all: schedule, shell, http-executor, api, scheduling, agent-launch, nats
+//   node test/bench/run.mjs                   # all: schedule, shell, http-executor, api, create, scheduling, agent-launch, nats
 //   node test/bench/run.mjs shell api         # the named ones, in the order given
 //
 // `pnpm bench` builds first, then runs this. Exits with the first failing benchmark's exit code (1 when
@@ -13,6 +13,7 @@ const BENCHES = {
   shell: 'shell.bench.mjs',
   'http-executor': 'http-executor.bench.mjs',
   api: 'api.bench.mjs',
+  create: 'create.bench.mjs',
   scheduling: 'scheduling.bench.mjs',
   'agent-launch': 'agent-launch.bench.mjs',
   nats: 'nats-executor.bench.mjs',

@@ -11,7 +11,8 @@
 // test/fixtures/bench-plugins/noop-executor.mjs (`noopExecutor`, option `stamp`: the executor returns
 // the time it was called as its output). 2,000 jobs `@every 1s`, executor `noop`, are created with
 // POST /v1/jobs at concurrency 16, all with the same `starts_at` placed after the last create (so that
-// creating does not compete with running). The measured window starts 3 s after the jobs start and lasts
+// creating does not compete with running): the create rate is measured first on 100 `@manually` jobs
+// (which never run) and starts_at leaves 1.5 times the time it predicts. The measured window starts 3 s after the jobs start and lasts
 // BENCH_SECONDS. Afterwards the bench waits until the window's last slot has started on three probe jobs
 // (at most BENCH_SETTLE_SECONDS, default 60), then reads every job's executions
 // (GET /v1/jobs/<name>/executions) and, for the slots in the window, computes:
@@ -52,7 +53,8 @@ const SECONDS = envInt('BENCH_SECONDS', 60);
 const JOBS = envInt('BENCH_JOBS', 2000);
 const WARMUP_MS = 3000;
 const SETTLE_MAX_MS = envInt('BENCH_SETTLE_SECONDS', 60) * 1000;
-const CREATE_ESTIMATE_MS = 10; // per job, to place starts_at after the last create
+const PROBE_JOBS = 100; // `@manually` jobs created first to measure the create rate
+const CREATE_MARGIN = 1.5; // starts_at leaves this many times the estimated create time
 const GOAL_P99_MS = 50;
 const GOAL_RATIO = 3;
 const MIN_COVERAGE = 0.99;
@@ -157,26 +159,30 @@ try {
   const names = Array.from({ length: JOBS }, (_, i) => `sched-${String(i).padStart(4, '0')}`);
   // Every job starts at the same whole second, after the creates are done, so that creating them does
   // not compete with running them (creating 2,000 jobs while they run takes minutes on a loaded box).
-  const startsAt = Math.ceil((Date.now() + 10_000 + JOBS * CREATE_ESTIMATE_MS) / 1000) * 1000;
-  const createStart = performance.now();
+  // The create rate depends on the build and the machine's load, so it is measured first, on
+  // `@manually` jobs that never run, and starts_at leaves CREATE_MARGIN times the estimate.
   let createErrors = 0;
-  await mapLimit(names, 16, async (name) => {
+  const create = async (name, fields) => {
     const { statusCode, body } = await pool.request({
       method: 'POST',
       path: '/v1/jobs',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        name,
-        schedule: '@every 1s',
-        executor: 'noop',
-        executor_config: {},
-        starts_at: new Date(startsAt).toISOString(),
-      }),
+      body: JSON.stringify({ name, executor: 'noop', executor_config: {}, ...fields }),
     });
     const text = await body.text();
     if (statusCode !== 201 && createErrors++ < 3)
       console.error(`create ${name}: ${statusCode} ${text.slice(0, 200)}`);
-  });
+  };
+  const probeStart = performance.now();
+  const rateProbes = Array.from({ length: PROBE_JOBS }, (_, i) => `probe-${i}`);
+  await mapLimit(rateProbes, 16, (name) => create(name, { schedule: '@manually' }));
+  const perJobMs = (performance.now() - probeStart) / PROBE_JOBS;
+  const startsAt = Math.ceil((Date.now() + 5_000 + JOBS * perJobMs * CREATE_MARGIN) / 1000) * 1000;
+  console.log(`create rate measured on ${PROBE_JOBS} @manually jobs: ${(1000 / perJobMs).toFixed(0)} jobs/s`);
+  const createStart = performance.now();
+  await mapLimit(names, 16, (name) =>
+    create(name, { schedule: '@every 1s', starts_at: new Date(startsAt).toISOString() }),
+  );
   if (createErrors > 0) throw new Error(`${createErrors} jobs could not be created`);
   const createMs = performance.now() - createStart;
   console.log(

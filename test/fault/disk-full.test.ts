@@ -202,11 +202,10 @@ describe.skipIf(!isRoot)('drill: the data dir on a 20 MiB tmpfs fills up, then g
   });
 
   // While rqlite's Raft log cannot grow its leadership flaps, so launch writes wait out the client's
-  // deadline: those that land once the space is back start late, all at once, `forbid` ones together,
-  // and a completion that failed leaves its execution `running`. Phase 2 (issue 9 items 1 and 2: stale
-  // intents count as missed, `forbid` checked at the start, completions kept and retried) fixes that;
-  // until then this is expected to fail, with the counts above showing by how much.
-  it.fails('phase 2 (items 1, 2): no storm, no forbid overlap, no run left unrecorded or running', () => {
+  // deadline: those that land once the space is back must not start late all at once (`forbid` ones
+  // together), and a completion that failed must not leave its execution `running` (issue 9 items 1, 2:
+  // stale intents count as missed, `forbid` checked at the start, completions kept and retried).
+  it('phase 2 (items 1, 2): no storm, no forbid overlap, no run left unrecorded or running', () => {
     expect(afterRecovery, 'the drill above ran').toBeDefined();
     expect(afterRecovery?.stuckRunning).toBe(0);
     expect(afterRecovery?.unrecordedRuns).toBe(0);

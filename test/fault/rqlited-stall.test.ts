@@ -2,11 +2,10 @@
  * Drill: the embedded rqlited frozen with SIGSTOP for 20 s, then SIGCONT, while jobs run every second
  * with `catchup_window` `0`, `5s` and `60s`, and `forbid` jobs (issue 9, item 1).
  *
- * What holds today is asserted in the first test (the agent survives, nothing runs twice, the jobs run
- * again). What item 1 requires is the phase-2 test, expected to fail until the leader path lands: an
- * intent older than the job's window when it becomes durable does not run and counts as missed, at most
- * the latest missed slot of each job runs, and `forbid` holds when the run starts. Today the intents
- * queued during the stall all run at once when rqlited resumes.
+ * The first test asserts that the agent survives, nothing runs twice and the jobs run again. The second
+ * asserts item 1: an intent older than the job's window when it becomes durable does not run and counts
+ * as missed, at most the latest missed slot of each job runs, and `forbid` holds when the run starts
+ * (before the fix, the intents queued during the stall all ran at once when rqlited resumed).
  */
 
 import type { Execution } from '@dkron-core/plugin-api';
@@ -166,8 +165,8 @@ describe('drill: rqlited frozen (SIGSTOP) for 20 s', () => {
     expect(c.runsInLedger).toBeGreaterThan(0);
   });
 
-  // Phase 2: issue 9 item 1 (the leader path of the kernel-roles split). Expected to fail until then.
-  it.fails('phase 2 (item 1): no storm after the stall: windows honoured, missed slots counted, forbid holds', () => {
+  // Issue 9 item 1: a launch recorded too late (superseded by a newer slot, or beyond its window) does not run.
+  it('phase 2 (item 1): no storm after the stall: windows honoured, missed slots counted, forbid holds', () => {
     expect(result, 'the drill above ran').toBeDefined();
     const { counts: c, jobs } = result as NonNullable<typeof result>;
     expect(c.maxConcurrentForbid).toBe(1);

@@ -16,7 +16,9 @@ export type { StatusExecution, ValidateJobOptions } from './internal/job/index.j
 export {
   computeStatus,
   DEFAULT_CATCHUP_WINDOW,
+  isVersionConflict,
   laterTime,
+  MAX_UPDATE_ATTEMPTS,
   mergeJobUpdate,
   msToTime,
   normalizeTime,
@@ -26,6 +28,7 @@ export {
   toJob,
   validateJob,
   validationMessage,
+  versionConflict,
 } from './internal/job/index.js';
 export type { MemoryStore } from './internal/memory-store/index.js';
 export {
@@ -101,11 +104,13 @@ export type {
   PluginCatalog,
   RestoreResult,
   RunOptions,
+  SaveJobInputOptions,
 } from './ports/agent.js';
 export type { Clock } from './ports/clock.js';
 export { systemClock } from './ports/clock.js';
 export type { Cluster, ClusterCandidate, LeadershipChange } from './ports/cluster.js';
 export type { Dispatcher, DispatchHandle, DispatchRun } from './ports/dispatcher.js';
+export type { ExecutionJournal, UnwrittenExecution } from './ports/execution-journal.js';
 export type { ExecutionReports, FinishedReport } from './ports/execution-reports.js';
 export type { Notifier } from './ports/notifier.js';
 export type {
@@ -119,5 +124,7 @@ export type {
   JobSortField,
   LaunchIntent,
   LaunchSlot,
+  SaveJobOptions,
   Store,
+  VersionedJob,
 } from './ports/store.js';

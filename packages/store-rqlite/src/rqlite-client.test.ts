@@ -80,6 +80,57 @@ describe.each(TRANSPORTS)('rqlite client against a fake node (%s)', (transport) 
     }
   });
 
+  it('reads at strong after a node was down or restarting, until a request went through the log', async () => {
+    let calls = 0;
+    const fake = await fakeRqlite((req, res) => {
+      calls++;
+      if (calls === 2) {
+        json(res, 200, { results: [], error: 'store not open' });
+        return;
+      }
+      if (req.url?.startsWith('/db/execute')) json(res, 200, { results: [{ rows_affected: 1 }] });
+      else json(res, 200, { results: [{ columns: ['v'], values: [[1]] }] });
+    });
+    const client = createRqliteClient({ url: fake.url, deadlineMs: 5_000, transport, level: 'linearizable' });
+    const levels = () => fake.requests.map((r) => /level=(\w+)/.exec(r)?.[1] ?? r.split(' ')[1]);
+    try {
+      await client.query([['SELECT v FROM t']]); // 1: linearizable
+      await client.query([['SELECT v FROM t']]); // 2: store not open; 3: its retry, strong
+      await client.query([['SELECT v FROM t']]); // 4: linearizable again (3 went through the log)
+      await client.query([['SELECT v FROM t']], { level: 'weak' }); // 5
+      expect(levels()).toEqual(['linearizable', 'linearizable', 'strong', 'linearizable', 'weak']);
+    } finally {
+      await client.close();
+      await fake.close();
+    }
+  });
+
+  it('clears the strong-read barrier with a write made after the failure', async () => {
+    let calls = 0;
+    const fake = await fakeRqlite((req, res) => {
+      calls++;
+      if (calls === 1) {
+        res.writeHead(503).end('leader not found');
+        return;
+      }
+      if (req.url?.startsWith('/db/execute')) json(res, 200, { results: [{ rows_affected: 1 }] });
+      else json(res, 200, { results: [{ columns: ['v'], values: [[1]] }] });
+    });
+    const client = createRqliteClient({ url: fake.url, deadlineMs: 5_000, transport });
+    try {
+      await client.execute([['UPDATE t SET v = 1']]); // 1: 503; 2: applied (began after the failure)
+      await client.query([['SELECT v FROM t']]); // 3: weak, the default
+      expect(fake.requests.map((r) => r.split(' ')[1])).toEqual([
+        '/db/execute',
+        '/db/execute',
+        '/db/query?level=weak',
+      ]);
+    } finally {
+      await client.close();
+      await fake.close();
+    }
+  });
+
   it('gives up with UNAVAILABLE once the deadline passes', async () => {
     const fake = await fakeRqlite((_req, res) => {
       res.writeHead(503).end('leader not found');

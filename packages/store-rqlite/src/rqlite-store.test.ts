@@ -54,12 +54,20 @@ describe('schema', () => {
 
   it('upgrades a version 1 database (the first release) in place', async () => {
     await store.saveJob(makeJob('kept'));
-    await raw.execute([['DROP TABLE write_tokens'], ['DELETE FROM schema_version WHERE version > ?', 1]], {
-      transaction: true,
-    });
+    await store.saveJob(makeJob('kept'));
+    await raw.execute(
+      [
+        ['DROP TABLE write_tokens'],
+        ['ALTER TABLE jobs DROP COLUMN version'],
+        ['DELETE FROM schema_version WHERE version > ?', 1],
+      ],
+      { transaction: true },
+    );
     const upgraded = await createRqliteStore({ url: node.rqlite.url, credentials: node.rqlite.credentials });
     try {
       expect((await upgraded.getJob('kept'))?.name).toBe('kept');
+      // Jobs stored before versions existed start at version 1.
+      expect((await upgraded.readJob('kept'))?.version).toBe(1);
       await upgraded.patchJob('kept', { missedIncrement: 1 });
       expect((await upgraded.getJob('kept'))?.missed_count).toBe(1);
     } finally {
@@ -68,6 +76,33 @@ describe('schema', () => {
     const [result] = await raw.query([['SELECT max(version) AS v FROM schema_version']]);
     expect(result?.rows).toEqual([{ v: SCHEMA_VERSION }]);
     await wipe();
+  });
+
+  it('skips a migration another server applied meanwhile (ADD COLUMN is not idempotent)', async () => {
+    // The state a server finds when it read version 4, then lost the race to apply version 5.
+    await raw.execute([['DELETE FROM schema_version WHERE version = ?', 5]]);
+    const racing = createRqliteClient({ url: node.rqlite.url, credentials: node.rqlite.credentials });
+    const { migrate } = await import('./internal/schema.js');
+    const silent = { debug() {}, info() {}, warn() {}, error() {} };
+    let reads = 0;
+    const lateVersionRow: RqliteClient = {
+      ...racing,
+      // The version check reads 4; then "the other server" records version 5 before our ALTER runs.
+      async query(statements, options) {
+        const results = await racing.query(statements, options);
+        if (reads++ === 0) {
+          await raw.execute([['INSERT INTO schema_version (version, applied_at) VALUES (?, ?)', 5, 0]]);
+        }
+        return results;
+      },
+    };
+    try {
+      expect(await migrate(lateVersionRow, silent)).toBe(4);
+    } finally {
+      await racing.close();
+    }
+    const [result] = await raw.query([['SELECT max(version) AS v FROM schema_version']]);
+    expect(result?.rows).toEqual([{ v: SCHEMA_VERSION }]);
   });
 
   it('refuses a database written by a newer schema', async () => {

@@ -1,5 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import type { DayStats, JobRuntimePatch, LaunchIntent, Store } from '@dkron-core/kernel';
+import {
+  type DayStats,
+  type JobRuntimePatch,
+  type LaunchIntent,
+  type SaveJobOptions,
+  type Store,
+  versionConflict,
+} from '@dkron-core/kernel';
 import { DkronError, type Job, type Logger } from '@dkron-core/plugin-api';
 import { DiskState } from './internal/disk-state.js';
 import { checkRetain, startExecutionStatements } from './internal/execution-rows.js';
@@ -13,11 +20,13 @@ import {
 import { finishExecutionStatements } from './internal/finish-sql.js';
 import { listJobsStatements } from './internal/job-query.js';
 import {
+  holdsDefinition,
   JOB_COLUMNS,
   jobFromColumns,
   jobFromRow,
   UnreadableJobRow,
   upsertJobStatement,
+  versionOf,
 } from './internal/job-rows.js';
 import { executionTrimEvery, LaggingTrim } from './internal/lagging-trim.js';
 import {
@@ -62,6 +71,8 @@ const noopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 const PARENT_NOT_FOUND = 'specified parent job not found';
 const HAS_CHILDREN = 'store: could not delete job with dependent jobs, delete children first';
 const DAY_MS = 86_400_000;
+/** Attempts of a delete whose job keeps changing under it before it answers with a version conflict. */
+const MAX_DELETE_ATTEMPTS = 10;
 
 /** Slots recorded between two trims of a job's ledger: the ledger holds 1,000 to 1,500 slots per job. */
 const LEDGER_TRIM_EVERY = LAUNCH_LEDGER_RETAIN / 2;
@@ -99,6 +110,10 @@ export async function createRqliteStore(options: RqliteStoreOptions): Promise<St
     createRqliteClient({
       url: options.url,
       logger,
+      // Every read is linearizable: reads feed writes and scheduling decisions, and a weak read right after
+      // an rqlited restart can be hundreds of writes old. On one node it costs what a weak read does
+      // (test/bench/read-levels.bench.mjs); in a cluster, a heartbeat round to a quorum.
+      level: 'linearizable',
       deadlineMs: options.deadlineMs,
       transport: options.transport,
       ...(options.credentials ? { credentials: options.credentials } : {}),
@@ -184,18 +199,31 @@ class RqliteStore implements Store {
     return this.#jobs(await this.#rows([`SELECT ${JOB_COLUMNS} FROM jobs j ORDER BY j.name`]));
   }
 
-  async saveJob(job: Job) {
+  async readJob(name: string) {
+    const [row] = await this.#rows([`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.name = ?`, name]);
+    const job = row === undefined ? undefined : this.#job(row);
+    return row === undefined || job === undefined ? undefined : { job, version: versionOf(row) };
+  }
+
+  async saveJob(job: Job, options?: SaveJobOptions) {
+    const expected = options?.expectedVersion;
     // Upsert and read back in one round trip: through the Raft log, the read sees the merged row.
     const [upsert, read] = await this.#client.request(
-      [upsertJobStatement(job), [`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.name = ?`, job.name]],
+      [upsertJobStatement(job, expected), [`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.name = ?`, job.name]],
       { transaction: true },
     );
+    const row = read?.rows[0];
     if (upsert?.rowsAffected === 0) {
+      const stored = row === undefined ? undefined : versionOf(row);
+      if (expected !== undefined && stored !== expected) {
+        // A retried request whose first attempt was applied finds its own write: that save succeeded.
+        if (row !== undefined && stored === expected + 1 && holdsDefinition(row, job)) return jobFromRow(row);
+        throw versionConflict(job.name, expected, stored);
+      }
       throw new DkronError('NOT_FOUND', PARENT_NOT_FOUND, {
         details: { job: job.name, field: 'parent_job' },
       });
     }
-    const row = read?.rows[0];
     if (row === undefined) throw new DkronError('INTERNAL', `job ${job.name} was not stored`);
     return jobFromRow(row);
   }
@@ -208,27 +236,46 @@ class RqliteStore implements Store {
   }
 
   async deleteJob(name: string) {
-    const [row] = await this.#rows([`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.name = ?`, name]);
-    if (row === undefined) throw notFound(name);
-    // An unreadable row can still be deleted: its columns say all the delete needs (name, children).
-    const job = this.#job(row) ?? jobFromColumns(row);
-    if (job.dependent_jobs !== null) throw hasChildren(name);
-    // Guarded by "has no children" in the same transaction, so a child saved meanwhile blocks the delete.
-    const childless = 'NOT EXISTS (SELECT 1 FROM jobs c WHERE c.parent_job = ?)';
-    const results = await this.#client.execute(
-      [
-        [`DELETE FROM executions WHERE job_name = ? AND ${childless}`, name, name],
-        [`DELETE FROM launches WHERE job = ? AND ${childless}`, name, name],
-        [`DELETE FROM jobs WHERE name = ? AND ${childless}`, name, name],
-      ],
-      { transaction: true },
-    );
-    // Nothing deleted: a child appeared meanwhile, or the job is already gone (a concurrent delete, or
-    // this very delete applied by an attempt whose answer was lost): either way it is deleted.
-    if (results[2]?.rowsAffected === 0 && (await this.getJob(name)) !== undefined) throw hasChildren(name);
-    this.#ledgerTrim.forget(name);
-    this.#executionTrim.forget(name);
-    this.#unreadable.delete(name);
+    // Compare-and-set on the version read, retried: a save racing the delete orders it before or after
+    // itself, never into a false "has dependent jobs".
+    let last: Job | undefined;
+    let lastVersion = 0;
+    for (let attempt = 1; ; attempt++) {
+      const [row] = await this.#rows([`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.name = ?`, name]);
+      if (row === undefined) {
+        // Gone after an attempt that deleted nothing: a concurrent delete, or this very delete applied by
+        // an attempt whose answer was lost. Either way it is deleted.
+        if (last !== undefined) return this.#forget(last);
+        throw notFound(name);
+      }
+      if (attempt > MAX_DELETE_ATTEMPTS) throw versionConflict(name, lastVersion, versionOf(row));
+      // An unreadable row can still be deleted: its columns say all the delete needs (name, children).
+      const job = this.#job(row) ?? jobFromColumns(row);
+      if (job.dependent_jobs !== null) throw hasChildren(name);
+      const version = versionOf(row);
+      // Guarded in the same transaction by "has no children" (a child saved meanwhile blocks the delete)
+      // and by the version read (a save meanwhile makes this attempt delete nothing, and the next decide).
+      const guard =
+        'NOT EXISTS (SELECT 1 FROM jobs c WHERE c.parent_job = ?) AND EXISTS (SELECT 1 FROM jobs v WHERE v.name = ? AND v.version = ?)';
+      const results = await this.#client.execute(
+        [
+          [`DELETE FROM executions WHERE job_name = ? AND ${guard}`, name, name, name, version],
+          [`DELETE FROM launches WHERE job = ? AND ${guard}`, name, name, name, version],
+          [`DELETE FROM jobs WHERE name = ? AND ${guard}`, name, name, name, version],
+        ],
+        { transaction: true },
+      );
+      if (results[2]?.rowsAffected !== 0) return this.#forget(job);
+      last = job;
+      lastVersion = version;
+    }
+  }
+
+  /** Drops what this store keeps about a deleted job; returns it. */
+  #forget(job: Job): Job {
+    this.#ledgerTrim.forget(job.name);
+    this.#executionTrim.forget(job.name);
+    this.#unreadable.delete(job.name);
     return job;
   }
 

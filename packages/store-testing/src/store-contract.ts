@@ -8,7 +8,13 @@
  * ```
  */
 
-import { type ExecutionCompletion, type LaunchIntent, type Store, toJob } from '@dkron-core/kernel';
+import {
+  type ExecutionCompletion,
+  isVersionConflict,
+  type LaunchIntent,
+  type Store,
+  toJob,
+} from '@dkron-core/kernel';
 import {
   type Execution,
   type ExecutionStatus,
@@ -266,6 +272,79 @@ export function describeStoreContract(label: string, makeStore: () => Promise<St
           'store: could not delete job with dependent jobs, delete children first',
         );
         expect(await store.getJob('p')).toBeDefined();
+      });
+
+      it('reads a job with its version: 1 when created, +1 per save, run-time patches leave it', async () => {
+        expect(await store.readJob('a')).toBeUndefined();
+        const created = await store.saveJob(contractJob('a'));
+        expect(await store.readJob('a')).toEqual({ job: created, version: 1 });
+        await store.saveJob(contractJob('a', { displayname: 'two' }));
+        await store.patchJob('a', { next: '2030-01-01T00:00:00Z', status: 'success', missedIncrement: 1 });
+        const read = await store.readJob('a');
+        expect(read?.version).toBe(2);
+        expect(read?.job).toEqual(await store.getJob('a'));
+        await store.deleteJob('a');
+        expect(await store.readJob('a')).toBeUndefined();
+        await store.saveJob(contractJob('a'));
+        expect((await store.readJob('a'))?.version).toBe(1);
+      });
+
+      it('saves conditionally: the expected version passes and bumps, a stale one is a version conflict', async () => {
+        await store.saveJob(contractJob('a', { displayname: 'one' }));
+        const saved = await store.saveJob(contractJob('a', { displayname: 'two' }), { expectedVersion: 1 });
+        expect(saved.displayname).toBe('two');
+        expect((await store.readJob('a'))?.version).toBe(2);
+        const error = await rejection(
+          store.saveJob(contractJob('a', { displayname: 'stale' }), { expectedVersion: 1 }),
+        );
+        expect(isVersionConflict(error)).toBe(true);
+        expect(isDkronError(error, 'CONFLICT')).toBe(true);
+        expect(await store.readJob('a')).toEqual({ job: saved, version: 2 });
+      });
+
+      it('saves with expected version 0 only a job that does not exist', async () => {
+        const created = await store.saveJob(contractJob('a'), { expectedVersion: 0 });
+        expect(await store.readJob('a')).toEqual({ job: created, version: 1 });
+        const error = await rejection(
+          store.saveJob(contractJob('a', { displayname: 'x' }), { expectedVersion: 0 }),
+        );
+        expect(isVersionConflict(error)).toBe(true);
+        expect((await store.getJob('a'))?.displayname).toBe('');
+      });
+
+      it('does not recreate a job deleted since the version was read', async () => {
+        await store.saveJob(contractJob('a'));
+        await store.deleteJob('a');
+        const error = await rejection(store.saveJob(contractJob('a'), { expectedVersion: 1 }));
+        expect(isVersionConflict(error)).toBe(true);
+        expect(await store.getJob('a')).toBeUndefined();
+      });
+
+      it('checks the version before the parent: a conditional save of a job whose parent is gone', async () => {
+        await store.saveJob(contractJob('p'));
+        await store.saveJob(contractJob('c', { parent_job: 'p', schedule: '' }));
+        const parentless = contractJob('c', { parent_job: 'gone', schedule: '' });
+        expect(isVersionConflict(await rejection(store.saveJob(parentless, { expectedVersion: 5 })))).toBe(
+          true,
+        );
+        const missing = await rejection(store.saveJob(parentless, { expectedVersion: 1 }));
+        expect(isDkronError(missing, 'NOT_FOUND')).toBe(true);
+        expect((await store.readJob('c'))?.version).toBe(1);
+      });
+
+      it('deletes a childless job while saves of it race the delete: never CONFLICT', async () => {
+        for (let i = 0; i < 20; i++) {
+          const name = `race-${i}`;
+          await store.saveJob(contractJob(name));
+          const [save, del] = await Promise.allSettled([
+            store.saveJob(contractJob(name, { displayname: 'second' })),
+            store.deleteJob(name),
+          ]);
+          expect(save.status).toBe('fulfilled');
+          expect(del.status, `delete ${name}: ${del.status === 'rejected' ? String(del.reason) : ''}`).toBe(
+            'fulfilled',
+          );
+        }
       });
 
       it('deletes the executions of a deleted job', async () => {

@@ -80,11 +80,17 @@ export async function freePort() {
 
 /**
  * Starts the built CLI as `agent --server` on loopback with free ports, a temporary data directory
- * and `config` written as the JSON config file; resolves when `GET /health` answers 200.
+ * and `config` written as the JSON config file; resolves when `GET /health` answers 200. `bin` is the
+ * CLI entry to run (default: this checkout's), e.g. another build's to compare two commits in one run.
  * With BENCH_CPU_PROF=<dir> in the environment the agent runs with `node --cpu-prof` into that
  * directory; the profile is written when stop() lets it exit (stop() then waits up to 5 minutes).
  */
-export async function startServer({ config = {}, args = [], healthTimeoutMs = 60_000 } = {}) {
+export async function startServer({
+  config = {},
+  args = [],
+  healthTimeoutMs = 60_000,
+  bin = DKRON_CORE_BIN,
+} = {}) {
   const [http, rpc, rqliteHttp, rqliteRaft] = await Promise.all([
     freePort(),
     freePort(),
@@ -100,7 +106,7 @@ export async function startServer({ config = {}, args = [], healthTimeoutMs = 60
     ...(profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : []),
     // BENCH_NODE_FLAGS: extra Node flags for the agent only, e.g. "--trace-gc" (not allowed in NODE_OPTIONS).
     ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(/\s+/).filter(Boolean) : []),
-    DKRON_CORE_BIN,
+    bin,
     'agent',
     '--server',
     '--config',
@@ -190,8 +196,11 @@ export async function startServer({ config = {}, args = [], healthTimeoutMs = 60
     ports: { http, rpc, rqliteHttp, rqliteRaft },
     logs: () => output,
     logLines: () => lines,
-    /** Pid of the embedded rqlited (a process of the agent's group named rqlited). */
-    rqlitedPid: () => findInGroup(proc.pid, 'rqlited'),
+    /**
+     * Pid of the embedded rqlited: a process named rqlited in the agent's group or, since the agent starts
+     * it in a process group of its own, a child of the agent.
+     */
+    rqlitedPid: async () => (await findInGroup(proc.pid, 'rqlited')) ?? findChild(proc.pid, 'rqlited'),
     stop,
   };
 }
@@ -206,6 +215,20 @@ export async function findInGroup(pgid, comm) {
     const close = stat.lastIndexOf(')');
     const fields = stat.slice(close + 2).split(' ');
     if (Number(fields[2]) === pgid && stat.slice(open + 1, close) === comm) return Number(name);
+  }
+  return undefined;
+}
+
+/** The first child of `ppid` whose command name is `comm`. */
+export async function findChild(ppid, comm) {
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const stat = await readFile(`/proc/${name}/stat`, 'latin1').catch(() => undefined);
+    if (stat === undefined) continue;
+    const open = stat.indexOf('(');
+    const close = stat.lastIndexOf(')');
+    const fields = stat.slice(close + 2).split(' ');
+    if (Number(fields[1]) === ppid && stat.slice(open + 1, close) === comm) return Number(name);
   }
   return undefined;
 }

@@ -15,6 +15,7 @@ import type {
   PluginCatalog,
   RestoreResult,
   RunOptions,
+  SaveJobInputOptions,
 } from '@dkron-core/kernel';
 import { toJob } from '@dkron-core/kernel';
 import { DkronError, type Execution, type Job, ZERO_TIME } from '@dkron-core/plugin-api';
@@ -206,8 +207,15 @@ export class FakeAgent implements AgentApi {
     return job && this.withChildren(job);
   }
 
-  async saveJob(input: unknown): Promise<Job> {
+  async saveJob(posted: unknown, options?: SaveJobInputOptions): Promise<Job> {
     this.check();
+    // One thread and no await before the write: nothing can change the job between `from` and the save.
+    const name = (posted as { name?: unknown } | null)?.name;
+    const current = typeof name === 'string' ? this.jobs.get(name) : undefined;
+    const input =
+      options?.from && typeof name === 'string'
+        ? options.from(current && this.withChildren(current))
+        : posted;
     const fields = validateJobInput(
       input,
       CATALOG.executors.map((e) => e.name),

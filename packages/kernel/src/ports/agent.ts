@@ -55,6 +55,17 @@ export interface AgentHealth {
   readonly leader?: boolean;
 }
 
+/** Options of {@link AgentApi.saveJob}. */
+export interface SaveJobInputOptions {
+  /**
+   * For input that depends on the stored job (masked secrets kept from it, create or update rights):
+   * called with the job as stored (a linearizable read; `undefined` when there is none) and returning the
+   * input to validate and save. The save is conditional on the version read; when another write came
+   * first, `from` is called again on a fresh read. Without it the input is saved as given.
+   */
+  readonly from?: (current: Job | undefined) => unknown;
+}
+
 /** What the API calls. Errors are {@link DkronError}s with codes the API maps to statuses. */
 export interface AgentApi {
   /** This node's name (`X-Whom`). */
@@ -68,9 +79,9 @@ export interface AgentApi {
    * posted by a client (create or full replace). `VALIDATION` errors carry Dkron's message
    * (without the `Job validation failed: ` prefix), `NOT_FOUND` the missing parent.
    */
-  saveJob(input: unknown): Promise<Job>;
+  saveJob(input: unknown, options?: SaveJobInputOptions): Promise<Job>;
   deleteJob(name: string): Promise<Job>;
-  /** Flips `disabled`; `NOT_FOUND` if missing. */
+  /** Flips `disabled` (a conditional read-modify-write, retried on a concurrent write); `NOT_FOUND` if missing. */
   toggleJob(name: string): Promise<Job>;
   /**
    * Starts a run now and resolves once it is launched (not when it ends). `NOT_FOUND` for a missing or

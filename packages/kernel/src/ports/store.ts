@@ -114,10 +114,34 @@ export interface JobRuntimePatch {
   readonly missedIncrement?: number;
 }
 
+/**
+ * A stored job and its definition revision. The version is 1 when the job is created and grows by one with
+ * every {@link Store.saveJob}; run-time writes (next, status, counters, launches) leave it alone.
+ */
+export interface VersionedJob {
+  readonly job: Job;
+  readonly version: number;
+}
+
+/** Options of {@link Store.saveJob}. */
+export interface SaveJobOptions {
+  /**
+   * Compare-and-set: save only if the stored job is at this version (`0`: only if no such job exists).
+   * Otherwise nothing is written and the save rejects with a version conflict
+   * (`CONFLICT`, `details.reason: 'version'`, see `isVersionConflict`).
+   */
+  readonly expectedVersion?: number;
+}
+
 /** The persistence port. */
 export interface Store {
   /** Stored job (with `dependent_jobs` derived from its children), or `undefined`. */
   getJob(name: string): Promise<Job | undefined>;
+  /**
+   * The stored job with its version, read linearizably (it sees every write acknowledged before the call):
+   * the read of a read-modify-write, whose save passes the version as `expectedVersion`.
+   */
+  readJob(name: string): Promise<VersionedJob | undefined>;
   /** Filtered, sorted, sliced jobs, done by the store. */
   listJobs(query: JobQuery): Promise<JobPage>;
   /** Every job; the scheduler loads them at start. */
@@ -126,15 +150,18 @@ export interface Store {
    * Creates or replaces a job with Dkron's merge rules applied atomically against the stored row:
    * counters keep the larger value, `last_success`/`last_error` the later one, a non-empty stored
    * `status` is kept, `dependent_jobs` is derived from children, `missed_count` is kept.
-   * Rejects with `NOT_FOUND` (`specified parent job not found`) when `parent_job` does not exist.
-   * Returns the stored job.
+   * Rejects with `NOT_FOUND` (`specified parent job not found`) when `parent_job` does not exist, and with
+   * a version conflict when `options.expectedVersion` is given and differs from the stored version.
+   * Bumps the job's version. Returns the stored job.
    */
-  saveJob(job: Job): Promise<Job>;
+  saveJob(job: Job, options?: SaveJobOptions): Promise<Job>;
   /** Applies run-time changes (next, status, missed count). No-op for a missing job. */
   patchJob(name: string, patch: JobRuntimePatch): Promise<void>;
   /**
    * Deletes a job and its executions; `NOT_FOUND` if missing, `CONFLICT`
    * (`store: could not delete job with dependent jobs, delete children first`) if it has children.
+   * A save racing the delete never makes it answer `CONFLICT` for a childless job: the delete is ordered
+   * before or after the save.
    */
   deleteJob(name: string): Promise<Job>;
 

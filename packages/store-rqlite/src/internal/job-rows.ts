@@ -11,7 +11,7 @@ import { fromNullableTimeKey, fromTimeKey, toNullableTimeKey, toTimeKey } from '
 /** Columns every job read selects, `j` being the jobs table; `children` feeds `dependent_jobs`. */
 export const JOB_COLUMNS =
   'j.name, j.displayname, j.schedule, j.timezone, j.success_count, j.error_count, j.last_success, ' +
-  'j.last_error, j.next, j.status, j.disabled, j.parent_job, j.missed_count, j.metadata, j.doc, ' +
+  'j.last_error, j.next, j.status, j.disabled, j.parent_job, j.missed_count, j.metadata, j.doc, j.version, ' +
   '(SELECT json_group_array(c.name) FROM jobs c WHERE c.parent_job = j.name) AS children';
 
 const COLUMN_FIELDS = new Set([
@@ -42,11 +42,15 @@ const JOB_DEFAULTS: Job = toJob({});
  * conditional on the parent existing, so a missing parent writes nothing (0 rows affected).
  * `missed_count` is absent from `SET`: the stored value is kept. `next` is the scheduler's: kept while
  * schedule and timezone are unchanged, else reset to the zero time for the scheduler to recompute.
+ * `version` starts at 1 (the column default) and grows by one per update. With an expected version (the
+ * last parameter, `NULL`: unconditional) nothing is written unless the stored row is at that version; `0`
+ * expects no row, and a missing row with an expected version >= 1 is not created either.
  */
 const UPSERT_JOB = `INSERT INTO jobs (name, displayname, schedule, timezone, success_count, error_count,
   last_success, last_error, next, status, disabled, parent_job, missed_count, metadata, doc)
 SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
-WHERE ? = '' OR EXISTS (SELECT 1 FROM jobs p WHERE p.name = ?)
+WHERE (? = '' OR EXISTS (SELECT 1 FROM jobs p WHERE p.name = ?))
+  AND (? IS NULL OR ? = 0 OR EXISTS (SELECT 1 FROM jobs v WHERE v.name = ?))
 ON CONFLICT (name) DO UPDATE SET
   displayname = excluded.displayname,
   schedule = excluded.schedule,
@@ -61,40 +65,70 @@ ON CONFLICT (name) DO UPDATE SET
   disabled = excluded.disabled,
   parent_job = excluded.parent_job,
   metadata = excluded.metadata,
-  doc = excluded.doc`;
+  doc = excluded.doc,
+  version = jobs.version + 1
+WHERE ? IS NULL OR jobs.version = ?`;
 
 const ZERO_NEXT = toTimeKey(ZERO_TIME, 'next');
 
-/** The upsert statement of {@link UPSERT_JOB} for `job`. */
-export function upsertJobStatement(job: Job): SqlStatement {
-  if (typeof job.name !== 'string' || job.name === '') {
-    throw new DkronError('VALIDATION', 'name cannot be empty', { details: { field: 'name' } });
-  }
+/** The columns a save writes as given (the definition), as stored. */
+function definitionColumns(job: Job) {
   const doc: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(job)) {
     if (!COLUMN_FIELDS.has(key) && value !== undefined) doc[key] = value;
   }
-  const parent = job.parent_job ?? '';
+  return {
+    displayname: job.displayname ?? '',
+    schedule: job.schedule ?? '',
+    timezone: job.timezone ?? '',
+    disabled: job.disabled ? 1 : 0,
+    parent_job: job.parent_job ?? '',
+    // Exactly JSON.stringify's text: the metadata filter's instr() pre-check relies on it (job-query.ts).
+    metadata: job.metadata ? JSON.stringify(job.metadata) : null,
+    doc: JSON.stringify(doc),
+  };
+}
+
+/**
+ * Whether `row` (read with {@link JOB_COLUMNS}) holds exactly the definition a save of `job` writes: how a
+ * conditional save whose first attempt's answer was lost recognizes its own write.
+ */
+export function holdsDefinition(row: SqlRow, job: Job): boolean {
+  return Object.entries(definitionColumns(job)).every(([column, value]) => row[column] === value);
+}
+
+/** The upsert statement of {@link UPSERT_JOB} for `job`, conditional on `expectedVersion` when given. */
+export function upsertJobStatement(job: Job, expectedVersion?: number): SqlStatement {
+  if (typeof job.name !== 'string' || job.name === '') {
+    throw new DkronError('VALIDATION', 'name cannot be empty', { details: { field: 'name' } });
+  }
+  const definition = definitionColumns(job);
+  const parent = definition.parent_job;
+  const expected = expectedVersion ?? null;
   const params: SqlValue[] = [
     job.name,
-    job.displayname ?? '',
-    job.schedule ?? '',
-    job.timezone ?? '',
+    definition.displayname,
+    definition.schedule,
+    definition.timezone,
     job.success_count ?? 0,
     job.error_count ?? 0,
     toNullableTimeKey(job.last_success, 'last_success'),
     toNullableTimeKey(job.last_error, 'last_error'),
     toTimeKey(job.next || ZERO_TIME, 'next'),
     job.status ?? '',
-    job.disabled ? 1 : 0,
+    definition.disabled,
     parent,
     job.missed_count ?? 0,
-    // Exactly JSON.stringify's text: the metadata filter's instr() pre-check relies on it (job-query.ts).
-    job.metadata ? JSON.stringify(job.metadata) : null,
-    JSON.stringify(doc),
+    definition.metadata,
+    definition.doc,
     parent,
     parent,
+    expected,
+    expected,
+    job.name,
     ZERO_NEXT,
+    expected,
+    expected,
   ];
   return [UPSERT_JOB, ...params];
 }
@@ -136,6 +170,11 @@ function parseJson<T>(row: SqlRow, column: string, shape: 'object' | 'array'): T
     throw new UnreadableJobRow(job, `column ${column} is not a JSON ${shape}`);
   }
   return parsed as T;
+}
+
+/** The `version` column of a row read with {@link JOB_COLUMNS}. */
+export function versionOf(row: SqlRow): number {
+  return int(row, 'version');
 }
 
 /**

@@ -3,8 +3,9 @@ import type { RqliteClient, SqlStatement } from '../rqlite-client.js';
 
 /**
  * Versioned schema. A migration is a list of statements applied in one transaction together with its
- * `schema_version` row. Every statement is idempotent (`IF NOT EXISTS`) so that servers starting at the same
- * time may race through the same migration safely.
+ * `schema_version` row. Statements are idempotent (`IF NOT EXISTS`) where SQLite allows it, and a
+ * migration that fails because another server applied it first is skipped, so that servers starting at
+ * the same time may race through the same migration safely.
  *
  * Times are `<fixed-width UTC key>|<text>` strings (see `time-key.ts`); launch slots are epoch ms.
  * Execution ids are unique per job only (Dkron keys them `executions:<job>:<id>`), hence the composite key.
@@ -138,6 +139,12 @@ export const MIGRATIONS: readonly (readonly string[])[] = [
     // One row that /health rewrites while the disk is known to be full, to see when writes work again.
     'CREATE TABLE IF NOT EXISTS store_probe (id INTEGER PRIMARY KEY, at INTEGER NOT NULL)',
   ],
+  [
+    // The definition revision of a job, for compare-and-set saves (Store.readJob / expectedVersion): 1 at
+    // creation, +1 per save. Existing jobs start at 1. ADD COLUMN has no IF NOT EXISTS: a server that loses
+    // the race to apply this migration sees the version row written and moves on (see migrate).
+    'ALTER TABLE jobs ADD COLUMN version INTEGER NOT NULL DEFAULT 1',
+  ],
 ];
 
 /** The schema version this package writes. */
@@ -173,7 +180,13 @@ export async function migrate(client: RqliteClient, logger: Logger, now = Date.n
       version,
       now,
     ]);
-    await client.execute(statements, { transaction: true });
+    try {
+      await client.execute(statements, { transaction: true });
+    } catch (error) {
+      // Another server applied this version meanwhile (a statement that is not idempotent failed here).
+      if ((await currentVersion(client)) >= version) continue;
+      throw error;
+    }
     logger.info('rqlite schema migrated', { version });
   }
   return found;

@@ -3,6 +3,7 @@ import type { AccessStore, AuditEntry } from '@dkron-core/kernel';
 import type { Logger } from '@dkron-core/plugin-api';
 import type { Context } from 'hono';
 import { actorOf } from '../acl/actor.js';
+import { createAuditAppender } from './batcher.js';
 import { diffDefinitions } from './diff.js';
 
 /** One state change, as a route reports it. */
@@ -64,6 +65,8 @@ export function createAuditRecorder(options: AuditRecorderOptions): AuditRecorde
   const { store, logger } = options;
   const now = options.now ?? Date.now;
   if (!store) return async () => {};
+  // Concurrent requests share one store write (see createAuditAppender).
+  const append = createAuditAppender(store);
   return async (c, event) => {
     const actor = actorOf(c);
     const has = (key: 'before' | 'after') => Object.hasOwn(event, key);
@@ -80,7 +83,7 @@ export function createAuditRecorder(options: AuditRecorderOptions): AuditRecorde
       details: event.details ? { ...event.details } : null,
     };
     try {
-      await store.appendAudit([entry]);
+      await append(entry);
     } catch (error) {
       logger?.error('audit entry not written', {
         action: entry.action,

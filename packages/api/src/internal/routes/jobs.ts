@@ -23,6 +23,7 @@ const JOB_PARAM = { job: 'Job name.' };
 const SAVE_ERRORS = {
   400: 'Unparsable body (`Unable to parse payload: …`) or invalid job (`Job validation failed: …`), naming the field.',
   404: 'The parent job does not exist (`specified parent job not found`).',
+  409: 'The job kept changing while it was being saved (10 concurrent writes came first); try again.',
   413: 'The body is larger than the limit.',
   503: 'Job submissions are paused on this node (`New job submissions are currently paused`).',
 };
@@ -91,16 +92,21 @@ function createSaveHandler({ agent, logger, submissions, audit }: RouteDeps) {
     const runNow = hasFlag(searchParams(c), 'runoncreate');
     // The body names the job: that name is what a policy scopes (`/v1/jobs/team-a-*`).
     const name = typeof posted.name === 'string' ? posted.name : undefined;
-    const before = name === undefined ? undefined : await agent.getJob(name);
-    // A client saving what it was shown (masked secrets) keeps the stored secrets.
-    const input = before ? unmaskJobSecrets(posted, before) : posted;
-    if (name !== undefined) {
-      requireCapability(c, jobPath(name), [before ? 'update' : 'create']);
-      if (runNow) requireCapability(c, `${jobPath(name)}/run`, ['create']);
-    }
+    // What is saved depends on the stored job (its secrets, create or update rights), so the agent saves
+    // conditionally on the job it passed here, and asks again if another write came first.
+    let before: Job | undefined;
+    const from = (current: Job | undefined) => {
+      before = current;
+      if (name !== undefined) {
+        requireCapability(c, jobPath(name), [current ? 'update' : 'create']);
+        if (runNow) requireCapability(c, `${jobPath(name)}/run`, ['create']);
+      }
+      // A client saving what it was shown (masked secrets) keeps the stored secrets.
+      return current ? unmaskJobSecrets(posted, current) : posted;
+    };
     let job: Job;
     try {
-      job = await agent.saveJob(input);
+      job = await agent.saveJob(posted, { from });
     } catch (error) {
       throw asSaveError(error);
     }
@@ -244,7 +250,10 @@ export function jobRoutes(deps: RouteDeps) {
           responses: {
             200: { description: 'The job after the flip.', schema: ref('Job'), headers: ['Location'] },
           },
-          errors: { 404: 'No such job.' },
+          errors: {
+            404: 'No such job.',
+            409: 'The job kept changing while it was being toggled (10 concurrent writes came first); try again.',
+          },
         }),
         async (c) => {
           const job = await agent.toggleJob(c.req.param('job'));

@@ -303,6 +303,48 @@ describe('agent: scheduling', () => {
     expect((await executions(h.store, 'slow')).map((e) => e.status)).toEqual(['running']);
   });
 
+  it('runs no storm after a store stall: late launches superseded or beyond their window count as missed', async () => {
+    const store = createMemoryStore();
+    const record = store.recordLaunches.bind(store);
+    let stalled = false;
+    const waiting: (() => void)[] = [];
+    store.recordLaunches = async (intents) => {
+      if (stalled) await new Promise<void>((resolve) => waiting.push(resolve));
+      return record(intents);
+    };
+    h = await harness({ store });
+    await h.agent.saveJob(job('wide', { schedule: '@every 1s', catchup_window: '60s' }));
+    await h.agent.saveJob(job('none', { schedule: '@every 1s', catchup_window: '0s' }));
+    await h.clock.advance(3_000);
+    const before = h.control.calls.length;
+    expect(before).toBe(6);
+    stalled = true;
+    await h.clock.advance(20_000);
+    expect(h.control.calls).toHaveLength(before);
+    stalled = false;
+    for (const release of waiting.splice(0)) release();
+    await settle();
+    await h.clock.advance(50);
+    // 'wide' runs at most its latest missed slot late; 'none' runs none of them more than 1 s late.
+    const late = async (name: string) =>
+      (await executions(h.store, name)).filter(
+        (e) => Date.parse(e.started_at) - Date.parse(e.scheduled_at ?? e.started_at) > 1_000,
+      ).length;
+    expect(await late('wide')).toBeLessThanOrEqual(1);
+    expect(await late('none')).toBe(0);
+    // Every stalled slot ran or counts as missed.
+    const stalledRuns = (name: string) => h.control.calls.slice(before).filter((n) => n === name).length;
+    for (const name of ['wide', 'none']) {
+      const missed = (await h.agent.getJob(name))?.missed_count ?? 0;
+      expect(missed + stalledRuns(name), name).toBeGreaterThanOrEqual(20);
+      expect(missed, name).toBeGreaterThanOrEqual(17);
+    }
+    // Then both run every second again.
+    const resumed = h.control.calls.length;
+    await h.clock.advance(3_000);
+    expect(h.control.calls.length - resumed).toBeGreaterThanOrEqual(5);
+  });
+
   it('replace cancels the running execution before starting the next', async () => {
     await h.agent.saveJob(job('rep', { concurrency: 'replace', executor_config: { mode: 'hold' } }));
     await h.clock.advance(20_000);

@@ -2,6 +2,7 @@ import { DkronError, isDkronError, type Logger } from '@dkron-core/plugin-api';
 import type { AgentApi, AgentHealth, Member } from '../../ports/agent.js';
 import { type Clock, systemClock } from '../../ports/clock.js';
 import type { Cluster } from '../../ports/cluster.js';
+import type { ExecutionJournal } from '../../ports/execution-journal.js';
 import type { Notifier } from '../../ports/notifier.js';
 import type { DayStats, JobPage, JobQuery, Store } from '../../ports/store.js';
 import { createLocalCluster } from '../cluster/local-cluster.js';
@@ -13,6 +14,7 @@ import { rfc3339 } from '../leader/ids.js';
 import { createLaunchLedger } from '../leader/launch-ledger.js';
 import { createLeaderTerm, type LeaderTerm } from '../leader/leader.js';
 import { createReportIntake } from '../leader/report-intake.js';
+import { UnwrittenRecords } from '../leader/unwritten-records.js';
 import type { PluginRegistry } from '../plugins/index.js';
 import { createWorker } from '../worker/worker.js';
 
@@ -49,6 +51,11 @@ export interface AgentOptions {
   readonly onLeave?: () => void;
   /** Sends notifications of starts and final results. */
   readonly notifier?: Notifier;
+  /**
+   * Keeps running records and completions the store refused across a restart (a file under the data
+   * dir in the server); without it they are kept and retried in memory only.
+   */
+  readonly journal?: ExecutionJournal;
   /** Replaces the single-node cluster (the clustering issue plugs in here). */
   readonly cluster?: Cluster;
 }
@@ -104,9 +111,12 @@ export function createAgent(options: AgentOptions): Agent {
   let termStarting: Promise<void> | undefined;
   let started = false;
   let stopping: Promise<void> | undefined;
+  /** Running records and completions the store refused, retried until it takes them. */
+  const unwritten = new UnwrittenRecords({ store, clock, logger, retain, journal: options.journal });
   const intake = createReportIntake({
     ledger,
     logger,
+    unwritten,
     onStarted: (job, execution) => notify({ notifier: options.notifier, logger }, 'started', job, execution),
   });
   const worker = createWorker({
@@ -170,7 +180,14 @@ export function createAgent(options: AgentOptions): Agent {
 
     async start() {
       if (started) return;
-      await markOrphansLost(store, cluster.self().Name, clock, logger);
+      // First what a previous process ran and could not record; then the executions it left running,
+      // which cannot be followed any more, are lost (unless the journal knew how they ended).
+      const journaled = await unwritten.load();
+      if (journaled > 0) {
+        logger.info('writing execution records kept by a previous run', { count: journaled });
+        await unwritten.flush();
+      }
+      await markOrphansLost(store, cluster.self().Name, clock, logger, (id) => unwritten.holdsCompletion(id));
       cluster.onLeadershipChange((change) => {
         void onLeadership(change.leader).catch((err) =>
           logger.error('could not change leadership role', { err: String(err) }),
@@ -188,6 +205,9 @@ export function createAgent(options: AgentOptions): Agent {
         await ending?.stop();
         await worker.stop(opts?.timeoutMs ?? 60_000);
         await ledger.drain();
+        // One last try for what the store refused; what is left stays in the journal.
+        await unwritten.flush();
+        await unwritten.stop();
       })();
       return stopping;
     },
@@ -196,7 +216,7 @@ export function createAgent(options: AgentOptions): Agent {
 
     listJobs: (query: JobQuery): Promise<JobPage> => store.listJobs(query),
     getJob: (name) => store.getJob(name),
-    saveJob: (input) => jobs.saveJob(input),
+    saveJob: (input, saveOptions) => jobs.saveJob(input, saveOptions),
     deleteJob: (name) => jobs.deleteJob(name),
     toggleJob: (name) => jobs.toggleJob(name),
     runJob: (name, runOptions) => jobs.runJob(name, runOptions),
@@ -265,8 +285,14 @@ export function createAgent(options: AgentOptions): Agent {
 }
 
 /** Executions left running by a previous process of this node cannot be followed any more: lost. */
-async function markOrphansLost(store: Store, node: string, clock: Clock, logger: Logger): Promise<void> {
-  const orphans = (await store.runningExecutions()).filter((e) => e.node_name === node);
+async function markOrphansLost(
+  store: Store,
+  node: string,
+  clock: Clock,
+  logger: Logger,
+  endKnown: (id: string) => boolean,
+): Promise<void> {
+  const orphans = (await store.runningExecutions()).filter((e) => e.node_name === node && !endKnown(e.id));
   if (orphans.length === 0) return;
   await store.finishExecutions(
     orphans.map((e) => ({

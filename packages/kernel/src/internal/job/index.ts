@@ -1,5 +1,11 @@
 export type { StatusExecution } from './compute-status.js';
 export { computeStatus } from './compute-status.js';
+export {
+  isVersionConflict,
+  MAX_UPDATE_ATTEMPTS,
+  updateJobConditionally,
+  versionConflict,
+} from './conditional-update.js';
 export { parseMemoryLimit } from './memory-limit.js';
 export { mergeJobUpdate } from './merge-job-update.js';
 export { checkNesting, MAX_JOB_DEPTH } from './nesting.js';

@@ -1,8 +1,8 @@
 import { DkronError, type Job, type Logger } from '@dkron-core/plugin-api';
-import type { RestoreResult, RunOptions } from '../../ports/agent.js';
+import type { RestoreResult, RunOptions, SaveJobInputOptions } from '../../ports/agent.js';
 import type { Store } from '../../ports/store.js';
 import { checkParentChange, type DagJob, restoreOrder } from '../dag/index.js';
-import { toJob, validateJob } from '../job/index.js';
+import { toJob, updateJobConditionally, validateJob } from '../job/index.js';
 import { nextString } from '../leader/launch-planner.js';
 import { firstSlot, type Placement } from '../leader/schedule-table.js';
 import type { PluginRegistry } from '../plugins/index.js';
@@ -33,7 +33,7 @@ export interface JobServiceOptions {
 
 /** Validation, saving, toggles, deletion, restore and run-now: what the API changes about jobs. */
 export interface JobService {
-  saveJob(input: unknown): Promise<Job>;
+  saveJob(input: unknown, options?: SaveJobInputOptions): Promise<Job>;
   deleteJob(name: string): Promise<Job>;
   toggleJob(name: string): Promise<Job>;
   runJob(name: string, options?: RunOptions): Promise<Job>;
@@ -70,13 +70,14 @@ export function createJobService(options: JobServiceOptions): JobService {
     checkParentChange(ancestors, job.name, job.parent_job);
   }
 
-  async function saveValidated(job: Job): Promise<Job> {
+  async function saveValidated(job: Job, expectedVersion?: number): Promise<Job> {
     await checkParent(job);
     // A new job is stored with its first `next` (one write); an update keeps the stored one unless its
     // schedule changed, and is patched below when it differs.
     const placement = schedule.place(job);
     const stored = await store.saveJob(
       placement === undefined ? job : { ...job, next: nextString(firstSlot(placement)) },
+      expectedVersion === undefined ? undefined : { expectedVersion },
     );
     void registry.emit('job:saved', { job: stored });
     const next = schedule.saved(
@@ -100,7 +101,17 @@ export function createJobService(options: JobServiceOptions): JobService {
 
   return {
     requireJob,
-    saveJob: async (input) => saveValidated(validate(input)),
+    async saveJob(input, saveOptions) {
+      const name = (input as { name?: unknown } | null)?.name;
+      const from = saveOptions?.from;
+      if (from === undefined || typeof name !== 'string') return saveValidated(validate(input));
+      return updateJobConditionally(
+        store,
+        name,
+        async (current) => validate(await from(current)),
+        saveValidated,
+      );
+    },
 
     async deleteJob(name) {
       const job = await store.deleteJob(name);
@@ -109,9 +120,12 @@ export function createJobService(options: JobServiceOptions): JobService {
       return job;
     },
 
-    async toggleJob(name) {
-      const job = await requireJob(name);
-      return saveValidated({ ...job, disabled: !job.disabled });
+    toggleJob(name) {
+      const flip = (job: Job | undefined): Job => {
+        if (!job) throw new DkronError('NOT_FOUND', `job ${name} not found`, { details: { job: name } });
+        return { ...job, disabled: !job.disabled };
+      };
+      return updateJobConditionally(store, name, flip, saveValidated);
     },
 
     async runJob(name, runOptions) {

@@ -5,7 +5,8 @@ import { type LeaderContext, logStoreError } from './context.js';
 import { groupId, rfc3339 } from './ids.js';
 import type { MissedCounts } from './missed-counts.js';
 import type { ScheduleTable } from './schedule-table.js';
-import type { DueSlot } from './scheduler.js';
+import { type DueSlot, LATE_TOLERANCE_MS } from './scheduler.js';
+import { UnresolvedLaunches } from './unresolved-launches.js';
 
 /** A slot whose launch is being recorded. */
 interface Planned {
@@ -37,12 +38,34 @@ export class LaunchPlanner {
   readonly #waiting = new Set<Waiting[]>();
   /** Ticks still recording their launches; stop waits for them. */
   readonly #inFlight = new Set<Promise<void>>();
+  /** The latest slot handed to the ledger per job: an older launch recorded late is superseded. */
+  readonly #latestPlanned = new Map<string, number>();
+  /** Launches whose write failed with an unknown outcome: their rows are taken back when the store answers. */
+  readonly #unresolved: UnresolvedLaunches;
 
   constructor(ctx: LeaderContext, table: ScheduleTable, attempts: Attempts, missed: MissedCounts) {
     this.#ctx = ctx;
     this.#table = table;
     this.#attempts = attempts;
     this.#missed = missed;
+    this.#unresolved = new UnresolvedLaunches({
+      store: ctx.store,
+      clock: ctx.clock,
+      logger: ctx.logger,
+      onReleased: (jobs) => {
+        // The store takes writes again: the missed slots count now. A release moves `next` back to the
+        // released slot: put the schedule's next fire time back.
+        missed.flush(jobs);
+        for (const name of jobs)
+          if (table.job(name))
+            void ctx.ledger.patch({ name, next: nextString(table.nextAt(name)) }).catch(logStoreError(ctx));
+      },
+    });
+  }
+
+  /** Forgets a deleted job. */
+  forget(name: string): void {
+    this.#latestPlanned.delete(name);
   }
 
   /** Plans the slots of one tick. */
@@ -75,7 +98,7 @@ export class LaunchPlanner {
     this.#waiting.clear();
     const slots = groups.flat().map((s) => ({ job: s.job.name, scheduledAt: s.t.scheduledAt as number }));
     this.#ctx.dispatcher.unprepare?.(groups.flat().flatMap((s) => s.readyKeys ?? []));
-    await this.#ctx.ledger.release(slots);
+    await Promise.all([this.#ctx.ledger.release(slots), this.#unresolved.stop()]);
   }
 
   async #onDue(due: DueSlot[]): Promise<void> {
@@ -87,6 +110,8 @@ export class LaunchPlanner {
     try {
       // The ledger rows are written before anything runs; the running records follow, in parallel.
       inserted = await Promise.all(items.map((i) => ctx.ledger.launch(i.intent)));
+      for (const [i, { job, t }] of items.entries())
+        if (inserted[i] && this.#staleLaunch(job, t.scheduledAt as number)) inserted[i] = false;
       this.#missed.flush(items.map((i) => i.job.name));
       let earliest = Number.POSITIVE_INFINITY;
       for (const i of items) earliest = Math.min(earliest, i.t.scheduledAt as number);
@@ -100,11 +125,13 @@ export class LaunchPlanner {
       }
     } catch (err) {
       // Fail closed: a launch that is not recorded does not run; it counts as missed (reason `store`).
+      // The outcome is unknown (a timeout may still land): the rows are taken back once the store answers.
       ctx.logger.error('could not record launches; skipping them', { err: String(err), count: items.length });
       for (const i of items) {
         this.#missed.add(i.job.name, 1);
         void ctx.registry.emit('schedule:missed', { job: i.job, count: 1, reason: 'store' });
       }
+      this.#unresolved.add(items.map((i) => ({ job: i.job.name, scheduledAt: i.t.scheduledAt as number })));
       return;
     }
     this.#await(items, inserted, now);
@@ -147,6 +174,7 @@ export class LaunchPlanner {
         epoch: ctx.epoch,
         next: d.next ?? null,
       };
+      this.#latestPlanned.set(job.name, Math.max(this.#latestPlanned.get(job.name) ?? d.slot, d.slot));
       items.push({ job, t, nodes, intent });
     }
     return items;
@@ -223,6 +251,26 @@ export class LaunchPlanner {
     }
     if (dropped.length > 0) ctx.dispatcher.unprepare?.(dropped);
     if (triggers.length > 0) this.#attempts.launch(triggers);
+  }
+
+  /**
+   * A launch that became durable too late does not run (a stalled store must not release a storm): when
+   * a newer slot of the job was planned meanwhile, or when it is later than the job's catch-up window.
+   * It counts in `missed_count`; its ledger row stays, so the slot is never run afterwards either.
+   */
+  #staleLaunch(job: Job, slot: number): boolean {
+    const lateMs = this.#ctx.clock.now() - slot;
+    if (lateMs <= LATE_TOLERANCE_MS) return false;
+    const superseded = (this.#latestPlanned.get(job.name) ?? slot) > slot;
+    if (!superseded && lateMs <= Math.max(this.#table.windowOf(job.name), LATE_TOLERANCE_MS)) return false;
+    this.#ctx.logger.warn('launch recorded too late to run; counted as missed', {
+      job: job.name,
+      lateMs,
+      reason: superseded ? 'a newer slot is planned' : 'beyond the catch-up window',
+    });
+    this.#missed.add(job.name, 1);
+    void this.#ctx.registry.emit('schedule:missed', { job, count: 1, reason: 'late' });
+    return true;
   }
 
   /** `forbid` checked again when a planned run starts: the check at planning saw an older state. */

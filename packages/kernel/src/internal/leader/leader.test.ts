@@ -11,6 +11,7 @@ import { createPluginRegistry } from '../plugins/index.js';
 import { createLaunchLedger } from './launch-ledger.js';
 import { createLeaderTerm, type LeaderTerm } from './leader.js';
 import { createReportIntake, type ReportIntake } from './report-intake.js';
+import { UnwrittenRecords } from './unwritten-records.js';
 
 const T0 = Date.parse('2026-11-21T12:00:00.000Z');
 const NODES = ['n1', 'n2', 'n3'];
@@ -75,7 +76,8 @@ async function startTerm(
   dispatcher: Dispatcher,
 ): Promise<Term> {
   const ledger = createLaunchLedger(store, 100, silentLogger, clock);
-  const intake = createReportIntake({ ledger, logger: silentLogger });
+  const unwritten = new UnwrittenRecords({ store, clock, logger: silentLogger, retain: 100 });
+  const intake = createReportIntake({ ledger, logger: silentLogger, unwritten });
   const term = createLeaderTerm({
     store,
     registry: createPluginRegistry({ nodeName: 'n1', logger: silentLogger }),

@@ -137,6 +137,7 @@ export function createLeaderTerm(options: LeaderTermOptions): LeaderTerm {
 
     deleted(name) {
       table.untrack(name);
+      planner.forget(name);
       ctx.concurrency.cancelTriggers(name);
       missed.forget(name);
     },

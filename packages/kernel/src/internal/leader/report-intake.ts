@@ -1,6 +1,8 @@
 import type { Execution, Job, Logger } from '@dkron-core/plugin-api';
 import type { ExecutionReports, FinishedReport } from '../../ports/execution-reports.js';
+import type { ExecutionCompletion } from '../../ports/store.js';
 import type { LaunchLedger } from './launch-ledger.js';
+import type { UnwrittenRecords } from './unwritten-records.js';
 
 /** The leader's side of the reports port, plus what the leader waits on. */
 export interface ReportIntake extends ExecutionReports {
@@ -15,6 +17,8 @@ export interface ReportIntake extends ExecutionReports {
 export interface ReportIntakeOptions {
   readonly ledger: LaunchLedger;
   readonly logger: Logger;
+  /** Where refused running records and completions wait to be written again. */
+  readonly unwritten: UnwrittenRecords;
   /** Called when the node reports that the executor of an expected execution was called. */
   readonly onStarted?: (job: Job, execution: Execution) => void;
 }
@@ -34,7 +38,7 @@ const REMEMBERED_IDS = 50_000;
  * an expected execution to the leader.
  */
 export function createReportIntake(options: ReportIntakeOptions): ReportIntake {
-  const { ledger, logger } = options;
+  const { ledger, logger, unwritten } = options;
   const expected = new Map<string, Expected>();
   const finished = new Map<string, Promise<void>>();
 
@@ -42,27 +46,42 @@ export function createReportIntake(options: ReportIntakeOptions): ReportIntake {
     const execution = report.execution;
     const waiting = expected.get(execution.id);
     expected.delete(execution.id);
-    try {
-      if (waiting) await waiting.recorded;
-      if (execution.status !== 'running') {
-        await ledger.complete({
-          jobName: execution.job_name,
-          executionId: execution.id,
-          status: execution.status,
-          finishedAt: execution.finished_at,
-          output: execution.output,
-        });
+    // Nothing that ran goes unrecorded: a refused completion (or one whose running record is still
+    // refused) is kept and retried until the store takes it.
+    const startStored = waiting
+      ? await waiting.recorded.then(
+          () => true,
+          () => false,
+        )
+      : true;
+    if (execution.status !== 'running') {
+      const completion: ExecutionCompletion = {
+        jobName: execution.job_name,
+        executionId: execution.id,
+        status: execution.status,
+        finishedAt: execution.finished_at,
+        output: execution.output,
+      };
+      if (!startStored || unwritten.holdsStart(execution.id)) unwritten.keepCompletion(completion);
+      else {
+        try {
+          await ledger.complete(completion);
+        } catch (err) {
+          logger.error('store write failed', { err: String(err) });
+          unwritten.keepCompletion(completion);
+        }
       }
-    } catch (err) {
-      logger.error('store write failed', { err: String(err) });
     }
     waiting?.resolve(execution);
   }
 
   return {
     expect(job, execution, recorded) {
-      // Until it is awaited before the completion, a failed write must not be an unhandled rejection.
-      recorded.catch((err: unknown) => logger.error('store write failed', { err: String(err) }));
+      // A refused running record is kept and retried (the run goes on: its process started or starts now).
+      recorded.catch((err: unknown) => {
+        logger.error('store write failed', { err: String(err) });
+        unwritten.keepStart(execution);
+      });
       return new Promise<Execution>((resolve) => expected.set(execution.id, { job, recorded, resolve }));
     },
     started(execution) {

@@ -46,6 +46,17 @@ export class ScheduleTable {
     return this.#scheduler.size;
   }
 
+  /** The next fire time (ms) the schedule holds for a job, `undefined` when none. */
+  nextAt(name: string): number | undefined {
+    return this.#scheduler.nextOf(name);
+  }
+
+  /** The catch-up window (ms) of a scheduled job; 0 when it is not scheduled. */
+  windowOf(name: string): number {
+    const known = this.#known.get(name);
+    return known ? this.#catchupWindowMs(known.job, known.schedule) : 0;
+  }
+
   /** The scheduled version of a job, `undefined` when it is not scheduled. */
   job(name: string): Job | undefined {
     return this.#known.get(name)?.job;

@@ -9,6 +9,9 @@ const MAX_TIMER_MS = 2_147_483_647;
 const MAX_MISSED_COUNT = 10_000;
 
 /** A slot that came due. `slot` is `undefined` when every due slot was missed and none runs. */
+
+/** How late a slot may start even with a catch-up window of 0 (timer and loop jitter). */
+export const LATE_TOLERANCE_MS = 1000;
 export interface DueSlot {
   readonly name: string;
   readonly slot: number | undefined;
@@ -73,6 +76,11 @@ export class Scheduler {
   remove(name: string): void {
     // The heap entry goes stale and is skipped when popped.
     this.entries.delete(name);
+  }
+
+  /** Next fire time of a job (ms), if scheduled. */
+  nextOf(name: string): number | undefined {
+    return this.entries.get(name)?.nextAt;
   }
 
   get size(): number {
@@ -147,7 +155,7 @@ export class Scheduler {
   /** Applies the catch-up rule to an entry whose slot `first` is due at `now`. */
   private resolveDue(name: string, entry: Entry, first: number, now: number): DueSlot {
     const { schedule } = entry;
-    const tolerance = Math.max(entry.windowMs, this.options.lateToleranceMs ?? 1000);
+    const tolerance = Math.max(entry.windowMs, this.options.lateToleranceMs ?? LATE_TOLERANCE_MS);
     // A slot handed over ahead of time (lead) is after `now`: the next one follows it.
     const next = schedule.next(Math.max(first, now))?.getTime();
     const second = schedule.next(first)?.getTime();

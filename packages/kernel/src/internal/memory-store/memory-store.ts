@@ -15,7 +15,14 @@ import type {
   LaunchIntent,
   Store,
 } from '../../ports/store.js';
-import { computeStatus, laterTime, mergeJobUpdate, msToTime, timeToNanos } from '../job/index.js';
+import {
+  computeStatus,
+  laterTime,
+  mergeJobUpdate,
+  msToTime,
+  timeToNanos,
+  versionConflict,
+} from '../job/index.js';
 import { queryJobs } from './job-query.js';
 import { tailBytes } from './output-tail.js';
 
@@ -57,6 +64,8 @@ export interface MemoryStore extends Store {
 
 export function createMemoryStore(): MemoryStore {
   const jobs = new Map<string, Job>();
+  /** Definition revision of each job (see VersionedJob). */
+  const versions = new Map<string, number>();
   const executions = new Map<string, Map<string, Execution>>();
   const launches = new Map<string, LaunchIntent>();
   let granted = 0;
@@ -149,13 +158,23 @@ export function createMemoryStore(): MemoryStore {
       return [...jobs.values()].sort((a, b) => (a.name < b.name ? -1 : 1)).map((job) => view(job, index));
     },
 
-    async saveJob(job) {
+    async readJob(name) {
+      const job = jobs.get(name);
+      return job === undefined ? undefined : { job: view(job), version: versions.get(name) ?? 1 };
+    },
+
+    async saveJob(job, options) {
+      const stored = versions.get(job.name);
+      const expected = options?.expectedVersion;
+      if (expected !== undefined && expected !== (stored ?? 0))
+        throw versionConflict(job.name, expected, stored);
       if (job.parent_job !== '' && !jobs.has(job.parent_job)) {
         throw new DkronError('NOT_FOUND', 'specified parent job not found', {
           details: { field: 'parent_job', job: job.name },
         });
       }
       jobs.set(job.name, copy(mergeJobUpdate(jobs.get(job.name), job)));
+      versions.set(job.name, (stored ?? 0) + 1);
       return view(jobs.get(job.name) as Job);
     },
 
@@ -184,6 +203,7 @@ export function createMemoryStore(): MemoryStore {
       }
       const deleted = view(job);
       jobs.delete(name);
+      versions.delete(name);
       executions.delete(name);
       for (const [key, intent] of launches) if (intent.job === name) launches.delete(key);
       return deleted;
