@@ -99,6 +99,7 @@ export type {
   AgentHealth,
   Member,
   PluginCatalog,
+  RestoreOptions,
   RestoreResult,
   RunOptions,
   SaveJobInputOptions,

@@ -1102,13 +1102,24 @@ export function createAgent(options: AgentOptions): Agent {
 
     stats: (days: number): Promise<DayStats[]> => store.stats(days, new Date(clock.now())),
 
-    async restore(input) {
+    async restore(input, restoreOptions) {
       if (!Array.isArray(input)) {
         throw new DkronError('VALIDATION', 'file: expected a JSON array of jobs', {
           details: { field: 'file' },
         });
       }
       const jobs = input.map((raw) => validate(raw));
+      const posted = new Map(jobs.map((job, i) => [job.name, input[i] as unknown]));
+      const from = restoreOptions?.from;
+      const save = (job: Job) =>
+        from === undefined
+          ? saveValidated(job)
+          : updateJobConditionally(
+              store,
+              job.name,
+              async (current) => validate(await from(posted.get(job.name), current)),
+              saveValidated,
+            );
       const ordered = restoreOrder(jobs);
       const failed = new Set<string>();
       const result: RestoreResult = [];
@@ -1118,7 +1129,7 @@ export function createAgent(options: AgentOptions): Agent {
           continue;
         }
         try {
-          await saveValidated(job);
+          await save(job);
           result.push(`success create ${job.name}`);
         } catch (err) {
           failed.add(job.name);
