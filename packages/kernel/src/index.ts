@@ -102,6 +102,7 @@ export type {
   AgentHealth,
   Member,
   PluginCatalog,
+  RestoreOptions,
   RestoreResult,
   RunOptions,
   SaveJobInputOptions,

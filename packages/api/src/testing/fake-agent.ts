@@ -13,6 +13,7 @@ import type {
   JobQuery,
   Member,
   PluginCatalog,
+  RestoreOptions,
   RestoreResult,
   RunOptions,
   SaveJobInputOptions,
@@ -385,7 +386,7 @@ export class FakeAgent implements AgentApi {
     }));
   }
 
-  async restore(jobs: unknown): Promise<RestoreResult> {
+  async restore(jobs: unknown, options?: RestoreOptions): Promise<RestoreResult> {
     this.check();
     if (!Array.isArray(jobs)) throw new DkronError('VALIDATION', 'restore expects an array of jobs');
     const named = jobs.map((job, i) => {
@@ -400,7 +401,8 @@ export class FakeAgent implements AgentApi {
     const results: string[] = [];
     for (const { name, job } of ordered) {
       try {
-        await this.saveJob(job);
+        const from = options?.from;
+        await this.saveJob(job, from ? { from: (current) => from(job, current) } : undefined);
         results.push(`success create ${name}`);
       } catch {
         results.push(`fail create ${name}`);

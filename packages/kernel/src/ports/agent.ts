@@ -66,6 +66,12 @@ export interface SaveJobInputOptions {
   readonly from?: (current: Job | undefined) => unknown;
 }
 
+/** Options of {@link AgentApi.restore}. */
+export interface RestoreOptions {
+  /** The input to save for one job of the file (`posted`), given that job as stored (`undefined`: none). */
+  readonly from?: (posted: unknown, current: Job | undefined) => unknown;
+}
+
 /** What the API calls. Errors are {@link DkronError}s with codes the API maps to statuses. */
 export interface AgentApi {
   /** This node's name (`X-Whom`). */
@@ -117,8 +123,11 @@ export interface AgentApi {
   ): AsyncIterable<{ type: 'output'; chunk: string } | { type: 'done'; execution: Execution }>;
 
   stats(days: number): Promise<DayStats[]>;
-  /** Imports jobs (parents first). */
-  restore(jobs: unknown): Promise<RestoreResult>;
+  /**
+   * Imports jobs (parents first). With `from`, each job's input depends on the stored job (masked secrets
+   * kept from it): it is saved as a conditional read-modify-write, like {@link SaveJobInputOptions.from}.
+   */
+  restore(jobs: unknown, options?: RestoreOptions): Promise<RestoreResult>;
 
   members(): Promise<Member[]>;
   /** The leader, or `undefined` when unknown. */

@@ -105,15 +105,14 @@ export function systemRoutes(deps: RouteDeps) {
         if (refused.length > 0) {
           throw forbidden(actor, ['create', 'update'], refused.map(jobPath).join(', '));
         }
-        // A backup of this cluster holds masked secrets: the stored ones are kept.
-        const unmasked = jobs.map((j) => {
-          const stored =
-            typeof j === 'object' && j !== null
-              ? before.get((j as { name?: unknown }).name as string)
-              : undefined;
-          return stored ? unmaskJobSecrets(j as Record<string, unknown>, stored) : j;
+        // A backup of this cluster holds masked secrets: the stored ones are kept, taken from the job as
+        // the agent reads it for its conditional save (not from the read above, which may be older).
+        const results = await agent.restore(jobs, {
+          from: (posted, stored) =>
+            stored && typeof posted === 'object' && posted !== null
+              ? unmaskJobSecrets(posted as Record<string, unknown>, stored)
+              : posted,
         });
-        const results = await agent.restore(unmasked);
         for (const line of results) {
           const name = /^success create (.+)$/.exec(line)?.[1];
           if (name === undefined) continue;

@@ -220,7 +220,7 @@ export function createAgent(options: AgentOptions): Agent {
     deleteJob: (name) => jobs.deleteJob(name),
     toggleJob: (name) => jobs.toggleJob(name),
     runJob: (name, runOptions) => jobs.runJob(name, runOptions),
-    restore: (input) => jobs.restore(input),
+    restore: (input, restoreOptions) => jobs.restore(input, restoreOptions),
 
     async listExecutions(name, query) {
       const job = await jobs.requireJob(name);

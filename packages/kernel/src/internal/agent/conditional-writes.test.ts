@@ -103,6 +103,25 @@ describe('agent: read-modify-writes are conditional', () => {
     expect(saved).toMatchObject({ displayname: 'three', owner: 'second' });
   });
 
+  it('a restore based on the stored jobs is redone per job when another write came first', async () => {
+    const { store, interleave } = racingStore();
+    const a = await start(store);
+    await a.saveJob(job('kept', { owner: 'first' }));
+    interleave.push(async () => {
+      await a.saveJob(job('kept', { owner: 'second' }));
+    });
+    const seen: (string | undefined)[] = [];
+    const result = await a.restore([job('kept', { displayname: 'restored' }), job('new-one')], {
+      from: (posted, current) => {
+        seen.push(current?.owner);
+        return current ? { ...(posted as object), owner: current.owner } : posted;
+      },
+    });
+    expect(result).toEqual(['success create kept', 'success create new-one']);
+    expect(seen).toEqual(['first', 'second', undefined]);
+    expect(await a.getJob('kept')).toMatchObject({ displayname: 'restored', owner: 'second' });
+  });
+
   it(`gives up with CONFLICT after ${MAX_UPDATE_ATTEMPTS} lost races`, async () => {
     const { store, interleave, reads } = racingStore();
     const a = await start(store);

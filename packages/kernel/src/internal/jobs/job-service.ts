@@ -1,5 +1,5 @@
 import { DkronError, type Job, type Logger } from '@dkron-core/plugin-api';
-import type { RestoreResult, RunOptions, SaveJobInputOptions } from '../../ports/agent.js';
+import type { RestoreOptions, RestoreResult, RunOptions, SaveJobInputOptions } from '../../ports/agent.js';
 import type { Store } from '../../ports/store.js';
 import { checkParentChange, type DagJob, restoreOrder } from '../dag/index.js';
 import { toJob, updateJobConditionally, validateJob } from '../job/index.js';
@@ -37,7 +37,7 @@ export interface JobService {
   deleteJob(name: string): Promise<Job>;
   toggleJob(name: string): Promise<Job>;
   runJob(name: string, options?: RunOptions): Promise<Job>;
-  restore(input: unknown): Promise<RestoreResult>;
+  restore(input: unknown, options?: RestoreOptions): Promise<RestoreResult>;
   /** The stored job, or `NOT_FOUND`. */
   requireJob(name: string): Promise<Job>;
 }
@@ -137,13 +137,25 @@ export function createJobService(options: JobServiceOptions): JobService {
       return job;
     },
 
-    async restore(input) {
+    async restore(input, restoreOptions) {
       if (!Array.isArray(input)) {
         throw new DkronError('VALIDATION', 'file: expected a JSON array of jobs', {
           details: { field: 'file' },
         });
       }
-      const ordered = restoreOrder(input.map((raw) => validate(raw)));
+      const jobs = input.map((raw) => validate(raw));
+      const posted = new Map(jobs.map((job, i) => [job.name, input[i] as unknown]));
+      const from = restoreOptions?.from;
+      const save = (job: Job) =>
+        from === undefined
+          ? saveValidated(job)
+          : updateJobConditionally(
+              store,
+              job.name,
+              async (current) => validate(await from(posted.get(job.name), current)),
+              saveValidated,
+            );
+      const ordered = restoreOrder(jobs);
       const failed = new Set<string>();
       const result: RestoreResult = [];
       for (const job of ordered) {
@@ -152,7 +164,7 @@ export function createJobService(options: JobServiceOptions): JobService {
           continue;
         }
         try {
-          await saveValidated(job);
+          await save(job);
           result.push(`success create ${job.name}`);
         } catch (err) {
           failed.add(job.name);
