@@ -170,10 +170,13 @@ export function createWorker(options: WorkerOptions): Worker {
         handles.push(handleOf(execution.id));
       }
       // `outcome` follows every `call` in the same turn of the event loop, as it must.
-      for (const run of called) {
-        run.done = finish(run, run.prepared.outcome());
-        reports.started(run.execution);
-      }
+      for (const run of called) run.done = finish(run, run.prepared.outcome());
+      // Reported once the dispatcher returned, as a remote node's report would arrive: the leader
+      // registers what it waits for right after the dispatch.
+      if (called.length > 0)
+        queueMicrotask(() => {
+          for (const run of called) reports.started(run.execution);
+        });
       return handles;
     },
 
