@@ -129,6 +129,8 @@ export function createWorker(options: WorkerOptions): Worker {
       logger.error('could not report a finished execution', { execution: finished.id, err: String(err) });
     }
     active.delete(finished.id);
+    // Remembered once it left `active`, off the dispatch path: a repeated dispatch still finds it.
+    remember(finished.id);
     run.execution = finished;
     for (const l of run.listeners) l({ type: 'done', execution: finished });
   }
@@ -164,7 +166,6 @@ export function createWorker(options: WorkerOptions): Worker {
         if (key !== undefined) prepared.delete(key);
         run.execution = execution;
         active.set(execution.id, run);
-        remember(execution.id);
         run.prepared.call(execution);
         called.push(run);
         handles.push(handleOf(execution.id));
