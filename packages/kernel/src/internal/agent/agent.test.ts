@@ -653,3 +653,35 @@ describe('agent: facade', () => {
 });
 
 export type { Job };
+
+describe('agent: notifications', () => {
+  it('notifies the start and the final result of scheduled and manual runs', async () => {
+    const events: string[] = [];
+    const store = createMemoryStore();
+    const clock = createFakeClock(T0);
+    const control: TestExecutorControl = { calls: [], held: [], flakyFailures: 0 };
+    const registry = createPluginRegistry({ nodeName: 'node1', logger: silentLogger });
+    await registry.register(testExecutorPlugin(control));
+    const agent = createAgent({
+      nodeName: 'node1',
+      version: 'test',
+      store,
+      registry,
+      logger: silentLogger,
+      clock,
+      notifier: {
+        started: async (j, e) => void events.push(`started ${j.name} ${e.attempt}`),
+        finished: async (j, e) => void events.push(`finished ${j.name} ${e.status}`),
+      },
+    });
+    h = { agent, store, clock, control };
+    await agent.start();
+    await agent.saveJob(job('tick', { schedule: '@every 10s' }));
+    await clock.advance(10_000);
+    expect(events).toEqual(['started tick 1', 'finished tick success']);
+    await agent.saveJob(job('manual', { schedule: '@manually', executor_config: { mode: 'fail' } }));
+    await agent.runJob('manual');
+    await settle();
+    expect(events.slice(2)).toEqual(['started manual 1', 'finished manual failed']);
+  });
+});

@@ -34,6 +34,13 @@ export interface Rfc3339Fields {
 export function matchRfc3339(text: string): Rfc3339Fields | undefined {
   const m = DATE_TIME.exec(text);
   if (!m) return undefined;
+  // One object, no spreads: the stores read times on every completion.
+  const offset =
+    m[8] !== undefined
+      ? UTC_OFFSET
+      : m[9] === undefined
+        ? undefined
+        : { sign: m[9] === '-' ? (-1 as const) : (1 as const), hours: Number(m[10]), minutes: Number(m[11]) };
   const fields = {
     year: Number(m[1]),
     month: Number(m[2]),
@@ -43,10 +50,10 @@ export function matchRfc3339(text: string): Rfc3339Fields | undefined {
     second: Number(m[6]),
     fraction: m[7] ?? '',
   };
-  if (m[8] !== undefined) return { ...fields, offset: { sign: 1, hours: 0, minutes: 0 } };
-  if (m[9] === undefined) return fields;
-  return { ...fields, offset: { sign: m[9] === '-' ? -1 : 1, hours: Number(m[10]), minutes: Number(m[11]) } };
+  return offset === undefined ? fields : Object.assign(fields, { offset });
 }
+
+const UTC_OFFSET = { sign: 1, hours: 0, minutes: 0 } as const;
 
 /**
  * Reads an RFC 3339 date-time such as `2026-03-08T02:30:00-05:00` (fractional seconds allowed, like Go).

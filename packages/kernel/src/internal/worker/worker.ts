@@ -129,6 +129,8 @@ export function createWorker(options: WorkerOptions): Worker {
       logger.error('could not report a finished execution', { execution: finished.id, err: String(err) });
     }
     active.delete(finished.id);
+    // Remembered once it left `active`, off the dispatch path: a repeated dispatch still finds it.
+    remember(finished.id);
     run.execution = finished;
     for (const l of run.listeners) l({ type: 'done', execution: finished });
   }
@@ -164,16 +166,18 @@ export function createWorker(options: WorkerOptions): Worker {
         if (key !== undefined) prepared.delete(key);
         run.execution = execution;
         active.set(execution.id, run);
-        remember(execution.id);
         run.prepared.call(execution);
         called.push(run);
         handles.push(handleOf(execution.id));
       }
       // `outcome` follows every `call` in the same turn of the event loop, as it must.
-      for (const run of called) {
-        run.done = finish(run, run.prepared.outcome());
-        reports.started(run.execution);
-      }
+      for (const run of called) run.done = finish(run, run.prepared.outcome());
+      // Reported once the dispatcher returned, as a remote node's report would arrive: the leader
+      // registers what it waits for right after the dispatch.
+      if (called.length > 0)
+        queueMicrotask(() => {
+          for (const run of called) reports.started(run.execution);
+        });
       return handles;
     },
 
