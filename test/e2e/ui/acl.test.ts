@@ -31,10 +31,9 @@ let testStart = '';
 
 beforeAll(async () => {
   testStart = new Date().toISOString();
-  [agent, chrome] = await Promise.all([
-    startAgent({ args: ['--acl-enabled', '--shutdown-timeout', '1s'] }),
-    launch(),
-  ]);
+  // The browser first: when it cannot start, no agent is left running without a handle to stop it.
+  chrome = await launch();
+  agent = await startAgent({ args: ['--acl-enabled', '--shutdown-timeout', '1s'] });
   anonymous = api(agent.baseUrl);
   const boot = await anonymous.post<{ secret: string }>('/v1/acl/bootstrap');
   expect(boot.status, boot.text).toBe(200);

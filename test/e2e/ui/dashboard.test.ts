@@ -27,7 +27,9 @@ let failed: string[];
 const WAIT = { timeout: 45_000 };
 
 beforeAll(async () => {
-  [agent, chrome] = await Promise.all([startAgent({ args: ['--shutdown-timeout', '1s'] }), launch()]);
+  // The browser first: when it cannot start, no agent is left running without a handle to stop it.
+  chrome = await launch();
+  agent = await startAgent({ args: ['--shutdown-timeout', '1s'] });
   client = api(agent.baseUrl);
   ({ page, problems, external, failed } = await openPage(chrome.browser));
 });

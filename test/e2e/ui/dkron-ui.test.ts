@@ -18,10 +18,11 @@ let secured: AgentHandle;
 let chrome: BrowserHandle;
 
 beforeAll(async () => {
-  [agent, secured, chrome] = await Promise.all([
+  // The browser first: when it cannot start, no agent is left running without a handle to stop it.
+  chrome = await launch();
+  [agent, secured] = await Promise.all([
     startAgent({ nodeName: HOSTILE, args: ['--ui-dir', STANDIN] }),
     startAgent({ config: { acl: { enabled: true } }, args: ['--ui-dir', STANDIN] }),
-    launch(),
   ]);
   await api(agent.baseUrl).jobs.save({
     name: 'from-dkron-ui',
