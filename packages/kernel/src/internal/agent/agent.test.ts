@@ -497,6 +497,26 @@ describe('agent: restarts', () => {
     expect((await executions(store, 'phase')).map((r) => r.scheduled_at).at(-1)).toBe('2026-11-21T12:05:22Z');
   });
 
+  it('runs the latest missed slot after a restart even when the next slot is planned in the same tick', async () => {
+    const store = createMemoryStore();
+    const clock = createFakeClock(T0);
+    const first = await harness({ store, clock });
+    await first.agent.saveJob(job('tick', { schedule: '@every 2s', catchup_window: '30s' }));
+    await clock.advance(5_000); // slots 12:00:02, 12:00:04
+    await first.agent.stop({ timeoutMs: 0 });
+    // Back at 12:00:11.400: 12:00:10 is 1.4 s late, and 12:00:12 is inside the launch lead already.
+    await clock.advance(6_400);
+    h = await harness({ store, clock });
+    await clock.advance(1_000);
+    const slots = (await executions(store, 'tick')).map((r) => r.scheduled_at);
+    expect(slots).toEqual([
+      '2026-11-21T12:00:02Z',
+      '2026-11-21T12:00:04Z',
+      '2026-11-21T12:00:10Z',
+      '2026-11-21T12:00:12Z',
+    ]);
+  });
+
   it('a graceful stop inside the launch lead releases the recorded slot; the next start runs it', async () => {
     const store = createMemoryStore();
     const clock = createFakeClock(T0);

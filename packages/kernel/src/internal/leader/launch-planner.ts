@@ -111,7 +111,7 @@ export class LaunchPlanner {
       // The ledger rows are written before anything runs; the running records follow, in parallel.
       inserted = await Promise.all(items.map((i) => ctx.ledger.launch(i.intent)));
       for (const [i, { job, t }] of items.entries())
-        if (inserted[i] && this.#staleLaunch(job, t.scheduledAt as number)) inserted[i] = false;
+        if (inserted[i] && this.#staleLaunch(job, t.scheduledAt as number, now)) inserted[i] = false;
       this.#missed.flush(items.map((i) => i.job.name));
       let earliest = Number.POSITIVE_INFINITY;
       for (const i of items) earliest = Math.min(earliest, i.t.scheduledAt as number);
@@ -255,12 +255,15 @@ export class LaunchPlanner {
 
   /**
    * A launch that became durable too late does not run (a stalled store must not release a storm): when
-   * a newer slot of the job was planned meanwhile, or when it is later than the job's catch-up window.
-   * It counts in `missed_count`; its ledger row stays, so the slot is never run afterwards either.
+   * its write took it more than the tolerance past its slot (or past its planning, for a slot the
+   * catch-up rule planned late on purpose), and a newer slot of the job was planned meanwhile or it is
+   * later than the job's catch-up window. It counts in `missed_count`; its ledger row stays, so the slot
+   * is never run afterwards either.
    */
-  #staleLaunch(job: Job, slot: number): boolean {
-    const lateMs = this.#ctx.clock.now() - slot;
-    if (lateMs <= LATE_TOLERANCE_MS) return false;
+  #staleLaunch(job: Job, slot: number, plannedAt: number): boolean {
+    const now = this.#ctx.clock.now();
+    if (now - Math.max(slot, plannedAt) <= LATE_TOLERANCE_MS) return false;
+    const lateMs = now - slot;
     const superseded = (this.#latestPlanned.get(job.name) ?? slot) > slot;
     if (!superseded && lateMs <= Math.max(this.#table.windowOf(job.name), LATE_TOLERANCE_MS)) return false;
     this.#ctx.logger.warn('launch recorded too late to run; counted as missed', {
