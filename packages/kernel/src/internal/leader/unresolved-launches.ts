@@ -1,9 +1,7 @@
 import type { Logger } from '@dkron-core/plugin-api';
 import type { Clock } from '../../ports/clock.js';
 import type { LaunchSlot, Store } from '../../ports/store.js';
-
-const RETRY_FIRST_MS = 500;
-const RETRY_MAX_MS = 30_000;
+import { RetryLoop } from './retry-loop.js';
 
 /**
  * Launches whose ledger write failed with an unknown outcome (a timeout: rqlite may still apply it).
@@ -13,9 +11,7 @@ const RETRY_MAX_MS = 30_000;
  */
 export class UnresolvedLaunches {
   readonly #held = new Map<string, LaunchSlot>();
-  #timer: { cancel(): void } | undefined;
-  #delay = RETRY_FIRST_MS;
-  #stopped = false;
+  readonly #retries: RetryLoop;
 
   constructor(
     private readonly options: {
@@ -24,11 +20,13 @@ export class UnresolvedLaunches {
       readonly logger: Logger;
       readonly onReleased: (jobs: ReadonlySet<string>) => void;
     },
-  ) {}
+  ) {
+    this.#retries = new RetryLoop(options.clock, () => this.#release());
+  }
 
   add(slots: readonly LaunchSlot[]): void {
     for (const s of slots) this.#held.set(`${s.job}\u0000${s.scheduledAt}`, s);
-    this.#arm(0);
+    this.#retries.schedule(0);
   }
 
   get size(): number {
@@ -37,24 +35,11 @@ export class UnresolvedLaunches {
 
   /** One last try, then stops retrying (what is left is logged). */
   async stop(): Promise<void> {
-    this.#stopped = true;
-    this.#timer?.cancel();
-    this.#timer = undefined;
+    this.#retries.stop();
     if (this.#held.size > 0 && !(await this.#release()))
       this.options.logger.warn('launches of unknown outcome left in the ledger at stop', {
         count: this.#held.size,
       });
-  }
-
-  #arm(delay: number): void {
-    if (this.#timer || this.#stopped || this.#held.size === 0) return;
-    this.#timer = this.options.clock.setTimeout(() => {
-      this.#timer = undefined;
-      void this.#release().then((done) => {
-        this.#delay = done ? RETRY_FIRST_MS : Math.min(this.#delay * 2, RETRY_MAX_MS);
-        this.#arm(this.#delay);
-      });
-    }, delay);
   }
 
   async #release(): Promise<boolean> {

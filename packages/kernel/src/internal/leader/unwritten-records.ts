@@ -2,10 +2,8 @@ import type { Execution, Logger } from '@dkron-core/plugin-api';
 import type { Clock } from '../../ports/clock.js';
 import type { ExecutionJournal, UnwrittenExecution } from '../../ports/execution-journal.js';
 import type { ExecutionCompletion, Store } from '../../ports/store.js';
+import { RetryLoop } from './retry-loop.js';
 
-/** First and last delay between two tries of writing what the store refused. */
-const RETRY_FIRST_MS = 500;
-const RETRY_MAX_MS = 30_000;
 /** Beyond this many executions held, the oldest are dropped (logged): a store down for days must not exhaust memory. */
 const MAX_HELD = 20_000;
 
@@ -27,14 +25,13 @@ export interface UnwrittenRecordsOptions {
 export class UnwrittenRecords {
   readonly #options: UnwrittenRecordsOptions;
   readonly #held = new Map<string, UnwrittenExecution>();
-  #timer: { cancel(): void } | undefined;
-  #delay = RETRY_FIRST_MS;
+  readonly #retries: RetryLoop;
   #saving: Promise<void> = Promise.resolve();
   #flushing: Promise<boolean> | undefined;
-  #stopped = false;
 
   constructor(options: UnwrittenRecordsOptions) {
     this.#options = options;
+    this.#retries = new RetryLoop(options.clock, () => this.flush());
   }
 
   /** Holds the running record of an execution whose first write failed. */
@@ -83,9 +80,7 @@ export class UnwrittenRecords {
 
   /** Stops retrying; what is still held stays in the journal. */
   async stop(): Promise<void> {
-    this.#stopped = true;
-    this.#timer?.cancel();
-    this.#timer = undefined;
+    this.#retries.stop();
     await this.#saving;
   }
 
@@ -100,18 +95,7 @@ export class UnwrittenRecords {
       this.#options.logger.error('dropped an execution record the store never took', { execution: oldest });
     }
     this.#persist();
-    this.#arm();
-  }
-
-  #arm(): void {
-    if (this.#timer || this.#stopped || this.#held.size === 0) return;
-    this.#timer = this.#options.clock.setTimeout(() => {
-      this.#timer = undefined;
-      void this.flush().then((done) => {
-        this.#delay = done ? RETRY_FIRST_MS : Math.min(this.#delay * 2, RETRY_MAX_MS);
-        this.#arm();
-      });
-    }, this.#delay);
+    this.#retries.schedule();
   }
 
   async #write(): Promise<boolean> {
