@@ -29,10 +29,6 @@ export class UnresolvedLaunches {
     this.#retries.schedule(0);
   }
 
-  get size(): number {
-    return this.#held.size;
-  }
-
   /** One last try, then stops retrying (what is left is logged). */
   async stop(): Promise<void> {
     this.#retries.stop();

@@ -54,10 +54,6 @@ export class UnwrittenRecords {
     return this.#held.get(id)?.completion !== undefined;
   }
 
-  get size(): number {
-    return this.#held.size;
-  }
-
   /** Takes what the journal holds from a previous process. */
   async load(): Promise<number> {
     const { journal } = this.#options;
