@@ -76,6 +76,7 @@ export {
 export type { SecretSource } from './internal/secrets/index.js';
 export {
   hasSecretReference,
+  holdsSecretReference,
   maskJobSecrets,
   resolveSecretReferences,
   SECRET_MASK,

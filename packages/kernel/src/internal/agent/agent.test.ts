@@ -1,6 +1,7 @@
 import { DkronError, type DkronPlugin, definePlugin, isDkronError, type Job } from '@dkron-core/plugin-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store } from '../../ports/store.js';
+import { START_HOLD_MS } from '../leader/launch-ledger.js';
 import { createMemoryStore } from '../memory-store/index.js';
 import { createPluginRegistry } from '../plugins/index.js';
 import { type Agent, createAgent } from './agent.js';
@@ -347,7 +348,8 @@ describe('agent: scheduling', () => {
 
   it('replace cancels the running execution before starting the next', async () => {
     await h.agent.saveJob(job('rep', { concurrency: 'replace', executor_config: { mode: 'hold' } }));
-    await h.clock.advance(20_000);
+    // The new run's running record is written once it ran START_HOLD_MS without ending.
+    await h.clock.advance(20_000 + START_HOLD_MS);
     const runs = await executions(h.store, 'rep');
     expect(runs.map((r) => r.status)).toEqual(['cancelled', 'running']);
   });

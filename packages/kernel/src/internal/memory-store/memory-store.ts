@@ -68,6 +68,8 @@ export function createMemoryStore(): MemoryStore {
   const versions = new Map<string, number>();
   const executions = new Map<string, Map<string, Execution>>();
   const launches = new Map<string, LaunchIntent>();
+  /** Launches whose executions were deleted: not launches without executions. */
+  const cleared = new Set<string>();
   let granted = 0;
   const days = new Map<string, DayCount>();
 
@@ -141,7 +143,7 @@ export function createMemoryStore(): MemoryStore {
     countDay(completion.finishedAt, success);
   }
 
-  return {
+  const store: MemoryStore = {
     async getJob(name) {
       const job = jobs.get(name);
       return job === undefined ? undefined : view(job);
@@ -220,6 +222,7 @@ export function createMemoryStore(): MemoryStore {
         const job = jobs.get(intent.job);
         if (launches.has(key) || job === undefined || intent.epoch < granted) continue;
         launches.set(key, copy(intent));
+        cleared.delete(key);
         jobs.set(job.name, { ...job, next: intent.next === null ? ZERO_TIME : msToTime(intent.next) });
         inserted.push(copy(intent));
       }
@@ -275,6 +278,33 @@ export function createMemoryStore(): MemoryStore {
       for (const completion of completions) finishOne(completion);
     },
 
+    async recordFinishedExecutions(finished, retain) {
+      await store.startExecutions(
+        finished.map((e) => ({
+          ...e,
+          status: 'running',
+          success: false,
+          finished_at: ZERO_TIME,
+          output: '',
+        })),
+        retain,
+      );
+      for (const e of finished) finishOne(completionOf(e));
+    },
+
+    async launchesWithoutExecutions(since, now) {
+      const found: { job: string; scheduledAt: number; group: number }[] = [];
+      for (const intent of launches.values()) {
+        if (intent.scheduledAt < since || intent.scheduledAt > now) continue;
+        if (cleared.has(launchKey(intent.job, intent.scheduledAt))) continue;
+        let newest = Number.NEGATIVE_INFINITY;
+        for (const e of executions.get(intent.job)?.values() ?? []) newest = Math.max(newest, e.group);
+        if (intent.group > newest)
+          found.push({ job: intent.job, scheduledAt: intent.scheduledAt, group: intent.group });
+      }
+      return found.sort((a, b) => (a.job < b.job ? -1 : a.job > b.job ? 1 : a.scheduledAt - b.scheduledAt));
+    },
+
     async listExecutions(job, query: ExecutionQuery) {
       const direction = query.order === 'ASC' ? 1 : -1;
       if (query.retain !== undefined && (!Number.isInteger(query.retain) || query.retain < 1)) {
@@ -319,6 +349,7 @@ export function createMemoryStore(): MemoryStore {
       const job = jobs.get(name);
       if (job === undefined) throw notFound(name);
       executions.delete(name);
+      for (const [key, intent] of launches) if (intent.job === name) cleared.add(key);
       jobs.set(name, { ...job, success_count: 0, error_count: 0, last_success: null, last_error: null });
       return view(jobs.get(name) as Job);
     },
@@ -335,5 +366,17 @@ export function createMemoryStore(): MemoryStore {
     },
 
     async close() {},
+  };
+  return store;
+}
+
+/** The completion that closes `execution` as it ended. */
+function completionOf(execution: Execution): ExecutionCompletion {
+  return {
+    jobName: execution.job_name,
+    executionId: execution.id,
+    status: execution.status as ExecutionCompletion['status'],
+    finishedAt: execution.finished_at,
+    output: execution.output,
   };
 }
