@@ -1,6 +1,5 @@
 import { DkronError, definePlugin, isDkronError, type Job } from '@dkron-core/plugin-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Store } from '../../ports/store.js';
 import { START_HOLD_MS } from '../leader/launch-ledger.js';
 import { createMemoryStore } from '../memory-store/index.js';
 import { createPluginRegistry } from '../plugins/index.js';
