@@ -24,6 +24,7 @@ import {
   versionConflict,
 } from '../job/index.js';
 import { queryJobs } from './job-query.js';
+import { createMemoryLeases } from './lease.js';
 import { tailBytes } from './output-tail.js';
 
 const DAY_MS = 86_400_000;
@@ -69,6 +70,7 @@ export function createMemoryStore(): MemoryStore {
   const executions = new Map<string, Map<string, Execution>>();
   const launches = new Map<string, LaunchIntent>();
   let granted = 0;
+  const { epoch: leaseEpoch, ...leases } = createMemoryLeases();
   const days = new Map<string, DayCount>();
 
   // Parent name → children names, sorted; built once per read so listing n jobs stays O(n log n).
@@ -142,6 +144,10 @@ export function createMemoryStore(): MemoryStore {
   }
 
   return {
+    ...leases,
+    async jobVersions() {
+      return new Map(versions);
+    },
     async getJob(name) {
       const job = jobs.get(name);
       return job === undefined ? undefined : view(job);
@@ -218,7 +224,7 @@ export function createMemoryStore(): MemoryStore {
       for (const intent of intents) {
         const key = launchKey(intent.job, intent.scheduledAt);
         const job = jobs.get(intent.job);
-        if (launches.has(key) || job === undefined || intent.epoch < granted) continue;
+        if (launches.has(key) || job === undefined || intent.epoch < Math.max(granted, leaseEpoch())) continue;
         launches.set(key, copy(intent));
         jobs.set(job.name, { ...job, next: intent.next === null ? ZERO_TIME : msToTime(intent.next) });
         inserted.push(copy(intent));
