@@ -272,7 +272,7 @@ export function createLeaseCluster(options: LeaseClusterOptions): LeaseCluster {
       if (!running) return;
       running = false;
       roundTimer?.cancel();
-      await round;
+      // A round still waiting on the store finds `running` false and `term` ended: it changes nothing.
       const ended = term;
       stepDown('this server stops');
       await Promise.allSettled([
