@@ -45,11 +45,15 @@ export interface LeaderTerm {
 /** Creates a leadership term of epoch `options.epoch`. */
 export function createLeaderTerm(options: LeaderTermOptions): LeaderTerm {
   let stopped = false;
+  /** Whether this term schedules (a server's): it is over as soon as the cluster says it no longer leads. */
+  let scheduling = false;
   const sleeps = new Set<{ cancel(): void; resolve(ok: boolean): void }>();
   const ctx: LeaderContext = {
     ...options,
     concurrency: new Concurrency(),
-    stopped: () => stopped,
+    // A leader frozen past its lease resumes with timers due (recorded runs, retries) before the
+    // leadership change reaches the term: they must find the term over, or it would start runs late.
+    stopped: () => stopped || (scheduling && !options.cluster.isLeader()),
     sleep(ms) {
       if (stopped) return Promise.resolve(false);
       return new Promise<boolean>((resolve) => {
@@ -108,6 +112,7 @@ export function createLeaderTerm(options: LeaderTermOptions): LeaderTerm {
 
   return {
     async start(schedule) {
+      scheduling = schedule;
       // Versions first: a save between this read and the jobs' is then seen by the first sync.
       const syncing = options.jobSyncMs !== undefined && ctx.store.jobVersions !== undefined;
       const versions = syncing ? await ctx.store.jobVersions!() : new Map<string, number>();
