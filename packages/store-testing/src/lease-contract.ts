@@ -70,7 +70,10 @@ export function leaseCases(
   it('renews only for the holder at its epoch, never shortening; a stale holder cannot renew', async () => {
     const store = leasesOf(current());
     const a = await store.acquireLease('s1', TTL, T0);
-    expect(await store.renewLease('s1', a.epoch, TTL, T0 + 1_000)).toEqual({ ...a, expiresAt: T0 + 1_000 + TTL });
+    expect(await store.renewLease('s1', a.epoch, TTL, T0 + 1_000)).toEqual({
+      ...a,
+      expiresAt: T0 + 1_000 + TTL,
+    });
     expect((await store.renewLease('s1', a.epoch, 10, T0 + 1_001))?.expiresAt).toBe(T0 + 1_000 + TTL);
     expect(await store.renewLease('s2', a.epoch, TTL, T0 + 1_000)).toBeUndefined();
     expect(await store.renewLease('s1', a.epoch - 1, TTL, T0 + 1_000)).toBeUndefined();

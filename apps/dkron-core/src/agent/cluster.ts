@@ -29,7 +29,12 @@ export interface ServerCluster {
  * the leader schedules and runs jobs. Without it (the embedded rqlited, which is this server's own) the
  * server is alone and leads from the start, as before.
  */
-export function serverCluster(config: AgentConfig, store: Store, logger: Logger, version: string): ServerCluster {
+export function serverCluster(
+  config: AgentConfig,
+  store: Store,
+  logger: Logger,
+  version: string,
+): ServerCluster {
   const self: LocalClusterOptions = {
     nodeName: config.nodeName,
     server: config.server,
@@ -54,14 +59,16 @@ export function serverCluster(config: AgentConfig, store: Store, logger: Logger,
  * The API's fetch, answering 503 with the reason while `lease` waits for `--bootstrap-expect` servers:
  * a server that has not joined a formed cluster serves nothing it could get wrong.
  */
-export function gateUntilFormed<F extends (request: Request, ...rest: never[]) => Response | Promise<Response>>(
-  fetch: F,
-  lease: LeaseCluster | undefined,
-): F {
+export function gateUntilFormed<
+  F extends (request: Request, ...rest: never[]) => Response | Promise<Response>,
+>(fetch: F, lease: LeaseCluster | undefined): F {
   if (!lease) return fetch;
   return ((request: Request, ...rest: never[]) => {
     const why = lease.notReady();
     if (why === undefined) return fetch(request, ...rest);
-    return Response.json({ message: why, code: 'UNAVAILABLE' }, { status: 503, headers: { 'Retry-After': '1' } });
+    return Response.json(
+      { message: why, code: 'UNAVAILABLE' },
+      { status: 503, headers: { 'Retry-After': '1' } },
+    );
   }) as F;
 }

@@ -107,7 +107,9 @@ describe('createLeaseCluster', () => {
     made[1]!.cluster.start();
     await run(3 * TTL);
     expect(leaders()).toEqual([]);
-    expect(made[0]!.cluster.notReady()).toMatch(/waiting for 3 servers .*--bootstrap-expect 3.*2 registered: s1, s2/);
+    expect(made[0]!.cluster.notReady()).toMatch(
+      /waiting for 3 servers .*--bootstrap-expect 3.*2 registered: s1, s2/,
+    );
     made[2]!.cluster.start();
     await run(2 * TTL);
     expect(leaders()).toHaveLength(1);

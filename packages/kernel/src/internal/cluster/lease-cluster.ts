@@ -71,7 +71,10 @@ function leaseStoreOf(store: Store): LeaseStore {
   ] as const;
   const missing = methods.filter((m) => typeof store[m] !== 'function');
   if (missing.length > 0) {
-    throw new DkronError('VALIDATION', `the store cannot hold a leader lease (it lacks ${missing.join(', ')})`);
+    throw new DkronError(
+      'VALIDATION',
+      `the store cannot hold a leader lease (it lacks ${missing.join(', ')})`,
+    );
   }
   return store as LeaseStore;
 }
@@ -183,10 +186,7 @@ export function createLeaseCluster(options: LeaseClusterOptions): LeaseCluster {
 
   async function runRound(): Promise<void> {
     const current = term;
-    const [lease, membership] = await Promise.allSettled([
-      current ? renew(current) : tryTake(),
-      members(),
-    ]);
+    const [lease, membership] = await Promise.allSettled([current ? renew(current) : tryTake(), members()]);
     for (const outcome of [lease, membership]) {
       if (outcome.status === 'rejected') {
         logger.warn('cluster round failed', { err: String(outcome.reason) });

@@ -224,7 +224,8 @@ export function createMemoryStore(): MemoryStore {
       for (const intent of intents) {
         const key = launchKey(intent.job, intent.scheduledAt);
         const job = jobs.get(intent.job);
-        if (launches.has(key) || job === undefined || intent.epoch < Math.max(granted, leaseEpoch())) continue;
+        if (launches.has(key) || job === undefined || intent.epoch < Math.max(granted, leaseEpoch()))
+          continue;
         launches.set(key, copy(intent));
         jobs.set(job.name, { ...job, next: intent.next === null ? ZERO_TIME : msToTime(intent.next) });
         inserted.push(copy(intent));
