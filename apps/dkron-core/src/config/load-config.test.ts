@@ -166,9 +166,14 @@ describe('file formats', () => {
       ].join('\n'),
     );
     const { config, warnings } = await load();
-    // Loaded, and named as having no effect on this single-server build.
+    // Loaded, and named as having no effect here (bootstrap_expect: without --rqlite-url).
     expect(warnings.map((w) => w.replace(/^config file \S+: /, '').replace(/: has no effect.*/, ''))).toEqual(
-      ['devmode', 'join', 'retry-interval', 'bootstrap_expect'],
+      [
+        'devmode',
+        'join',
+        'retry-interval',
+        'bootstrap-expect has no effect without --rqlite-url: servers form a cluster only over a shared external rqlite (the embedded rqlited does not join others yet)',
+      ],
     );
     expect(config).toMatchObject({
       server: true,
