@@ -19,7 +19,7 @@ afterEach(async () => {
   made.length = 0;
 });
 
-const ok = async () => new Response('ok');
+const ok = async (_request: Request) => new Response('ok');
 
 describe('serverCluster', () => {
   it('keeps one server its own leader without --rqlite-url (the embedded store is its own)', () => {
