@@ -2,7 +2,9 @@ import { DkronError, isDkronError, type Logger } from '@dkron-core/plugin-api';
 import type { AgentApi, AgentHealth, Member } from '../../ports/agent.js';
 import { type Clock, systemClock } from '../../ports/clock.js';
 import type { Cluster } from '../../ports/cluster.js';
+import type { Dispatcher } from '../../ports/dispatcher.js';
 import type { ExecutionJournal } from '../../ports/execution-journal.js';
+import type { ExecutionReports } from '../../ports/execution-reports.js';
 import type { Notifier } from '../../ports/notifier.js';
 import type { DayStats, JobPage, JobQuery, Store } from '../../ports/store.js';
 import { createLocalCluster } from '../cluster/local-cluster.js';
@@ -58,6 +60,11 @@ export interface AgentOptions {
   readonly journal?: ExecutionJournal;
   /** Replaces the single-node cluster (the clustering issue plugs in here). */
   readonly cluster?: Cluster;
+  /**
+   * Wraps this node's worker into the leader's dispatcher (the cluster sends runs of other nodes over
+   * the network); default: the worker itself.
+   */
+  readonly dispatcher?: (local: Dispatcher) => Dispatcher;
 }
 
 /** A running agent: the API facade plus lifecycle. */
@@ -73,6 +80,8 @@ export interface Agent extends AgentApi {
   jobGraph(name: string): Promise<JobGraph>;
   /** Number of jobs in the scheduler. */
   scheduledCount(): number;
+  /** The leader's report intake: where reports of other nodes' runs go (the cluster feeds it). */
+  readonly reports: ExecutionReports;
 }
 
 /**
@@ -127,6 +136,7 @@ export function createAgent(options: AgentOptions): Agent {
     outputLimit: options.outputLimit ?? DEFAULT_OUTPUT_LIMIT,
     reports: intake,
   });
+  const dispatcher = options.dispatcher?.(worker) ?? worker;
 
   function newTerm(): LeaderTerm {
     return createLeaderTerm({
@@ -135,7 +145,7 @@ export function createAgent(options: AgentOptions): Agent {
       logger,
       clock,
       cluster,
-      dispatcher: worker,
+      dispatcher,
       ledger,
       intake,
       epoch: cluster.epoch(),
@@ -213,6 +223,7 @@ export function createAgent(options: AgentOptions): Agent {
     },
 
     scheduledCount: () => term?.scheduledCount ?? 0,
+    reports: intake,
 
     listJobs: (query: JobQuery): Promise<JobPage> => store.listJobs(query),
     getJob: (name) => store.getJob(name),
