@@ -290,6 +290,7 @@ describe('agents over gRPC', () => {
     const { Client } = agentLink();
     const client = new Client(`127.0.0.1:${s.port}`, credentials.createInsecure());
     const stream = client.Connect(new Metadata());
+    cleanups.push(async () => client.close());
     const dispatched = new Promise<ServerMessage>((resolve) =>
       stream.on('data', (m: ServerMessage) => m.dispatch && resolve(m)),
     );
@@ -316,12 +317,15 @@ describe('agents over gRPC', () => {
     await until('the agent joined', async () => ((await s.agent.members()).length === 2 ? true : undefined));
     await s.agent.saveJob(probeJob('stuck', { tier: 'd' }));
     await s.agent.runJob('stuck');
-    await dispatched;
-    stream.cancel();
-    client.close();
+    const dispatch = (await dispatched).dispatch;
+    stream.write({ output: { execution_json: dispatch?.execution_json ?? '', chunk: 'partial output\n' } });
+    // Half-closed after the chunk, with no leave: delivered in order, then silence.
+    stream.end();
     const [lost] = await finished(s.store, 'stuck');
     expect(lost?.status).toBe('lost');
-    expect(lost?.output).toMatch(/execution lost: agent doomed sent no heartbeat for \d+ s/);
+    expect(lost?.output).toMatch(
+      /^partial output\nexecution lost: agent doomed sent no heartbeat for \d+ s\n$/,
+    );
     expect((await s.agent.members())[1]?.Status).toBe(4);
     expect(s.logs.some((l) => l.msg === 'agent failed: no heartbeat' && l.fields?.node === 'doomed')).toBe(
       true,

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ApiOptions, createApi } from '@dkron-core/api';
+import { createClusterServer } from '@dkron-core/cluster';
 import {
   type AccessStore,
   createAgent,
@@ -36,6 +37,7 @@ import { LOAD_HINT, warnMissingPlugins } from '../plugins/missing-plugins.js';
 import { advertisedAddress } from './advertise.js';
 import { startAuditRetention } from './audit-retention.js';
 import { createFileJournal, executionJournalPath } from './execution-journal.js';
+import { rpcListenHost } from './rpc-listen.js';
 import {
   processSecretSource,
   resolveSecretOptions,
@@ -83,10 +85,8 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
   // `--mail-password env:SMTP_PASSWORD`: the command line and /debug/vars hold the reference only.
   const config = await resolveSecretOptions(given, secrets);
   if (!config.server) {
-    throw new DkronError(
-      'VALIDATION',
-      'plain agents (without --server) need the cluster, which this dkron-core does not have yet; start with --server',
-    );
+    const { runPlainAgent } = await import('./run-plain-agent.js');
+    return runPlainAgent(config, options, secrets);
   }
   const listen = parseListenAddress(config.httpAddr);
   const tls = await readTls(config);
@@ -122,6 +122,7 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
     await store.close();
   };
   let stopRetention = () => {};
+  let stopCluster = async () => {};
   try {
     stopRetention = await startAuditRetention({
       store: access,
@@ -132,15 +133,11 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
     const notifier = createNotifier(
       toNotifierOptions(config, options.logger.toPluginLogger({ component: 'notify' })),
     );
-    const agent = createAgent({
-      notifier: withNotifySecrets(notifier, secrets, options.logger.toPluginLogger({ component: 'notify' })),
+    const rpc = rpcListenHost(config);
+    if (rpc.warning) logger.warn(rpc.warning);
+    const clusterServer = createClusterServer({
       nodeName: config.nodeName,
-      version: packageVersion(),
-      store,
-      registry,
-      logger,
-      server: config.server,
-      cluster: createLocalCluster({
+      base: createLocalCluster({
         nodeName: config.nodeName,
         server: config.server,
         version: packageVersion(),
@@ -150,6 +147,23 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
         rpcPort: config.advertiseRpcPort,
         ...advertisedAddress(config),
       }),
+      logger: options.logger.toPluginLogger({ component: 'cluster' }),
+      host: rpc.host,
+      port: config.rpcPort,
+      ...(config.encrypt === '' ? {} : { key: config.encrypt }),
+      reconnectTimeoutMs: config.serfReconnectTimeoutMs,
+    });
+    stopCluster = () => clusterServer.stop();
+    const agent = createAgent({
+      notifier: withNotifySecrets(notifier, secrets, options.logger.toPluginLogger({ component: 'notify' })),
+      nodeName: config.nodeName,
+      version: packageVersion(),
+      store,
+      registry,
+      logger,
+      server: config.server,
+      cluster: clusterServer.cluster,
+      dispatcher: (local) => clusterServer.dispatcher(local),
       defaultTimezone: config.defaultTimezone,
       maxExecutionsPerJob: config.maxExecutionsPerJob,
       journal: createFileJournal(executionJournalPath(config.dataDir)),
@@ -157,6 +171,11 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
     });
     warnMissingPlugins(registry, await store.allJobs(), logger);
     await agent.start();
+    const rpcPort = await clusterServer.start(agent.reports);
+    logger.info(`listening for agents on ${rpc.host}:${rpcPort}`, {
+      rpc: `${rpc.host}:${rpcPort}`,
+      encrypt: config.encrypt !== '',
+    });
     metrics?.attach({
       scheduledJobs: () => agent.scheduledCount(),
       runningExecutions: async () => (await agent.busy()).length,
@@ -214,6 +233,7 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
             agentStopped,
             closeServer(server as Server, Math.min(HTTP_CLOSE_GRACE_MS, config.shutdownTimeoutMs)),
           ]);
+          await stopCluster();
           stopRetention();
           await notifier.close();
           await registry.close();
@@ -243,6 +263,7 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
     await stopped;
     return 0;
   } finally {
+    await stopCluster();
     stopRetention();
     await stopStore?.();
   }

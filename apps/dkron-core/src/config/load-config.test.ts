@@ -168,7 +168,7 @@ describe('file formats', () => {
     const { config, warnings } = await load();
     // Loaded, and named as having no effect on this single-server build.
     expect(warnings.map((w) => w.replace(/^config file \S+: /, '').replace(/: has no effect.*/, ''))).toEqual(
-      ['devmode', 'join', 'retry-interval', 'bootstrap_expect'],
+      ['devmode', 'bootstrap_expect', 'join', 'retry-interval'],
     );
     expect(config).toMatchObject({
       server: true,
@@ -310,12 +310,26 @@ describe('cluster options on a single server', () => {
     });
     const why =
       'has no effect: this build of dkron-core runs a single server (clustering is not implemented yet)';
+    const join =
+      'has no effect on a server: servers do not join each other in this build (plain agents use it to reach a server)';
+    // --encrypt works on a server (it authenticates the agents), so it gets no warning.
     expect(warnings).toEqual([
-      `--join: ${why}`,
-      `config file ${path}: retry-join: ${why}`,
       `--bootstrap-expect: ${why}`,
-      `DKRON_ENCRYPT: ${why}`,
+      `--join: ${join}`,
+      `config file ${path}: retry-join: ${join}`,
     ]);
+  });
+
+  it('does not warn a plain agent about the join options it uses', async () => {
+    await file(cwd, 'dkron.yml', 'retry-join: [a:6868]\nretry-max: 3\n');
+    const { warnings, config } = await load({ argv: ['--join', 'b:6868', '--retry-interval', '1s'] });
+    expect(warnings).toEqual([]);
+    expect(config).toMatchObject({
+      join: ['b:6868'],
+      retryJoin: ['a:6868'],
+      retryMax: 3,
+      retryIntervalMs: 1000,
+    });
   });
 
   it('warns about options dkron-core reads but has nothing to do with', async () => {

@@ -90,7 +90,7 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
   });
 
   function markLost(node: string, run: InFlight, silentMs: number): void {
-    const e = run.execution;
+    const e = { ...run.execution, output: run.output };
     const why = `execution lost: agent ${node} sent no heartbeat for ${Math.round(silentMs / 1000)} s`;
     logger.warn('execution lost with its agent', { job: e.job_name, execution: e.id, node });
     void reports
@@ -225,7 +225,9 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
     // Runs it still has (this server restarted, or the stream was cut): followed again.
     for (const json of a.running ?? []) {
       const execution = parseExecution(json);
-      if (!entry.inFlight.has(execution.id)) entry.inFlight.set(execution.id, { job: undefined, execution });
+      if (!entry.inFlight.has(execution.id)) {
+        entry.inFlight.set(execution.id, { job: undefined, execution, output: execution.output });
+      }
     }
     logger.info('agent joined', { node: a.name, version: a.version, running: entry.inFlight.size });
     call.write({
@@ -241,9 +243,12 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
   function onReport(call: ServerStream, entry: AgentEntry, message: AgentMessage): void {
     if (!reports) return;
     if (message.started) reports.started(parseExecution(message.started.execution_json));
-    else if (message.output)
-      reports.output(parseExecution(message.output.execution_json), message.output.chunk);
-    else if (message.finished) {
+    else if (message.output) {
+      const execution = parseExecution(message.output.execution_json);
+      const run = entry.inFlight.get(execution.id);
+      if (run) run.output = keepTail(run.output + message.output.chunk);
+      reports.output(execution, message.output.chunk);
+    } else if (message.finished) {
       const execution = parseExecution(message.finished.execution_json);
       entry.inFlight.delete(execution.id);
       void reports.finished({ execution }).then(
@@ -321,6 +326,13 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
   };
 }
 
+/** Live output kept per run in flight, as the agent's own tail (Dkron's 256,000 bytes, counted in characters). */
+const KEPT_OUTPUT = 256_000;
+
+function keepTail(text: string): string {
+  return text.length > KEPT_OUTPUT ? text.slice(-KEPT_OUTPUT) : text;
+}
+
 function refused(reason: string): DispatchHandle {
   return { accepted: false, reason, abort() {} };
 }
@@ -348,7 +360,7 @@ function createClusterDispatcher(self: string, local: Dispatcher, registry: Memb
         }
         const { job, execution } = run;
         if (!entry.inFlight.has(execution.id)) {
-          entry.inFlight.set(execution.id, { job, execution });
+          entry.inFlight.set(execution.id, { job, execution, output: '' });
           entry.link?.dispatch(job, execution);
         }
         handles[i] = {

@@ -8,6 +8,8 @@ export const STATUS = { alive: 1, left: 3, failed: 4 } as const;
 export interface InFlight {
   readonly job: Job | undefined;
   readonly execution: Execution;
+  /** The live output streamed so far (its tail): a lost execution keeps it. */
+  output: string;
 }
 
 /** What the registry sends to a connected agent. */
