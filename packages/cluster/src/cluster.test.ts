@@ -115,6 +115,7 @@ async function startServer(
     logger,
     cluster: cluster.cluster,
     dispatcher: (local) => cluster.dispatcher(local),
+    ...(opts.random ? { random: opts.random } : {}),
   });
   await agent.start();
   const port = await cluster.start(agent.reports);
@@ -165,12 +166,18 @@ async function startNode(
   return Object.assign(node, { dataDir, logs });
 }
 
-const probeJob = (name: string, tags: Record<string, string>, config: Record<string, unknown> = {}) => ({
+const probeJob = (
+  name: string,
+  tags: Record<string, string>,
+  config: Record<string, unknown> = {},
+  extra: Record<string, unknown> = {},
+) => ({
   name,
   schedule: '@manually',
   executor: 'probe',
   executor_config: { text: 'hello', ...config },
   tags,
+  ...extra,
 });
 
 async function finished(store: MemoryStore, job: string, count = 1): Promise<Execution[]> {
@@ -179,6 +186,36 @@ async function finished(store: MemoryStore, job: string, count = 1): Promise<Exe
     const done = page.executions.filter((e) => e.status !== 'running');
     return done.length >= count ? done : undefined;
   });
+}
+
+/** An agent speaking the protocol by hand, to die without a word (what a real agent cannot stage). */
+async function rawAgent(s: ServerHandle, name: string, tags: Record<string, string>) {
+  const { Client } = agentLink();
+  const client = new Client(`127.0.0.1:${s.port}`, credentials.createInsecure());
+  cleanups.push(async () => client.close());
+  const stream = client.Connect(new Metadata());
+  const dispatched = new Promise<{ job_json: string; execution_json: string }>((resolve) =>
+    stream.on('data', (m: ServerMessage) => m.dispatch && resolve(m.dispatch)),
+  );
+  stream.on('error', () => {});
+  const member = createLocalCluster({ nodeName: name, server: false, version: 'test', tags }).self();
+  stream.write({
+    announce: {
+      name,
+      addr: member.Addr,
+      port: member.Port,
+      tags: { ...member.Tags },
+      version: 'test',
+      executors: ['probe'],
+      processors: [],
+      running: [],
+      protocol: PROTOCOL_VERSION,
+    },
+  });
+  await until(`${name} joined`, async () =>
+    (await s.agent.members()).some((m) => m.Name === name) ? true : undefined,
+  );
+  return { stream, dispatched };
 }
 
 describe('agents over gRPC', () => {
@@ -286,41 +323,13 @@ describe('agents over gRPC', () => {
 
   it('marks the runs of an agent that stops heartbeating lost', async () => {
     const s = await startServer();
-    // A raw agent that takes a run, then dies without a word (the failure a real agent cannot stage).
-    const { Client } = agentLink();
-    const client = new Client(`127.0.0.1:${s.port}`, credentials.createInsecure());
-    const stream = client.Connect(new Metadata());
-    cleanups.push(async () => client.close());
-    const dispatched = new Promise<ServerMessage>((resolve) =>
-      stream.on('data', (m: ServerMessage) => m.dispatch && resolve(m)),
-    );
-    stream.on('error', () => {});
-    const member = createLocalCluster({
-      nodeName: 'doomed',
-      server: false,
-      version: 'test',
-      tags: { tier: 'd' },
-    }).self();
-    stream.write({
-      announce: {
-        name: 'doomed',
-        addr: member.Addr,
-        port: member.Port,
-        tags: { ...member.Tags },
-        version: 'test',
-        executors: ['probe'],
-        processors: [],
-        running: [],
-        protocol: PROTOCOL_VERSION,
-      },
-    });
-    await until('the agent joined', async () => ((await s.agent.members()).length === 2 ? true : undefined));
+    const doomed = await rawAgent(s, 'doomed', { tier: 'd' });
     await s.agent.saveJob(probeJob('stuck', { tier: 'd' }));
     await s.agent.runJob('stuck');
-    const dispatch = (await dispatched).dispatch;
-    stream.write({ output: { execution_json: dispatch?.execution_json ?? '', chunk: 'partial output\n' } });
+    const dispatch = await doomed.dispatched;
+    doomed.stream.write({ output: { execution_json: dispatch.execution_json, chunk: 'partial output\n' } });
     // Half-closed after the chunk, with no leave: delivered in order, then silence.
-    stream.end();
+    doomed.stream.end();
     const [lost] = await finished(s.store, 'stuck');
     expect(lost?.status).toBe('lost');
     expect(lost?.output).toMatch(
@@ -330,6 +339,22 @@ describe('agents over gRPC', () => {
     expect(s.logs.some((l) => l.msg === 'agent failed: no heartbeat' && l.fields?.node === 'doomed')).toBe(
       true,
     );
+  });
+
+  it('retries a lost run on another agent the tags select, when retries allow', async () => {
+    // random 0: the one target of `tier: r:1` is the first candidate, the agent that dies.
+    const s = await startServer({ random: () => 0 });
+    const doomed = await rawAgent(s, 'doomed', { tier: 'r' });
+    await startNode('spare', s.port, { tags: { tier: 'r' } });
+    await s.agent.saveJob(probeJob('again', { tier: 'r:1' }, {}, { retries: 1 }));
+    await s.agent.runJob('again');
+    await doomed.dispatched;
+    doomed.stream.end();
+    const runs = await finished(s.store, 'again', 2);
+    expect(runs.map((e) => [e.attempt, e.node_name, e.status]).sort()).toEqual([
+      [1, 'doomed', 'lost'],
+      [2, 'spare', 'success'],
+    ]);
   });
 
   it('keeps running when cut off, and its result is recorded once after it reconnects', async () => {
