@@ -104,6 +104,7 @@ async function startServer(
     port: opts.port ?? 0,
     heartbeatIntervalMs: 50,
     heartbeatTimeoutMs: 400,
+    rejoinGraceMs: 1_500,
     ...(opts.key ? { key: opts.key } : {}),
   });
   const store = opts.store ?? createMemoryStore();
@@ -118,6 +119,7 @@ async function startServer(
     ...(opts.random ? { random: opts.random } : {}),
   });
   await agent.start();
+  cluster.adopt(await store.runningExecutions());
   const port = await cluster.start(agent.reports);
   let stopped = false;
   const stop = async () => {
@@ -189,7 +191,7 @@ async function finished(store: MemoryStore, job: string, count = 1): Promise<Exe
 }
 
 /** An agent speaking the protocol by hand, to die without a word (what a real agent cannot stage). */
-async function rawAgent(s: ServerHandle, name: string, tags: Record<string, string>) {
+async function rawAgent(s: ServerHandle, name: string, tags: Record<string, string>, heartbeat = false) {
   const { Client } = agentLink();
   const client = new Client(`127.0.0.1:${s.port}`, credentials.createInsecure());
   cleanups.push(async () => client.close());
@@ -212,6 +214,10 @@ async function rawAgent(s: ServerHandle, name: string, tags: Record<string, stri
       protocol: PROTOCOL_VERSION,
     },
   });
+  if (heartbeat) {
+    const beat = setInterval(() => stream.write({ heartbeat: { sent_at_ms: Date.now() } }), 50);
+    cleanups.push(async () => clearInterval(beat));
+  }
   await until(`${name} joined`, async () =>
     (await s.agent.members()).some((m) => m.Name === name) ? true : undefined,
   );
@@ -355,6 +361,32 @@ describe('agents over gRPC', () => {
       [1, 'doomed', 'lost'],
       [2, 'spare', 'success'],
     ]);
+  });
+
+  it('after a restart, follows the runs agents had: lost when the agent does not come back or does not have it', async () => {
+    const store = createMemoryStore();
+    const first = await startServer({ store });
+    const vanished = await rawAgent(first, 'vanished', { tier: 'v' });
+    const amnesic = await rawAgent(first, 'amnesic', { tier: 'm' });
+    await first.agent.saveJob(probeJob('on-vanished', { tier: 'v' }));
+    await first.agent.saveJob(probeJob('on-amnesic', { tier: 'm' }));
+    await first.agent.runJob('on-vanished');
+    await first.agent.runJob('on-amnesic');
+    await Promise.all([vanished.dispatched, amnesic.dispatched]);
+    await (first as unknown as { stop(): Promise<void> }).stop();
+
+    const second = await startServer({ store, port: first.port });
+    // The amnesic agent comes back without the run (it restarted); the other never does.
+    await rawAgent(second, 'amnesic', { tier: 'm' }, true);
+    const [gone] = await finished(store, 'on-vanished');
+    expect(gone).toMatchObject({ status: 'lost', node_name: 'vanished' });
+    expect(gone?.output).toMatch(/execution lost: agent vanished sent no heartbeat/);
+    const [forgotten] = await finished(store, 'on-amnesic');
+    expect(forgotten?.status).toBe('lost');
+    expect(forgotten?.output).toMatch(
+      /execution lost: agent amnesic does not run it any more \(it restarted\)/,
+    );
+    expect((await second.agent.members()).map((m) => m.Name)).toEqual(['s1', 'amnesic']);
   });
 
   it('keeps running when cut off, and its result is recorded once after it reconnects', async () => {

@@ -171,6 +171,8 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
     });
     warnMissingPlugins(registry, await store.allJobs(), logger);
     await agent.start();
+    // Runs the previous process left on agents: lost unless their agent comes back and reports them.
+    clusterServer.adopt(await store.runningExecutions());
     const rpcPort = await clusterServer.start(agent.reports);
     logger.info(`listening for agents on ${rpc.host}:${rpcPort}`, {
       rpc: `${rpc.host}:${rpcPort}`,

@@ -33,6 +33,11 @@ export interface ClusterServerOptions {
   readonly key?: string;
   readonly heartbeatIntervalMs?: number;
   readonly heartbeatTimeoutMs?: number;
+  /**
+   * How much longer than the heartbeat timeout an adopted run waits for its agent after this server
+   * started: agents reconnect with a pause of up to 5 s. Default 5 s.
+   */
+  readonly rejoinGraceMs?: number;
   /** `--serf-reconnect-timeout`: how long a failed or left agent is listed. Default 24 h. */
   readonly reconnectTimeoutMs?: number;
 }
@@ -47,6 +52,11 @@ export interface ClusterServer {
   plugins(): { executors: string[]; processors: string[] };
   /** Starts listening; agents' reports go to `reports` (the leader's intake). Resolves with the port. */
   start(reports: ExecutionReports): Promise<number>;
+  /**
+   * Follows executions the store shows running on other nodes (call it at start, before agents
+   * reconnect): each is lost unless its agent reconnects within the heartbeat timeout and reports it.
+   */
+  adopt(executions: readonly Execution[]): void;
   /** Closes every agent stream and the listener. */
   stop(): Promise<void>;
 }
@@ -85,13 +95,13 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
       if (status === STATUS.left) logger.info('agent left', { node });
     },
     onLost: (node, runs, silentMs) => {
-      for (const run of runs) markLost(node, run, silentMs);
+      const why = `execution lost: agent ${node} sent no heartbeat for ${Math.round(silentMs / 1000)} s`;
+      for (const run of runs) markLost(node, run, why);
     },
   });
 
-  function markLost(node: string, run: InFlight, silentMs: number): void {
+  function markLost(node: string, run: InFlight, why: string): void {
     const e = { ...run.execution, output: run.output };
-    const why = `execution lost: agent ${node} sent no heartbeat for ${Math.round(silentMs / 1000)} s`;
     logger.warn('execution lost with its agent', { job: e.job_name, execution: e.id, node });
     void reports
       ?.finished({
@@ -104,6 +114,26 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
         },
       })
       .catch((err: unknown) => logger.error('could not record a lost execution', { err: String(err) }));
+  }
+
+  /**
+   * Runs followed for an agent that does not run them any more (it restarted): unless it sends their end
+   * (from its journal) within the heartbeat timeout, they are lost.
+   */
+  function forgetUnclaimed(entry: AgentEntry, ids: readonly string[]): void {
+    if (ids.length === 0) return;
+    clock.setTimeout(() => {
+      for (const id of ids) {
+        const run = entry.inFlight.get(id);
+        if (!run) continue;
+        entry.inFlight.delete(id);
+        markLost(
+          entry.member.Name,
+          run,
+          `execution lost: agent ${entry.member.Name} does not run it any more (it restarted)`,
+        );
+      }
+    }, timeout);
   }
 
   function sweep(): void {
@@ -223,12 +253,18 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
       now,
     );
     // Runs it still has (this server restarted, or the stream was cut): followed again.
+    const running = new Set<string>();
     for (const json of a.running ?? []) {
       const execution = parseExecution(json);
+      running.add(execution.id);
       if (!entry.inFlight.has(execution.id)) {
         entry.inFlight.set(execution.id, { job: undefined, execution, output: execution.output });
       }
     }
+    forgetUnclaimed(
+      entry,
+      [...entry.inFlight.keys()].filter((id) => !running.has(id)),
+    );
     logger.info('agent joined', { node: a.name, version: a.version, running: entry.inFlight.size });
     call.write({
       welcome: {
@@ -275,6 +311,11 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
   return {
     cluster,
     dispatcher: (local) => createClusterDispatcher(nodeName, local, registry),
+    adopt(executions) {
+      // Counted as seen a grace ahead: the agent's reconnect pause must not make its run lost.
+      const seen = clock.now() + (options.rejoinGraceMs ?? 5_000);
+      for (const e of executions) if (e.node_name !== nodeName) registry.adopt(e.node_name, e, seen);
+    },
     plugins() {
       const { executors, processors } = registry.plugins();
       return { executors: [...executors].sort(), processors: [...processors].sort() };

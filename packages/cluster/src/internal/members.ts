@@ -31,6 +31,8 @@ export interface AgentEntry {
   /** When it was seen failing or leaving, for the reap after `serf-reconnect-timeout`. */
   downSince: number | undefined;
   readonly inFlight: Map<string, InFlight>;
+  /** False for a node known only from executions it was running (it has not announced itself yet). */
+  announced: boolean;
 }
 
 /** Options of {@link MemberRegistry}. */
@@ -72,6 +74,7 @@ export class MemberRegistry {
       link,
       downSince: undefined,
       inFlight: previous?.inFlight ?? new Map(),
+      announced: true,
     };
     this.#agents.set(member.Name, entry);
     if (previous?.member.Status !== STATUS.alive) this.#options.onChange?.(member.Name, STATUS.alive);
@@ -83,6 +86,30 @@ export class MemberRegistry {
     if (this.#agents.get(entry.member.Name) !== entry) return;
     entry.link = undefined;
     if (left) this.#down(entry, STATUS.left, now);
+  }
+
+  /**
+   * Executions the store shows running on agent `node` when this server starts: followed as if they
+   * had been dispatched here, so they are lost if the agent does not come back within the heartbeat
+   * timeout. The node is not listed as a member until it announces itself.
+   */
+  adopt(node: string, execution: Execution, now: number): void {
+    let entry = this.#agents.get(node);
+    if (!entry) {
+      entry = {
+        member: { Name: node, Addr: '', Port: 0, Tags: {}, Status: STATUS.alive } as Member,
+        executors: [],
+        processors: [],
+        lastSeen: now,
+        link: undefined,
+        downSince: undefined,
+        inFlight: new Map(),
+        announced: false,
+      };
+      this.#agents.set(node, entry);
+    }
+    if (!entry.inFlight.has(execution.id))
+      entry.inFlight.set(execution.id, { job: undefined, execution, output: execution.output });
   }
 
   seen(entry: AgentEntry, now: number): void {
@@ -100,7 +127,7 @@ export class MemberRegistry {
   }
 
   members(): Member[] {
-    return [...this.#agents.values()].map((e) => e.member);
+    return [...this.#agents.values()].filter((e) => e.announced).map((e) => e.member);
   }
 
   candidates(): ClusterCandidate[] {
@@ -139,7 +166,7 @@ export class MemberRegistry {
     entry.link = undefined;
     const runs = [...entry.inFlight.values()];
     entry.inFlight.clear();
-    this.#options.onChange?.(entry.member.Name, status);
+    if (entry.announced) this.#options.onChange?.(entry.member.Name, status);
     if (runs.length > 0) this.#options.onLost(entry.member.Name, runs, now - entry.lastSeen);
   }
 }
