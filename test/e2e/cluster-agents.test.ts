@@ -116,6 +116,23 @@ describe('a server with two plain agents', () => {
   });
 });
 
+describe('tags that match no alive node', () => {
+  it('a scheduled slot is a failed execution with the reason; a manual run is 404 as in Dkron', async () => {
+    await client.jobs.save(shellJob('nobody', { tier: 'gpu' }, { schedule: '@every 1s' }));
+    const [first] = await finishedRuns('nobody', 1);
+    await client.jobs.delete('nobody');
+    expect(first).toMatchObject({
+      status: 'failed',
+      success: false,
+      output: 'no target nodes found to run job nobody: no alive member matches its tags {"tier":"gpu"}\n',
+    });
+    await client.jobs.save(shellJob('nobody-now', { tier: 'gpu' }));
+    const run = await client.jobs.run('nobody-now');
+    expect(run.status).toBe(404);
+    expect(run.text).toContain('no target nodes found to run job nobody-now');
+  });
+});
+
 describe('--encrypt', () => {
   it('refuses a node with a wrong key or none, and the server logs it; the right key joins', async () => {
     const secured = await startAgent({ nodeName: 's2', args: ['--encrypt', KEY] });

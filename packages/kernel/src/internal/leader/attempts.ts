@@ -103,6 +103,29 @@ export class Attempts {
     this.launch([runs]);
   }
 
+  /**
+   * A scheduled slot whose tags select no alive node: recorded as a failed execution saying so (Dkron
+   * only logs it), on this node, so that the miss shows in the job's executions and counters.
+   */
+  noTargets(job: Job, t: Trigger): void {
+    const ctx = this.#ctx;
+    const why = `no target nodes found to run job ${job.name}: no alive member matches its tags ${JSON.stringify(job.tags ?? {})}`;
+    ctx.logger.warn('no target nodes', { job: job.name, tags: job.tags });
+    const execution = this.newExecution(job, t, 1, ctx.cluster.self().Name);
+    void ctx.ledger
+      .start(execution)
+      .then(() =>
+        ctx.ledger.complete({
+          jobName: job.name,
+          executionId: execution.id,
+          status: 'failed',
+          finishedAt: rfc3339(ctx.clock.now()),
+          output: `${why}\n`,
+        }),
+      )
+      .catch((err: unknown) => ctx.logger.error('store write failed', { err: String(err) }));
+  }
+
   /** Dispatches first attempts together (each inner list one trigger's runs) and follows each. */
   launch(triggers: readonly (readonly PlannedRun[])[]): void {
     const ctx = this.#ctx;
