@@ -389,6 +389,33 @@ describe('agents over gRPC', () => {
     expect((await second.agent.members()).map((m) => m.Name)).toEqual(['s1', 'amnesic']);
   });
 
+  it('a server that does not lead sends the agent to the leader', async () => {
+    const leader = await startServer();
+    const logs: Logged[] = [];
+    const own = createLocalCluster({ nodeName: 's2', server: true, version: 'test' });
+    const leaderMember = createLocalCluster({
+      nodeName: 's1',
+      server: true,
+      version: 'test',
+      rpcPort: leader.port,
+    }).self();
+    // The one thing a single process cannot stage: another server leads.
+    const follower = createClusterServer({
+      nodeName: 's2',
+      base: { ...own, isLeader: () => false, leader: () => leaderMember },
+      logger: recordingLogger(logs),
+      host: '127.0.0.1',
+      port: 0,
+    });
+    const port = await follower.start({ started() {}, output() {}, async finished() {} });
+    cleanups.push(() => follower.stop());
+    const node = await startNode('mover', port, { tags: { tier: 'm' } });
+    expect(node.connectedTo()).toBe(`127.0.0.1:${leader.port}`);
+    expect(node.logs.some((l) => l.msg === 'redirected to the leader' && l.fields?.leader_name === 's1')).toBe(true);
+    expect((await leader.agent.members()).map((m) => m.Name)).toEqual(['s1', 'mover']);
+    expect(follower.cluster.members().map((m) => m.Name)).toEqual(['s2']);
+  });
+
   it('keeps running when cut off, and its result is recorded once after it reconnects', async () => {
     const store = createMemoryStore();
     const first = await startServer({ store });

@@ -326,6 +326,8 @@ export function createAgentNode(options: AgentNodeOptions): AgentNode {
       server = undefined;
       ending?.end();
       client?.close();
+      // Acknowledgements that came last are on disk before the agent is said to be stopped.
+      await journal.idle();
     },
   };
 }

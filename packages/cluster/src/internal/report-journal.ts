@@ -29,6 +29,11 @@ export class ReportJournal {
     return value as Execution[];
   }
 
+  /** Settles once every write asked for so far is done. */
+  idle(): Promise<void> {
+    return this.#writing;
+  }
+
   /** Replaces the file's content with `reports`; resolves once it is on disk. */
   save(reports: readonly Execution[]): Promise<void> {
     const text = JSON.stringify(reports);
