@@ -80,6 +80,11 @@ describe('a server with two plain agents', () => {
     });
     expect(byName.get('web1')?.Tags.server).toBeUndefined();
     expect(byName.get('s1')?.Tags.server).toBe('true');
+    // The cluster's catalog: the server's plugins and its agents' (here the same built-ins, once each).
+    const plugins = await client.get<{ executors: { name: string }[] }>('/v1/plugins');
+    const names = plugins.body.executors.map((e) => e.name);
+    expect(names).toContain('shell');
+    expect(new Set(names).size).toBe(names.length);
   });
 
   it('runs a job targeting tier=web only on the web agent; its output is read through the server', async () => {

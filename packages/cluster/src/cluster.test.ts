@@ -59,6 +59,24 @@ function probePlugin(node: string) {
   });
 }
 
+/** `agentonly`: an executor only some agent has. */
+function agentOnlyPlugin() {
+  return definePlugin({
+    name: 'agent-only-executor',
+    apiVersion: 1,
+    setup(host) {
+      host.executor({
+        name: 'agentonly',
+        config: c.object({ word: c.string() }),
+        async execute(req, ctx) {
+          ctx.output.write(`${req.config.word}\n`);
+          return { success: true };
+        },
+      });
+    },
+  });
+}
+
 async function until<T>(
   what: string,
   fn: () => T | undefined | Promise<T | undefined>,
@@ -116,6 +134,7 @@ async function startServer(
     logger,
     cluster: cluster.cluster,
     dispatcher: (local) => cluster.dispatcher(local),
+    remoteExecutors: () => new Set(cluster.plugins().executors),
     ...(opts.random ? { random: opts.random } : {}),
   });
   await agent.start();
@@ -135,12 +154,19 @@ async function startServer(
 async function startNode(
   name: string,
   port: number,
-  opts: { tags?: Record<string, string>; key?: string; dataDir?: string; retry?: boolean } = {},
+  opts: {
+    tags?: Record<string, string>;
+    key?: string;
+    dataDir?: string;
+    retry?: boolean;
+    extra?: boolean;
+  } = {},
 ): Promise<AgentNode & { dataDir: string; logs: Logged[] }> {
   const logs: Logged[] = [];
   const logger = recordingLogger(logs);
   const registry = createPluginRegistry({ nodeName: name, logger });
   await registry.register(probePlugin(name));
+  if (opts.extra) await registry.register(agentOnlyPlugin());
   const dataDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'dkron-cluster-test-')));
   const member = createLocalCluster({
     nodeName: name,
@@ -411,9 +437,37 @@ describe('agents over gRPC', () => {
     cleanups.push(() => follower.stop());
     const node = await startNode('mover', port, { tags: { tier: 'm' } });
     expect(node.connectedTo()).toBe(`127.0.0.1:${leader.port}`);
-    expect(node.logs.some((l) => l.msg === 'redirected to the leader' && l.fields?.leader_name === 's1')).toBe(true);
+    expect(
+      node.logs.some((l) => l.msg === 'redirected to the leader' && l.fields?.leader_name === 's1'),
+    ).toBe(true);
     expect((await leader.agent.members()).map((m) => m.Name)).toEqual(['s1', 'mover']);
     expect(follower.cluster.members().map((m) => m.Name)).toEqual(['s2']);
+  });
+
+  it('accepts a job whose executor only an agent has, lists it in the catalog, refuses one nobody has', async () => {
+    const s = await startServer();
+    await startNode('special', s.port, { tags: { tier: 's' }, extra: true });
+    const catalog = s.cluster.catalog(s.agent.plugins());
+    expect(catalog.executors.map((e) => e.name)).toEqual(['agentonly', 'probe']);
+    expect(catalog.executors[0]?.config).toMatchObject({ properties: { word: { type: 'string' } } });
+    await s.agent.saveJob({
+      name: 'special-job',
+      schedule: '@manually',
+      executor: 'agentonly',
+      executor_config: { word: 'bonjour' },
+      tags: { tier: 's' },
+    });
+    await s.agent.runJob('special-job');
+    const [done] = await finished(s.store, 'special-job');
+    expect(done).toMatchObject({ status: 'success', node_name: 'special', output: 'bonjour\n' });
+    await expect(
+      s.agent.saveJob({
+        name: 'nobody-has',
+        schedule: '@manually',
+        executor: 'teleport',
+        executor_config: {},
+      }),
+    ).rejects.toThrow(/unknown executor "teleport"/);
   });
 
   it('keeps running when cut off, and its result is recorded once after it reconnects', async () => {

@@ -164,6 +164,7 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
       server: config.server,
       cluster: clusterServer.cluster,
       dispatcher: (local) => clusterServer.dispatcher(local),
+      remoteExecutors: () => new Set(clusterServer.plugins().executors),
       defaultTimezone: config.defaultTimezone,
       maxExecutionsPerJob: config.maxExecutionsPerJob,
       journal: createFileJournal(executionJournalPath(config.dataDir)),
@@ -184,7 +185,8 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
     });
 
     const apiOptions: ApiOptions = {
-      agent,
+      // GET /v1/plugins lists what the cluster has: this server's plugins and its agents'.
+      agent: { ...agent, plugins: () => clusterServer.catalog(agent.plugins()) },
       logger: options.logger.toPluginLogger({ component: 'api' }),
       corsAllowedOrigins: config.corsAllowedOrigins,
       access: { store: access, aclEnabled: config.aclEnabled },

@@ -236,6 +236,7 @@ export function createAgentNode(options: AgentNodeOptions): AgentNode {
           processors: options.registry.catalog().processors.map((p) => p.name),
           running: worker.running().map((e) => JSON.stringify(e)),
           protocol: PROTOCOL_VERSION,
+          catalog_json: JSON.stringify(options.registry.catalog()),
         },
       });
     });

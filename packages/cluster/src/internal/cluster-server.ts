@@ -5,6 +5,7 @@ import {
   type DispatchHandle,
   type ExecutionReports,
   msToTime,
+  type PluginCatalog,
   systemClock,
 } from '@dkron-core/kernel';
 import type { Execution, Logger } from '@dkron-core/plugin-api';
@@ -50,6 +51,11 @@ export interface ClusterServer {
   dispatcher(local: Dispatcher): Dispatcher;
   /** Executors and processors the connected agents provide. */
   plugins(): { executors: string[]; processors: string[] };
+  /**
+   * `base` (this server's catalog) plus what only connected agents provide, each name once (the
+   * server's entry first): `GET /v1/plugins` of the cluster.
+   */
+  catalog(base: PluginCatalog): PluginCatalog;
   /** Starts listening; agents' reports go to `reports` (the leader's intake). Resolves with the port. */
   start(reports: ExecutionReports): Promise<number>;
   /**
@@ -241,7 +247,7 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
         DelegateMax: 5,
         DelegateCur: 4,
       },
-      { executors: a.executors ?? [], processors: a.processors ?? [] },
+      { executors: a.executors ?? [], processors: a.processors ?? [], ...parseCatalog(a.catalog_json) },
       {
         dispatch: (job, execution) =>
           call.write({
@@ -316,6 +322,19 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
       const seen = clock.now() + (options.rejoinGraceMs ?? 5_000);
       for (const e of executions) if (e.node_name !== nodeName) registry.adopt(e.node_name, e, seen);
     },
+    catalog(own) {
+      const executors = new Map(own.executors.map((e) => [e.name, e]));
+      const processors = new Map(own.processors.map((p) => [p.name, p]));
+      for (const c of registry.catalogs()) {
+        for (const e of c.executors) if (!executors.has(e.name)) executors.set(e.name, e);
+        for (const p of c.processors) if (!processors.has(p.name)) processors.set(p.name, p);
+      }
+      const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
+      return {
+        executors: [...executors.values()].sort(byName),
+        processors: [...processors.values()].sort(byName),
+      };
+    },
     plugins() {
       const { executors, processors } = registry.plugins();
       return { executors: [...executors].sort(), processors: [...processors].sort() };
@@ -372,6 +391,17 @@ const KEPT_OUTPUT = 256_000;
 
 function keepTail(text: string): string {
   return text.length > KEPT_OUTPUT ? text.slice(-KEPT_OUTPUT) : text;
+}
+
+/** An announced catalog; a malformed one is ignored (the names announced still count). */
+function parseCatalog(json: string | undefined): { catalog?: PluginCatalog } {
+  if (!json) return {};
+  try {
+    const value = JSON.parse(json) as PluginCatalog;
+    return Array.isArray(value?.executors) && Array.isArray(value.processors) ? { catalog: value } : {};
+  } catch {
+    return {};
+  }
 }
 
 function refused(reason: string): DispatchHandle {

@@ -1,4 +1,4 @@
-import type { ClusterCandidate, Member } from '@dkron-core/kernel';
+import type { ClusterCandidate, Member, PluginCatalog } from '@dkron-core/kernel';
 import type { Execution, Job } from '@dkron-core/plugin-api';
 
 /** Serf's member states, which Dkron's `/v1/members` shows. */
@@ -25,6 +25,8 @@ export interface AgentEntry {
   member: Member;
   executors: readonly string[];
   processors: readonly string[];
+  /** The plugin catalog it announced (config schemas), if any. */
+  catalog: PluginCatalog | undefined;
   lastSeen: number;
   /** Set while its stream is open. */
   link: AgentLinkHandle | undefined;
@@ -61,7 +63,7 @@ export class MemberRegistry {
   /** An agent announced itself on a new stream; returns its entry (its runs in flight are kept). */
   connect(
     member: Omit<Member, 'Status'>,
-    plugins: { executors: readonly string[]; processors: readonly string[] },
+    plugins: { executors: readonly string[]; processors: readonly string[]; catalog?: PluginCatalog },
     link: AgentLinkHandle,
     now: number,
   ): AgentEntry {
@@ -70,6 +72,7 @@ export class MemberRegistry {
       member: { ...member, Status: STATUS.alive },
       executors: plugins.executors,
       processors: plugins.processors,
+      catalog: plugins.catalog,
       lastSeen: now,
       link,
       downSince: undefined,
@@ -100,6 +103,7 @@ export class MemberRegistry {
         member: { Name: node, Addr: '', Port: 0, Tags: {}, Status: STATUS.alive } as Member,
         executors: [],
         processors: [],
+        catalog: undefined,
         lastSeen: now,
         link: undefined,
         downSince: undefined,
@@ -146,6 +150,11 @@ export class MemberRegistry {
       for (const p of e.processors) processors.add(p);
     }
     return { executors, processors };
+  }
+
+  /** The catalogs of the connected agents. */
+  catalogs(): PluginCatalog[] {
+    return [...this.#agents.values()].flatMap((e) => (e.link && e.catalog ? [e.catalog] : []));
   }
 
   /** Marks silent agents failed (their runs lost) and reaps the ones down for too long. */

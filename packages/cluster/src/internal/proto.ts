@@ -18,6 +18,7 @@ export interface AnnounceMessage {
   processors: string[];
   running: string[];
   protocol: number;
+  catalog_json?: string;
 }
 
 /** Agent → server. Exactly one field is set. */

@@ -65,6 +65,11 @@ export interface AgentOptions {
    * the network); default: the worker itself.
    */
   readonly dispatcher?: (local: Dispatcher) => Dispatcher;
+  /**
+   * Executors that other members (plain agents) provide: a job naming one this node lacks is saved
+   * without checking its `executor_config` here (its node checks it when it runs the job).
+   */
+  readonly remoteExecutors?: () => ReadonlySet<string>;
 }
 
 /** A running agent: the API facade plus lifecycle. */
@@ -182,7 +187,14 @@ export function createAgent(options: AgentOptions): Agent {
       await term.runNow(job, force);
     },
   };
-  const jobs = createJobService({ store, registry, logger, defaultTimezone, schedule });
+  const jobs = createJobService({
+    store,
+    registry,
+    logger,
+    defaultTimezone,
+    schedule,
+    ...(options.remoteExecutors ? { remoteExecutors: options.remoteExecutors } : {}),
+  });
 
   const agent: Agent = {
     nodeName: options.nodeName,
