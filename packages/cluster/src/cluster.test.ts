@@ -460,6 +460,18 @@ describe('agents over gRPC', () => {
     await s.agent.runJob('special-job');
     const [done] = await finished(s.store, 'special-job');
     expect(done).toMatchObject({ status: 'success', node_name: 'special', output: 'bonjour\n' });
+    // Its config is checked where it runs: a bad one fails that execution with the reason.
+    await s.agent.saveJob({
+      name: 'special-bad',
+      schedule: '@manually',
+      executor: 'agentonly',
+      executor_config: {},
+      tags: { tier: 's' },
+    });
+    await s.agent.runJob('special-bad');
+    const [bad] = await finished(s.store, 'special-bad');
+    expect(bad).toMatchObject({ status: 'failed', node_name: 'special' });
+    expect(bad?.output).toMatch(/word/);
     await expect(
       s.agent.saveJob({
         name: 'nobody-has',
