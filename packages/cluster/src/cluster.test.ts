@@ -107,7 +107,7 @@ afterEach(async () => {
 });
 
 async function startServer(
-  opts: { key?: string; port?: number; store?: MemoryStore } = {},
+  opts: { key?: string; port?: number; store?: MemoryStore; random?: () => number } = {},
 ): Promise<ServerHandle> {
   const logs: Logged[] = [];
   const logger = recordingLogger(logs);
