@@ -12,7 +12,7 @@ const job = (name: string, extra: Record<string, unknown> = {}) => ({
 
 describe('ACLs off (the default)', () => {
   it('lets everyone do everything, and /v1/acl answers 404 saying how to turn ACLs on', async () => {
-    const { call } = setup({ access: { store: createMemoryAccessStore() } });
+    const { call } = await setup({ access: { store: createMemoryAccessStore() } });
     expect((await call('POST', '/v1/jobs', job('a'))).status).toBe(201);
     const res = await call('POST', '/v1/acl/bootstrap');
     expect(res.status).toBe(404);
@@ -252,7 +252,7 @@ describe('policies', () => {
 describe('read-only and default', () => {
   it('read-only reads but changes nothing (403 naming the token, capability and path)', async () => {
     const { agent, as, clientToken } = await setupAcl();
-    agent.seedJob({ name: 'a' });
+    await agent.seedJob({ name: 'a' });
     const reader = as(await clientToken('dash', ['read-only']));
     expect((await reader('GET', '/v1/jobs')).status).toBe(200);
     expect((await reader('GET', '/v1/jobs/a')).status).toBe(200);
@@ -267,7 +267,7 @@ describe('read-only and default', () => {
     expect((await reader('POST', '/v1/leave')).status).toBe(403);
     expect(agent.runs).toEqual([]);
     expect(agent.left).toBe(false);
-    expect([...agent.jobs.keys()]).toEqual(['a']);
+    expect(await agent.jobNames()).toEqual(['a']);
   });
 
   it('default creates, runs, toggles and deletes jobs, but reads no metrics, debug vars or audit log', async () => {
@@ -293,7 +293,7 @@ describe('read-only and default', () => {
 describe('the routes the web UI reads', () => {
   it('read-only reads the schedule views (preview: any token; next runs, slots, upcoming)', async () => {
     const { agent, as, clientToken } = await setupAcl();
-    agent.seedJob({ name: 'a', schedule: '@every 1m' });
+    await agent.seedJob({ name: 'a', schedule: '@every 1m' });
     const reader = as(await clientToken('dash', ['read-only']));
     for (const path of [
       '/v1/schedule/preview?schedule=@daily',
@@ -308,23 +308,23 @@ describe('the routes the web UI reads', () => {
 
   it('cancels with the right to run the job: default may, read-only may not', async () => {
     const { agent, as, clientToken } = await setupAcl();
-    agent.seedJob({ name: 'a' });
-    agent.seedExecution({ job_name: 'a', id: '1-node-a', status: 'running', success: false });
+    await agent.seedJob({ name: 'a' });
+    const { id } = await agent.hold('a');
     const reader = as(await clientToken('dash', ['read-only']));
-    const refused = await reader('POST', '/v1/jobs/a/executions/1-node-a/cancel');
+    const refused = await reader('POST', `/v1/jobs/a/executions/${id}/cancel`);
     expect(refused.json).toEqual({
       message: 'token "dash" may not create /v1/jobs/a/run',
       code: 'FORBIDDEN',
     });
     const user = as(await clientToken('user', ['default']));
-    const cancelled = await user('POST', '/v1/jobs/a/executions/1-node-a/cancel');
+    const cancelled = await user('POST', `/v1/jobs/a/executions/${id}/cancel`);
     expect(cancelled.status, cancelled.text).toBe(200);
     expect(cancelled.json).toMatchObject({ status: 'cancelled' });
   });
 
   it('shows a token scoped to some jobs the upcoming runs of those jobs only', async () => {
     const { agent, as, clientToken } = await setupAcl();
-    for (const name of ['team-a-etl', 'team-b-billing']) agent.seedJob({ name, schedule: '@every 1m' });
+    for (const name of ['team-a-etl', 'team-b-billing']) await agent.seedJob({ name, schedule: '@every 1m' });
     const teamA = as(
       await clientToken('team-a', ['team-a'], {
         '/v1/upcoming': ['read'],
@@ -341,9 +341,10 @@ describe('the routes the web UI reads', () => {
 describe('a team scoped to its jobs by a job name glob', () => {
   async function team() {
     const s = await setupAcl();
-    for (const name of ['team-a-etl', 'team-a-report', 'team-b-billing', 'other']) s.agent.seedJob({ name });
-    s.agent.seedExecution({ job_name: 'team-a-etl', id: '1-node-a', status: 'running', success: false });
-    s.agent.seedExecution({ job_name: 'team-b-billing', id: '2-node-a', status: 'running', success: false });
+    for (const name of ['team-a-etl', 'team-a-report', 'team-b-billing', 'other'])
+      await s.agent.seedJob({ name });
+    await s.agent.hold('team-a-etl');
+    await s.agent.hold('team-b-billing');
     const secret = await s.clientToken('team-a', ['team-a'], {
       '/v1/jobs': ['list'],
       '/v1/busy': ['read'],
@@ -379,8 +380,8 @@ describe('a team scoped to its jobs by a job name glob', () => {
     expect((await teamA('DELETE', '/v1/jobs/team-b-billing')).status).toBe(403);
     expect((await teamA('DELETE', '/v1/jobs/team-a-report')).status).toBe(200);
     expect(agent.runs).toEqual(['team-a-etl']);
-    expect(agent.jobs.has('team-b-billing')).toBe(true);
-    expect(agent.jobs.has('team-b-new')).toBe(false);
+    expect(await agent.job('team-b-billing')).toBeDefined();
+    expect(await agent.job('team-b-new')).toBeUndefined();
   });
 
   it('sees its own running executions only, and may not runoncreate without run', async () => {
@@ -415,9 +416,9 @@ describe('a team scoped to its jobs by a job name glob', () => {
       message: 'token "team-a" may not create or update /v1/jobs/team-b-y',
       code: 'FORBIDDEN',
     });
-    expect(agent.jobs.size).toBe(0);
+    expect((await agent.jobNames()).length).toBe(0);
     expect((await restore([job('team-a-x')])).status).toBe(200);
-    expect([...agent.jobs.keys()]).toEqual(['team-a-x']);
+    expect(await agent.jobNames()).toEqual(['team-a-x']);
   });
 });
 
@@ -466,8 +467,8 @@ describe('the token cache', () => {
     });
     const secret = await first.clientToken('ci', ['read-only']);
     // A second node on the same store, which caches the token on first use.
-    const other = setup({
-      agent: first.agent,
+    const other = await setup({
+      agent: first.agent.api,
       access: { store, aclEnabled: true, now: () => now, tokenCacheTtlMs: 5_000 },
     });
     const call = () => other.call('GET', '/v1/jobs', undefined, { Authorization: `Bearer ${secret}` });

@@ -4,7 +4,7 @@ import { setup } from './testing/harness.js';
 
 /** The app with every optional capability, so every route is in its OpenAPI document. */
 async function openApi(): Promise<OpenApiDocument> {
-  const { app } = setup({
+  const { app } = await setup({
     extras: {
       jobGraph: async (job) => ({ job, ancestors: [], descendants: [], edges: [] }),
       metrics: async () => ({ contentType: 'text/plain', body: '' }),

@@ -17,14 +17,14 @@ const shellJob = JSON.stringify({
 
 describe('a simple cross-origin request', () => {
   it('cannot create and run a job with a text/plain body (415, nothing stored, nothing run)', async () => {
-    const { agent, app } = setup();
+    const { agent, app } = await setup();
     const res = await app.request('/v1/jobs?runoncreate=true', {
       method: 'POST',
       body: shellJob,
       headers: { 'Content-Type': 'text/plain;charset=UTF-8', Origin: EVIL, 'Sec-Fetch-Site': 'cross-site' },
     });
     expect(res.status).toBe(403);
-    expect(agent.jobs.size).toBe(0);
+    expect((await agent.jobNames()).length).toBe(0);
     expect(agent.runs).toEqual([]);
   });
 
@@ -34,7 +34,7 @@ describe('a simple cross-origin request', () => {
       'application/x-www-form-urlencoded',
       'multipart/form-data; boundary=x',
     ]) {
-      const { agent, app } = setup();
+      const { agent, app } = await setup();
       const res = await app.request('/v1/jobs', {
         method: 'POST',
         body: shellJob,
@@ -48,12 +48,12 @@ describe('a simple cross-origin request', () => {
         message: `Content-Type must be application/json, got ${type.split(';')[0]}${hint}`,
         code: 'UNSUPPORTED_MEDIA_TYPE',
       });
-      expect(agent.jobs.size).toBe(0);
+      expect((await agent.jobNames()).length).toBe(0);
     }
   });
 
   it('is refused with 415 without any Content-Type (a Blob body sends none)', async () => {
-    const { agent, app } = setup();
+    const { agent, app } = await setup();
     const res = await app.request('/v1/jobs', { method: 'PUT', body: new TextEncoder().encode(shellJob) });
     expect(res.status).toBe(404); // PUT /v1/jobs is not a route
     const put = await app.request('/v1/jobs/pwn', {
@@ -64,11 +64,11 @@ describe('a simple cross-origin request', () => {
     expect(((await put.json()) as { message: string }).message).toBe(
       'Content-Type must be application/json, got none',
     );
-    expect(agent.jobs.size).toBe(0);
+    expect((await agent.jobNames()).length).toBe(0);
   });
 
   it('accepts application/json with parameters and +json types', async () => {
-    const { agent, app } = setup();
+    const { agent, app } = await setup();
     for (const [i, type] of [
       'application/json; charset=utf-8',
       'Application/JSON',
@@ -83,12 +83,12 @@ describe('a simple cross-origin request', () => {
       const res = await app.request('/v1/jobs', { method: 'POST', body, headers: { 'Content-Type': type } });
       expect(res.status, type).toBe(201);
     }
-    expect(agent.jobs.size).toBe(3);
+    expect((await agent.jobNames()).length).toBe(3);
   });
 
   it('cannot make the agent leave, pause, run, toggle or restore (403 for another origin)', async () => {
-    const { agent, app } = setup();
-    agent.seedJob({ name: 'a' });
+    const { agent, app } = await setup();
+    await agent.seedJob({ name: 'a' });
     const form = new FormData();
     form.append('file', new Blob([`[${shellJob}]`]), 'jobs.json');
     for (const [path, body] of [
@@ -108,15 +108,15 @@ describe('a simple cross-origin request', () => {
     }
     expect(agent.left).toBe(false);
     expect(agent.runs).toEqual([]);
-    expect(agent.jobs.get('a')?.disabled).toBe(false);
-    expect(agent.jobs.has('pwn')).toBe(false);
+    expect((await agent.job('a'))?.disabled).toBe(false);
+    expect(await agent.job('pwn')).toBeUndefined();
     expect((await app.request('/v1/pause')).status).toBe(200);
     expect(await (await app.request('/v1/pause')).json()).toEqual({ paused: false });
   });
 
   it('is refused on Sec-Fetch-Site: cross-site or same-site even when Origin is missing', async () => {
-    const { agent, app } = setup();
-    agent.seedJob({ name: 'a' });
+    const { agent, app } = await setup();
+    await agent.seedJob({ name: 'a' });
     for (const site of ['cross-site', 'same-site']) {
       const res = await app.request('/v1/jobs/a/toggle', {
         method: 'POST',
@@ -124,12 +124,12 @@ describe('a simple cross-origin request', () => {
       });
       expect(res.status, site).toBe(403);
     }
-    expect(agent.jobs.get('a')?.disabled).toBe(false);
+    expect((await agent.job('a'))?.disabled).toBe(false);
   });
 
   it('from the same origin, or from a client that is not a browser, goes through', async () => {
-    const { agent, app } = setup();
-    agent.seedJob({ name: 'a' });
+    const { agent, app } = await setup();
+    await agent.seedJob({ name: 'a' });
     const same = await app.request('http://dkron.local:8080/v1/jobs/a/toggle', {
       method: 'POST',
       headers: { Origin: 'http://dkron.local:8080', Host: 'dkron.local:8080' },
@@ -150,8 +150,8 @@ describe('a simple cross-origin request', () => {
   });
 
   it('can read nothing: no CORS header on any answer, preflights are not answered', async () => {
-    const { agent, app } = setup();
-    agent.seedJob({ name: 'a' });
+    const { agent, app } = await setup();
+    await agent.seedJob({ name: 'a' });
     for (const path of ['/v1/jobs', '/v1/jobs/a', '/health', '/v1/jobs/ghost']) {
       const res = await app.request(path, { headers: { Origin: EVIL } });
       expect(res.headers.get('Access-Control-Allow-Origin'), path).toBeNull();
@@ -173,7 +173,7 @@ describe('--cors-allowed-origins', () => {
   const UI = 'https://ui.example';
 
   it('answers preflights and exposes headers for the listed origins only', async () => {
-    const { app } = setup({ corsAllowedOrigins: [UI] });
+    const { app } = await setup({ corsAllowedOrigins: [UI] });
     const preflight = await app.request('/v1/jobs/a', {
       method: 'OPTIONS',
       headers: {
@@ -197,8 +197,8 @@ describe('--cors-allowed-origins', () => {
   });
 
   it('lets a listed origin change state, still only with JSON bodies', async () => {
-    const { agent, app } = setup({ corsAllowedOrigins: [UI] });
-    agent.seedJob({ name: 'a' });
+    const { agent, app } = await setup({ corsAllowedOrigins: [UI] });
+    await agent.seedJob({ name: 'a' });
     expect((await app.request('/v1/jobs/a/toggle', { method: 'POST', headers: { Origin: UI } })).status).toBe(
       200,
     );
@@ -214,8 +214,8 @@ describe('--cors-allowed-origins', () => {
   });
 
   it('with "*" allows every origin (the operator asked for it)', async () => {
-    const { agent, app } = setup({ corsAllowedOrigins: ['*'] });
-    agent.seedJob({ name: 'a' });
+    const { agent, app } = await setup({ corsAllowedOrigins: ['*'] });
+    await agent.seedJob({ name: 'a' });
     const res = await app.request('/v1/jobs/a/toggle', { method: 'POST', headers: { Origin: EVIL } });
     expect(res.status).toBe(200);
     expect(res.headers.get('Access-Control-Allow-Origin')).toBe('*');

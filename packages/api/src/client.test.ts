@@ -5,8 +5,8 @@ import type { AppType } from './index.js';
 import { setup } from './testing/harness.js';
 
 /** A typed client whose requests go straight to `app.request`. */
-function client() {
-  const s = setup();
+async function client() {
+  const s = await setup();
   const api = hc<AppType>('http://dkron.test', {
     fetch: (input: string | URL | Request, init?: RequestInit) => s.app.request(input, init),
   });
@@ -15,9 +15,9 @@ function client() {
 
 describe('hc<AppType>', () => {
   it('creates, reads and lists jobs with typed bodies and results', async () => {
-    const { api, agent } = client();
+    const { api, agent } = await client();
     const created = await api.v1.jobs.$post({
-      json: { name: 'alpha', schedule: '@daily', executor: 'shell' },
+      json: { name: 'alpha', schedule: '@daily', executor: 'shell', executor_config: { command: 'true' } },
     });
     expect(created.status).toBe(201);
     if (created.status === 201) {
@@ -43,8 +43,8 @@ describe('hc<AppType>', () => {
   });
 
   it('runs a job and reads its executions', async () => {
-    const { api, agent } = client();
-    agent.seedJob({ name: 'alpha' });
+    const { api, agent } = await client();
+    await agent.seedJob({ name: 'alpha' });
     const run = await api.v1.jobs[':job'].run.$post({ param: { job: 'alpha' } });
     expect(run.status).toBe(200);
     const executions = await api.v1.jobs[':job'].executions.$get({
@@ -57,13 +57,22 @@ describe('hc<AppType>', () => {
   });
 
   it('types the Dkron oddities: isleader strings, restore form, health union', async () => {
-    const { api } = client();
+    const { api } = await client();
     const leader = await api.v1.isleader.$get();
     if (leader.status === 200) expectTypeOf(await leader.json()).toEqualTypeOf<'I am a leader'>();
     expect(leader.status).toBe(200);
 
     const restored = await api.v1.restore.$post({
-      form: { file: new File([JSON.stringify([{ name: 'r', schedule: '@daily' }])], 'jobs.json') },
+      form: {
+        file: new File(
+          [
+            JSON.stringify([
+              { name: 'r', schedule: '@daily', executor: 'shell', executor_config: { command: 'true' } },
+            ]),
+          ],
+          'jobs.json',
+        ),
+      },
     });
     const text = await restored.json();
     expectTypeOf(text).toEqualTypeOf<string>();
@@ -78,8 +87,8 @@ describe('hc<AppType>', () => {
   // The @ts-expect-error lines are the compile-time half: `tsc -p tsconfig.test.json` (CI's typecheck
   // step) fails if any of them type-checks. Sent anyway, the server answers each as Dkron's does.
   it('refuses unknown query keys and missing params at compile time; the server copes at run time', async () => {
-    const { api, agent } = client();
-    agent.seedJob({ name: 'alpha' });
+    const { api, agent } = await client();
+    await agent.seedJob({ name: 'alpha' });
     // @ts-expect-error `nope` is not a query parameter of GET /v1/jobs
     const unknownKey = await api.v1.jobs.$get({ query: { nope: 'x' } });
     expect(unknownKey.status).toBe(200); // unknown query keys are ignored, as by Dkron
@@ -96,7 +105,7 @@ describe('hc<AppType>', () => {
   });
 
   it('runs the example of docs/api.md', async () => {
-    const { api } = client();
+    const { api } = await client();
     const created = await api.v1.jobs.$post({
       json: { name: 'job1', schedule: '@every 10s', executor: 'shell', executor_config: { command: 'date' } },
     });

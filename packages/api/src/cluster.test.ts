@@ -3,21 +3,21 @@ import { setup } from './testing/harness.js';
 
 describe('/health', () => {
   it('answers 200 healthy with the leader flag', async () => {
-    const { call } = setup();
+    const { call } = await setup();
     const res = await call('GET', '/health');
     expect(res.status).toBe(200);
     expect(res.json).toEqual({ status: 'healthy', leader: true });
   });
 
-  it('answers 503 with the issues when a plugin died', async () => {
-    const { agent, call } = setup();
-    agent.healthIssues = ['plugin executor-shell has exited'];
+  it('answers 503 with the issues when the store reports one', async () => {
+    const { agent, call } = await setup();
+    agent.healthIssues = ['the disk is full'];
     agent.leading = false;
     const res = await call('GET', '/health');
     expect(res.status).toBe(503);
     expect(res.json).toEqual({
       status: 'unhealthy',
-      issues: ['plugin executor-shell has exited'],
+      issues: ['store: the disk is full'],
       leader: false,
     });
   });
@@ -25,7 +25,7 @@ describe('/health', () => {
 
 describe('node and cluster', () => {
   it.each(['/v1', '/v1/'])('GET %s shows the node', async (path) => {
-    const { call } = setup();
+    const { call } = await setup();
     const res = await call('GET', path);
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({
@@ -35,7 +35,8 @@ describe('node and cluster', () => {
   });
 
   it('lists members with a fresh id, statusText and X-Total-Count', async () => {
-    const { call } = setup();
+    const { agent, call } = await setup();
+    agent.failedPeer = true;
     const first = await call('GET', '/v1/members');
     const second = await call('GET', '/v1/members');
     const members = first.json as { Name: string; id: string; statusText: string }[];
@@ -49,7 +50,7 @@ describe('node and cluster', () => {
   });
 
   it('shows the leader, or 500 while none is known', async () => {
-    const { agent, call } = setup();
+    const { agent, call } = await setup();
     expect((await call('GET', '/v1/leader')).json).toMatchObject({ Name: 'node-a', Status: 1 });
     agent.leaderKnown = false;
     const res = await call('GET', '/v1/leader');
@@ -58,7 +59,7 @@ describe('node and cluster', () => {
   });
 
   it('answers /v1/isleader with a JSON string, 200 or 404', async () => {
-    const { agent, call } = setup();
+    const { agent, call } = await setup();
     const leader = await call('GET', '/v1/isleader');
     expect([leader.status, leader.text]).toEqual([200, '"I am a leader"']);
     agent.leading = false;
@@ -67,15 +68,16 @@ describe('node and cluster', () => {
   });
 
   it('POST /v1/leave returns the peers', async () => {
-    const { call } = setup();
+    const { call } = await setup();
     const res = await call('POST', '/v1/leave');
     expect([res.status, res.json]).toEqual([200, []]);
   });
 
   it('lists busy executions with X-Total-Count', async () => {
-    const { agent, call } = setup();
-    agent.seedJob({ name: 'alpha' });
+    const { agent, call } = await setup();
+    await agent.seedJob({ name: 'alpha', executor: 'gate', executor_config: { hold: true } });
     await call('POST', '/v1/jobs/alpha');
+    await agent.heldRun('alpha');
     const res = await call('GET', '/v1/busy');
     expect(res.headers.get('X-Total-Count')).toBe('1');
     expect(res.json).toMatchObject([{ job_name: 'alpha', status: 'running' }]);

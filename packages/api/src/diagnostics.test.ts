@@ -3,13 +3,13 @@ import { setup } from './testing/harness.js';
 
 describe('GET /metrics and /debug/vars', () => {
   it('are absent without the capabilities (Dkron registers /metrics only with --enable-prometheus)', async () => {
-    const { call } = setup();
+    const { call } = await setup();
     expect((await call('GET', '/metrics')).status).toBe(404);
     expect((await call('GET', '/debug/vars')).status).toBe(404);
   });
 
   it('serve the metrics text uncompressed, even when gzip is asked for', async () => {
-    const { call } = setup({
+    const { call } = await setup({
       extras: {
         metrics: async () => ({ contentType: 'text/plain; version=0.0.4', body: 'dkron_x_total 1\n' }),
       },
@@ -23,7 +23,7 @@ describe('GET /metrics and /debug/vars', () => {
   });
 
   it('serve the debug vars as JSON and document both routes', async () => {
-    const { call } = setup({
+    const { call } = await setup({
       extras: {
         metrics: async () => ({ contentType: 'text/plain', body: '' }),
         debugVars: async () => ({ node: 'n1', scheduler_started: true }),

@@ -12,20 +12,20 @@ const job = (name: string, extra: Record<string, unknown> = {}) => ({
 
 describe('POST /v1/jobs', () => {
   it('creates a job: 201, Location, the stored job', async () => {
-    const { agent, call } = setup();
+    const { agent, call } = await setup();
     const res = await call('POST', '/v1/jobs', job('alpha', { displayname: 'Alpha' }));
     expect(res.status).toBe(201);
     expect(res.headers.get('Location')).toBe('/v1/jobs/alpha');
     expect(res.json).toMatchObject({ id: 'alpha', name: 'alpha', displayname: 'Alpha' });
-    expect(agent.jobs.get('alpha')?.displayname).toBe('Alpha');
+    expect((await agent.job('alpha'))?.displayname).toBe('Alpha');
   });
 
   it('replaces the whole job when posted again (omitted fields reset)', async () => {
-    const { agent, call } = setup();
+    const { agent, call } = await setup();
     await call('POST', '/v1/jobs', job('alpha', { disabled: true, displayname: 'A' }));
     const res = await call('POST', '/v1/jobs', job('alpha', { executor_config: { command: 'date' } }));
     expect(res.status).toBe(201);
-    expect(agent.jobs.get('alpha')).toMatchObject({
+    expect(await agent.job('alpha')).toMatchObject({
       disabled: false,
       displayname: '',
       executor_config: { command: 'date' },
@@ -33,38 +33,38 @@ describe('POST /v1/jobs', () => {
   });
 
   it('PATCH /v1/jobs is the same full replace', async () => {
-    const { agent, call } = setup();
+    const { agent, call } = await setup();
     await call('POST', '/v1/jobs', job('alpha', { displayname: 'A' }));
     const res = await call('PATCH', '/v1/jobs', job('alpha'));
     expect(res.status).toBe(201);
-    expect(agent.jobs.get('alpha')?.displayname).toBe('');
+    expect((await agent.job('alpha'))?.displayname).toBe('');
   });
 
   it('PUT /v1/jobs/:job ignores the path name: the body decides', async () => {
-    const { agent, call } = setup();
+    const { agent, call } = await setup();
     const res = await call('PUT', '/v1/jobs/other', job('alpha'));
     expect(res.status).toBe(201);
     expect(res.headers.get('Location')).toBe('/v1/jobs/alpha');
-    expect(agent.jobs.has('alpha')).toBe(true);
-    expect(agent.jobs.has('other')).toBe(false);
+    expect(await agent.job('alpha')).toBeDefined();
+    expect(await agent.job('other')).toBeUndefined();
   });
 
   it('refuses a JSON body sent as text/plain with a 415 (gin binds it; a browser could send it cross-origin)', async () => {
-    const { app, agent } = setup();
+    const { app, agent } = await setup();
     const res = await app.request('/v1/jobs', { method: 'POST', body: JSON.stringify(job('plain')) });
     expect(res.status).toBe(415);
-    expect(agent.jobs.has('plain')).toBe(false);
+    expect(await agent.job('plain')).toBeUndefined();
   });
 
   it('accepts names with Unicode lowercase letters and percent-encodes them in Location', async () => {
-    const { call } = setup();
+    const { call } = await setup();
     const res = await call('POST', '/v1/jobs', job('ß-ñ_ë-я-9'));
     expect(res.status).toBe(201);
     expect(res.headers.get('Location')).toBe(`/v1/jobs/${encodeURIComponent('ß-ñ_ë-я-9')}`);
   });
 
   it('prefixes validation failures as Dkron does and names the field', async () => {
-    const { call } = setup();
+    const { call } = await setup();
     const res = await call('POST', '/v1/jobs', job('self', { parent_job: 'self' }));
     expect(res.status).toBe(400);
     expect(res.json).toEqual({
@@ -89,12 +89,12 @@ describe('POST /v1/jobs', () => {
     ['a wrongly typed field', job('a', { retries: 'x' }), 'retries'],
     ['a negative retries', job('a', { retries: -1 }), 'retries'],
   ])('rejects %s with a 400 naming the field', async (_, body, field) => {
-    const { agent, call } = setup();
+    const { agent, call } = await setup();
     const res = await call('POST', '/v1/jobs', body);
     expect(res.status).toBe(400);
     expect(res.json).toMatchObject({ field });
     expect((res.json as { message: string }).message).toMatch(/^Job validation failed: .*\.$/);
-    expect(agent.jobs.size).toBe(0);
+    expect((await agent.jobNames()).length).toBe(0);
   });
 
   it.each([
@@ -104,14 +104,14 @@ describe('POST /v1/jobs', () => {
     ['a number', '42', /got a number/],
     ['null', 'null', /got null/],
   ])('rejects %s with 400 Unable to parse payload', async (_, body, message) => {
-    const { call } = setup();
+    const { call } = await setup();
     const res = await call('POST', '/v1/jobs', body, { 'Content-Type': 'application/json' });
     expect(res.status).toBe(400);
     expect((res.json as { message: string }).message).toMatch(message);
   });
 
   it('answers 404 with exactly Dkron`s text for a missing parent, and creates nothing', async () => {
-    const { call } = setup();
+    const { call } = await setup();
     const res = await call('POST', '/v1/jobs', job('child', { parent_job: 'ghost' }));
     expect(res.status).toBe(404);
     expect(res.json).toMatchObject({ message: 'specified parent job not found', code: 'NOT_FOUND' });
@@ -119,7 +119,7 @@ describe('POST /v1/jobs', () => {
   });
 
   it('keeps a parent`s dependent_jobs when the parent is posted again', async () => {
-    const { call } = setup();
+    const { call } = await setup();
     await call('POST', '/v1/jobs', job('parent'));
     await call('POST', '/v1/jobs', job('child', { parent_job: 'parent', schedule: '' }));
     const res = await call('POST', '/v1/jobs', job('parent'));
@@ -127,7 +127,7 @@ describe('POST /v1/jobs', () => {
   });
 
   it('starts a run after create with ?runoncreate, without waiting', async () => {
-    const { agent, call } = setup();
+    const { agent, call } = await setup();
     const res = await call('POST', '/v1/jobs?runoncreate', job('now'));
     expect(res.status).toBe(201);
     await vi.waitFor(() => expect(agent.runs).toEqual(['now']));
@@ -136,7 +136,7 @@ describe('POST /v1/jobs', () => {
   it('logs, and still answers 201, when the runoncreate run fails', async () => {
     const warn = vi.fn();
     const logger: Logger = { debug: vi.fn(), info: vi.fn(), warn, error: vi.fn() };
-    const { agent, call } = setup({ logger });
+    const { agent, call } = await setup({ logger });
     const res = await call('POST', '/v1/jobs?runoncreate=true', job('off', { disabled: true }));
     expect(res.status).toBe(201);
     await vi.waitFor(() =>
@@ -148,15 +148,15 @@ describe('POST /v1/jobs', () => {
 
 describe('GET /v1/jobs/:job', () => {
   it('returns the job', async () => {
-    const { agent, call } = setup();
-    agent.seedJob({ name: 'alpha' });
+    const { agent, call } = await setup();
+    await agent.seedJob({ name: 'alpha' });
     const res = await call('GET', '/v1/jobs/alpha');
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ name: 'alpha', id: 'alpha' });
   });
 
   it('answers 404 with a JSON body', async () => {
-    const { call } = setup();
+    const { call } = await setup();
     const res = await call('GET', '/v1/jobs/ghost');
     expect(res.status).toBe(404);
     expect(res.json).toEqual({ message: 'job ghost not found', code: 'NOT_FOUND' });
@@ -165,33 +165,33 @@ describe('GET /v1/jobs/:job', () => {
 
 describe('DELETE /v1/jobs/:job', () => {
   it('deletes and returns the job', async () => {
-    const { agent, call } = setup();
-    agent.seedJob({ name: 'alpha' });
+    const { agent, call } = await setup();
+    await agent.seedJob({ name: 'alpha' });
     const res = await call('DELETE', '/v1/jobs/alpha');
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ name: 'alpha' });
-    expect(agent.jobs.has('alpha')).toBe(false);
+    expect(await agent.job('alpha')).toBeUndefined();
     expect((await call('DELETE', '/v1/jobs/alpha')).status).toBe(404);
   });
 
   it('answers 409 for a job with children (Dkron: 404) and keeps it', async () => {
-    const { agent, call } = setup();
-    agent.seedJob({ name: 'parent' });
-    agent.seedJob({ name: 'child', parent_job: 'parent' });
+    const { agent, call } = await setup();
+    await agent.seedJob({ name: 'parent' });
+    await agent.seedJob({ name: 'child', parent_job: 'parent' });
     const res = await call('DELETE', '/v1/jobs/parent');
     expect(res.status).toBe(409);
     expect(res.json).toMatchObject({
       code: 'CONFLICT',
       message: expect.stringContaining('delete children first'),
     });
-    expect(agent.jobs.has('parent')).toBe(true);
+    expect(await agent.job('parent')).toBeDefined();
   });
 });
 
 describe('run and toggle', () => {
   it.each(['/v1/jobs/alpha', '/v1/jobs/alpha/run'])('POST %s runs: 200 with Location', async (path) => {
-    const { agent, call } = setup();
-    agent.seedJob({ name: 'alpha' });
+    const { agent, call } = await setup();
+    await agent.seedJob({ name: 'alpha' });
     const res = await call('POST', path);
     expect(res.status).toBe(200);
     expect(res.headers.get('Location')).toBe(path);
@@ -200,16 +200,16 @@ describe('run and toggle', () => {
   });
 
   it('answers 404 for an unknown job and for a disabled one', async () => {
-    const { agent, call } = setup();
-    agent.seedJob({ name: 'off', disabled: true });
+    const { agent, call } = await setup();
+    await agent.seedJob({ name: 'off', disabled: true });
     expect((await call('POST', '/v1/jobs/ghost')).status).toBe(404);
     expect((await call('POST', '/v1/jobs/off/run')).status).toBe(404);
     expect(agent.runs).toEqual([]);
   });
 
   it('rejects a bad force value', async () => {
-    const { agent, call } = setup();
-    agent.seedJob({ name: 'alpha' });
+    const { agent, call } = await setup();
+    await agent.seedJob({ name: 'alpha' });
     const res = await call('POST', '/v1/jobs/alpha/run?force=maybe');
     expect(res.status).toBe(400);
     expect(res.json).toMatchObject({ field: 'force' });
@@ -217,8 +217,8 @@ describe('run and toggle', () => {
   });
 
   it('toggles both ways with Location, 404 when missing', async () => {
-    const { agent, call } = setup();
-    agent.seedJob({ name: 'alpha' });
+    const { agent, call } = await setup();
+    await agent.seedJob({ name: 'alpha' });
     const off = await call('POST', '/v1/jobs/alpha/toggle');
     expect(off.status).toBe(200);
     expect(off.headers.get('Location')).toBe('/v1/jobs/alpha/toggle');
@@ -229,21 +229,21 @@ describe('run and toggle', () => {
 });
 
 describe('GET /v1/jobs', () => {
-  function seeded() {
-    const s = setup();
-    s.agent.seedJob({
+  async function seeded() {
+    const s = await setup();
+    await s.agent.seedJob({
       name: 'a',
       displayname: 'Zed',
       status: 'success',
       metadata: { team: 'x', env: 'prod' },
     });
-    s.agent.seedJob({ name: 'b', status: 'failed', disabled: true, metadata: { team: 'x' } });
-    s.agent.seedJob({ name: 'c', status: '' });
+    await s.agent.seedJob({ name: 'b', status: 'failed', disabled: true, metadata: { team: 'x' } });
+    await s.agent.seedJob({ name: 'c', status: '' });
     return s;
   }
 
   it('lists jobs with X-Total-Count', async () => {
-    const { call } = seeded();
+    const { call } = await seeded();
     const res = await call('GET', '/v1/jobs');
     expect(res.status).toBe(200);
     expect(res.headers.get('X-Total-Count')).toBe('3');
@@ -251,7 +251,7 @@ describe('GET /v1/jobs', () => {
   });
 
   it('passes the filters, sort and slice to the agent', async () => {
-    const { agent, call } = seeded();
+    const { agent, call } = await seeded();
     await call(
       'GET',
       '/v1/jobs?q=Z&status=untriggered&disabled=false&metadata[team]=x&metadata[env]=prod&metadata[team]=y' +
@@ -270,27 +270,27 @@ describe('GET /v1/jobs', () => {
   });
 
   it('passes nothing for absent or empty parameters', async () => {
-    const { agent, call } = seeded();
+    const { agent, call } = await seeded();
     await call('GET', '/v1/jobs?q=&status=&disabled=&_sort=&_order=&_start=&_end=');
     expect(agent.lastJobQuery).toEqual({});
   });
 
   it('slices and counts before slicing', async () => {
-    const { call } = seeded();
+    const { call } = await seeded();
     const res = await call('GET', '/v1/jobs?_sort=name&_order=DESC&_start=0&_end=2');
     expect(res.headers.get('X-Total-Count')).toBe('3');
     expect((res.json as { name: string }[]).map((j) => j.name)).toEqual(['c', 'b']);
   });
 
   it('filters by metadata with AND semantics', async () => {
-    const { call } = seeded();
+    const { call } = await seeded();
     const res = await call('GET', '/v1/jobs?metadata[team]=x&metadata[env]=prod');
     expect((res.json as { name: string }[]).map((j) => j.name)).toEqual(['a']);
     expect(res.headers.get('X-Total-Count')).toBe('1');
   });
 
   it('rejects an unknown _sort naming the allowed fields', async () => {
-    const { call } = seeded();
+    const { call } = await seeded();
     const res = await call('GET', '/v1/jobs?_sort=x');
     expect(res.status).toBe(400);
     expect(res.json).toEqual({
@@ -312,7 +312,7 @@ describe('GET /v1/jobs', () => {
     ['status=bogus', 'status', /unknown value "bogus"/],
     ['disabled=yes', 'disabled', /true or false/],
   ])('rejects %s with a 400 naming %s', async (query, field, message) => {
-    const { call } = seeded();
+    const { call } = await seeded();
     const res = await call('GET', `/v1/jobs?${query}`);
     expect(res.status).toBe(400);
     expect(res.json).toMatchObject({ field, code: 'VALIDATION' });
@@ -320,13 +320,13 @@ describe('GET /v1/jobs', () => {
   });
 
   it('accepts a lowercase order', async () => {
-    const { agent, call } = seeded();
+    const { agent, call } = await seeded();
     expect((await call('GET', '/v1/jobs?_order=desc')).status).toBe(200);
     expect(agent.lastJobQuery?.order).toBe('DESC');
   });
 
   it('keeps a metadata key named __proto__ as a plain key', async () => {
-    const { agent, call } = seeded();
+    const { agent, call } = await seeded();
     await call('GET', '/v1/jobs?metadata[__proto__]=x');
     const metadata = agent.lastJobQuery?.metadata ?? {};
     expect(Object.getPrototypeOf(metadata)).toBe(Object.prototype);

@@ -5,7 +5,7 @@ import { setup } from './testing/harness.js';
 
 /** The app on a real loopback listener, as the CLI serves it. */
 async function listen() {
-  const s = setup();
+  const s = await setup();
   const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
     const started = serve({ fetch: s.app.fetch, hostname: '127.0.0.1', port: 0 }, () => resolve(started));
   });
@@ -26,7 +26,7 @@ describe('over a real socket', () => {
   it('serves JSON with Dkron`s headers', async () => {
     const { agent, server, base } = await listen();
     servers.push(server);
-    agent.seedJob({ name: 'alpha' });
+    await agent.seedJob({ name: 'alpha' });
     const res = await fetch(`${base}/v1/jobs`, { headers: { Origin: 'http://ui.example' } });
     expect(res.status).toBe(200);
     expect(res.headers.get('X-Whom')).toBe('node-a');
@@ -39,16 +39,16 @@ describe('over a real socket', () => {
   it('streams an execution and stops following when the client goes away', async () => {
     const { agent, server, base } = await listen();
     servers.push(server);
-    agent.seedJob({ name: 'alpha' });
+    await agent.seedJob({ name: 'alpha', executor: 'gate', executor_config: { hold: true } });
     await fetch(`${base}/v1/jobs/alpha/run`, { method: 'POST' });
-    const id = agent.executions.get('alpha')?.[0]?.id ?? '';
+    const { id } = await agent.heldRun('alpha');
     const client = new AbortController();
     const res = await fetch(`${base}/v1/jobs/alpha/executions/${id}/stream`, { signal: client.signal });
     expect(res.headers.get('Content-Type')).toBe('text/event-stream');
     expect(res.headers.get('X-Whom')).toBe('node-a');
     await vi.waitFor(() => expect(agent.followerCount(id)).toBe(1));
     const reader = res.body!.getReader();
-    agent.emitOutput('alpha', id, 'hello');
+    agent.held(id).write('hello');
     const { value } = await reader.read();
     expect(new TextDecoder().decode(value)).toBe('event: output\ndata: hello\n\n');
     client.abort();

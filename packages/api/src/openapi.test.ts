@@ -12,12 +12,12 @@ type Operation = {
   responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
 };
 
-function full() {
+async function full() {
   const graph = async (job: string) => ({ job, ancestors: [], descendants: [], edges: [] });
   return setup({ ui: { root: mkdtempSync(join(tmpdir(), 'dkron-ui-')) }, extras: { jobGraph: graph } });
 }
 
-async function documentOf(s: ReturnType<typeof setup>): Promise<OpenApiDocument> {
+async function documentOf(s: Awaited<ReturnType<typeof setup>>): Promise<OpenApiDocument> {
   const res = await s.call('GET', '/v1/openapi.json');
   expect(res.status).toBe(200);
   return res.json as OpenApiDocument;
@@ -33,7 +33,7 @@ function operations(doc: OpenApiDocument): [string, string, Operation][] {
 
 describe('GET /v1/openapi.json', () => {
   it('is a valid OpenAPI 3.1 document', async () => {
-    const doc = await documentOf(full());
+    const doc = await documentOf(await full());
     const result = await new Validator().validate(structuredClone(doc) as unknown as Record<string, unknown>);
     expect(result.errors).toBeUndefined();
     expect(result.valid).toBe(true);
@@ -42,7 +42,7 @@ describe('GET /v1/openapi.json', () => {
   });
 
   it('lists every registered route, and nothing else', async () => {
-    const s = full();
+    const s = await full();
     const doc = await documentOf(s);
     const registered = new Set(
       s.app.routes
@@ -57,7 +57,7 @@ describe('GET /v1/openapi.json', () => {
   });
 
   it('contains every Dkron route of the route table', async () => {
-    const doc = await documentOf(full());
+    const doc = await documentOf(await full());
     const documented = new Set(operations(doc).map(([path, method]) => `${method.toUpperCase()} ${path}`));
     const dkron = [
       'GET /health',
@@ -96,7 +96,7 @@ describe('GET /v1/openapi.json', () => {
   });
 
   it('declares every path parameter and unique operation ids', async () => {
-    const doc = await documentOf(full());
+    const doc = await documentOf(await full());
     const ids = new Set<string>();
     for (const [path, , op] of operations(doc)) {
       const names = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
@@ -107,7 +107,7 @@ describe('GET /v1/openapi.json', () => {
   });
 
   it('documents query parameters and response shapes', async () => {
-    const doc = await documentOf(full());
+    const doc = await documentOf(await full());
     const list = doc.paths['/v1/jobs']?.get as unknown as Operation;
     expect(list.parameters?.map((p) => p.name)).toEqual(
       expect.arrayContaining(['q', 'status', 'disabled', 'metadata', '_sort', '_order', '_start', '_end']),
@@ -129,7 +129,7 @@ describe('GET /v1/openapi.json', () => {
   });
 
   it('resolves every $ref', async () => {
-    const doc = await documentOf(full());
+    const doc = await documentOf(await full());
     const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/(\w+)\/([\w-]+)"/g)];
     expect(refs.length).toBeGreaterThan(0);
     for (const [, kind = '', name = ''] of refs) {
@@ -138,7 +138,7 @@ describe('GET /v1/openapi.json', () => {
   });
 
   it('leaves out the routes of capabilities that were not given', async () => {
-    const doc = await documentOf(setup());
+    const doc = await documentOf(await setup());
     expect(doc.paths['/v1/jobs/{job}/graph']).toBeUndefined();
     expect(doc.paths['/ui/{path}']).toBeUndefined();
   });

@@ -39,8 +39,8 @@ async function app() {
       debugVars: async () => ({ node: 'node-a' }),
     },
   });
-  s.agent.seedJob({ name: 'a' });
-  s.agent.seedExecution({ job_name: 'a', id: '1-node-a', output: 'done' });
+  await s.agent.seedJob({ name: 'a' });
+  await s.agent.seedExecution({ job_name: 'a', id: '1-node-a', output: 'done' });
   const admin = s.as(s.management);
   expect(
     (
@@ -81,6 +81,7 @@ function bodyOf(operationId: string, contentType: string | undefined): FormData 
 async function operations(): Promise<{ method: string; path: string; operationId: string; body?: string }[]> {
   const a = await app();
   const doc = (await a.as(a.management)('GET', '/v1/openapi.json')).json as OpenApiDocument;
+  await a.agent.stop();
   return Object.entries(doc.paths).flatMap(([path, methods]) =>
     Object.entries(methods).map(([method, op]) => {
       const operation = op as { operationId: string; requestBody?: { content: Record<string, unknown> } };
@@ -134,7 +135,7 @@ describe('every route of the OpenAPI document, with ACLs on', () => {
       if (who === 'management') headers.Authorization = `Bearer ${a.management}`;
       const body = bodyOf(op.operationId, op.body);
       if (typeof body === 'string') headers['Content-Type'] = 'application/json';
-      const before = a.agent.snapshot();
+      const before = await a.agent.snapshot();
       const tokensBefore = JSON.stringify(await a.store.listTokens());
       const res = await a.app.request(url, { method: op.method, headers, ...(body ? { body } : {}) });
       const text = await res.text();
@@ -146,7 +147,7 @@ describe('every route of the OpenAPI document, with ACLs on', () => {
           code: want === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN',
           message: expect.any(String),
         });
-        expect(a.agent.snapshot(), label).toBe(before);
+        expect(await a.agent.snapshot(), label).toBe(before);
         expect(JSON.stringify(await a.store.listTokens()), label).toBe(tokensBefore);
       } else if (op.path === '/v1/acl/bootstrap') {
         expect(res.status, label).toBe(409); // bootstrapped by the setup: open, but only once

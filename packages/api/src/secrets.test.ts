@@ -17,7 +17,7 @@ const withSecrets = {
 
 describe('secrets in job definitions', () => {
   it('are masked in every answer that shows the job; references are shown', async () => {
-    const { call } = setup();
+    const { call } = await setup();
     const saved = await call('POST', '/v1/jobs', withSecrets);
     for (const res of [
       saved,
@@ -40,23 +40,23 @@ describe('secrets in job definitions', () => {
   });
 
   it('stay stored when a client saves back what it was shown (a UI form, a restore of a backup)', async () => {
-    const { agent, call } = setup();
+    const { agent, call } = await setup();
     await call('POST', '/v1/jobs', withSecrets);
     const shown = (await call('GET', '/v1/jobs/deploy')).json as Record<string, unknown>;
     expect((await call('PUT', '/v1/jobs/deploy', { ...shown, displayname: 'Deploy' })).status).toBe(201);
-    expect(agent.jobs.get('deploy')).toMatchObject({
+    expect(await agent.job('deploy')).toMatchObject({
       displayname: 'Deploy',
       executor_config: withSecrets.executor_config,
     });
     const form = new FormData();
     form.append('file', new Blob([JSON.stringify([shown])]), 'backup.json');
     expect((await call('POST', '/v1/restore', form)).status).toBe(200);
-    expect(agent.jobs.get('deploy')?.executor_config).toEqual(withSecrets.executor_config);
+    expect((await agent.job('deploy'))?.executor_config).toEqual(withSecrets.executor_config);
   });
 
   it('never reach the audit log', async () => {
     const store = createMemoryAccessStore();
-    const { call } = setup({ access: { store } });
+    const { call } = await setup({ access: { store } });
     await call('POST', '/v1/jobs', withSecrets);
     await call('POST', '/v1/jobs', {
       ...withSecrets,

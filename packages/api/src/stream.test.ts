@@ -32,9 +32,9 @@ function events(body: ReadableStream<Uint8Array>) {
 
 describe('GET /v1/jobs/:job/executions/:execution/stream', () => {
   it('replays a finished execution and ends with done', async () => {
-    const { agent, app } = setup();
-    agent.seedJob({ name: 'a' });
-    agent.seedExecution({ job_name: 'a', id: '1-node-a', output: 'hello\nworld' });
+    const { agent, app } = await setup();
+    await agent.seedJob({ name: 'a' });
+    await agent.seedExecution({ job_name: 'a', id: '1-node-a', output: 'hello\nworld' });
     const res = await app.request('/v1/jobs/a/executions/1-node-a/stream');
     expect(res.status).toBe(200);
     expect(res.headers.get('Content-Type')).toBe('text/event-stream');
@@ -48,18 +48,18 @@ describe('GET /v1/jobs/:job/executions/:execution/stream', () => {
   });
 
   it('streams a running execution live until it finishes', async () => {
-    const { agent, app } = setup();
-    agent.seedJob({ name: 'a' });
+    const { agent, app } = await setup();
+    await agent.seedJob({ name: 'a', executor: 'gate', executor_config: { hold: true } });
     await app.request('/v1/jobs/a/run', { method: 'POST' });
-    const id = agent.executions.get('a')?.[0]?.id ?? '';
+    const { id } = await agent.heldRun('a');
     const res = await app.request(`/v1/jobs/a/executions/${id}/stream`);
     const stream = events(res.body!);
     await vi.waitFor(() => expect(agent.followerCount(id)).toBe(1));
-    agent.emitOutput('a', id, 'step 1\n');
+    agent.held(id).write('step 1\n');
     expect(await stream.next()).toEqual({ event: 'output', data: 'step 1\n' });
-    agent.emitOutput('a', id, 'step 2');
+    agent.held(id).write('step 2');
     expect(await stream.next()).toEqual({ event: 'output', data: 'step 2' });
-    agent.finishExecution('a', id, false);
+    agent.held(id).finish(false);
     const done = await stream.next();
     expect(done?.event).toBe('done');
     expect(JSON.parse(done?.data ?? '')).toMatchObject({ id, success: false, output: 'step 1\nstep 2' });
@@ -68,15 +68,15 @@ describe('GET /v1/jobs/:job/executions/:execution/stream', () => {
   });
 
   it('stops following when the client disconnects', async () => {
-    const { agent, app } = setup();
-    agent.seedJob({ name: 'a' });
+    const { agent, app } = await setup();
+    await agent.seedJob({ name: 'a', executor: 'gate', executor_config: { hold: true } });
     await app.request('/v1/jobs/a/run', { method: 'POST' });
-    const id = agent.executions.get('a')?.[0]?.id ?? '';
+    const { id } = await agent.heldRun('a');
     const client = new AbortController();
     const res = await app.request(`/v1/jobs/a/executions/${id}/stream`, { signal: client.signal });
     const stream = events(res.body!);
     await vi.waitFor(() => expect(agent.followerCount(id)).toBe(1));
-    agent.emitOutput('a', id, 'x');
+    agent.held(id).write('x');
     expect((await stream.next())?.data).toBe('x');
     client.abort();
     await vi.waitFor(() => expect(agent.followerCount(id)).toBe(0));
@@ -84,21 +84,21 @@ describe('GET /v1/jobs/:job/executions/:execution/stream', () => {
   });
 
   it('stops following when the body is cancelled', async () => {
-    const { agent, app } = setup();
-    agent.seedJob({ name: 'a' });
+    const { agent, app } = await setup();
+    await agent.seedJob({ name: 'a', executor: 'gate', executor_config: { hold: true } });
     await app.request('/v1/jobs/a/run', { method: 'POST' });
-    const id = agent.executions.get('a')?.[0]?.id ?? '';
+    const { id } = await agent.heldRun('a');
     const res = await app.request(`/v1/jobs/a/executions/${id}/stream`);
     const stream = events(res.body!);
     await vi.waitFor(() => expect(agent.followerCount(id)).toBe(1));
     await stream.cancel();
-    agent.emitOutput('a', id, 'nobody listens');
+    agent.held(id).write('nobody listens');
     await vi.waitFor(() => expect(agent.followerCount(id)).toBe(0));
   });
 
   it('answers a plain 404 for an unknown execution', async () => {
-    const { agent, app } = setup();
-    agent.seedJob({ name: 'a' });
+    const { agent, app } = await setup();
+    await agent.seedJob({ name: 'a' });
     const res = await app.request('/v1/jobs/a/executions/nope/stream');
     expect(res.status).toBe(404);
     expect(await res.json()).toMatchObject({ code: 'NOT_FOUND' });

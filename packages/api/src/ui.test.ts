@@ -34,7 +34,7 @@ function uiDir(files: Record<string, string> = FILES): string {
   return root;
 }
 
-function withUi(files?: Record<string, string>, basePath?: string) {
+async function withUi(files?: Record<string, string>, basePath?: string) {
   return setup({ ui: { root: uiDir(files) }, ...(basePath === undefined ? {} : { basePath }) });
 }
 
@@ -55,14 +55,14 @@ describe('GET /', () => {
     ['text/*', 303],
     ['application/json', 404],
   ])('with Accept %s answers %i', async (accept, status) => {
-    const { app } = withUi();
+    const { app } = await withUi();
     const res = await app.request('/', accept === undefined ? {} : { headers: { Accept: accept } });
     expect(res.status).toBe(status);
     if (status === 303) expect(res.headers.get('Location')).toBe('/ui/');
   });
 
   it('is a 404 without the UI, whatever Accept says', async () => {
-    const { app } = setup();
+    const { app } = await setup();
     expect((await app.request('/', { headers: { Accept: 'text/html' } })).status).toBe(404);
     expect((await app.request('/ui/')).status).toBe(404);
   });
@@ -70,18 +70,18 @@ describe('GET /', () => {
 
 describe('/ui/', () => {
   it('redirects /ui to /ui/ so that relative assets resolve', async () => {
-    const { app } = withUi();
+    const { app } = await withUi();
     const res = await app.request('/ui');
     expect([res.status, res.headers.get('Location')]).toEqual([301, '/ui/']);
   });
 
   it('renders index.html with the node`s values', async () => {
-    const { agent, app } = withUi();
-    agent.seedJob({ name: 'a', status: 'success' });
-    agent.seedJob({ name: 'b', status: 'failed' });
-    agent.seedJob({ name: 'c', status: 'failed' });
-    agent.seedJob({ name: 'd', status: '' });
-    agent.seedJob({ name: 'e', status: 'partially_failed' });
+    const { agent, app } = await withUi();
+    await agent.seedJob({ name: 'a', status: 'success' });
+    await agent.seedJob({ name: 'b', status: 'failed' });
+    await agent.seedJob({ name: 'c', status: 'failed' });
+    await agent.seedJob({ name: 'd', status: '' });
+    await agent.seedJob({ name: 'e', status: 'partially_failed' });
     const res = await app.request('/ui/');
     expect(res.status).toBe(200);
     expect(res.headers.get('Content-Type')).toContain('text/html');
@@ -96,7 +96,7 @@ describe('/ui/', () => {
   });
 
   it('still renders when the store fails and no leader is known', async () => {
-    const { agent, app } = withUi();
+    const { agent, app } = await withUi();
     agent.leaderKnown = false;
     agent.failWith = new Error('store down');
     const html = await (await app.request('/ui/')).text();
@@ -106,7 +106,7 @@ describe('/ui/', () => {
 
   it('with ACLs on, turns on the token sign-in and shows an anonymous page no counts or leader', async () => {
     const { agent, call } = await setupAcl({ ui: { root: uiDir() } });
-    agent.seedJob({ name: 'a', status: 'success' });
+    await agent.seedJob({ name: 'a', status: 'success' });
     const res = await call('GET', '/ui/');
     expect(res.status).toBe(200);
     expect(globalsOf(res.text)).toEqual({
@@ -121,14 +121,14 @@ describe('/ui/', () => {
   });
 
   it('serves assets with their content type', async () => {
-    const { app } = withUi();
+    const { app } = await withUi();
     const res = await app.request('/ui/assets/app.js');
     expect(res.headers.get('Content-Type')).toBe('text/javascript; charset=utf-8');
     expect(await res.text()).toBe('console.log(1)');
   });
 
   it('renders index.html for unknown paths', async () => {
-    const { app } = withUi();
+    const { app } = await withUi();
     for (const path of ['/ui/jobs/a/show', '/ui/assets', '/ui/%00']) {
       const res = await app.request(path);
       expect(res.status, path).toBe(200);
@@ -137,7 +137,7 @@ describe('/ui/', () => {
   });
 
   it('never serves a file outside the root', async () => {
-    const { app } = withUi();
+    const { app } = await withUi();
     // The URL parser already folds some of these; whatever reaches the handler must stay inside.
     for (const path of ['/ui/%2e%2e/secret.txt', '/ui/..%2fsecret.txt', '/ui/assets/..%2f..%2fsecret.txt']) {
       const res = await app.request(path);
@@ -146,7 +146,7 @@ describe('/ui/', () => {
   });
 
   it('answers 404 when the UI is not built', async () => {
-    const { app } = withUi({});
+    const { app } = await withUi({});
     const res = await app.request('/ui/');
     expect(res.status).toBe(404);
     expect(await res.json()).toMatchObject({ code: 'NOT_FOUND' });
@@ -155,7 +155,7 @@ describe('/ui/', () => {
 
 describe('caching, base path and proxies', () => {
   it('caches hashed assets for a year and everything else never without a check', async () => {
-    const { app } = withUi();
+    const { app } = await withUi();
     const cache = async (path: string) => (await app.request(path)).headers.get('Cache-Control');
     expect(await cache('/ui/assets/index-B-x_3aZ1.js')).toBe('public, max-age=31536000, immutable');
     expect(await cache('/ui/assets/app.js')).toBe('no-cache');
@@ -165,7 +165,10 @@ describe('caching, base path and proxies', () => {
   });
 
   it('compresses the UI for clients that accept it', async () => {
-    const { app } = withUi({ ...FILES, 'assets/big-AbCdEf12.js': `console.log("${'x'.repeat(4000)}")` });
+    const { app } = await withUi({
+      ...FILES,
+      'assets/big-AbCdEf12.js': `console.log("${'x'.repeat(4000)}")`,
+    });
     const res = await app.request('/ui/assets/big-AbCdEf12.js', { headers: { 'Accept-Encoding': 'gzip' } });
     expect(res.headers.get('Content-Encoding')).toBe('gzip');
     expect((await res.arrayBuffer()).byteLength).toBeLessThan(1000);
@@ -176,7 +179,7 @@ describe('caching, base path and proxies', () => {
   });
 
   it('serves the API and the UI under --ui-base-path as well as at the root, redirecting below it', async () => {
-    const { app } = withUi(undefined, '/dkron/');
+    const { app } = await withUi(undefined, '/dkron/');
     const root = await app.request('/dkron', { headers: { Accept: 'text/html' } });
     expect([root.status, root.headers.get('Location')]).toEqual([303, '/dkron/ui/']);
     const noSlash = await app.request('/dkron/ui');
@@ -190,7 +193,7 @@ describe('caching, base path and proxies', () => {
   });
 
   it('honours a clean X-Forwarded-Prefix in redirects and ignores one that could leave the site', async () => {
-    const { app } = withUi();
+    const { app } = await withUi();
     const location = async (prefix: string) =>
       (await app.request('/', { headers: { 'X-Forwarded-Prefix': prefix } })).headers.get('Location');
     expect(await location('/proxy/cron')).toBe('/proxy/cron/ui/');
@@ -200,11 +203,12 @@ describe('caching, base path and proxies', () => {
     }
   });
 
-  it('refuses a base path that is not a path prefix', () => {
+  it('refuses a base path that is not a path prefix', async () => {
     expect(normalizeBasePath('/a/b/')).toBe('/a/b');
     expect(normalizeBasePath('/')).toBe('');
     expect(normalizeBasePath('a')).toBeUndefined();
-    expect(() => createApi({ agent: setup().agent, basePath: '//x' })).toThrow(/basePath/);
+    const { agent } = await setup();
+    expect(() => createApi({ agent: agent.api, basePath: '//x' })).toThrow(/basePath/);
   });
 });
 

@@ -61,6 +61,7 @@ export {
 } from './internal/runner/index.js';
 export type {
   PreviewScheduleInput,
+  Rfc3339Fields,
   Schedule,
   ScheduleKind,
   ScheduleOptions,
@@ -68,6 +69,7 @@ export type {
 export {
   hashSchedule,
   isValidTimezone,
+  matchRfc3339,
   parseGoDuration,
   parseIsoDuration,
   parseSchedule,
@@ -76,6 +78,7 @@ export {
 export type { SecretSource } from './internal/secrets/index.js';
 export {
   hasSecretReference,
+  holdsSecretReference,
   maskJobSecrets,
   resolveSecretReferences,
   SECRET_MASK,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   type DayStats,
+  type ExecutionCompletion,
   type JobRuntimePatch,
   type LaunchIntent,
   type SaveJobOptions,
@@ -9,7 +10,11 @@ import {
 } from '@dkron-core/kernel';
 import { DkronError, type Job, type Logger } from '@dkron-core/plugin-api';
 import { DiskState } from './internal/disk-state.js';
-import { checkRetain, startExecutionStatements } from './internal/execution-rows.js';
+import {
+  checkRetain,
+  recordFinishedStatements,
+  startExecutionStatements,
+} from './internal/execution-rows.js';
 import {
   executionFromRow,
   getExecutionStatement,
@@ -30,7 +35,9 @@ import {
 } from './internal/job-rows.js';
 import { executionTrimEvery, LaggingTrim } from './internal/lagging-trim.js';
 import {
+  CLEAR_LAUNCHES,
   LAUNCH_LEDGER_RETAIN,
+  launchesWithoutExecutionsStatement,
   notOwnedStatement,
   recordLaunchStatements,
   releaseLaunchStatements,
@@ -328,6 +335,30 @@ class RqliteStore implements Store {
     await this.#client.execute(finishExecutionStatements(completions), { transaction: true });
   }
 
+  async recordFinishedExecutions(executions: Parameters<Store['startExecutions']>[0], retain: number) {
+    if (executions.length === 0) return;
+    const trimJobs = this.#executionTrim.due(
+      countByJob(executions.map((e) => e.job_name)),
+      executionTrimEvery(retain),
+    );
+    const { insert, trim } = recordFinishedStatements(executions, retain, trimJobs);
+    const completions = executions.map((e) => ({
+      jobName: e.job_name,
+      executionId: e.id,
+      status: e.status as ExecutionCompletion['status'],
+      finishedAt: e.finished_at,
+      output: e.output,
+    }));
+    await this.#client.execute([insert, ...finishExecutionStatements(completions), ...trim], {
+      transaction: true,
+    });
+  }
+
+  async launchesWithoutExecutions(since: number, now: number) {
+    const rows = await this.#rows(launchesWithoutExecutionsStatement(since, now));
+    return rows.map((r) => ({ job: String(r.job), scheduledAt: Number(r.at), group: Number(r.grp) }));
+  }
+
   async listExecutions(job: string, query: Parameters<Store['listExecutions']>[1]) {
     const [page, count] = await this.#client.query(listExecutionsStatements(job, query));
     const truncation = outputLimit(query.outputSizeLimit) >= 0;
@@ -355,6 +386,8 @@ class RqliteStore implements Store {
           job,
         ],
         [`SELECT ${JOB_COLUMNS} FROM jobs j WHERE j.name = ?`, job],
+        // The launches whose executions went are not launches without executions.
+        [CLEAR_LAUNCHES, job],
       ],
       { transaction: true },
     );

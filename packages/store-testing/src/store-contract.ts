@@ -663,6 +663,83 @@ export function describeStoreContract(label: string, makeStore: () => Promise<St
         expect((await store.getJob('a'))?.status).toBe('failed');
       });
 
+      it('records executions that ended before their running record: stored, counted once, idempotent', async (ctx) => {
+        if (!store.recordFinishedExecutions) return ctx.skip();
+        const ok = {
+          ...contractExecution('a', 'n1', '2024-03-10T10:00:00Z', { scheduled_at: '2024-03-10T10:00:00Z' }),
+          status: 'success' as const,
+          success: true,
+          finished_at: '2024-03-10T10:00:01Z',
+          output: 'done',
+        };
+        const bad = {
+          ...contractExecution('b', 'n1', '2024-03-10T10:00:00Z'),
+          status: 'failed' as const,
+          finished_at: '2024-03-10T10:00:02Z',
+          output: 'boom',
+        };
+        await store.recordFinishedExecutions([ok, bad], 100);
+        await store.recordFinishedExecutions([ok], 100);
+        expect(await store.getExecution('a', ok.id)).toEqual(ok);
+        expect(await store.getExecution('b', bad.id)).toEqual(bad);
+        expect(await store.runningExecutions()).toEqual([]);
+        expect(await store.getJob('a')).toMatchObject({
+          success_count: 1,
+          error_count: 0,
+          status: 'success',
+          last_success: '2024-03-10T10:00:01Z',
+        });
+        expect(await store.getJob('b')).toMatchObject({ success_count: 0, error_count: 1, status: 'failed' });
+        expect(await store.stats(1, new Date('2024-03-10T12:00:00Z'))).toEqual([
+          { date: '2024-03-10T00:00:00Z', success_count: 1, failed_count: 1 },
+        ]);
+        // A running row of the same id written meanwhile is closed and counted, once.
+        const late = contractExecution('a', 'n1', '2024-03-10T10:00:05Z');
+        await store.startExecutions([late], 100);
+        const ended = {
+          ...late,
+          status: 'success' as const,
+          success: true,
+          finished_at: '2024-03-10T10:00:06Z',
+        };
+        await store.recordFinishedExecutions([ended], 100);
+        await store.finishExecutions([done(late, 'success', '2024-03-10T10:00:06Z')]);
+        expect(await store.getExecution('a', late.id)).toMatchObject({ status: 'success' });
+        expect((await store.getJob('a'))?.success_count).toBe(2);
+        // An execution of a job that does not exist is not stored.
+        await store.recordFinishedExecutions([{ ...ok, job_name: 'ghost' }], 100);
+        expect(await store.getExecution('ghost', ok.id)).toBeUndefined();
+      });
+
+      it('finds the launches of which no execution was recorded, within the range asked', async (ctx) => {
+        if (!store.launchesWithoutExecutions) return ctx.skip();
+        const t0 = Date.UTC(2024, 0, 1);
+        const launch = (job: string, at: number): LaunchIntent => ({
+          job,
+          scheduledAt: at,
+          group: at * 1_000_000,
+          epoch: 1,
+          next: at + 1000,
+        });
+        await store.recordLaunches([launch('a', t0), launch('b', t0)]);
+        await store.recordLaunches([launch('a', t0 + 1000), launch('b', t0 + 1000)]);
+        await store.recordLaunches([launch('a', t0 + 2000), launch('a', t0 + 9000)]);
+        const ran = contractExecution('a', 'n1', '2024-01-01T00:00:01Z', { group: (t0 + 1000) * 1_000_000 });
+        await store.startExecutions([ran], 100);
+        // a: t0 and t0+1000 are older than its newest execution; t0+9000 is after `now`. b: none recorded.
+        expect(await store.launchesWithoutExecutions(t0, t0 + 5000)).toEqual([
+          { job: 'a', scheduledAt: t0 + 2000, group: (t0 + 2000) * 1_000_000 },
+          { job: 'b', scheduledAt: t0, group: t0 * 1_000_000 },
+          { job: 'b', scheduledAt: t0 + 1000, group: (t0 + 1000) * 1_000_000 },
+        ]);
+        expect(await store.launchesWithoutExecutions(t0 + 500, t0 + 1500)).toEqual([
+          { job: 'b', scheduledAt: t0 + 1000, group: (t0 + 1000) * 1_000_000 },
+        ]);
+        // Executions a user deleted were recorded: their launches are not reported.
+        await store.deleteExecutions('a');
+        expect((await store.launchesWithoutExecutions(t0, t0 + 5000)).map((l) => l.job)).toEqual(['b', 'b']);
+      });
+
       it("trims each job's history to the newest `retain` by started_at", async () => {
         const starts = [3, 1, 5, 2, 4].map((s) => `2024-01-01T00:00:0${s}Z`);
         const list = starts.map((s) => contractExecution('a', 'n1', s));

@@ -84,6 +84,47 @@ describe('secret references at run time', () => {
     );
   });
 
+  it('call the executor in the same turn when its config holds no reference, and after resolving when it does', async () => {
+    const calls: unknown[] = [];
+    let execute: ((request: never, context: never) => Promise<unknown>) | undefined;
+    const plugin = withSecretReferences(
+      {
+        name: 'probe',
+        apiVersion: 1,
+        setup(host) {
+          host.executor({
+            name: 'probe',
+            description: 'records its configs',
+            config: {} as never,
+            async execute(request) {
+              calls.push(request.config);
+              return { success: true };
+            },
+          });
+        },
+      },
+      processSecretSource({ TOKEN: 't0k' }),
+    );
+    plugin.setup({
+      apiVersion: 1,
+      nodeName: 'n',
+      logger,
+      executor: (definition) => {
+        execute = definition.execute as typeof execute;
+      },
+      processor() {},
+      on() {},
+    } as never);
+    const plain = execute?.({ config: { url: 'http://x', n: 1, list: ['a'] } } as never, {} as never);
+    // No turn of the event loop: a slot's executors all start inside the scheduler's one loop.
+    expect(calls).toEqual([{ url: 'http://x', n: 1, list: ['a'] }]);
+    await plain;
+    const secret = execute?.({ config: { headers: ['Authorization: ${env:TOKEN}'] } } as never, {} as never);
+    expect(calls).toHaveLength(1);
+    await secret;
+    expect(calls[1]).toEqual({ headers: ['Authorization: t0k'] });
+  });
+
   it('resolve the agent`s secret options at start, and only those', async () => {
     const config = {
       ...defaultAgentConfig('h'),

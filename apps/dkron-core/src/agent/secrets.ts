@@ -6,7 +6,12 @@
  */
 
 import { readFile } from 'node:fs/promises';
-import { type Notifier, resolveSecretReferences, type SecretSource } from '@dkron-core/kernel';
+import {
+  holdsSecretReference,
+  type Notifier,
+  resolveSecretReferences,
+  type SecretSource,
+} from '@dkron-core/kernel';
 import type { DkronPlugin, Job, Logger, PluginHost } from '@dkron-core/plugin-api';
 import type { AgentConfig } from '../config/agent-config.js';
 import { AGENT_OPTIONS } from '../config/options.js';
@@ -45,21 +50,25 @@ function resolvingHost(host: PluginHost, source: SecretSource): PluginHost {
     executor(definition) {
       host.executor({
         ...definition,
-        execute: async (request, context) =>
-          definition.execute(
-            { ...request, config: await resolveSecretReferences(request.config, 'executor_config', source) },
-            context,
-          ),
+        // A config without references goes to the executor in the same turn: the scheduler calls every
+        // executor of a slot in one loop, and an await here would put every call after that loop.
+        execute: (request, context) =>
+          holdsSecretReference(request.config)
+            ? resolveSecretReferences(request.config, 'executor_config', source).then((config) =>
+                definition.execute({ ...request, config }, context),
+              )
+            : definition.execute(request, context),
       });
     },
     processor(definition) {
       host.processor({
         ...definition,
-        process: async (execution, context) =>
-          definition.process(execution, {
-            ...context,
-            config: await resolveSecretReferences(context.config, `processors.${definition.name}`, source),
-          }),
+        process: (execution, context) =>
+          holdsSecretReference(context.config)
+            ? resolveSecretReferences(context.config, `processors.${definition.name}`, source).then(
+                (config) => definition.process(execution, { ...context, config }),
+              )
+            : definition.process(execution, context),
       });
     },
     on(event, handler) {

@@ -1,7 +1,8 @@
 import { createMemoryAccessStore } from '@dkron-core/kernel';
+import { onTestFinished } from 'vitest';
 import { createApi } from '../create-api.js';
 import type { ApiOptions } from '../options.js';
-import { FakeAgent } from './fake-agent.js';
+import { createTestAgent, type TestAgentOptions } from './test-agent.js';
 
 /** A request's answer, read once. */
 export interface Answer {
@@ -12,10 +13,24 @@ export interface Answer {
   readonly json: unknown;
 }
 
-/** An app on a fresh {@link FakeAgent}, and a helper that sends JSON. */
-export function setup(options: Partial<ApiOptions> = {}) {
-  const agent = new FakeAgent();
-  const app = createApi({ agent, ...options });
+/**
+ * An app on a fresh real agent (memory store, test plugins; see `createTestAgent`), stopped when the
+ * test ends, and a helper that sends JSON.
+ */
+export async function setup(options: Partial<ApiOptions> & { testAgent?: TestAgentOptions } = {}) {
+  const { testAgent, ...apiOptions } = options;
+  const agent = await createTestAgent({
+    ...(options.maxExecutionsPerJob === undefined
+      ? {}
+      : { maxExecutionsPerJob: options.maxExecutionsPerJob }),
+    ...testAgent,
+  });
+  try {
+    onTestFinished(() => agent.stop());
+  } catch {
+    // Called outside a test (at a module's top level): the caller stops the agent.
+  }
+  const app = createApi({ agent: agent.api, ...apiOptions });
   const call = async (
     method: string,
     path: string,
@@ -43,9 +58,9 @@ export function setup(options: Partial<ApiOptions> = {}) {
 }
 
 /** An app with ACLs on over a memory access store, its management secret, and helpers. */
-export async function setupAcl(options: Partial<ApiOptions> = {}) {
+export async function setupAcl(options: Partial<ApiOptions> & { testAgent?: TestAgentOptions } = {}) {
   const store = createMemoryAccessStore();
-  const s = setup({ ...options, access: { store, aclEnabled: true, ...options.access } });
+  const s = await setup({ ...options, access: { store, aclEnabled: true, ...options.access } });
   const boot = await s.call('POST', '/v1/acl/bootstrap');
   if (boot.status !== 200) throw new Error(`bootstrap failed: ${boot.status} ${boot.text}`);
   const management = (boot.json as { secret: string }).secret;

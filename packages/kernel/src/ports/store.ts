@@ -197,6 +197,23 @@ export interface Store {
    * the group) and the day's stats exactly once; repeated completions are ignored.
    */
   finishExecutions(completions: readonly ExecutionCompletion[]): Promise<void>;
+  /**
+   * Records executions that ended before their running record was written, in one batch: each is stored
+   * as it ended (a running row of the same id, written meanwhile, is closed instead) and counted exactly
+   * like {@link Store.finishExecutions} counts a completion; each job's history is trimmed to `retain`
+   * (the trim may lag by a few executions per job). Idempotent: a repeated record changes nothing.
+   * Optional: without it, the kernel writes the running record, then the completion.
+   */
+  recordFinishedExecutions?(executions: readonly Execution[], retain: number): Promise<void>;
+  /**
+   * Launches whose slot is at most `now` and at least `since` (ms) of which no execution was recorded: the
+   * run of each came after its job's newest recorded execution (by trigger group) and has none in its
+   * group. A server that stopped between a launch and its running record finds them at start. Optional.
+   */
+  launchesWithoutExecutions?(
+    since: number,
+    now: number,
+  ): Promise<(LaunchSlot & { readonly group: number })[]>;
   /** A job's executions (with `output_truncated` when `outputSizeLimit` is set) and their count. */
   listExecutions(job: string, query: ExecutionQuery): Promise<{ executions: Execution[]; total: number }>;
   getExecution(job: string, id: string): Promise<Execution | undefined>;

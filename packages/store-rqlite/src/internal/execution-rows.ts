@@ -41,10 +41,13 @@ const TRIM_EXECUTIONS = `DELETE FROM executions WHERE rowid IN (
     FROM executions e WHERE e.job_name IN (SELECT value FROM json_each(?1)))
   WHERE n > ?2)`;
 
-/** A retried batch whose executions already finished must not flip the job back to running. ?1 job names. */
+/**
+ * A retried batch whose executions already finished must not flip the job back to running. ?1 the batch's
+ * `[job, id]` pairs: each row is found by the primary key, never by scanning a job's history.
+ */
 const MARK_JOBS_RUNNING = `UPDATE jobs SET status = 'running'
-WHERE name IN (SELECT value FROM json_each(?1))
-  AND EXISTS (SELECT 1 FROM executions WHERE job_name = jobs.name AND +status = 'running')`;
+WHERE name IN (SELECT e.job_name FROM json_each(?1) k
+  JOIN executions e ON e.job_name = k.value->>0 AND e.id = k.value->>1 WHERE +e.status = 'running')`;
 
 /** Refuses a retention that is not a positive integer. */
 export function checkRetain(retain: number): void {
@@ -84,6 +87,24 @@ export function trimExecutionStatements(jobs: readonly string[], retain: number)
 }
 
 /**
+ * The statements that store executions as they ended (`Store.recordFinishedExecutions`): the idempotent
+ * insert of the finished rows (a row of the same id already there is left to the closing statements that
+ * follow) and the lagging trim of `trimJobs`. The caller puts the completion's closing and counting
+ * statements between the two, so the trim never sees a row that is not counted yet.
+ */
+export function recordFinishedStatements(
+  executions: readonly Execution[],
+  retain: number,
+  trimJobs: readonly string[],
+): { insert: SqlStatement; trim: SqlStatement[] } {
+  checkRetain(retain);
+  return {
+    insert: [INSERT_EXECUTIONS, executionsJson(executions.map((execution) => ({ execution })))],
+    trim: trimExecutionStatements(trimJobs, retain),
+  };
+}
+
+/**
  * The batch of `Store.startExecutions`: the idempotent insert, the exact trim of every job written to the
  * newest `retain` by `started_at`, and `running` on the jobs that have a running execution.
  */
@@ -94,10 +115,9 @@ export function startExecutionStatements(
 ): SqlStatement[] {
   checkRetain(retain);
   const written = [...new Set(executions.map((e) => e.job_name))];
-  const jobs = JSON.stringify(written);
   return [
     [INSERT_EXECUTIONS, executionsJson(executions.map((execution) => ({ execution })))],
     ...trimExecutionStatements(trimJobs ?? written, retain),
-    [MARK_JOBS_RUNNING, jobs],
+    [MARK_JOBS_RUNNING, JSON.stringify(executions.map((e) => [e.job_name, e.id]))],
   ];
 }

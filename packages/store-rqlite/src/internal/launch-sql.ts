@@ -114,3 +114,27 @@ export function releaseLaunchStatements(slots: readonly LaunchSlot[]): SqlStatem
     [RELEASE_NEXT, json],
   ];
 }
+
+/** The token of launches whose executions were deleted. */
+const CLEARED = 'executions-deleted';
+
+/**
+ * ?1 since, ?2 now (ms): launches of that range whose trigger group is newer than every recorded execution
+ * of their job (the job's executions are found by the (job_name, grp) index, newest group first).
+ */
+const WITHOUT_EXECUTIONS = `SELECT l.job AS job, l.scheduled_at AS at, l.grp AS grp FROM launches l
+WHERE l.scheduled_at BETWEEN ?1 AND ?2 AND l.token <> '${CLEARED}'
+  AND l.grp > coalesce((SELECT max(e.grp) FROM executions e WHERE e.job_name = l.job), -1)
+ORDER BY l.job, l.scheduled_at`;
+
+/**
+ * ?1 job: its launches so far are marked as having had their executions (which a user just deleted), so that
+ * {@link WITHOUT_EXECUTIONS} does not take them for launches whose records were never written. The token
+ * only decides ownership inside one `recordLaunches` call, long over for these rows.
+ */
+export const CLEAR_LAUNCHES = `UPDATE launches SET token = '${CLEARED}' WHERE job = ?`;
+
+/** The query of `Store.launchesWithoutExecutions`. */
+export function launchesWithoutExecutionsStatement(since: number, now: number): SqlStatement {
+  return [WITHOUT_EXECUTIONS, Math.trunc(since), Math.trunc(now)];
+}

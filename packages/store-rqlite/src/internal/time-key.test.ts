@@ -1,3 +1,4 @@
+import { matchRfc3339 } from '@dkron-core/kernel';
 import { ZERO_TIME } from '@dkron-core/plugin-api';
 import { describe, expect, it } from 'vitest';
 import { formatMs, fromTimeKey, sortKeyOf, toTimeKey, utcDayOf } from './time-key.js';
@@ -22,6 +23,20 @@ describe('time keys', () => {
       expect(sortKeyOf(bad), bad).toBeUndefined();
     }
     expect(() => toTimeKey('nope', 'next')).toThrow('next is not an RFC 3339 time: "nope"');
+  });
+
+  it('reads the kernel`s one RFC 3339 grammar (matchRfc3339), with the offset required', () => {
+    for (const text of ['2026-01-02t03:04:05z', '2026-01-02T03:04:05.1234567891Z', '2026-01-02T03:04:05Z']) {
+      expect(matchRfc3339(text), text).toBeDefined();
+    }
+    expect(sortKeyOf('2026-01-02t03:04:05z')).toBe('2026-01-02T03:04:05.000000000Z');
+    expect(sortKeyOf('2026-01-02T03:04:05.1234567891Z')).toBe('2026-01-02T03:04:05.123456789Z');
+    // What the kernel's grammar refuses, the store refuses: no space for the T, and an instant needs an offset.
+    for (const text of ['2026-01-02 03:04:05Z', '2026-01-02T03:04:05']) {
+      expect(sortKeyOf(text), text).toBeUndefined();
+      expect(matchRfc3339(text)?.offset, text).toBeUndefined();
+    }
+    expect(sortKeyOf('2026-01-02T03:04:05+24:00')).toBeUndefined();
   });
 
   it('sorts chronologically as text, whatever the precision and offset', () => {

@@ -1,3 +1,4 @@
+import { matchRfc3339 } from '@dkron-core/kernel';
 import { DkronError } from '@dkron-core/plugin-api';
 
 /*
@@ -7,11 +8,7 @@ import { DkronError } from '@dkron-core/plugin-api';
  * unchanged (nanoseconds and offsets included).
  */
 
-const RFC3339 =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9})\d*)?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 const KEY_WIDTH = 30;
-/** The form the kernel writes (UTC, `Z`, at most 9 fraction digits): its key is its own digits, no Date needed. */
-const UTC_Z = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?Z$/;
 const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
 /** Days of `month` (1-12) in the proleptic Gregorian `year`, as JavaScript's Date counts them. */
@@ -22,48 +19,38 @@ function daysIn(year: number, month: number): number {
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
-/** The fixed-width UTC sort key of an RFC 3339 time, or `undefined` when `text` is not one. */
+/**
+ * The fixed-width UTC sort key of an RFC 3339 time, or `undefined` when `text` is not one. The grammar
+ * is the kernel's (`matchRfc3339`); a stored time is an instant, so its offset must be written. The key
+ * keeps nine fraction digits.
+ */
 export function sortKeyOf(text: string): string | undefined {
-  // Fast path: a launch batch formats thousands of times, and this form needs no offset arithmetic.
-  const z = UTC_Z.exec(text);
-  if (z) {
-    const [month, day] = [Number(z[2]), Number(z[3])];
-    const valid =
-      month >= 1 &&
-      month <= 12 &&
-      day >= 1 &&
-      day <= daysIn(Number(z[1]), month) &&
-      Number(z[4]) <= 23 &&
-      Number(z[5]) <= 59 &&
-      Number(z[6]) <= 59;
-    return valid
-      ? `${z[1]}-${z[2]}-${z[3]}T${z[4]}:${z[5]}:${z[6]}.${(z[7] ?? '').padEnd(9, '0')}Z`
-      : undefined;
+  const m = matchRfc3339(text);
+  if (m?.offset === undefined) return undefined;
+  const { year, month, day, hour, minute, second, offset } = m;
+  const valid =
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysIn(year, month) &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59 &&
+    offset.hours <= 23 &&
+    offset.minutes <= 59;
+  if (!valid) return undefined;
+  const fraction = m.fraction.slice(0, 9).padEnd(9, '0');
+  // Fast path: a launch batch formats thousands of UTC times, which need no offset arithmetic.
+  if (offset.hours === 0 && offset.minutes === 0) {
+    return `${pad(year, 4)}-${pad(month)}-${pad(day)}T${pad(hour)}:${pad(minute)}:${pad(second)}.${fraction}Z`;
   }
-  const m = RFC3339.exec(text);
-  if (!m) return undefined;
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
-  if (month < 1 || month > 12 || hour > 23 || minute > 59 || second > 59) return undefined;
   const date = new Date(0);
   // setUTCFullYear, unlike Date.UTC, does not map years 0-99 to 1900-1999 (Dkron's zero time is year 1).
   date.setUTCFullYear(year, month - 1, day);
-  if (date.getUTCDate() !== day) return undefined;
   date.setUTCHours(hour, minute, second, 0);
-  if (m[8] === undefined) {
-    const offsetMinutes = Number(m[10]) * 60 + Number(m[11]);
-    if (Number(m[10]) > 23 || Number(m[11]) > 59) return undefined;
-    date.setTime(date.getTime() - (m[9] === '-' ? -1 : 1) * offsetMinutes * 60_000);
-  }
+  date.setTime(date.getTime() - offset.sign * (offset.hours * 60 + offset.minutes) * 60_000);
   const y = date.getUTCFullYear();
   if (y < 0 || y > 9999) return undefined;
-  const fraction = (m[7] ?? '').padEnd(9, '0');
   return (
     `${pad(y, 4)}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())}` +
     `T${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())}:${pad(date.getUTCSeconds())}.${fraction}Z`

@@ -12,13 +12,13 @@ import { type JobGraph, jobGraph } from '../dag/index.js';
 import { DEFAULT_CATCHUP_MS, DEFAULT_OUTPUT_LIMIT, DEFAULT_RETAINED_EXECUTIONS } from '../defaults.js';
 import { createJobService, type ScheduleFeed } from '../jobs/job-service.js';
 import { notify } from '../leader/context.js';
-import { rfc3339 } from '../leader/ids.js';
 import { createLaunchLedger } from '../leader/launch-ledger.js';
 import { createLeaderTerm, type LeaderTerm } from '../leader/leader.js';
 import { createReportIntake } from '../leader/report-intake.js';
 import { UnwrittenRecords } from '../leader/unwritten-records.js';
 import type { PluginRegistry } from '../plugins/index.js';
 import { createWorker } from '../worker/worker.js';
+import { markOrphansLost, recordUnrecordedLaunches } from './orphans.js';
 
 /** Options of {@link createAgent}. */
 export interface AgentOptions {
@@ -210,6 +210,7 @@ export function createAgent(options: AgentOptions): Agent {
         await unwritten.flush();
       }
       await markOrphansLost(store, cluster.self().Name, clock, logger, (id) => unwritten.holdsCompletion(id));
+      await recordUnrecordedLaunches(store, cluster.self().Name, clock, logger, retain);
       cluster.onLeadershipChange((change) => {
         void onLeadership(change.leader).catch((err) =>
           logger.error('could not change leadership role', { err: String(err) }),
@@ -305,28 +306,6 @@ export function createAgent(options: AgentOptions): Agent {
     },
   };
   return agent;
-}
-
-/** Executions left running by a previous process of this node cannot be followed any more: lost. */
-async function markOrphansLost(
-  store: Store,
-  node: string,
-  clock: Clock,
-  logger: Logger,
-  endKnown: (id: string) => boolean,
-): Promise<void> {
-  const orphans = (await store.runningExecutions()).filter((e) => e.node_name === node && !endKnown(e.id));
-  if (orphans.length === 0) return;
-  await store.finishExecutions(
-    orphans.map((e) => ({
-      jobName: e.job_name,
-      executionId: e.id,
-      status: 'lost' as const,
-      finishedAt: rfc3339(clock.now()),
-      output: `${e.output}${e.output.endsWith('\n') || e.output === '' ? '' : '\n'}execution lost: the agent restarted while it ran`,
-    })),
-  );
-  logger.warn('marked executions of a previous run as lost', { count: orphans.length });
 }
 
 /** Why `id` cannot be cancelled here: `NOT_FOUND`, or `CONFLICT` when it is not running on this node. */

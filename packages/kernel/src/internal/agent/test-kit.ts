@@ -1,5 +1,13 @@
-import { c, definePlugin, type Logger } from '@dkron-core/plugin-api';
+import { c, type DkronPlugin, definePlugin, type Logger } from '@dkron-core/plugin-api';
 import type { Clock } from '../../ports/clock.js';
+import type { ExecutionJournal } from '../../ports/execution-journal.js';
+import type { Store } from '../../ports/store.js';
+import { createMemoryStore } from '../memory-store/index.js';
+import { createPluginRegistry } from '../plugins/index.js';
+import { type Agent, createAgent } from './agent.js';
+
+/** The fake clock's start in the agent tests. */
+export const T0 = Date.parse('2026-11-21T12:00:00Z');
 
 /** A clock whose time only moves when a test says so. */
 export interface FakeClock extends Clock {
@@ -96,4 +104,56 @@ export function testExecutorPlugin(control: TestExecutorControl) {
       });
     },
   });
+}
+
+/** An agent of node `node1` on a store and a fake clock, with the test executor (`test`) registered. */
+export interface Harness {
+  agent: Agent;
+  store: Store;
+  clock: FakeClock;
+  control: TestExecutorControl;
+}
+
+/** Options of {@link harness}. */
+export interface HarnessOptions {
+  /** Default: a new memory store. */
+  store?: Store;
+  /** Default: a fake clock at {@link T0}. */
+  clock?: FakeClock;
+  /** Start the agent. Default true. */
+  start?: boolean;
+  /** More plugins, registered after the test executor. */
+  plugins?: DkronPlugin[];
+  journal?: ExecutionJournal;
+}
+
+/** Creates (and by default starts) an agent for a test; the test stops it. */
+export async function harness(opts: HarnessOptions = {}): Promise<Harness> {
+  const store = opts.store ?? createMemoryStore();
+  const clock = opts.clock ?? createFakeClock(T0);
+  const control: TestExecutorControl = { calls: [], held: [], flakyFailures: 0 };
+  const registry = createPluginRegistry({ nodeName: 'node1', logger: silentLogger });
+  await registry.register(testExecutorPlugin(control));
+  for (const plugin of opts.plugins ?? []) await registry.register(plugin);
+  const agent = createAgent({
+    nodeName: 'node1',
+    version: 'test',
+    store,
+    registry,
+    logger: silentLogger,
+    clock,
+    ...(opts.journal ? { journal: opts.journal } : {}),
+  });
+  if (opts.start !== false) await agent.start();
+  return { agent, store, clock, control };
+}
+
+/** A job posted to the agent: `@every 10s` on the test executor in mode `ok`, with `extra` on top. */
+export function job(name: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { name, schedule: '@every 10s', executor: 'test', executor_config: { mode: 'ok' }, ...extra };
+}
+
+/** A job's stored executions, oldest first. */
+export async function executions(store: Store, name: string) {
+  return (await store.listExecutions(name, { order: 'ASC' })).executions;
 }

@@ -3,25 +3,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ExecutionJournal, UnwrittenExecution } from '../../ports/execution-journal.js';
 import type { Store } from '../../ports/store.js';
 import { createMemoryStore } from '../memory-store/index.js';
-import { createPluginRegistry } from '../plugins/index.js';
-import { type Agent, createAgent } from './agent.js';
-import {
-  createFakeClock,
-  type FakeClock,
-  settle,
-  silentLogger,
-  type TestExecutorControl,
-  testExecutorPlugin,
-} from './test-kit.js';
-
-const T0 = Date.parse('2026-11-21T12:00:00Z');
+import type { Agent } from './agent.js';
+import { createFakeClock, executions, type FakeClock, harness, job, settle, T0 } from './test-kit.js';
 
 /** A memory store whose execution writes fail while `down` is set (as rqlite does when it stalls). */
 function flakyStore(): { store: Store; faults: { down: boolean; refused: number } } {
   const store = createMemoryStore();
   const faults = { down: false, refused: 0 };
-  for (const method of ['startExecutions', 'finishExecutions'] as const) {
-    const original = store[method].bind(store) as (...args: unknown[]) => Promise<void>;
+  for (const method of ['startExecutions', 'finishExecutions', 'recordFinishedExecutions'] as const) {
+    const original = store[method]?.bind(store) as (...args: unknown[]) => Promise<void>;
     (store as unknown as Record<string, unknown>)[method] = async (...args: unknown[]) => {
       if (faults.down) {
         faults.refused++;
@@ -50,33 +40,9 @@ afterEach(async () => {
 });
 
 async function agentOn(store: Store, clock: FakeClock, journal?: ExecutionJournal) {
-  const control: TestExecutorControl = { calls: [], held: [], flakyFailures: 0 };
-  const registry = createPluginRegistry({ nodeName: 'node1', logger: silentLogger });
-  await registry.register(testExecutorPlugin(control));
-  const agent = createAgent({
-    nodeName: 'node1',
-    version: 'test',
-    store,
-    registry,
-    logger: silentLogger,
-    clock,
-    ...(journal ? { journal } : {}),
-  });
-  agents.push(agent);
-  await agent.start();
-  return { agent, control };
-}
-
-const job = (name: string, extra: Record<string, unknown> = {}) => ({
-  name,
-  schedule: '@every 10s',
-  executor: 'test',
-  executor_config: { mode: 'ok' },
-  ...extra,
-});
-
-async function only(store: Store, name: string) {
-  return (await store.listExecutions(name, { order: 'ASC' })).executions;
+  const h = await harness({ store, clock, ...(journal ? { journal } : {}) });
+  agents.push(h.agent);
+  return h;
 }
 
 describe('agent: records the store refused', () => {
@@ -87,16 +53,16 @@ describe('agent: records the store refused', () => {
     await agent.saveJob(job('a', { schedule: '@every 1h', executor_config: { mode: 'hold' } }));
     await agent.runJob('a');
     await settle();
-    expect((await only(store, 'a')).map((e) => e.status)).toEqual(['running']);
+    expect((await executions(store, 'a')).map((e) => e.status)).toEqual(['running']);
     faults.down = true;
     control.held.shift()?.(true);
     await settle();
     await clock.advance(2_000);
     expect(faults.refused).toBeGreaterThan(1);
-    expect((await only(store, 'a')).map((e) => e.status)).toEqual(['running']);
+    expect((await executions(store, 'a')).map((e) => e.status)).toEqual(['running']);
     faults.down = false;
     await clock.advance(8_000);
-    expect((await only(store, 'a')).map((e) => e.status)).toEqual(['success']);
+    expect((await executions(store, 'a')).map((e) => e.status)).toEqual(['success']);
     expect(await agent.getJob('a')).toMatchObject({ success_count: 1, error_count: 0 });
   });
 
@@ -109,10 +75,10 @@ describe('agent: records the store refused', () => {
     await clock.advance(60_000);
     expect(control.calls).toEqual(['b']);
     await settle();
-    expect(await only(store, 'b')).toEqual([]);
+    expect(await executions(store, 'b')).toEqual([]);
     faults.down = false;
     await clock.advance(30_000);
-    const [run] = await only(store, 'b');
+    const [run] = await executions(store, 'b');
     expect(run).toMatchObject({ status: 'success', scheduled_at: '2026-11-21T12:01:00Z' });
     expect(await agent.getJob('b')).toMatchObject({ success_count: 1 });
   });
@@ -131,11 +97,11 @@ describe('agent: records the store refused', () => {
     await first.agent.stop({ timeoutMs: 0 });
     expect(journal.records).toHaveLength(1);
     expect(journal.records[0]?.completion).toMatchObject({ jobName: 'c', status: 'success' });
-    expect((await only(store, 'c')).map((e) => e.status)).toEqual(['running']);
+    expect((await executions(store, 'c')).map((e) => e.status)).toEqual(['running']);
 
     faults.down = false;
     const second = await agentOn(store, clock, journal);
-    expect((await only(store, 'c')).map((e) => e.status)).toEqual(['success']);
+    expect((await executions(store, 'c')).map((e) => e.status)).toEqual(['success']);
     expect(await second.agent.getJob('c')).toMatchObject({ success_count: 1, error_count: 0 });
     expect(journal.records).toEqual([]);
   });

@@ -1,4 +1,4 @@
-import { DkronError, type Job, type Logger } from '@dkron-core/plugin-api';
+import { DkronError, isDkronError, type Job, type Logger } from '@dkron-core/plugin-api';
 import type { RestoreOptions, RestoreResult, RunOptions, SaveJobInputOptions } from '../../ports/agent.js';
 import type { Store } from '../../ports/store.js';
 import { checkParentChange, type DagJob, restoreOrder } from '../dag/index.js';
@@ -63,6 +63,20 @@ export function createJobService(options: JobServiceOptions): JobService {
       validateProcessors: (processors) => registry.validateProcessors(processors),
     });
     return job;
+  }
+
+  /** Validates job `i` of a restore file; an error names the entry (`[i].field`) so that it can be found. */
+  function validateEntry(input: unknown, i: number): Job {
+    try {
+      return validate(input);
+    } catch (err) {
+      if (!isDkronError(err)) throw err;
+      const field = typeof err.details.field === 'string' ? err.details.field : '';
+      throw new DkronError(err.code, `job ${i}: ${err.message}`, {
+        details: { ...err.details, field: field === '' ? `[${i}]` : `[${i}].${field}` },
+        cause: err,
+      });
+    }
   }
 
   /** Dkron's parent rules (the parent exists, no cycle) over the stored ancestors of the new parent. */
@@ -153,7 +167,7 @@ export function createJobService(options: JobServiceOptions): JobService {
           details: { field: 'file' },
         });
       }
-      const jobs = input.map((raw) => validate(raw));
+      const jobs = input.map((raw, i) => validateEntry(raw, i));
       const posted = new Map(jobs.map((job, i) => [job.name, input[i] as unknown]));
       const from = restoreOptions?.from;
       const save = (job: Job) =>

@@ -2,6 +2,7 @@ import type { Execution, Logger } from '@dkron-core/plugin-api';
 import { type Clock, deferOf } from '../../ports/clock.js';
 import type { ExecutionCompletion, LaunchIntent, LaunchSlot, Store } from '../../ports/store.js';
 import { Batcher } from './batcher.js';
+import { HeldStarts } from './held-starts.js';
 
 /** A run-time change of a job: its `next`, missed slots to add. */
 export interface JobPatch {
@@ -17,10 +18,19 @@ export interface JobPatch {
 export interface LaunchLedger {
   /** Records a launch; resolves `true` when this call inserted it (only then may it run). */
   launch(intent: LaunchIntent): Promise<boolean>;
-  /** Running record of a scheduled run, whose ledger row is already written (trim may lag). */
+  /**
+   * Running record of a scheduled run, whose ledger row is already written (trim may lag). Held for
+   * {@link START_HOLD_MS} when the store can record finished executions: a run that ends meanwhile
+   * is written once, by {@link LaunchLedger.complete}, and this resolves with that write.
+   */
   scheduledStart(execution: Execution): Promise<void>;
+  /** Whether the running record of `id` is held (not sent yet): its completion need not wait for it. */
+  holdsStart(id: string): boolean;
+  /** Writes the running records held now (a term that ends leaves the next leader nothing hidden). */
+  flushStarts(): Promise<void>;
   /** Running record of a manual run, a child or a retry. */
   start(execution: Execution): Promise<void>;
+  /** Writes a completion; one whose running record is still held is written with it, in one row. */
   complete(completion: ExecutionCompletion): Promise<void>;
   patch(patch: JobPatch): Promise<void>;
   /** Takes back launches recorded for slots that did not start (see `Store.releaseLaunches`). */
@@ -28,6 +38,12 @@ export interface LaunchLedger {
   /** Resolves once everything written so far is flushed. */
   drain(): Promise<void>;
 }
+
+/**
+ * How long the running record of a scheduled run waits before it is written: most scheduled runs are
+ * short, and one that ends within this is written once, as it ended, instead of twice.
+ */
+export const START_HOLD_MS = 250;
 
 /** Patches come all at once at start; a few in flight keep start fast. */
 const PATCH_CONCURRENCY = 16;
@@ -51,6 +67,16 @@ export function createLaunchLedger(store: Store, retain: number, logger: Logger,
     await store.finishExecutions(items);
     return undefined;
   }, defer);
+  const recordFinished = store.recordFinishedExecutions?.bind(store);
+  const finishedRecords = recordFinished
+    ? new Batcher<Execution>(async (items) => {
+        await recordFinished(items, retain);
+        return undefined;
+      }, defer)
+    : undefined;
+  const held = finishedRecords
+    ? new HeldStarts(clock, START_HOLD_MS, (items) => store.startExecutions(items, retain, { lagTrim: true }))
+    : undefined;
   const patches = new Batcher<JobPatch>(async (items) => {
     for (let i = 0; i < items.length; i += PATCH_CONCURRENCY) {
       await Promise.all(
@@ -66,9 +92,23 @@ export function createLaunchLedger(store: Store, retain: number, logger: Logger,
   }, defer);
   return {
     launch: (intent) => launches.add(intent),
-    scheduledStart: (execution) => scheduledStarts.add(execution),
+    scheduledStart: (execution) => (held ? held.add(execution) : scheduledStarts.add(execution)),
+    holdsStart: (id) => held?.holds(id) ?? false,
+    flushStarts: async () => held?.flush(),
     start: (execution) => starts.add(execution),
-    complete: (completion) => completions.add(completion),
+    complete(completion) {
+      const start = held?.take(completion.executionId);
+      if (!start || !finishedRecords) return completions.add(completion);
+      const written = finishedRecords.add({
+        ...start.execution,
+        status: completion.status,
+        success: completion.status === 'success',
+        finished_at: completion.finishedAt,
+        output: completion.output,
+      });
+      written.then(start.resolve, start.reject);
+      return written;
+    },
     patch: (p) => patches.add(p),
     async release(slots) {
       if (slots.length === 0) return;
@@ -83,7 +123,9 @@ export function createLaunchLedger(store: Store, retain: number, logger: Logger,
       }
     },
     async drain() {
+      await held?.flush();
       await Promise.all([
+        finishedRecords?.drain(),
         launches.drain(),
         starts.drain(),
         scheduledStarts.drain(),

@@ -8,7 +8,7 @@ import { createFakeClock, type FakeClock, silentLogger } from '../agent/test-kit
 import { toJob } from '../job/index.js';
 import { createMemoryStore } from '../memory-store/index.js';
 import { createPluginRegistry } from '../plugins/index.js';
-import { createLaunchLedger } from './launch-ledger.js';
+import { createLaunchLedger, START_HOLD_MS } from './launch-ledger.js';
 import { createLeaderTerm, type LeaderTerm } from './leader.js';
 import { createReportIntake, type ReportIntake } from './report-intake.js';
 import { UnwrittenRecords } from './unwritten-records.js';
@@ -254,6 +254,8 @@ describe('leader role over a fake dispatcher and fake reports', () => {
     await t.intake.finished({ execution: finished(dispatcher.runs[0] as DispatchRun, true, clock.now()) });
     await clock.advance(1000);
     expect(dispatcher.runs.length).toBe(2);
+    // Its running record is written once it ran START_HOLD_MS without ending.
+    await clock.advance(START_HOLD_MS);
     const executions = await allExecutions(store, ['single']);
     expect(executions.map((e) => e.status)).toEqual(['success', 'running']);
   });

@@ -122,6 +122,7 @@ export function createLeaderTerm(options: LeaderTermOptions): LeaderTerm {
       }
       sleeps.clear();
       await planner.stop();
+      await ctx.ledger.flushStarts();
     },
 
     get scheduledCount() {

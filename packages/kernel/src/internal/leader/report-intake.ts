@@ -48,12 +48,14 @@ export function createReportIntake(options: ReportIntakeOptions): ReportIntake {
     expected.delete(execution.id);
     // Nothing that ran goes unrecorded: a refused completion (or one whose running record is still
     // refused) is kept and retried until the store takes it.
-    const startStored = waiting
-      ? await waiting.recorded.then(
-          () => true,
-          () => false,
-        )
-      : true;
+    // A running record still held is written with the completion, as one row: nothing to wait for.
+    const startStored =
+      waiting && !ledger.holdsStart(execution.id)
+        ? await waiting.recorded.then(
+            () => true,
+            () => false,
+          )
+        : true;
     if (execution.status !== 'running') {
       const completion: ExecutionCompletion = {
         jobName: execution.job_name,

@@ -1,45 +1,34 @@
 import {
-  type ConfigShape,
-  DkronError,
   type DkronPlugin,
-  type ExecutorDefinition,
   isDkronError,
   type Job,
-  type JsonSchema,
   type Logger,
-  type ObjectConfigSchema,
-  PLUGIN_API_VERSION,
   type PluginEventName,
   type PluginEvents,
-  type PluginHost,
-  type ProcessorDefinition,
 } from '@dkron-core/plugin-api';
 import type { PluginCatalog } from '../../ports/agent.js';
-import { bindLogger, errorMessage } from './bind-logger.js';
-import { exportSchema, parseConfig } from './config-validation.js';
-import { createEventHandlers, type EventHandler } from './event-handlers.js';
-import { checkDefinition, checkPluginShape, pluginInvalid } from './plugin-checks.js';
+import { errorMessage } from './bind-logger.js';
+import { createEventHandlers } from './event-handlers.js';
+import { checkPluginShape, pluginInvalid } from './plugin-checks.js';
+import { checkNames, type Staged, stagingHost } from './plugin-staging.js';
+import type { MissingPlugins, RegisteredExecutor, RegisteredProcessor } from './registered.js';
+import {
+  available,
+  missingPlugins,
+  toCatalog,
+  validateExecutorConfig,
+  validateProcessors,
+} from './registry-lookups.js';
 
-/** An executor definition with its config type erased, as the host stores it. */
-export type AnyExecutorDefinition = ExecutorDefinition<ObjectConfigSchema<ConfigShape>>;
-/** A processor definition with its config type erased, as the host stores it. */
-export type AnyProcessorDefinition = ProcessorDefinition<ObjectConfigSchema<ConfigShape>>;
-
-/** A registered executor or processor and the plugin that provides it. */
-export interface Registered<D> {
-  readonly name: string;
-  /** Name of the plugin that registered it. */
-  readonly plugin: string;
-  readonly description?: string;
-  readonly definition: D;
-  /** The config schema exported once at registration. */
-  readonly jsonSchema: JsonSchema;
-}
-
-/** A registered executor. */
-export type RegisteredExecutor = Registered<AnyExecutorDefinition>;
-/** A registered processor. */
-export type RegisteredProcessor = Registered<AnyProcessorDefinition>;
+export type {
+  AnyExecutorDefinition,
+  AnyProcessorDefinition,
+  MissingPlugins,
+  Registered,
+  RegisteredExecutor,
+  RegisteredProcessor,
+} from './registered.js';
+export { compareNames } from './registry-lookups.js';
 
 /** Options of {@link createPluginRegistry}. */
 export interface PluginRegistryOptions {
@@ -52,14 +41,6 @@ export interface PluginRegistryOptions {
    * `load the plugin that provides it and restart the agent`.
    */
   readonly loadHint?: string;
-}
-
-/** Jobs naming executors or processors that no loaded plugin provides, by the missing name. */
-export interface MissingPlugins {
-  /** Missing executor → names of the jobs using it, in the order given. */
-  readonly executors: ReadonlyMap<string, readonly string[]>;
-  /** Missing processor → names of the jobs configuring it. */
-  readonly processors: ReadonlyMap<string, readonly string[]>;
 }
 
 /** The plugins loaded on one node: what they registered, config validation, events and shutdown. */
@@ -105,12 +86,6 @@ export interface PluginRegistry {
   close(): Promise<void>;
 }
 
-interface Staged {
-  readonly executors: RegisteredExecutor[];
-  readonly processors: RegisteredProcessor[];
-  readonly handlers: Array<{ event: PluginEventName; handler: EventHandler }>;
-}
-
 /** Creates the plugin registry of one node. */
 export function createPluginRegistry(options: PluginRegistryOptions): PluginRegistry {
   const { logger } = options;
@@ -121,62 +96,6 @@ export function createPluginRegistry(options: PluginRegistryOptions): PluginRegi
   // Names being set up right now: two concurrent registrations of one name must not both win.
   const pending = new Set<string>();
   let closed: Promise<void> | undefined;
-
-  function stage(plugin: DkronPlugin, staged: Staged, isOpen: () => boolean): PluginHost {
-    const ensureOpen = (what: string): void => {
-      if (!isOpen()) {
-        throw pluginInvalid(
-          plugin.name,
-          `plugin ${plugin.name} called host.${what}() after its setup finished`,
-        );
-      }
-    };
-    return {
-      apiVersion: PLUGIN_API_VERSION,
-      nodeName: options.nodeName,
-      logger: bindLogger(logger, { plugin: plugin.name }),
-      executor(definition) {
-        ensureOpen('executor');
-        checkDefinition(plugin.name, 'executor', definition);
-        staged.executors.push(
-          toRegistered(plugin.name, 'executor', definition as unknown as AnyExecutorDefinition),
-        );
-      },
-      processor(definition) {
-        ensureOpen('processor');
-        checkDefinition(plugin.name, 'processor', definition);
-        staged.processors.push(
-          toRegistered(plugin.name, 'processor', definition as unknown as AnyProcessorDefinition),
-        );
-      },
-      on(event, handler) {
-        ensureOpen('on');
-        if (typeof handler !== 'function') {
-          throw pluginInvalid(
-            plugin.name,
-            `plugin ${plugin.name}: the handler of "${event}" is not a function`,
-          );
-        }
-        staged.handlers.push({ event, handler: { plugin: plugin.name, fn: handler as EventHandler['fn'] } });
-      },
-    };
-  }
-
-  function checkNames(
-    plugin: string,
-    kind: 'executor' | 'processor',
-    staged: readonly Registered<unknown>[],
-  ) {
-    const taken = kind === 'executor' ? executors : processors;
-    const seen = new Set<string>();
-    for (const entry of staged) {
-      const owner = taken.get(entry.name)?.plugin ?? (seen.has(entry.name) ? plugin : undefined);
-      if (owner !== undefined) {
-        throw pluginInvalid(plugin, `${kind} "${entry.name}" is already registered by plugin ${owner}`);
-      }
-      seen.add(entry.name);
-    }
-  }
 
   async function register(plugin: DkronPlugin): Promise<void> {
     checkPluginShape(plugin);
@@ -189,7 +108,7 @@ export function createPluginRegistry(options: PluginRegistryOptions): PluginRegi
     const staged: Staged = { executors: [], processors: [], handlers: [] };
     let open = true;
     try {
-      await plugin.setup(stage(plugin, staged, () => open));
+      await plugin.setup(stagingHost(plugin, staged, () => open, options.nodeName, logger));
     } catch (thrown) {
       if (isDkronError(thrown, 'PLUGIN_INVALID') && thrown.details.plugin === plugin.name) {
         throw thrown;
@@ -204,8 +123,8 @@ export function createPluginRegistry(options: PluginRegistryOptions): PluginRegi
       pending.delete(plugin.name);
     }
     // Commit synchronously after every check so a refused plugin leaves nothing behind.
-    checkNames(plugin.name, 'executor', staged.executors);
-    checkNames(plugin.name, 'processor', staged.processors);
+    checkNames(executors, plugin.name, 'executor', staged.executors);
+    checkNames(processors, plugin.name, 'processor', staged.processors);
     for (const e of staged.executors) executors.set(e.name, e);
     for (const p of staged.processors) processors.set(p.name, p);
     for (const { event, handler } of staged.handlers) handlers.add(event, handler);
@@ -233,54 +152,9 @@ export function createPluginRegistry(options: PluginRegistryOptions): PluginRegi
     processor: (name) => processors.get(name),
     plugins: () => loaded.map((p) => p.name),
     catalog: () => ({ executors: toCatalog(executors), processors: toCatalog(processors) }),
-    validateExecutorConfig(executor, config) {
-      const entry = executors.get(executor);
-      if (entry === undefined) {
-        throw new DkronError(
-          'VALIDATION',
-          `unknown executor "${executor}" (available: ${available(executors)})`,
-          {
-            details: { field: 'executor' },
-          },
-        );
-      }
-      parseConfig(entry.definition.config, config, 'executor_config');
-    },
-    validateProcessors(input) {
-      if (input === undefined || input === null) return;
-      if (typeof input !== 'object' || Array.isArray(input)) {
-        throw new DkronError('VALIDATION', 'processors: expected an object of processor name to config', {
-          details: { field: 'processors' },
-        });
-      }
-      for (const [name, config] of Object.entries(input).sort(([a], [b]) => compareNames(a, b))) {
-        const entry = processors.get(name);
-        if (entry === undefined) {
-          throw new DkronError(
-            'VALIDATION',
-            `unknown processor "${name}" (available: ${available(processors)})`,
-            {
-              details: { field: `processors.${name}` },
-            },
-          );
-        }
-        parseConfig(entry.definition.config, config, `processors.${name}`);
-      }
-    },
-    missingPlugins(jobs) {
-      const missing = { executors: new Map<string, string[]>(), processors: new Map<string, string[]>() };
-      const add = (map: Map<string, string[]>, name: string, job: string) => {
-        map.set(name, [...(map.get(name) ?? []), job]);
-      };
-      for (const job of jobs) {
-        if (job.executor !== '' && !executors.has(job.executor))
-          add(missing.executors, job.executor, job.name);
-        for (const name of Object.keys(job.processors ?? {})) {
-          if (!processors.has(name)) add(missing.processors, name, job.name);
-        }
-      }
-      return missing;
-    },
+    validateExecutorConfig: (executor, config) => validateExecutorConfig(executors, executor, config),
+    validateProcessors: (input) => validateProcessors(processors, input),
+    missingPlugins: (jobs) => missingPlugins(executors, processors, jobs),
     missingExecutorMessage: (name) =>
       `executor ${JSON.stringify(name)} is not loaded on node ${options.nodeName} ` +
       `(loaded executors: ${available(executors)}); ` +
@@ -292,49 +166,4 @@ export function createPluginRegistry(options: PluginRegistryOptions): PluginRegi
       return closed;
     },
   };
-}
-
-function toRegistered<D extends AnyExecutorDefinition | AnyProcessorDefinition>(
-  plugin: string,
-  kind: 'executor' | 'processor',
-  definition: D,
-): Registered<D> {
-  let jsonSchema: JsonSchema;
-  try {
-    jsonSchema = exportSchema(definition.config);
-  } catch (thrown) {
-    throw pluginInvalid(
-      plugin,
-      `${kind} "${definition.name}" of plugin ${plugin}: its config schema cannot be exported as JSON Schema: ${errorMessage(thrown)}`,
-      thrown,
-    );
-  }
-  return {
-    name: definition.name,
-    plugin,
-    ...(definition.description === undefined ? {} : { description: definition.description }),
-    definition,
-    jsonSchema,
-  };
-}
-
-function toCatalog(entries: ReadonlyMap<string, Registered<unknown>>): PluginCatalog['executors'] {
-  return [...entries.values()]
-    .sort((a, b) => compareNames(a.name, b.name))
-    .map((e) => ({
-      name: e.name,
-      plugin: e.plugin,
-      ...(e.description === undefined ? {} : { description: e.description }),
-      config: e.jsonSchema,
-    }));
-}
-
-/** Code-unit order: deterministic and locale-independent. */
-export function compareNames(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function available(entries: ReadonlyMap<string, unknown>): string {
-  const names = [...entries.keys()].sort();
-  return names.length === 0 ? 'none' : names.join(', ');
 }

@@ -10,5 +10,6 @@ export { hashSchedule } from './hash.js';
 export { parseIsoDuration } from './iso-duration.js';
 export { parseSchedule } from './parse.js';
 export { previewSchedule } from './preview.js';
+export { matchRfc3339, type Rfc3339Fields } from './rfc3339.js';
 export type { PreviewScheduleInput, Schedule, ScheduleKind, ScheduleOptions } from './types.js';
 export { isValidTimezone } from './zone.js';

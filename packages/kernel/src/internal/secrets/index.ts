@@ -1,3 +1,3 @@
 export { maskJobSecrets, SECRET_MASK, unmaskJobSecrets } from './mask.js';
 export type { SecretSource } from './references.js';
-export { hasSecretReference, resolveSecretReferences } from './references.js';
+export { hasSecretReference, holdsSecretReference, resolveSecretReferences } from './references.js';

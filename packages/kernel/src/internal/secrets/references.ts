@@ -18,12 +18,28 @@ export interface SecretSource {
 const NAME = '[A-Za-z_][A-Za-z0-9_]*';
 const PATH = '/[^\\s}]*';
 const WHOLE = new RegExp(`^(?:env:(${NAME})|file:(${PATH}))$`);
-const INLINE = new RegExp(`\\$\\{(?:env:(${NAME})|file:(${PATH}))\\}`, 'g');
+const INLINE_SOURCE = `\\$\\{(?:env:(${NAME})|file:(${PATH}))\\}`;
+const INLINE = new RegExp(INLINE_SOURCE, 'g');
+/** Not global: `test` on it keeps no `lastIndex` for the next `matchAll` of {@link INLINE} to inherit. */
+const HAS_INLINE = new RegExp(INLINE_SOURCE);
 
 /** True when `value` is, or holds, a secret reference. */
 export function hasSecretReference(value: string): boolean {
-  INLINE.lastIndex = 0;
-  return WHOLE.test(value) || INLINE.test(value);
+  return WHOLE.test(value) || HAS_INLINE.test(value);
+}
+
+/**
+ * True when a string anywhere in `value` (plain objects and arrays, at any depth) is, or holds, a
+ * secret reference: what {@link resolveSecretReferences} would change. Synchronous, so a caller can
+ * skip the resolution (and its turn of the event loop) for the usual config that has none.
+ */
+export function holdsSecretReference(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes(':') && hasSecretReference(value);
+  if (Array.isArray(value)) return value.some(holdsSecretReference);
+  if (typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype) {
+    for (const v of Object.values(value)) if (holdsSecretReference(v)) return true;
+  }
+  return false;
 }
 
 async function lookup(source: SecretSource, field: string, name?: string, path?: string): Promise<string> {
