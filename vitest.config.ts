@@ -39,6 +39,7 @@ export default defineConfig({
       unit('store-rqlite', './packages/store-rqlite'),
       unit('api', './packages/api'),
       unit('notify', './packages/notify'),
+      unit('cluster', './packages/cluster'),
       unit('executor-shell', './plugins/executor-shell'),
       unit('executor-http', './plugins/executor-http'),
       unit('executor-kafka', './plugins/executor-kafka'),

@@ -88,6 +88,8 @@ export {
 } from './internal/secrets/index.js';
 export type { CleanTags, TargetCandidate } from './internal/tags/index.js';
 export { cleanTags, selectTargets } from './internal/tags/index.js';
+export type { FollowEvent, Worker, WorkerOptions } from './internal/worker/worker.js';
+export { createWorker } from './internal/worker/worker.js';
 export type {
   AccessStore,
   AclCapability,

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ApiOptions, createApi } from '@dkron-core/api';
+import { createClusterServer } from '@dkron-core/cluster';
 import { type AccessStore, createAgent, createPluginRegistry, type Store } from '@dkron-core/kernel';
 import { createNotifier, toNotifierOptions } from '@dkron-core/notify';
 import type { Logger } from '@dkron-core/plugin-api';
@@ -30,6 +31,7 @@ import { LOAD_HINT, warnMissingPlugins } from '../plugins/missing-plugins.js';
 import { startAuditRetention } from './audit-retention.js';
 import { gateUntilFormed, JOB_SYNC_MS, serverCluster } from './cluster.js';
 import { createFileJournal, executionJournalPath } from './execution-journal.js';
+import { rpcListenHost } from './rpc-listen.js';
 import {
   processSecretSource,
   resolveSecretOptions,
@@ -77,10 +79,8 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
   // `--mail-password env:SMTP_PASSWORD`: the command line and /debug/vars hold the reference only.
   const config = await resolveSecretOptions(given, secrets);
   if (!config.server) {
-    throw new DkronError(
-      'VALIDATION',
-      'plain agents (without --server) need the cluster, which this dkron-core does not have yet; start with --server',
-    );
+    const { runPlainAgent } = await import('./run-plain-agent.js');
+    return runPlainAgent(config, options, secrets);
   }
   const listen = parseListenAddress(config.httpAddr);
   const tls = await readTls(config);
@@ -116,6 +116,7 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
     await store.close();
   };
   let stopRetention = () => {};
+  let stopCluster = async () => {};
   try {
     stopRetention = await startAuditRetention({
       store: access,
@@ -132,6 +133,19 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
       options.logger.toPluginLogger({ component: 'cluster' }),
       packageVersion(),
     );
+    const rpc = rpcListenHost(config);
+    if (rpc.warning) logger.warn(rpc.warning);
+    // Plain agents join through it; followers send them to the leader.
+    const clusterServer = createClusterServer({
+      nodeName: config.nodeName,
+      base: cluster,
+      logger: options.logger.toPluginLogger({ component: 'cluster' }),
+      host: rpc.host,
+      port: config.rpcPort,
+      ...(config.encrypt === '' ? {} : { key: config.encrypt }),
+      reconnectTimeoutMs: config.serfReconnectTimeoutMs,
+    });
+    stopCluster = () => clusterServer.stop();
     const agent = createAgent({
       notifier: withNotifySecrets(notifier, secrets, options.logger.toPluginLogger({ component: 'notify' })),
       nodeName: config.nodeName,
@@ -140,8 +154,10 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
       registry,
       logger,
       server: config.server,
-      cluster,
+      cluster: clusterServer.cluster,
       ...(lease ? { jobSyncMs: JOB_SYNC_MS } : {}),
+      dispatcher: (local) => clusterServer.dispatcher(local),
+      remoteExecutors: () => new Set(clusterServer.plugins().executors),
       defaultTimezone: config.defaultTimezone,
       maxExecutionsPerJob: config.maxExecutionsPerJob,
       journal: createFileJournal(executionJournalPath(config.dataDir)),
@@ -149,6 +165,13 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
     });
     warnMissingPlugins(registry, await store.allJobs(), logger);
     await agent.start();
+    // Runs the previous process left on agents: lost unless their agent comes back and reports them.
+    clusterServer.adopt(await store.runningExecutions());
+    const rpcPort = await clusterServer.start(agent.reports);
+    logger.info(`listening for agents on ${rpc.host}:${rpcPort}`, {
+      rpc: `${rpc.host}:${rpcPort}`,
+      encrypt: config.encrypt !== '',
+    });
     // After the agent listens for leadership changes: the first round may already make it the leader.
     lease?.start();
     metrics?.attach({
@@ -157,7 +180,8 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
     });
 
     const apiOptions: ApiOptions = {
-      agent,
+      // GET /v1/plugins lists what the cluster has: this server's plugins and its agents'.
+      agent: { ...agent, plugins: () => clusterServer.catalog(agent.plugins()) },
       logger: options.logger.toPluginLogger({ component: 'api' }),
       corsAllowedOrigins: config.corsAllowedOrigins,
       access: { store: access, aclEnabled: config.aclEnabled },
@@ -210,6 +234,7 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
             lease?.stop(),
             closeServer(server as Server, Math.min(HTTP_CLOSE_GRACE_MS, config.shutdownTimeoutMs)),
           ]);
+          await stopCluster();
           stopRetention();
           await notifier.close();
           await registry.close();
@@ -239,6 +264,7 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
     await stopped;
     return 0;
   } finally {
+    await stopCluster();
     stopRetention();
     await stopStore?.();
   }

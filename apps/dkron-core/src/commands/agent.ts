@@ -86,14 +86,22 @@ export const agentCommand: Command = {
     '/etc/dkron, $HOME/.dkron, ./config and the working directory. Its keys are the flag names (- or _).\n' +
     'SIGTERM or SIGINT stops the agent gracefully, waiting up to --shutdown-timeout for running jobs.\n' +
     '\n' +
-    'This build runs ONE server: there is no cluster yet. The options marked [no effect: single server]\n' +
-    '(--join, --retry-join, --bootstrap-expect, --encrypt, …) are accepted so Dkron configurations load,\n' +
-    'and each one set is named in a warning at start; the leave and raft commands answer "not supported".',
+    '\n' +
+    'Plain agents: without --server a node keeps no state and serves no API (only GET /health on\n' +
+    '--http-addr); it connects out to a server given by --join or --retry-join (host:port of the\n' +
+    "server's --rpc-port), announces its tags and plugins and runs the jobs the server sends it. With\n" +
+    '--encrypt (same key on every node) every node-to-node call is authenticated; without it a server\n' +
+    'accepts agents on loopback only unless --bind-addr names a host.\n' +
+    '\n' +
+    'This build has ONE server: servers do not join each other yet. The options marked\n' +
+    '[no effect: single server] (--bootstrap-expect, …) are accepted so Dkron configurations load, and\n' +
+    'each one set is named in a warning at start; the leave and raft commands answer "not supported".',
   flags: AGENT_FLAG_DOCS,
   sections: [{ title: 'Config-file keys without a flag', body: FILE_ONLY }],
   examples: [
     'dkron-core agent --server --data-dir /var/lib/dkron-core',
     'dkron-core agent --server --http-addr 127.0.0.1:8080 --tag tier=web --tag zone=a',
+    'dkron-core agent --node-name a1 --tag tier=web --join s1.internal:6868 --encrypt <key>',
     'DKRON_LOG_LEVEL=debug dkron-core agent --config /etc/dkron/dkron.yml',
   ],
   run: (argv, context) => runAgentCommand(argv, context),

@@ -170,9 +170,9 @@ describe('file formats', () => {
     expect(warnings.map((w) => w.replace(/^config file \S+: /, '').replace(/: has no effect.*/, ''))).toEqual(
       [
         'devmode',
+        'bootstrap-expect has no effect without --rqlite-url: servers form a cluster only over a shared external rqlite (the embedded rqlited does not join others yet)',
         'join',
         'retry-interval',
-        'bootstrap-expect has no effect without --rqlite-url: servers form a cluster only over a shared external rqlite (the embedded rqlited does not join others yet)',
       ],
     );
     expect(config).toMatchObject({
@@ -315,11 +315,13 @@ describe('cluster options on a single server', () => {
     });
     const why =
       'has no effect: this build of dkron-core runs a single server (clustering is not implemented yet)';
+    const join =
+      'has no effect on a server: servers do not join each other in this build (plain agents use it to reach a server)';
+    // --encrypt works on a server (it authenticates the agents), so it gets no warning.
     expect(warnings).toEqual([
-      `--join: ${why}`,
-      `config file ${path}: retry-join: ${why}`,
-      `DKRON_ENCRYPT: ${why}`,
       'bootstrap-expect has no effect without --rqlite-url: servers form a cluster only over a shared external rqlite (the embedded rqlited does not join others yet)',
+      `--join: ${join}`,
+      `config file ${path}: retry-join: ${join}`,
     ]);
   });
 
@@ -328,6 +330,18 @@ describe('cluster options on a single server', () => {
       argv: ['--server', '--bootstrap-expect', '3', '--rqlite-url', 'http://127.0.0.1:4001'],
     });
     expect(warnings).toEqual([]);
+  });
+
+  it('does not warn a plain agent about the join options it uses', async () => {
+    await file(cwd, 'dkron.yml', 'retry-join: [a:6868]\nretry-max: 3\n');
+    const { warnings, config } = await load({ argv: ['--join', 'b:6868', '--retry-interval', '1s'] });
+    expect(warnings).toEqual([]);
+    expect(config).toMatchObject({
+      join: ['b:6868'],
+      retryJoin: ['a:6868'],
+      retryMax: 3,
+      retryIntervalMs: 1000,
+    });
   });
 
   it('warns about options dkron-core reads but has nothing to do with', async () => {

@@ -11,6 +11,7 @@ import { findConfigFile, readConfigFile } from './config-file.js';
 import { formatDuration } from './duration.js';
 import { UsageError } from './errors.js';
 import {
+  AGENT_JOIN_ONLY,
   AGENT_OPTIONS,
   CLUSTER_ONLY,
   envName,
@@ -100,6 +101,7 @@ export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig> 
   };
   const problems: string[] = [];
   let tagList: Record<string, string> | undefined;
+  const joinLabels: string[] = [];
   for (const option of AGENT_OPTIONS) {
     const found = pick(option, args.flags, input.env, fileValues);
     if (!found) continue;
@@ -119,6 +121,7 @@ export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig> 
     if (option.kind === 'tag-list') tagList = converted.value as Record<string, string>;
     else values[option.key] = converted.value;
     if (hasNoEffect(option, converted.value)) warnings.push(`${found.label}: ${SINGLE_SERVER}`);
+    else if (AGENT_JOIN_ONLY.has(option.name) && isSet(option, converted.value)) joinLabels.push(found.label);
     else if (option.noEffect && JSON.stringify(converted.value) !== JSON.stringify(DEFAULTS[option.key])) {
       warnings.push(`${found.label}: has no effect: ${option.noEffect}`);
     }
@@ -130,6 +133,7 @@ export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig> 
   warnings.push(...environmentWarnings(input.env));
   const config = finish(values as unknown as AgentConfig, input.cwd);
   crossCheck(config, warnings);
+  if (config.server) warnings.push(...joinLabels.map((label) => `${label}: ${SERVER_JOIN}`));
   return { config, ...(source ? { source } : {}), warnings };
 }
 
@@ -179,6 +183,13 @@ function readAclSection(raw: unknown, label: string, out: Map<string, RawValue>,
 const DEFAULTS = defaultAgentConfig('');
 const SINGLE_SERVER =
   'has no effect: this build of dkron-core runs a single server (clustering is not implemented yet)';
+
+const SERVER_JOIN =
+  'has no effect on a server: servers do not join each other in this build (plain agents use it to reach a server)';
+
+function isSet(option: OptionSpec, value: unknown): boolean {
+  return JSON.stringify(value) !== JSON.stringify(DEFAULTS[option.key]);
+}
 
 /**
  * Whether a cluster-only option is set to something a single server cannot do: another value than the

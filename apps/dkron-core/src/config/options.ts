@@ -106,20 +106,20 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
   { name: 'log-level', key: 'logLevel', kind: 'choice', group: 'Node', placeholder: 'level', choices: ['debug', 'info', 'warn', 'error'], aliases: { warning: 'warn', fatal: 'error', panic: 'error', trace: 'debug' }, description: 'lowest level logged: debug, info, warn or error; Dkron\'s fatal and panic mean error' },
   { name: 'devmode', key: 'devmode', kind: 'bool', group: 'Node', fileOnly: true, noEffect: 'dkron-core has no development mode; a single server on loopback needs none', description: 'Dkron\'s development mode' },
   // Cluster
-  { name: 'bind-addr', key: 'bindAddr', kind: 'string', group: 'Cluster', placeholder: 'addr', check: checkListenAddr, description: 'address the cluster listener binds' },
+  { name: 'bind-addr', key: 'bindAddr', kind: 'string', group: 'Cluster', placeholder: 'addr', check: checkListenAddr, description: 'address whose host the gRPC listener of a server binds (on --rpc-port); without --encrypt a wildcard host (the default 0.0.0.0) binds loopback only' },
   { name: 'advertise-addr', key: 'advertiseAddr', kind: 'string', group: 'Cluster', placeholder: 'addr', defaultText: 'bind-addr', check: checkAdvertiseAddr, description: 'address advertised to other nodes' },
-  { name: 'rpc-port', key: 'rpcPort', kind: 'int', ...PORT, group: 'Cluster', placeholder: 'port', description: 'gRPC port for node-to-node traffic' },
+  { name: 'rpc-port', key: 'rpcPort', kind: 'int', ...PORT, group: 'Cluster', placeholder: 'port', description: 'gRPC port of a server, where plain agents connect' },
   { name: 'advertise-rpc-port', key: 'advertiseRpcPort', kind: 'int', ...PORT, group: 'Cluster', placeholder: 'port', defaultText: 'rpc-port', description: 'RPC port advertised to other nodes' },
-  { name: 'join', key: 'join', kind: 'list', group: 'Cluster', placeholder: 'addr', description: 'address of a node to join at start (one attempt); repeat or separate with commas' },
-  { name: 'retry-join', key: 'retryJoin', kind: 'list', group: 'Cluster', placeholder: 'addr', description: 'address of a node to join, retried until it succeeds; repeat or separate with commas' },
-  { name: 'retry-max', key: 'retryMax', kind: 'int', min: 0, group: 'Cluster', placeholder: 'n', description: 'maximum retry-join attempts, 0 for no limit' },
-  { name: 'retry-interval', key: 'retryIntervalMs', kind: 'duration', group: 'Cluster', placeholder: 'duration', description: 'wait between retry-join attempts' },
+  { name: 'join', key: 'join', kind: 'list', group: 'Cluster', placeholder: 'addr', description: 'host:port (the rpc port) of a server a plain agent joins at start (one attempt over the list); repeat or separate with commas. Plain agents only' },
+  { name: 'retry-join', key: 'retryJoin', kind: 'list', group: 'Cluster', placeholder: 'addr', description: 'host:port of a server a plain agent joins, retried every retry-interval until it succeeds; repeat or separate with commas. Plain agents only' },
+  { name: 'retry-max', key: 'retryMax', kind: 'int', min: 0, group: 'Cluster', placeholder: 'n', description: 'maximum retry-join attempts, 0 for no limit. Plain agents only' },
+  { name: 'retry-interval', key: 'retryIntervalMs', kind: 'duration', group: 'Cluster', placeholder: 'duration', description: 'wait between retry-join attempts. Plain agents only' },
   { name: 'bootstrap-expect', key: 'bootstrapExpect', kind: 'int', min: 0, group: 'Cluster', placeholder: 'n', description: 'number of servers to wait for before electing a leader; the API answers 503 until then (servers sharing --rqlite-url; without it, no effect)' },
   { name: 'bootstrap', key: 'bootstrap', kind: 'bool', group: 'Cluster', fileOnly: true, description: 'bootstrap a single-server cluster without waiting for others' },
   { name: 'raft-multiplier', key: 'raftMultiplier', kind: 'int', min: 1, max: 10, group: 'Cluster', placeholder: 'n', description: 'scales consensus timeouts, from 1 (fast) to 10 (slow networks)' },
   { name: 'profile', key: 'profile', kind: 'choice', group: 'Cluster', placeholder: 'name', choices: ['lan', 'wan', 'local'], description: 'cluster timing profile: lan, wan or local' },
-  { name: 'encrypt', secret: true, key: 'encrypt', kind: 'string', group: 'Cluster', placeholder: 'key', check: checkEncryptKey, description: 'base64 key encrypting node-to-node traffic; make one with dkron-core keygen' },
-  { name: 'serf-reconnect-timeout', key: 'serfReconnectTimeoutMs', kind: 'duration', group: 'Cluster', placeholder: 'duration', description: 'how long failed nodes are kept before they are removed' },
+  { name: 'encrypt', secret: true, key: 'encrypt', kind: 'string', group: 'Cluster', placeholder: 'key', check: checkEncryptKey, description: 'base64 key authenticating every node-to-node call (HMAC-SHA256; the traffic itself is not encrypted); make one with dkron-core keygen and give it to every node' },
+  { name: 'serf-reconnect-timeout', key: 'serfReconnectTimeoutMs', kind: 'duration', group: 'Cluster', placeholder: 'duration', description: 'how long failed or left agents stay in /v1/members before they are removed' },
   // Storage
   { name: 'rqlite-url', secret: true, key: 'rqliteUrl', kind: 'list', item: normalizeRqliteUrl, group: 'Storage', placeholder: 'urls', description: 'comma-separated node URLs of an external rqlite cluster to use instead of the embedded rqlited; servers given the same cluster elect one leader through it (docs/operations.md)' },
   { name: 'rqlite-http-port', key: 'rqliteHttpPort', kind: 'int', ...PORT, group: 'Storage', placeholder: 'port', description: 'HTTP port of the embedded rqlited' },
@@ -175,18 +175,23 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
  * at start and `agent --help` says so. (The clustering work removes names from here as it implements them.)
  */
 export const CLUSTER_ONLY: ReadonlySet<string> = new Set([
+  'bootstrap',
+  'raft-multiplier',
+  'profile',
+  'agent-run-max-retries',
+  'agent-run-retry-initial-interval',
+  'agent-run-retry-max-interval',
+]);
+
+/**
+ * Options by which a plain agent reaches a server. Servers do not join each other in this build: set on
+ * a server, each one logs a warning at start.
+ */
+export const AGENT_JOIN_ONLY: ReadonlySet<string> = new Set([
   'join',
   'retry-join',
   'retry-max',
   'retry-interval',
-  'bootstrap',
-  'raft-multiplier',
-  'profile',
-  'encrypt',
-  'serf-reconnect-timeout',
-  'agent-run-max-retries',
-  'agent-run-retry-initial-interval',
-  'agent-run-retry-max-interval',
 ]);
 
 /**

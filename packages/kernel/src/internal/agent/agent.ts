@@ -2,7 +2,9 @@ import { DkronError, isDkronError, type Logger } from '@dkron-core/plugin-api';
 import type { AgentApi, AgentHealth, Member } from '../../ports/agent.js';
 import { type Clock, systemClock } from '../../ports/clock.js';
 import type { Cluster } from '../../ports/cluster.js';
+import type { Dispatcher } from '../../ports/dispatcher.js';
 import type { ExecutionJournal } from '../../ports/execution-journal.js';
+import type { ExecutionReports } from '../../ports/execution-reports.js';
 import type { Notifier } from '../../ports/notifier.js';
 import type { DayStats, JobPage, JobQuery, Store } from '../../ports/store.js';
 import { createLocalCluster } from '../cluster/local-cluster.js';
@@ -63,6 +65,16 @@ export interface AgentOptions {
    * other servers (see LeaderTermOptions.jobSyncMs). Default: never (one server).
    */
   readonly jobSyncMs?: number;
+  /**
+   * Wraps this node's worker into the leader's dispatcher (the cluster sends runs of other nodes over
+   * the network); default: the worker itself.
+   */
+  readonly dispatcher?: (local: Dispatcher) => Dispatcher;
+  /**
+   * Executors that other members (plain agents) provide: a job naming one this node lacks is saved
+   * without checking its `executor_config` here (its node checks it when it runs the job).
+   */
+  readonly remoteExecutors?: () => ReadonlySet<string>;
 }
 
 /** A running agent: the API facade plus lifecycle. */
@@ -78,6 +90,8 @@ export interface Agent extends AgentApi {
   jobGraph(name: string): Promise<JobGraph>;
   /** Number of jobs in the scheduler. */
   scheduledCount(): number;
+  /** The leader's report intake: where reports of other nodes' runs go (the cluster feeds it). */
+  readonly reports: ExecutionReports;
 }
 
 /**
@@ -132,6 +146,7 @@ export function createAgent(options: AgentOptions): Agent {
     outputLimit: options.outputLimit ?? DEFAULT_OUTPUT_LIMIT,
     reports: intake,
   });
+  const dispatcher = options.dispatcher?.(worker) ?? worker;
 
   function newTerm(): LeaderTerm {
     return createLeaderTerm({
@@ -140,7 +155,7 @@ export function createAgent(options: AgentOptions): Agent {
       logger,
       clock,
       cluster,
-      dispatcher: worker,
+      dispatcher,
       ledger,
       intake,
       epoch: cluster.epoch(),
@@ -180,7 +195,14 @@ export function createAgent(options: AgentOptions): Agent {
       await term.runNow(job, force);
     },
   };
-  const jobs = createJobService({ store, registry, logger, defaultTimezone, schedule });
+  const jobs = createJobService({
+    store,
+    registry,
+    logger,
+    defaultTimezone,
+    schedule,
+    ...(options.remoteExecutors ? { remoteExecutors: options.remoteExecutors } : {}),
+  });
 
   const agent: Agent = {
     nodeName: options.nodeName,
@@ -223,6 +245,7 @@ export function createAgent(options: AgentOptions): Agent {
     },
 
     scheduledCount: () => term?.scheduledCount ?? 0,
+    reports: intake,
 
     listJobs: (query: JobQuery): Promise<JobPage> => store.listJobs(query),
     getJob: (name) => store.getJob(name),

@@ -29,6 +29,8 @@ export interface JobServiceOptions {
   readonly logger: Logger;
   readonly defaultTimezone: string;
   readonly schedule: ScheduleFeed;
+  /** Executors other members provide (see `AgentOptions.remoteExecutors`). */
+  readonly remoteExecutors?: () => ReadonlySet<string>;
 }
 
 /** Validation, saving, toggles, deletion, restore and run-now: what the API changes about jobs. */
@@ -42,6 +44,10 @@ export interface JobService {
   requireJob(name: string): Promise<Job>;
 }
 
+function hasExecutor(registry: PluginRegistry, name: string): boolean {
+  return registry.catalog().executors.some((e) => e.name === name);
+}
+
 export function createJobService(options: JobServiceOptions): JobService {
   const { store, registry, logger, schedule } = options;
 
@@ -49,7 +55,11 @@ export function createJobService(options: JobServiceOptions): JobService {
     const job = toJob(input);
     validateJob(job, {
       defaultTimezone: options.defaultTimezone,
-      validateExecutorConfig: (executor, config) => registry.validateExecutorConfig(executor, config),
+      validateExecutorConfig: (executor, config) => {
+        // Only another member has it: that member checks the config when it runs the job.
+        if (options.remoteExecutors?.().has(executor) && !hasExecutor(registry, executor)) return;
+        registry.validateExecutorConfig(executor, config);
+      },
       validateProcessors: (processors) => registry.validateProcessors(processors),
     });
     return job;

@@ -1,4 +1,5 @@
 import { DkronError, type Execution, type Job, ZERO_TIME } from '@dkron-core/plugin-api';
+import type { ClusterCandidate } from '../../ports/cluster.js';
 import type { DispatchHandle } from '../../ports/dispatcher.js';
 import { parseGoDuration } from '../schedule/index.js';
 import { selectTargets } from '../tags/index.js';
@@ -102,6 +103,29 @@ export class Attempts {
     this.launch([runs]);
   }
 
+  /**
+   * A scheduled slot whose tags select no alive node: recorded as a failed execution saying so (Dkron
+   * only logs it), on this node, so that the miss shows in the job's executions and counters.
+   */
+  noTargets(job: Job, t: Trigger): void {
+    const ctx = this.#ctx;
+    const why = `no target nodes found to run job ${job.name}: no alive member matches its tags ${JSON.stringify(job.tags ?? {})}`;
+    ctx.logger.warn('no target nodes', { job: job.name, tags: job.tags });
+    const execution = this.newExecution(job, t, 1, ctx.cluster.self().Name);
+    void ctx.ledger
+      .start(execution)
+      .then(() =>
+        ctx.ledger.complete({
+          jobName: job.name,
+          executionId: execution.id,
+          status: 'failed',
+          finishedAt: rfc3339(ctx.clock.now()),
+          output: `${why}\n`,
+        }),
+      )
+      .catch((err: unknown) => ctx.logger.error('store write failed', { err: String(err) }));
+  }
+
   /** Dispatches first attempts together (each inner list one trigger's runs) and follows each. */
   launch(triggers: readonly (readonly PlannedRun[])[]): void {
     const ctx = this.#ctx;
@@ -178,6 +202,10 @@ export class Attempts {
     return ended;
   }
 
+  #retryNode(job: Job, node: string): string {
+    return retryNodeOf(job, node, this.#ctx.cluster.candidates(), this.#ctx.random);
+  }
+
   /** The loop of one trigger on one node: attempt, then retry while it fails and retries are left. */
   async #attempts(
     first: Job,
@@ -214,7 +242,9 @@ export class Attempts {
     const ctx = this.#ctx;
     const { job, outcome } = failure;
     const attempt = outcome.attempt;
-    if (outcome.status !== 'failed' || attempt >= job.retries + 1 || ctx.stopped() || state.cancelled) {
+    // A lost attempt (its node went silent) is retried as a failed one, on another node if need be.
+    const retryable = outcome.status === 'failed' || outcome.status === 'lost';
+    if (!retryable || attempt >= job.retries + 1 || ctx.stopped() || state.cancelled) {
       return undefined;
     }
     const delay = retryDelay(job, attempt, failure.at - Date.parse(outcome.started_at));
@@ -226,7 +256,7 @@ export class Attempts {
       ctx.logger.info('retries stopped', { job: job.name, attempt });
       return undefined;
     }
-    const execution = this.newExecution(current, t, attempt + 1, outcome.node_name);
+    const execution = this.newExecution(current, t, attempt + 1, this.#retryNode(current, outcome.node_name));
     const recorded = ctx.ledger.start(execution);
     try {
       await recorded;
@@ -238,6 +268,18 @@ export class Attempts {
     const [handle] = ctx.dispatcher.dispatch([{ job: current, execution }]);
     return { job: current, ended: this.#follow(execution, handle as DispatchHandle, ended) };
   }
+}
+
+/** Where a retry runs: where the attempt ran, unless that node is gone and the job's tags select another. */
+export function retryNodeOf(
+  job: Job,
+  node: string,
+  candidates: readonly ClusterCandidate[],
+  random: () => number,
+): string {
+  if (candidates.some((c) => c.name === node && c.alive)) return node;
+  const others = candidates.filter((c) => c.name !== node && c.alive);
+  return selectTargets(job.tags, others, random)[0]?.name ?? node;
 }
 
 /** When the retry after a failed `attempt` is due, after the attempt ran `elapsedMs`. */

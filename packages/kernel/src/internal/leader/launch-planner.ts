@@ -237,6 +237,10 @@ export class LaunchPlanner {
         dropped.push(...(s.readyKeys ?? []));
         continue;
       }
+      if (s.nodes.length === 0) {
+        this.#attempts.noTargets(s.job, s.t);
+        continue;
+      }
       if (!s.readyKeys) {
         void this.#attempts
           .trigger(s.job, s.t, s.nodes)

@@ -1,0 +1,77 @@
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+
+/** The .proto shipped in this package (`proto/cluster.proto`). */
+export const PROTO_PATH = fileURLToPath(new URL('../../proto/cluster.proto', import.meta.url));
+
+/** Version of the protocol an agent announces; a server refuses others. */
+export const PROTOCOL_VERSION = 1;
+
+export interface AnnounceMessage {
+  name: string;
+  addr: string;
+  port: number;
+  tags: Record<string, string>;
+  version: string;
+  executors: string[];
+  processors: string[];
+  running: string[];
+  protocol: number;
+  catalog_json?: string;
+}
+
+/** Agent → server. Exactly one field is set. */
+export interface AgentMessage {
+  announce?: AnnounceMessage;
+  heartbeat?: { sent_at_ms: number };
+  started?: { execution_json: string };
+  output?: { execution_json: string; chunk: string };
+  finished?: { execution_json: string };
+  leave?: Record<string, never>;
+}
+
+/** Server → agent. Exactly one field is set. */
+export interface ServerMessage {
+  welcome?: { server_name: string; heartbeat_interval_ms: number; proof: string };
+  redirect?: { leader_name: string; leader_addr: string; reason: string };
+  dispatch?: { job_json: string; execution_json: string };
+  abort?: { job_name: string; execution_id: string; reason: string };
+  ack?: { execution_id: string };
+}
+
+export type AgentStream = grpc.ClientDuplexStream<AgentMessage, ServerMessage>;
+export type ServerStream = grpc.ServerDuplexStream<AgentMessage, ServerMessage>;
+
+interface AgentLinkClient extends grpc.Client {
+  Connect(metadata: grpc.Metadata, options?: grpc.CallOptions): AgentStream;
+}
+
+interface Loaded {
+  readonly service: grpc.ServiceDefinition;
+  readonly Client: new (
+    address: string,
+    credentials: grpc.ChannelCredentials,
+    options?: grpc.ChannelOptions,
+  ) => AgentLinkClient;
+}
+
+let loaded: Loaded | undefined;
+
+/** The AgentLink service, loaded once. */
+export function agentLink(): Loaded {
+  if (loaded) return loaded;
+  const definition = protoLoader.loadSync(PROTO_PATH, {
+    keepCase: true,
+    longs: Number,
+    enums: String,
+    defaults: false,
+    oneofs: false,
+  });
+  const pkg = grpc.loadPackageDefinition(definition) as unknown as {
+    dkron_core: { cluster: { v1: { AgentLink: grpc.ServiceClientConstructor } } };
+  };
+  const ctor = pkg.dkron_core.cluster.v1.AgentLink;
+  loaded = { service: ctor.service, Client: ctor as unknown as Loaded['Client'] };
+  return loaded;
+}
