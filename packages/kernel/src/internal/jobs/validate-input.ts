@@ -1,0 +1,28 @@
+import { DkronError, isDkronError, type Job } from '@dkron-core/plugin-api';
+import { toJob, validateJob } from '../job/index.js';
+import type { PluginRegistry } from '../plugins/index.js';
+
+/** Posted input as a valid job: Dkron's rules, then the executor's and processors' config schemas. */
+export function validateJobInput(input: unknown, registry: PluginRegistry, defaultTimezone: string): Job {
+  const job = toJob(input);
+  validateJob(job, {
+    defaultTimezone,
+    validateExecutorConfig: (executor, config) => registry.validateExecutorConfig(executor, config),
+    validateProcessors: (processors) => registry.validateProcessors(processors),
+  });
+  return job;
+}
+
+/** Validates job `i` of a restore file; an error names the entry (`[i].field`) so that it can be found. */
+export function validateEntry(validate: (input: unknown) => Job, input: unknown, i: number): Job {
+  try {
+    return validate(input);
+  } catch (err) {
+    if (!isDkronError(err)) throw err;
+    const field = typeof err.details.field === 'string' ? err.details.field : '';
+    throw new DkronError(err.code, `job ${i}: ${err.message}`, {
+      details: { ...err.details, field: field === '' ? `[${i}]` : `[${i}].${field}` },
+      cause: err,
+    });
+  }
+}
