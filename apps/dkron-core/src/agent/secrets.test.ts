@@ -109,7 +109,7 @@ describe('secret references at run time', () => {
       apiVersion: 1,
       nodeName: 'n',
       logger,
-      executor: (definition) => {
+      executor: (definition: { execute: unknown }) => {
         execute = definition.execute as typeof execute;
       },
       processor() {},
