@@ -1,4 +1,4 @@
-import type { Execution, Job, Logger } from '@dkron-core/plugin-api';
+import type { ExecuteContext, Execution, Job, Logger } from '@dkron-core/plugin-api';
 import { type Clock, systemClock } from '../../ports/clock.js';
 import { DEFAULT_OUTPUT_LIMIT } from '../defaults.js';
 import { errorMessage } from '../plugins/bind-logger.js';
@@ -116,7 +116,7 @@ export function prepareExecution(options: PrepareExecutionOptions): PreparedExec
       const error = abortMessage(controller.signal, 'execution cancelled before it started');
       called = { early: { status: 'cancelled', error } };
     } else {
-      const context = {
+      const context: ExecuteContext = {
         signal: controller.signal,
         output: capture.sink,
         logger: pluginLogger,
