@@ -36,7 +36,7 @@ export interface JobService {
  */
 export function createJobService(options: JobServiceOptions): JobService {
   const { store, registry, logger, schedule } = options;
-  const validate = (input: unknown): Job => validateJobInput(input, registry, options.defaultTimezone);
+  const validate = (input: unknown): Job => validateJobInput(options, input);
   const saveValidated = (job: Job, expectedVersion?: number): Promise<Job> =>
     saveValidatedJob(options, job, expectedVersion);
   const restoreDeps = { store, logger, validate, save: saveValidated };

@@ -2,11 +2,18 @@ import { DkronError, isDkronError, type Job } from '@dkron-core/plugin-api';
 import { toJob, validateJob } from '../job/index.js';
 import type { PluginRegistry } from '../plugins/index.js';
 
+/** What validation needs of the job service's options. */
+export interface ValidateInputDeps {
+  readonly registry: PluginRegistry;
+  readonly defaultTimezone: string;
+}
+
 /** Posted input as a valid job: Dkron's rules, then the executor's and processors' config schemas. */
-export function validateJobInput(input: unknown, registry: PluginRegistry, defaultTimezone: string): Job {
+export function validateJobInput(deps: ValidateInputDeps, input: unknown): Job {
+  const { registry } = deps;
   const job = toJob(input);
   validateJob(job, {
-    defaultTimezone,
+    defaultTimezone: deps.defaultTimezone,
     validateExecutorConfig: (executor, config) => registry.validateExecutorConfig(executor, config),
     validateProcessors: (processors) => registry.validateProcessors(processors),
   });
