@@ -1,7 +1,9 @@
 export type { Agent, AgentOptions } from './internal/agent/agent.js';
 export { createAgent } from './internal/agent/agent.js';
+export type { LeaseCluster, LeaseClusterOptions } from './internal/cluster/lease-cluster.js';
+export { createLeaseCluster, DEFAULT_LEASE_TTL_MS } from './internal/cluster/lease-cluster.js';
 export type { LocalClusterOptions } from './internal/cluster/local-cluster.js';
-export { createLocalCluster } from './internal/cluster/local-cluster.js';
+export { createLocalCluster, selfMember } from './internal/cluster/local-cluster.js';
 export type { DagJob, JobGraph } from './internal/dag/index.js';
 export {
   ancestors,
@@ -128,6 +130,9 @@ export type {
   JobSortField,
   LaunchIntent,
   LaunchSlot,
+  Lease,
+  LeaseStore,
+  RegisteredMember,
   SaveJobOptions,
   Store,
   VersionedJob,

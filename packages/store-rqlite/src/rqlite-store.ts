@@ -4,6 +4,7 @@ import {
   type ExecutionCompletion,
   type JobRuntimePatch,
   type LaunchIntent,
+  type LeaseStore,
   type SaveJobOptions,
   type Store,
   versionConflict,
@@ -42,6 +43,7 @@ import {
   recordLaunchStatements,
   releaseLaunchStatements,
 } from './internal/launch-sql.js';
+import { rqliteLeases } from './internal/lease-sql.js';
 import { patchJobStatements } from './internal/patch-sql.js';
 import { migrate } from './internal/schema.js';
 import {
@@ -110,7 +112,7 @@ const hasChildren = (job: string) => new DkronError('CONFLICT', HAS_CHILDREN, { 
  * Connects to rqlite, migrates the schema, and returns the {@link Store} on it.
  * Every write is idempotent, so the client's retries after an unknown outcome are safe.
  */
-export async function createRqliteStore(options: RqliteStoreOptions): Promise<Store> {
+export async function createRqliteStore(options: RqliteStoreOptions): Promise<Store & LeaseStore> {
   const logger = options.logger ?? noopLogger;
   const disk = new DiskState(logger, options.dataDir);
   const client = disk.watch(
@@ -132,7 +134,8 @@ export async function createRqliteStore(options: RqliteStoreOptions): Promise<St
     await client.close();
     throw error;
   }
-  return new RqliteStore(client, options.owned, logger, disk);
+  // The lease and heartbeat rows (lease-sql.ts) are the only parts of the store the lease cluster uses.
+  return Object.assign(new RqliteStore(client, options.owned, logger, disk), rqliteLeases(client));
 }
 
 class RqliteStore implements Store {

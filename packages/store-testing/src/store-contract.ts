@@ -23,6 +23,7 @@ import {
   ZERO_TIME,
 } from '@dkron-core/plugin-api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { leaseCases } from './lease-contract.js';
 
 /** A fresh, empty store and how to dispose of it (close it, delete its data). */
 export interface StoreUnderTest {
@@ -530,6 +531,8 @@ export function describeStoreContract(label: string, makeStore: () => Promise<St
         expect((await store.listJobs({ q: 'a', start: 2 })).total).toBe(3);
       });
     });
+
+    describe('lease, members and job versions', () => leaseCases(() => store, contractJob));
 
     describe('launch ledger', () => {
       const t0 = Date.UTC(2024, 0, 1, 0, 0, 0);

@@ -6,13 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type ApiOptions, createApi } from '@dkron-core/api';
-import {
-  type AccessStore,
-  createAgent,
-  createLocalCluster,
-  createPluginRegistry,
-  type Store,
-} from '@dkron-core/kernel';
+import { type AccessStore, createAgent, createPluginRegistry, type Store } from '@dkron-core/kernel';
 import { createNotifier, toNotifierOptions } from '@dkron-core/notify';
 import type { Logger } from '@dkron-core/plugin-api';
 import { DkronError } from '@dkron-core/plugin-api';
@@ -33,8 +27,8 @@ import { installSignalHandlers } from '../lifecycle/signals.js';
 import { createAgentMetrics } from '../metrics/metrics.js';
 import { createStatsdSink } from '../metrics/statsd.js';
 import { LOAD_HINT, warnMissingPlugins } from '../plugins/missing-plugins.js';
-import { advertisedAddress } from './advertise.js';
 import { startAuditRetention } from './audit-retention.js';
+import { gateUntilFormed, JOB_SYNC_MS, serverCluster } from './cluster.js';
 import { createFileJournal, executionJournalPath } from './execution-journal.js';
 import {
   processSecretSource,
@@ -132,6 +126,12 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
     const notifier = createNotifier(
       toNotifierOptions(config, options.logger.toPluginLogger({ component: 'notify' })),
     );
+    const { cluster, lease } = serverCluster(
+      config,
+      store,
+      options.logger.toPluginLogger({ component: 'cluster' }),
+      packageVersion(),
+    );
     const agent = createAgent({
       notifier: withNotifySecrets(notifier, secrets, options.logger.toPluginLogger({ component: 'notify' })),
       nodeName: config.nodeName,
@@ -140,16 +140,8 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
       registry,
       logger,
       server: config.server,
-      cluster: createLocalCluster({
-        nodeName: config.nodeName,
-        server: config.server,
-        version: packageVersion(),
-        tags: config.tags,
-        datacenter: config.datacenter,
-        region: config.region,
-        rpcPort: config.advertiseRpcPort,
-        ...advertisedAddress(config),
-      }),
+      cluster,
+      ...(lease ? { jobSyncMs: JOB_SYNC_MS } : {}),
       defaultTimezone: config.defaultTimezone,
       maxExecutionsPerJob: config.maxExecutionsPerJob,
       journal: createFileJournal(executionJournalPath(config.dataDir)),
@@ -157,6 +149,8 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
     });
     warnMissingPlugins(registry, await store.allJobs(), logger);
     await agent.start();
+    // After the agent listens for leadership changes: the first round may already make it the leader.
+    lease?.start();
     metrics?.attach({
       scheduledJobs: () => agent.scheduledCount(),
       runningExecutions: async () => (await agent.busy()).length,
@@ -186,7 +180,7 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
       },
     };
     const app = createApi(apiOptions);
-    const server = await listenOn(app.fetch, listen, tls);
+    const server = await listenOn(gateUntilFormed(app.fetch, lease), listen, tls);
     const urls = listenUrls(server.address() as AddressInfo, {
       ui: Boolean(apiOptions.ui),
       https: Boolean(tls),
@@ -212,6 +206,8 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
           const agentStopped = agent.stop({ timeoutMs: config.shutdownTimeoutMs });
           await Promise.all([
             agentStopped,
+            // Gives the lease up at once (the term is stopping), so another server takes over within a round.
+            lease?.stop(),
             closeServer(server as Server, Math.min(HTTP_CLOSE_GRACE_MS, config.shutdownTimeoutMs)),
           ]);
           stopRetention();

@@ -72,7 +72,7 @@ export function renderCommandHelp(command: Command, path: string): string {
 export function renderRootHelp(commands: readonly Command[]): string {
   return [
     'dkron-core: a distributed, fault-tolerant cron, compatible with Dkron.\n' +
-      'This build runs a single server; clustering (join, leave, raft) is not implemented yet.',
+      'Servers sharing an rqlite cluster (--rqlite-url) elect one leader; join, leave, raft and plain agents are not implemented yet.',
     'Usage:\n  dkron-core <command> [flags]',
     `Commands:\n${table([...commands.map((c) => [c.name, c.summary] as const), ['help', 'show help of a command']])}`,
     'Run "dkron-core <command> --help" for a command\'s flags.',

@@ -166,9 +166,14 @@ describe('file formats', () => {
       ].join('\n'),
     );
     const { config, warnings } = await load();
-    // Loaded, and named as having no effect on this single-server build.
+    // Loaded, and named as having no effect here (bootstrap_expect: without --rqlite-url).
     expect(warnings.map((w) => w.replace(/^config file \S+: /, '').replace(/: has no effect.*/, ''))).toEqual(
-      ['devmode', 'join', 'retry-interval', 'bootstrap_expect'],
+      [
+        'devmode',
+        'join',
+        'retry-interval',
+        'bootstrap-expect has no effect without --rqlite-url: servers form a cluster only over a shared external rqlite (the embedded rqlited does not join others yet)',
+      ],
     );
     expect(config).toMatchObject({
       server: true,
@@ -313,9 +318,16 @@ describe('cluster options on a single server', () => {
     expect(warnings).toEqual([
       `--join: ${why}`,
       `config file ${path}: retry-join: ${why}`,
-      `--bootstrap-expect: ${why}`,
       `DKRON_ENCRYPT: ${why}`,
+      'bootstrap-expect has no effect without --rqlite-url: servers form a cluster only over a shared external rqlite (the embedded rqlited does not join others yet)',
     ]);
+  });
+
+  it('takes --bootstrap-expect with --rqlite-url without a warning: the servers elect the lease', async () => {
+    const { warnings } = await load({
+      argv: ['--server', '--bootstrap-expect', '3', '--rqlite-url', 'http://127.0.0.1:4001'],
+    });
+    expect(warnings).toEqual([]);
   });
 
   it('warns about options dkron-core reads but has nothing to do with', async () => {

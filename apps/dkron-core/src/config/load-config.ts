@@ -314,5 +314,9 @@ function crossCheck(config: AgentConfig, warnings: string[]): void {
   if (problems.length > 0) throw new UsageError(problems);
   if (config.bootstrapExpect > 0 && !config.server) {
     warnings.push('bootstrap-expect is ignored: only servers (--server) take part in bootstrapping');
+  } else if (config.bootstrapExpect > 1 && config.rqliteUrl.length === 0) {
+    warnings.push(
+      'bootstrap-expect has no effect without --rqlite-url: servers form a cluster only over a shared external rqlite (the embedded rqlited does not join others yet)',
+    );
   }
 }

@@ -82,8 +82,9 @@ export function renderConfigReference(): string {
     '- **Durations** are Go durations (`30s`, `5m`, `1h30m`).',
     '- The data dir is resolved against the working directory and logged as an absolute path at start.',
     '',
-    'This build runs **one server**: the settings marked *no effect* are accepted so Dkron configurations',
-    'load, and each one set is named in a warning at start.',
+    'Servers sharing an external rqlite (`--rqlite-url`) elect one leader; the rest of clustering is not',
+    'built yet: the settings marked *no effect* are accepted so Dkron configurations load, and each one set',
+    'is named in a warning at start.',
   ];
   for (const group of OPTION_GROUPS) {
     const options = AGENT_OPTIONS.filter((o) => o.group === group);

@@ -6,6 +6,7 @@
  */
 
 import type { Execution, ExecutionStatus, Job, JobStatus } from '@dkron-core/plugin-api';
+import type { Member } from './agent.js';
 
 /** Sortable job fields (Dkron's store indexes; `id` maps to `name`). */
 export type JobSortField =
@@ -133,8 +134,63 @@ export interface SaveJobOptions {
   readonly expectedVersion?: number;
 }
 
+/**
+ * The scheduling lease (DESIGN.md §4): the one row that says which server leads, in which epoch (the
+ * fencing token every launch intent carries), until when.
+ */
+export interface Lease {
+  readonly holder: string;
+  /** Grows by at least one on every acquisition: a new term never shares an epoch with an older one. */
+  readonly epoch: number;
+  /** Epoch ms, on the clock of the server that acquired or renewed it, after which the lease is free. */
+  readonly expiresAt: number;
+}
+
+/** A server as it registered itself in the store: its member record and its last heartbeat. */
+export interface RegisteredMember {
+  readonly member: Member;
+  /** Epoch ms of the last heartbeat (the member's own clock). */
+  readonly lastSeen: number;
+  /** It left gracefully (`leaveMember`). */
+  readonly left: boolean;
+}
+
+/**
+ * What servers sharing one store need to elect a fenced leader and to see each other. Optional on
+ * {@link Store} (a third-party store may lack it; then only the single-node cluster can run on it).
+ * Each call is one conditional write or one read, and safe to retry after an unknown outcome.
+ */
+export interface LeaseStore {
+  /** The lease as stored, or `undefined` when no server ever held it. Linearizable. */
+  readLease(): Promise<Lease | undefined>;
+  /**
+   * Takes the lease for `holder` until `now + ttlMs` when it is free (never held, expired at `now`) or
+   * already held by `holder`; each such take grows the epoch. Returns the lease after the call: held by
+   * `holder` when it was taken, else by the live holder (nothing written).
+   */
+  acquireLease(holder: string, ttlMs: number, now: number): Promise<Lease>;
+  /**
+   * Extends the lease to `now + ttlMs` if `holder` still holds it at `epoch` (nobody took it since);
+   * `undefined` when it does not. Never shortens it.
+   */
+  renewLease(holder: string, epoch: number, ttlMs: number, now: number): Promise<Lease | undefined>;
+  /** Frees the lease if `holder` holds it at `epoch` (a graceful stop), so another server takes it at once. */
+  releaseLease(holder: string, epoch: number): Promise<void>;
+  /** Registers `member` (or refreshes it) as seen at `now`; clears a previous leave. */
+  heartbeatMember(member: Member, now: number): Promise<void>;
+  /** Marks a member as left (a graceful stop); no-op for an unknown name. */
+  leaveMember(name: string, now: number): Promise<void>;
+  /** Every registered member, by name. */
+  listMembers(): Promise<RegisteredMember[]>;
+  /**
+   * Each job's definition version (see {@link VersionedJob}), for a leader to notice saves, toggles and
+   * deletes made through other servers: one small read of every job's name and version.
+   */
+  jobVersions(): Promise<Map<string, number>>;
+}
+
 /** The persistence port. */
-export interface Store {
+export interface Store extends Partial<LeaseStore> {
   /** Stored job (with `dependent_jobs` derived from its children), or `undefined`. */
   getJob(name: string): Promise<Job | undefined>;
   /**

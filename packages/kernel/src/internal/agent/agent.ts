@@ -58,6 +58,11 @@ export interface AgentOptions {
   readonly journal?: ExecutionJournal;
   /** Replaces the single-node cluster (the clustering issue plugs in here). */
   readonly cluster?: Cluster;
+  /**
+   * With servers sharing a store: how often the leader reads the store for jobs saved or deleted through
+   * other servers (see LeaderTermOptions.jobSyncMs). Default: never (one server).
+   */
+  readonly jobSyncMs?: number;
 }
 
 /** A running agent: the API facade plus lifecycle. */
@@ -144,6 +149,7 @@ export function createAgent(options: AgentOptions): Agent {
       defaultTimezone,
       leadMs: options.launchLeadMs ?? DEFAULT_LAUNCH_LEAD_MS,
       catchupMs: DEFAULT_CATCHUP_MS,
+      ...(options.jobSyncMs === undefined ? {} : { jobSyncMs: options.jobSyncMs }),
     });
   }
 
@@ -158,6 +164,8 @@ export function createAgent(options: AgentOptions): Agent {
       return;
     }
     if (term) return;
+    // What a previous leader launched and never recorded is lost, before this term plans anything.
+    if (server) await recordUnrecordedLaunches(store, cluster.self().Name, clock, logger, retain);
     const next = newTerm();
     await next.start(server);
     term = next;
@@ -188,11 +196,12 @@ export function createAgent(options: AgentOptions): Agent {
         await unwritten.flush();
       }
       await markOrphansLost(store, cluster.self().Name, clock, logger, (id) => unwritten.holdsCompletion(id));
-      await recordUnrecordedLaunches(store, cluster.self().Name, clock, logger, retain);
+      // One change at a time, and a gain already lost again when its turn comes starts no term.
+      let changes = Promise.resolve();
       cluster.onLeadershipChange((change) => {
-        void onLeadership(change.leader).catch((err) =>
-          logger.error('could not change leadership role', { err: String(err) }),
-        );
+        changes = changes
+          .then(() => (change.leader && !cluster.isLeader() ? undefined : onLeadership(change.leader)))
+          .catch((err) => logger.error('could not change leadership role', { err: String(err) }));
       });
       termStarting = onLeadership(!server || cluster.isLeader());
       await termStarting;

@@ -2,9 +2,12 @@ import type { Execution, Logger } from '@dkron-core/plugin-api';
 import type { Clock } from '../../ports/clock.js';
 import type { Store } from '../../ports/store.js';
 import { executionId, rfc3339 } from '../leader/ids.js';
+import { START_HOLD_MS } from '../leader/launch-ledger.js';
 
 /** How far back a start looks for launches of which no execution was recorded. */
 export const UNRECORDED_LAUNCH_WINDOW_MS = 3_600_000;
+/** Launches younger than this are not taken for unrecorded ones (twice the hold of running records). */
+export const UNRECORDED_LAUNCH_GRACE_MS = 2 * START_HOLD_MS;
 
 /** Executions left running by a previous process of this node cannot be followed any more: lost. */
 export async function markOrphansLost(
@@ -29,7 +32,7 @@ export async function markOrphansLost(
 }
 
 /**
- * Launches a previous process recorded whose runs it never recorded (it stopped between the launch and
+ * Launches a previous leader recorded whose runs it never recorded (it stopped between the launch and
  * the running record, or before the slot came): each becomes a `lost` execution of its slot, so that no
  * launched slot goes without a record. They are never run again (their ledger rows stay).
  */
@@ -42,7 +45,12 @@ export async function recordUnrecordedLaunches(
 ): Promise<void> {
   if (!store.launchesWithoutExecutions) return;
   const now = clock.now();
-  const found = await store.launchesWithoutExecutions(now - UNRECORDED_LAUNCH_WINDOW_MS, now);
+  // A leader that lost its lease wrote its held running records when its term ended, before the lease
+  // could pass here; the grace keeps a record still on its way from being taken for a missing one.
+  const found = await store.launchesWithoutExecutions(
+    now - UNRECORDED_LAUNCH_WINDOW_MS,
+    now - UNRECORDED_LAUNCH_GRACE_MS,
+  );
   if (found.length === 0) return;
   const finishedAt = rfc3339(now);
   const lost: Execution[] = found.map((l) => ({

@@ -15,11 +15,11 @@ export interface LocalClusterOptions {
 }
 
 /**
- * The cluster of one node: this node is the only member and, when it is a server, the leader.
- * Reserved tags follow Dkron (`role`, `dc`, `region`, `version`, `server`, `rpc_addr`, `port`), plus
- * `dkron_server` which Dkron's getting-started examples target (`"dkron_server": "true:1"`).
+ * This node's member record, with Dkron's fields. Reserved tags follow Dkron (`role`, `dc`, `region`,
+ * `version`, `server`, `rpc_addr`, `port`), plus `dkron_server` which Dkron's getting-started examples
+ * target (`"dkron_server": "true:1"`).
  */
-export function createLocalCluster(options: LocalClusterOptions): Cluster {
+export function selfMember(options: LocalClusterOptions): Member {
   const addr = options.addr ?? '127.0.0.1';
   const rpcPort = options.rpcPort ?? 6868;
   const tags: Record<string, string> = {
@@ -45,6 +45,13 @@ export function createLocalCluster(options: LocalClusterOptions): Cluster {
     DelegateMax: 5,
     DelegateCur: 4,
   };
+  return member;
+}
+
+/** The cluster of one node: this node is the only member and, when it is a server, the leader. */
+export function createLocalCluster(options: LocalClusterOptions): Cluster {
+  const member = selfMember(options);
+  const tags = member.Tags;
   return {
     members: () => [member],
     candidates: () => [{ name: member.Name, tags: { ...tags }, alive: true }],

@@ -70,6 +70,8 @@ export class LaunchPlanner {
 
   /** Plans the slots of one tick. */
   due(due: DueSlot[]): void {
+    // A term whose leadership ended (a frozen leader resuming) plans nothing; the next leader does.
+    if (this.#ctx.stopped()) return;
     const handled = this.#onDue(due);
     this.#inFlight.add(handled);
     void handled.finally(() => this.#inFlight.delete(handled));

@@ -4,6 +4,7 @@ import { Concurrency } from './concurrency.js';
 import { type LeaderContext, logStoreError } from './context.js';
 import { followUp } from './follow-up.js';
 import { groupId } from './ids.js';
+import { startJobSync } from './job-sync.js';
 import { LaunchPlanner, nextString } from './launch-planner.js';
 import { MissedCounts } from './missed-counts.js';
 import { type Placement, ScheduleTable } from './schedule-table.js';
@@ -13,6 +14,11 @@ export interface LeaderTermOptions extends Omit<LeaderContext, 'concurrency' | '
   readonly defaultTimezone: string;
   readonly leadMs: number;
   readonly catchupMs: number;
+  /**
+   * How often the term reads the store's job versions to take saves and deletes made through other
+   * servers (a cluster); without it only this node's saves reach the schedule.
+   */
+  readonly jobSyncMs?: number;
 }
 
 /**
@@ -39,11 +45,15 @@ export interface LeaderTerm {
 /** Creates a leadership term of epoch `options.epoch`. */
 export function createLeaderTerm(options: LeaderTermOptions): LeaderTerm {
   let stopped = false;
+  /** Whether this term schedules (a server's): it is over as soon as the cluster says it no longer leads. */
+  let scheduling = false;
   const sleeps = new Set<{ cancel(): void; resolve(ok: boolean): void }>();
   const ctx: LeaderContext = {
     ...options,
     concurrency: new Concurrency(),
-    stopped: () => stopped,
+    // A leader frozen past its lease resumes with timers due (recorded runs, retries) before the
+    // leadership change reaches the term: they must find the term over, or it would start runs late.
+    stopped: () => stopped || (scheduling && !options.cluster.isLeader()),
     sleep(ms) {
       if (stopped) return Promise.resolve(false);
       return new Promise<boolean>((resolve) => {
@@ -83,9 +93,29 @@ export function createLeaderTerm(options: LeaderTermOptions): LeaderTerm {
     });
   });
   const planner = new LaunchPlanner(ctx, table, attempts, missed);
+  let stopSync = () => {};
+
+  /** Puts a stored job in the schedule, resuming at its stored `next`; its next fire time. */
+  function track(job: Job, lastSlot: number | undefined): string {
+    if (job.parent_job !== '') parents.add(job.parent_job);
+    const stored = Date.parse(job.next);
+    const resumeAt = job.next !== ZERO_TIME && Number.isFinite(stored) ? stored : undefined;
+    return nextString(table.track(job, table.place(job, lastSlot, resumeAt)));
+  }
+
+  function untrack(name: string): void {
+    table.untrack(name);
+    planner.forget(name);
+    ctx.concurrency.cancelTriggers(name);
+    missed.forget(name);
+  }
 
   return {
     async start(schedule) {
+      scheduling = schedule;
+      // Versions first: a save between this read and the jobs' is then seen by the first sync.
+      const syncing = options.jobSyncMs !== undefined && ctx.store.jobVersions !== undefined;
+      const versions = syncing ? await ctx.store.jobVersions!() : new Map<string, number>();
       const [jobs, lastSlots, running] = await Promise.all([
         ctx.store.allJobs(),
         ctx.store.lastLaunches(),
@@ -95,9 +125,7 @@ export function createLeaderTerm(options: LeaderTermOptions): LeaderTerm {
       for (const job of jobs) if (job.parent_job !== '') parents.add(job.parent_job);
       for (const job of jobs) {
         try {
-          const stored = Date.parse(job.next);
-          const resumeAt = job.next !== ZERO_TIME && Number.isFinite(stored) ? stored : undefined;
-          const next = nextString(table.track(job, table.place(job, lastSlots.get(job.name), resumeAt)));
+          const next = track(job, lastSlots.get(job.name));
           if (job.parent_job === '' && job.next !== next) nextPatches.push({ name: job.name, next });
         } catch (err) {
           ctx.logger.error('cannot schedule job', { job: job.name, err: String(err) });
@@ -108,6 +136,23 @@ export function createLeaderTerm(options: LeaderTermOptions): LeaderTerm {
         ctx.logger.error('could not resume', { err: String(err) }),
       );
       if (schedule) table.start();
+      if (syncing && !stopped) {
+        stopSync = startJobSync({
+          store: ctx.store,
+          clock: ctx.clock,
+          logger: ctx.logger,
+          everyMs: options.jobSyncMs!,
+          initial: versions,
+          changed: (job) => {
+            try {
+              track(job, undefined);
+            } catch (err) {
+              ctx.logger.error('cannot schedule job', { job: job.name, err: String(err) });
+            }
+          },
+          deleted: untrack,
+        });
+      }
       // `next` is served from these writes; scheduling does not wait for them.
       for (const p of nextPatches) void ctx.ledger.patch(p).catch(logStoreError(ctx));
       ctx.logger.info('scheduler started', { jobs: table.size, epoch: ctx.epoch });
@@ -115,6 +160,7 @@ export function createLeaderTerm(options: LeaderTermOptions): LeaderTerm {
 
     async stop() {
       stopped = true;
+      stopSync();
       table.stop();
       for (const s of sleeps) {
         s.cancel();
@@ -136,12 +182,7 @@ export function createLeaderTerm(options: LeaderTermOptions): LeaderTerm {
       return table.track(job, placement ?? table.place(job, undefined));
     },
 
-    deleted(name) {
-      table.untrack(name);
-      planner.forget(name);
-      ctx.concurrency.cancelTriggers(name);
-      missed.forget(name);
-    },
+    deleted: untrack,
 
     async runNow(job, force) {
       if (job.concurrency === 'forbid' && !force && ctx.concurrency.inProgress(job.name)) {

@@ -24,7 +24,12 @@ export function memoryLaunches(state: MemoryState): MemoryLaunches {
       for (const intent of intents) {
         const key = launchKey(intent.job, intent.scheduledAt);
         const job = jobs.get(intent.job);
-        if (launches.has(key) || job === undefined || intent.epoch < state.granted) continue;
+        if (
+          launches.has(key) ||
+          job === undefined ||
+          intent.epoch < Math.max(state.granted, state.leaseEpoch())
+        )
+          continue;
         launches.set(key, copy(intent));
         cleared.delete(key);
         jobs.set(job.name, { ...job, next: intent.next === null ? ZERO_TIME : msToTime(intent.next) });

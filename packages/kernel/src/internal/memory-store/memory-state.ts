@@ -20,10 +20,12 @@ export interface MemoryState {
   readonly days: Map<string, DayCount>;
   /** The newest leader epoch granted: launch intents of older epochs write nothing. */
   granted: number;
+  /** The epoch of the store's lease (0 before a server took it): it fences launches too. */
+  readonly leaseEpoch: () => number;
 }
 
 /** A new, empty state. */
-export function createMemoryState(): MemoryState {
+export function createMemoryState(leaseEpoch: () => number = () => 0): MemoryState {
   return {
     jobs: new Map(),
     versions: new Map(),
@@ -32,6 +34,7 @@ export function createMemoryState(): MemoryState {
     cleared: new Set(),
     days: new Map(),
     granted: 0,
+    leaseEpoch,
   };
 }
 

@@ -5,6 +5,7 @@
  */
 
 import type { Store } from '../../ports/store.js';
+import { createMemoryLeases } from './lease.js';
 import { memoryExecutions } from './memory-executions.js';
 import { memoryJobs } from './memory-jobs.js';
 import { memoryLaunches } from './memory-launches.js';
@@ -21,8 +22,13 @@ export interface MemoryStore extends Store {
 
 /** Creates an empty in-memory {@link Store}: its jobs, launch ledger and executions over one state. */
 export function createMemoryStore(): MemoryStore {
-  const state = createMemoryState();
+  const { epoch: leaseEpoch, ...leases } = createMemoryLeases();
+  const state = createMemoryState(leaseEpoch);
   return {
+    ...leases,
+    async jobVersions() {
+      return new Map(state.versions);
+    },
     ...memoryJobs(state),
     ...memoryLaunches(state),
     ...memoryExecutions(state),
