@@ -139,7 +139,8 @@ export async function startServer({
     const text = chunk.toString('utf8');
     for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
     output += text;
-    if (output.length > 2_000_000) output = output.slice(-1_000_000);
+    // Only the tail is kept, unless BENCH_AGENT_LOG asks for the whole output.
+    if (!process.env.BENCH_AGENT_LOG && output.length > 2_000_000) output = output.slice(-1_000_000);
   };
   proc.stdout.on('data', collect);
   proc.stderr.on('data', collect);

@@ -10,15 +10,16 @@ import type { DayStats, JobPage, JobQuery, Store } from '../../ports/store.js';
 import { createLocalCluster } from '../cluster/local-cluster.js';
 import { type JobGraph, jobGraph } from '../dag/index.js';
 import { DEFAULT_CATCHUP_MS, DEFAULT_OUTPUT_LIMIT, DEFAULT_RETAINED_EXECUTIONS } from '../defaults.js';
-import { createJobService, type ScheduleFeed } from '../jobs/job-service.js';
+import { createJobService, type JobService } from '../jobs/job-service.js';
 import { notify } from '../leader/context.js';
-import { createLaunchLedger } from '../leader/launch-ledger.js';
+import { createLaunchLedger, type LaunchLedger } from '../leader/launch-ledger.js';
 import { createLeaderTerm, type LeaderTerm } from '../leader/leader.js';
-import { createReportIntake } from '../leader/report-intake.js';
+import { createReportIntake, type ReportIntake } from '../leader/report-intake.js';
 import { UnwrittenRecords } from '../leader/unwritten-records.js';
 import type { PluginRegistry } from '../plugins/index.js';
-import { createWorker } from '../worker/worker.js';
-import { markOrphansLost, recordUnrecordedLaunches } from './orphans.js';
+import { createWorker, type Worker } from '../worker/worker.js';
+import { Leadership } from './leadership.js';
+import { markOrphansLost } from './orphans.js';
 
 /** Options of {@link createAgent}. */
 export interface AgentOptions {
@@ -108,10 +109,81 @@ const DEFAULT_LAUNCH_LEAD_MS = 800;
  * the reports go straight to this node's intake.
  */
 export function createAgent(options: AgentOptions): Agent {
+  const roles = wireRoles(options);
+  const { clock, store, logger, cluster, worker, unwritten, ledger } = roles;
+  const leadership = new Leadership({
+    store,
+    cluster,
+    clock,
+    logger,
+    retain: roles.retain,
+    server: roles.server,
+    newTerm: () => newTerm(options, roles),
+  });
+  const jobs = createJobService({
+    store,
+    registry: options.registry,
+    logger,
+    defaultTimezone: roles.defaultTimezone,
+    schedule: leadership.feed(),
+    ...(options.remoteExecutors ? { remoteExecutors: options.remoteExecutors } : {}),
+  });
+  let started = false;
+  let stopping: Promise<void> | undefined;
+
+  return {
+    ...agentFacade(options, roles, jobs, () => started),
+
+    async start() {
+      if (started) return;
+      // First what a previous process ran and could not record; then the executions it left running,
+      // which cannot be followed any more, are lost (unless the journal knew how they ended).
+      const journaled = await unwritten.load();
+      if (journaled > 0) {
+        logger.info('writing execution records kept by a previous run', { count: journaled });
+        await unwritten.flush();
+      }
+      await markOrphansLost(store, cluster.self().Name, clock, logger, (id) => unwritten.holdsCompletion(id));
+      await leadership.start();
+      started = true;
+    },
+
+    stop(opts) {
+      stopping ??= (async () => {
+        await leadership.stop();
+        await worker.stop(opts?.timeoutMs ?? 60_000);
+        await ledger.drain();
+        // One last try for what the store refused; what is left stays in the journal.
+        await unwritten.flush();
+        await unwritten.stop();
+      })();
+      return stopping;
+    },
+
+    scheduledCount: () => leadership.term?.scheduledCount ?? 0,
+  };
+}
+
+/** The roles every node has, wired: cluster, ledger, refused records, report intake, worker, dispatcher. */
+interface Roles {
+  readonly clock: Clock;
+  readonly store: Store;
+  readonly logger: Logger;
+  readonly server: boolean;
+  readonly defaultTimezone: string;
+  readonly retain: number;
+  readonly cluster: Cluster;
+  readonly ledger: LaunchLedger;
+  readonly unwritten: UnwrittenRecords;
+  readonly intake: ReportIntake;
+  readonly worker: Worker;
+  readonly dispatcher: Dispatcher;
+}
+
+function wireRoles(options: AgentOptions): Roles {
   const clock = options.clock ?? systemClock;
   const { logger, store, registry } = options;
   const server = options.server ?? true;
-  const defaultTimezone = options.defaultTimezone ?? 'UTC';
   const retain = options.maxExecutionsPerJob ?? DEFAULT_RETAINED_EXECUTIONS;
   const cluster =
     options.cluster ??
@@ -124,12 +196,7 @@ export function createAgent(options: AgentOptions): Agent {
       ...(options.region ? { region: options.region } : {}),
       ...(options.rpcPort ? { rpcPort: options.rpcPort } : {}),
     });
-
   const ledger = createLaunchLedger(store, retain, logger, clock);
-  let term: LeaderTerm | undefined;
-  let termStarting: Promise<void> | undefined;
-  let started = false;
-  let stopping: Promise<void> | undefined;
   /** Running records and completions the store refused, retried until it takes them. */
   const unwritten = new UnwrittenRecords({ store, clock, logger, retain, journal: options.journal });
   const intake = createReportIntake({
@@ -147,105 +214,56 @@ export function createAgent(options: AgentOptions): Agent {
     reports: intake,
   });
   const dispatcher = options.dispatcher?.(worker) ?? worker;
-
-  function newTerm(): LeaderTerm {
-    return createLeaderTerm({
-      store,
-      registry,
-      logger,
-      clock,
-      cluster,
-      dispatcher,
-      ledger,
-      intake,
-      epoch: cluster.epoch(),
-      random: options.random ?? Math.random,
-      notifier: options.notifier,
-      defaultTimezone,
-      leadMs: options.launchLeadMs ?? DEFAULT_LAUNCH_LEAD_MS,
-      catchupMs: DEFAULT_CATCHUP_MS,
-      ...(options.jobSyncMs === undefined ? {} : { jobSyncMs: options.jobSyncMs }),
-    });
-  }
-
-  /** Starts a term when this node gains leadership, stops it when it loses it. */
-  async function onLeadership(leader: boolean): Promise<void> {
-    await termStarting;
-    if (stopping) return;
-    if (!leader) {
-      const ending = term;
-      term = undefined;
-      await ending?.stop();
-      return;
-    }
-    if (term) return;
-    // What a previous leader launched and never recorded is lost, before this term plans anything.
-    if (server) await recordUnrecordedLaunches(store, cluster.self().Name, clock, logger, retain);
-    const next = newTerm();
-    await next.start(server);
-    term = next;
-  }
-
-  const schedule: ScheduleFeed = {
-    place: (job) => term?.place(job),
-    saved: (job, placement) => (term ? term.saved(job, placement) : 'not-here'),
-    deleted: (name) => term?.deleted(name),
-    async runNow(job, force) {
-      if (!term) throw new DkronError('UNAVAILABLE', 'this node does not lead: it cannot start runs');
-      await term.runNow(job, force);
-    },
-  };
-  const jobs = createJobService({
+  const defaultTimezone = options.defaultTimezone ?? 'UTC';
+  return {
+    clock,
     store,
-    registry,
     logger,
+    server,
     defaultTimezone,
-    schedule,
-    ...(options.remoteExecutors ? { remoteExecutors: options.remoteExecutors } : {}),
-  });
+    retain,
+    cluster,
+    ledger,
+    unwritten,
+    intake,
+    worker,
+    dispatcher,
+  };
+}
 
-  const agent: Agent = {
+/** A leadership term over the node's roles. */
+function newTerm(options: AgentOptions, roles: Roles): LeaderTerm {
+  return createLeaderTerm({
+    store: roles.store,
+    registry: options.registry,
+    logger: roles.logger,
+    clock: roles.clock,
+    cluster: roles.cluster,
+    dispatcher: roles.dispatcher,
+    ledger: roles.ledger,
+    intake: roles.intake,
+    epoch: roles.cluster.epoch(),
+    random: options.random ?? Math.random,
+    notifier: options.notifier,
+    defaultTimezone: roles.defaultTimezone,
+    leadMs: options.launchLeadMs ?? DEFAULT_LAUNCH_LEAD_MS,
+    catchupMs: DEFAULT_CATCHUP_MS,
+    ...(options.jobSyncMs === undefined ? {} : { jobSyncMs: options.jobSyncMs }),
+  });
+}
+
+/** The API half of the agent: reads from the store, writes through the job service, runs through the worker. */
+function agentFacade(
+  options: AgentOptions,
+  roles: Roles,
+  jobs: JobService,
+  started: () => boolean,
+): Omit<Agent, 'start' | 'stop' | 'scheduledCount'> {
+  const { store, worker, cluster, clock, registry } = { ...roles, registry: options.registry };
+  return {
     nodeName: options.nodeName,
     version: options.version,
-
-    async start() {
-      if (started) return;
-      // First what a previous process ran and could not record; then the executions it left running,
-      // which cannot be followed any more, are lost (unless the journal knew how they ended).
-      const journaled = await unwritten.load();
-      if (journaled > 0) {
-        logger.info('writing execution records kept by a previous run', { count: journaled });
-        await unwritten.flush();
-      }
-      await markOrphansLost(store, cluster.self().Name, clock, logger, (id) => unwritten.holdsCompletion(id));
-      // One change at a time, and a gain already lost again when its turn comes starts no term.
-      let changes = Promise.resolve();
-      cluster.onLeadershipChange((change) => {
-        changes = changes
-          .then(() => (change.leader && !cluster.isLeader() ? undefined : onLeadership(change.leader)))
-          .catch((err) => logger.error('could not change leadership role', { err: String(err) }));
-      });
-      termStarting = onLeadership(!server || cluster.isLeader());
-      await termStarting;
-      started = true;
-    },
-
-    stop(opts) {
-      stopping ??= (async () => {
-        await termStarting;
-        const ending = term;
-        await ending?.stop();
-        await worker.stop(opts?.timeoutMs ?? 60_000);
-        await ledger.drain();
-        // One last try for what the store refused; what is left stays in the journal.
-        await unwritten.flush();
-        await unwritten.stop();
-      })();
-      return stopping;
-    },
-
-    scheduledCount: () => term?.scheduledCount ?? 0,
-    reports: intake,
+    reports: roles.intake,
 
     listJobs: (query: JobQuery): Promise<JobPage> => store.listJobs(query),
     getJob: (name) => store.getJob(name),
@@ -304,8 +322,12 @@ export function createAgent(options: AgentOptions): Agent {
       };
     },
     async health(): Promise<AgentHealth> {
-      const issues = await healthOf(store, started);
-      return { healthy: issues.length === 0, issues, ...(server ? { leader: cluster.isLeader() } : {}) };
+      const issues = await healthOf(store, started());
+      return {
+        healthy: issues.length === 0,
+        issues,
+        ...(roles.server ? { leader: cluster.isLeader() } : {}),
+      };
     },
     plugins: () => registry.catalog(),
 
@@ -314,7 +336,6 @@ export function createAgent(options: AgentOptions): Agent {
       return jobGraph(await store.allJobs(), name);
     },
   };
-  return agent;
 }
 
 /** Why `id` cannot be cancelled here: `NOT_FOUND`, or `CONFLICT` when it is not running on this node. */

@@ -8,6 +8,7 @@ import { startJobSync } from './job-sync.js';
 import { LaunchPlanner, nextString } from './launch-planner.js';
 import { MissedCounts } from './missed-counts.js';
 import { type Placement, ScheduleTable } from './schedule-table.js';
+import { Sleeps } from './sleeps.js';
 
 /** Options of {@link createLeaderTerm}: the shared context, minus what the term owns. */
 export interface LeaderTermOptions extends Omit<LeaderContext, 'concurrency' | 'stopped' | 'sleep'> {
@@ -47,31 +48,14 @@ export function createLeaderTerm(options: LeaderTermOptions): LeaderTerm {
   let stopped = false;
   /** Whether this term schedules (a server's): it is over as soon as the cluster says it no longer leads. */
   let scheduling = false;
-  const sleeps = new Set<{ cancel(): void; resolve(ok: boolean): void }>();
+  const sleeps = new Sleeps(options.clock);
   const ctx: LeaderContext = {
     ...options,
     concurrency: new Concurrency(),
     // A leader frozen past its lease resumes with timers due (recorded runs, retries) before the
     // leadership change reaches the term: they must find the term over, or it would start runs late.
     stopped: () => stopped || (scheduling && !options.cluster.isLeader()),
-    sleep(ms) {
-      if (stopped) return Promise.resolve(false);
-      return new Promise<boolean>((resolve) => {
-        const sleep = {
-          resolve,
-          cancel: () => {},
-        };
-        const timer = ctx.clock.setTimeout(
-          () => {
-            sleeps.delete(sleep);
-            resolve(true);
-          },
-          Math.max(ms, 0),
-        );
-        sleep.cancel = () => timer.cancel();
-        sleeps.add(sleep);
-      });
-    },
+    sleep: (ms) => sleeps.sleep(ms),
   };
   /** Jobs that have (or had, this term) children; only their triggers read the job back. */
   const parents = new Set<string>();
@@ -113,48 +97,11 @@ export function createLeaderTerm(options: LeaderTermOptions): LeaderTerm {
   return {
     async start(schedule) {
       scheduling = schedule;
-      // Versions first: a save between this read and the jobs' is then seen by the first sync.
-      const syncing = options.jobSyncMs !== undefined && ctx.store.jobVersions !== undefined;
-      const versions = syncing ? await ctx.store.jobVersions!() : new Map<string, number>();
-      const [jobs, lastSlots, running] = await Promise.all([
-        ctx.store.allJobs(),
-        ctx.store.lastLaunches(),
-        ctx.store.runningExecutions(),
-      ]);
-      const nextPatches: { name: string; next: string }[] = [];
-      for (const job of jobs) if (job.parent_job !== '') parents.add(job.parent_job);
-      for (const job of jobs) {
-        try {
-          const next = track(job, lastSlots.get(job.name));
-          if (job.parent_job === '' && job.next !== next) nextPatches.push({ name: job.name, next });
-        } catch (err) {
-          ctx.logger.error('cannot schedule job', { job: job.name, err: String(err) });
-        }
-      }
-      // Runs still going when the term starts count for `forbid` before the first tick.
-      void resume(ctx, attempts, jobs, running, options.catchupMs).catch((err) =>
-        ctx.logger.error('could not resume', { err: String(err) }),
+      stopSync = await loadTerm(
+        { ctx, options, table, attempts, parents, track, untrack },
+        schedule,
+        () => stopped,
       );
-      if (schedule) table.start();
-      if (syncing && !stopped) {
-        stopSync = startJobSync({
-          store: ctx.store,
-          clock: ctx.clock,
-          logger: ctx.logger,
-          everyMs: options.jobSyncMs!,
-          initial: versions,
-          changed: (job) => {
-            try {
-              track(job, undefined);
-            } catch (err) {
-              ctx.logger.error('cannot schedule job', { job: job.name, err: String(err) });
-            }
-          },
-          deleted: untrack,
-        });
-      }
-      // `next` is served from these writes; scheduling does not wait for them.
-      for (const p of nextPatches) void ctx.ledger.patch(p).catch(logStoreError(ctx));
       ctx.logger.info('scheduler started', { jobs: table.size, epoch: ctx.epoch });
     },
 
@@ -162,11 +109,7 @@ export function createLeaderTerm(options: LeaderTermOptions): LeaderTerm {
       stopped = true;
       stopSync();
       table.stop();
-      for (const s of sleeps) {
-        s.cancel();
-        s.resolve(false);
-      }
-      sleeps.clear();
+      sleeps.end();
       await planner.stop();
       await ctx.ledger.flushStarts();
     },
@@ -197,6 +140,70 @@ export function createLeaderTerm(options: LeaderTermOptions): LeaderTerm {
       await attempts.trigger(job, { group: groupId(ctx.clock.now()), scheduledAt: null });
     },
   };
+}
+
+/** What {@link loadTerm} works on: the term's parts. */
+interface TermParts {
+  readonly ctx: LeaderContext;
+  readonly options: LeaderTermOptions;
+  readonly table: ScheduleTable;
+  readonly attempts: Attempts;
+  readonly parents: Set<string>;
+  /** Puts a stored job in the schedule; its next fire time as stored text. */
+  readonly track: (job: Job, lastSlot: number | undefined) => string;
+  readonly untrack: (name: string) => void;
+}
+
+/**
+ * Starts a term from the store: every job in the schedule (from its last launched slot), the runs still
+ * going resumed, the timer wheel started when `schedule`, and the job sync (servers sharing a store)
+ * when asked. Returns what stops the sync.
+ */
+async function loadTerm(t: TermParts, schedule: boolean, stopped: () => boolean): Promise<() => void> {
+  const { ctx, options, table, parents } = t;
+  // Versions first: a save between this read and the jobs' is then seen by the first sync.
+  const syncing = options.jobSyncMs !== undefined && ctx.store.jobVersions !== undefined;
+  const versions = syncing ? await ctx.store.jobVersions!() : new Map<string, number>();
+  const [jobs, lastSlots, running] = await Promise.all([
+    ctx.store.allJobs(),
+    ctx.store.lastLaunches(),
+    ctx.store.runningExecutions(),
+  ]);
+  const nextPatches: { name: string; next: string }[] = [];
+  for (const job of jobs) if (job.parent_job !== '') parents.add(job.parent_job);
+  const track = (job: Job, lastSlot: number | undefined): string | undefined => {
+    try {
+      return t.track(job, lastSlot);
+    } catch (err) {
+      ctx.logger.error('cannot schedule job', { job: job.name, err: String(err) });
+      return undefined;
+    }
+  };
+  for (const job of jobs) {
+    const next = track(job, lastSlots.get(job.name));
+    if (next !== undefined && job.parent_job === '' && job.next !== next)
+      nextPatches.push({ name: job.name, next });
+  }
+  // Runs still going when the term starts count for `forbid` before the first tick.
+  void resume(ctx, t.attempts, jobs, running, options.catchupMs).catch((err) =>
+    ctx.logger.error('could not resume', { err: String(err) }),
+  );
+  if (schedule) table.start();
+  let stopSync = () => {};
+  if (syncing && !stopped()) {
+    stopSync = startJobSync({
+      store: ctx.store,
+      clock: ctx.clock,
+      logger: ctx.logger,
+      everyMs: options.jobSyncMs!,
+      initial: versions,
+      changed: (job) => void track(job, undefined),
+      deleted: t.untrack,
+    });
+  }
+  // `next` is served from these writes; scheduling does not wait for them.
+  for (const p of nextPatches) void ctx.ledger.patch(p).catch(logStoreError(ctx));
+  return stopSync;
 }
 
 /** Carries on what the previous term left: runs still going elsewhere, retries not made. */
