@@ -2,7 +2,7 @@
 // an undici load loop and process cleanup. Plain ESM on the built packages (run `tsc -b` first).
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -159,7 +159,11 @@ export async function startServer({
     killGroup(proc.pid);
     await exited;
     // BENCH_AGENT_LOG=<file> keeps the agent's output (e.g. with NODE_OPTIONS=--trace-gc) for diagnosis.
-    if (process.env.BENCH_AGENT_LOG) await writeFile(process.env.BENCH_AGENT_LOG, output);
+    if (process.env.BENCH_AGENT_LOG) {
+      await writeFile(process.env.BENCH_AGENT_LOG, output);
+      // And the embedded rqlited's own log (snapshots, slow applies), next to it.
+      await copyFile(join(dir, 'data', 'rqlited.log'), `${process.env.BENCH_AGENT_LOG}.rqlited`).catch(() => {});
+    }
     await rm(dir, { recursive: true, force: true });
     tempDirs.delete(dir);
     return result;
