@@ -162,7 +162,9 @@ export async function startServer({
     if (process.env.BENCH_AGENT_LOG) {
       await writeFile(process.env.BENCH_AGENT_LOG, output);
       // And the embedded rqlited's own log (snapshots, slow applies), next to it.
-      await copyFile(join(dir, 'data', 'rqlited.log'), `${process.env.BENCH_AGENT_LOG}.rqlited`).catch(() => {});
+      await copyFile(join(dir, 'data', 'rqlited.log'), `${process.env.BENCH_AGENT_LOG}.rqlited`).catch(
+        () => {},
+      );
     }
     await rm(dir, { recursive: true, force: true });
     tempDirs.delete(dir);

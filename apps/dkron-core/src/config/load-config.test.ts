@@ -313,8 +313,6 @@ describe('cluster options on a single server', () => {
       argv: ['--server', '--join', 'b:8946', '--bootstrap-expect', '3'],
       env: { DKRON_ENCRYPT: 'kPpdjphiipNSsjd4QHWbkA==' },
     });
-    const why =
-      'has no effect: this build of dkron-core runs a single server (clustering is not implemented yet)';
     const join =
       'has no effect on a server: servers do not join each other in this build (plain agents use it to reach a server)';
     // --encrypt works on a server (it authenticates the agents), so it gets no warning.
