@@ -139,3 +139,4 @@ export type {
   Store,
   VersionedJob,
 } from './ports/store.js';
+export { completionOf } from './ports/store.js';

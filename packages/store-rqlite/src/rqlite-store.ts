@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
+  completionOf,
   type DayStats,
-  type ExecutionCompletion,
   type JobRuntimePatch,
   type LaunchIntent,
   type LeaseStore,
@@ -345,16 +345,12 @@ class RqliteStore implements Store {
       executionTrimEvery(retain),
     );
     const { insert, trim } = recordFinishedStatements(executions, retain, trimJobs);
-    const completions = executions.map((e) => ({
-      jobName: e.job_name,
-      executionId: e.id,
-      status: e.status as ExecutionCompletion['status'],
-      finishedAt: e.finished_at,
-      output: e.output,
-    }));
-    await this.#client.execute([insert, ...finishExecutionStatements(completions), ...trim], {
-      transaction: true,
-    });
+    await this.#client.execute(
+      [insert, ...finishExecutionStatements(executions.map(completionOf)), ...trim],
+      {
+        transaction: true,
+      },
+    );
   }
 
   async launchesWithoutExecutions(since: number, now: number) {

@@ -99,6 +99,17 @@ export interface ExecutionCompletion {
   readonly output: string;
 }
 
+/** The completion that closes `execution` as it ended (its status, `finished_at` and output). */
+export function completionOf(execution: Execution): ExecutionCompletion {
+  return {
+    jobName: execution.job_name,
+    executionId: execution.id,
+    status: execution.status as ExecutionCompletion['status'],
+    finishedAt: execution.finished_at,
+    output: execution.output,
+  };
+}
+
 /** Per-day execution counters (`GET /v1/stats`). */
 export interface DayStats {
   /** UTC midnight, RFC 3339. */

@@ -1,6 +1,6 @@
-import type { Execution, Logger } from '@dkron-core/plugin-api';
+import { type Execution, type Logger, ZERO_TIME } from '@dkron-core/plugin-api';
 import type { Clock } from '../../ports/clock.js';
-import type { Store } from '../../ports/store.js';
+import { completionOf, type Store } from '../../ports/store.js';
 import { executionId, rfc3339 } from '../leader/ids.js';
 import { START_HOLD_MS } from '../leader/launch-ledger.js';
 
@@ -71,18 +71,10 @@ export async function recordUnrecordedLaunches(
     await store.recordFinishedExecutions(lost, retain);
   } else {
     await store.startExecutions(
-      lost.map((e) => ({ ...e, status: 'running', finished_at: '0001-01-01T00:00:00Z', output: '' })),
+      lost.map((e) => ({ ...e, status: 'running', finished_at: ZERO_TIME, output: '' })),
       retain,
     );
-    await store.finishExecutions(
-      lost.map((e) => ({
-        jobName: e.job_name,
-        executionId: e.id,
-        status: 'lost',
-        finishedAt,
-        output: e.output,
-      })),
-    );
+    await store.finishExecutions(lost.map(completionOf));
   }
   logger.warn('recorded launches of a previous run that had no execution as lost', { count: lost.length });
 }

@@ -55,8 +55,11 @@ export function createLaunchLedger(store: Store, retain: number, logger: Logger,
     const inserted = new Set((await store.recordLaunches(intents)).map((i) => launchKey(i)));
     return intents.map((i) => inserted.has(launchKey(i)));
   }, defer);
+  // Running records of scheduled runs: their ledger rows are written, so their trim may lag.
+  const writeScheduledStarts = (items: Execution[]) =>
+    store.startExecutions(items, retain, { lagTrim: true });
   const scheduledStarts = new Batcher<Execution>(async (items) => {
-    await store.startExecutions(items, retain, { lagTrim: true });
+    await writeScheduledStarts(items);
     return undefined;
   }, defer);
   const starts = new Batcher<Execution>(async (items) => {
@@ -74,9 +77,7 @@ export function createLaunchLedger(store: Store, retain: number, logger: Logger,
         return undefined;
       }, defer)
     : undefined;
-  const held = finishedRecords
-    ? new HeldStarts(clock, START_HOLD_MS, (items) => store.startExecutions(items, retain, { lagTrim: true }))
-    : undefined;
+  const held = finishedRecords ? new HeldStarts(clock, START_HOLD_MS, writeScheduledStarts) : undefined;
   const patches = new Batcher<JobPatch>(async (items) => {
     for (let i = 0; i < items.length; i += PATCH_CONCURRENCY) {
       await Promise.all(

@@ -1,5 +1,11 @@
 import { DkronError, type Execution, ZERO_TIME } from '@dkron-core/plugin-api';
-import type { DayStats, ExecutionCompletion, ExecutionQuery, Store } from '../../ports/store.js';
+import {
+  completionOf,
+  type DayStats,
+  type ExecutionCompletion,
+  type ExecutionQuery,
+  type Store,
+} from '../../ports/store.js';
 import { computeStatus, laterTime, msToTime } from '../job/index.js';
 import { byStartThenId, copy, type MemoryState, nanos } from './memory-state.js';
 import { tailBytes } from './output-tail.js';
@@ -175,15 +181,4 @@ export function memoryExecutions(state: MemoryState): MemoryExecutions {
     },
   };
   return store;
-}
-
-/** The completion that closes `execution` as it ended. */
-function completionOf(execution: Execution): ExecutionCompletion {
-  return {
-    jobName: execution.job_name,
-    executionId: execution.id,
-    status: execution.status as ExecutionCompletion['status'],
-    finishedAt: execution.finished_at,
-    output: execution.output,
-  };
 }

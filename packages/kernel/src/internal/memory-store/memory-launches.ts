@@ -63,11 +63,20 @@ export function memoryLaunches(state: MemoryState): MemoryLaunches {
 
     async launchesWithoutExecutions(since, now) {
       const found: { job: string; scheduledAt: number; group: number }[] = [];
+      /** Each job's newest recorded trigger group. */
+      const newest = new Map<string, number>();
+      const newestOf = (job: string): number => {
+        let group = newest.get(job);
+        if (group === undefined) {
+          group = Number.NEGATIVE_INFINITY;
+          for (const e of executions.get(job)?.values() ?? []) group = Math.max(group, e.group);
+          newest.set(job, group);
+        }
+        return group;
+      };
       for (const [key, intent] of launches) {
         if (intent.scheduledAt < since || intent.scheduledAt > now || cleared.has(key)) continue;
-        let newest = Number.NEGATIVE_INFINITY;
-        for (const e of executions.get(intent.job)?.values() ?? []) newest = Math.max(newest, e.group);
-        if (intent.group > newest)
+        if (intent.group > newestOf(intent.job))
           found.push({ job: intent.job, scheduledAt: intent.scheduledAt, group: intent.group });
       }
       return found.sort((a, b) => (a.job < b.job ? -1 : a.job > b.job ? 1 : a.scheduledAt - b.scheduledAt));
