@@ -120,10 +120,12 @@ const CLEARED = 'executions-deleted';
 
 /**
  * ?1 since, ?2 now (ms): launches of that range whose trigger group is newer than every recorded execution
- * of their job (the job's executions are found by the (job_name, grp) index, newest group first).
+ * of their job. Driven by the jobs, so each job's slots are a range of the ledger's primary key rather than
+ * a scan of the whole ledger; its executions are found by the (job_name, grp) index, newest group first.
  */
-const WITHOUT_EXECUTIONS = `SELECT l.job AS job, l.scheduled_at AS at, l.grp AS grp FROM launches l
-WHERE l.scheduled_at BETWEEN ?1 AND ?2 AND l.token <> '${CLEARED}'
+const WITHOUT_EXECUTIONS = `SELECT l.job AS job, l.scheduled_at AS at, l.grp AS grp FROM jobs j
+JOIN launches l ON l.job = j.name AND l.scheduled_at BETWEEN ?1 AND ?2
+WHERE l.token <> '${CLEARED}'
   AND l.grp > coalesce((SELECT max(e.grp) FROM executions e WHERE e.job_name = l.job), -1)
 ORDER BY l.job, l.scheduled_at`;
 
