@@ -21,6 +21,12 @@ export interface RqliteCluster {
   readonly flag: string;
   /** Runs parameterized statements on the cluster (`/db/execute`), e.g. to reset tables between rounds. */
   execute(statements: readonly (readonly unknown[])[]): Promise<void>;
+  /** Runs one parameterized query (`/db/query`, linearizable) on the first node that answers; rows as objects. */
+  query(statement: readonly unknown[]): Promise<Record<string, unknown>[]>;
+  /** Kills node `index` (SIGKILL of its process group), keeping its data and ports. */
+  stopNode(index: number): Promise<void>;
+  /** Starts node `index` again on its data and ports (it rejoins the group); resolves once it is ready. */
+  startNode(index: number): Promise<void>;
   /** Kills every node and removes their data. */
   stop(): Promise<void>;
 }
@@ -54,7 +60,8 @@ export async function startRqliteCluster(size = 3): Promise<RqliteCluster> {
     Array.from({ length: size }, async () => ({ http: await freePort(), raft: await freePort() })),
   );
   const join_ = ports.map((p) => `127.0.0.1:${p.raft}`).join(',');
-  const procs = ports.map((p, i) => {
+  const spawnNode = (i: number): ChildProcess => {
+    const p = ports[i]!;
     const proc = spawn(
       rqlited,
       [
@@ -74,7 +81,8 @@ export async function startRqliteCluster(size = 3): Promise<RqliteCluster> {
     );
     all.add(proc);
     return proc;
-  });
+  };
+  const procs = ports.map((_, i) => spawnNode(i));
   const urls = ports.map((p) => `http://127.0.0.1:${p.http}`);
   const cluster: RqliteCluster = {
     urls,
@@ -89,6 +97,46 @@ export async function startRqliteCluster(size = 3): Promise<RqliteCluster> {
       const body = (await res.json()) as { results?: { error?: string }[] };
       const failed = body.results?.find((r) => r.error !== undefined);
       if (!res.ok || failed) throw new Error(`rqlite execute: ${res.status} ${failed?.error ?? ''}`);
+    },
+    async query(statement) {
+      for (const url of urls) {
+        try {
+          const res = await fetch(`${url}/db/query?level=strong&associative`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify([statement]),
+            redirect: 'follow',
+            signal: AbortSignal.timeout(5_000),
+          });
+          const body = (await res.json()) as {
+            results?: { error?: string; rows?: Record<string, unknown>[] }[];
+          };
+          const [result] = body.results ?? [];
+          if (res.ok && result && result.error === undefined) return result.rows ?? [];
+        } catch {
+          // that node is down: the next one
+        }
+      }
+      throw new Error(`rqlite query: no node answered ${JSON.stringify(statement)}`);
+    },
+    async stopNode(index) {
+      const proc = procs[index]!;
+      const gone = new Promise<void>((resolve) =>
+        proc.exitCode !== null || proc.signalCode !== null ? resolve() : proc.once('exit', () => resolve()),
+      );
+      killGroup(proc);
+      all.delete(proc);
+      await gone;
+    },
+    async startNode(index) {
+      procs[index] = spawnNode(index);
+      await waitFor(
+        async () =>
+          (await fetch(`${urls[index]}/readyz`)
+            .then((r) => r.status)
+            .catch(() => 0)) === 200,
+        { timeoutMs: 30_000, intervalMs: 100, message: `rqlite node n${index + 1} to be ready again` },
+      );
     },
     async stop() {
       started.delete(cluster);

@@ -12,9 +12,11 @@ import { expect } from 'vitest';
 import { type AgentHandle, api, startAgent, waitFor } from '../../e2e/helpers/index.js';
 import type { RqliteCluster } from '../../e2e/helpers/rqlite-cluster.js';
 
+// Arguments: <job> <ledger file> [<seconds to sleep after the start line>].
 const SCRIPT = `#!/bin/sh
 echo "$1 $(date +%s%N) $PPID $$" >> "$2"
 echo "pid $$"
+if [ -n "$3" ] && [ "$3" != 0 ]; then sleep "$3"; fi
 `;
 
 /** One line of the run ledger. */
@@ -30,8 +32,15 @@ export interface ServerRun {
 /** The ledger file of a drill and the job bodies that write it. */
 export interface ServerLedger {
   readonly path: string;
-  job(name: string, schedule: string): Record<string, unknown> & { name: string };
+  /** A job that writes this ledger, sleeps `extra.sleepSeconds` (default 0), with `extra.fields` merged in. */
+  job(name: string, schedule: string, extra?: ServerJobOptions): Record<string, unknown> & { name: string };
   runs(): Promise<ServerRun[]>;
+}
+
+export interface ServerJobOptions {
+  readonly sleepSeconds?: number;
+  /** Other job fields (`tags`, `catchup_window`, …). */
+  readonly fields?: Record<string, unknown>;
 }
 
 export async function createServerLedger(dir: string): Promise<ServerLedger> {
@@ -40,11 +49,12 @@ export async function createServerLedger(dir: string): Promise<ServerLedger> {
   await writeFile(script, SCRIPT, { mode: 0o755 });
   return {
     path,
-    job: (name, schedule) => ({
+    job: (name, schedule, extra = {}) => ({
       name,
       schedule,
       executor: 'shell',
-      executor_config: { command: `/bin/sh ${script} ${name} ${path}` },
+      executor_config: { command: `/bin/sh ${script} ${name} ${path} ${extra.sleepSeconds ?? 0}` },
+      ...extra.fields,
     }),
     async runs() {
       let text = '';
@@ -143,4 +153,54 @@ export function doubledSlots(runs: readonly ServerRun[], executions: readonly Ex
     seen.set(key, (seen.get(key) ?? 0) + 1);
   }
   return [...seen].filter(([, n]) => n > 1).map(([slot]) => slot);
+}
+
+/** The lease row as the store has it now (holder and epoch), read linearizably from the rqlite cluster. */
+export async function leaseRow(
+  rqlite: RqliteCluster,
+): Promise<{ holder: string; epoch: number } | undefined> {
+  const [row] = await rqlite.query(['SELECT holder, epoch FROM leader']);
+  return row === undefined ? undefined : { holder: String(row.holder), epoch: Number(row.epoch) };
+}
+
+/** A ledger run with the slot it ran for, and how that slot was found. */
+export interface SlottedRun extends ServerRun {
+  /** Epoch ms of the scheduled slot, or `undefined` for a run of a manual execution. */
+  readonly slot: number | undefined;
+  /** `pid`: its execution's output names it; `record`: the no-output record of its job nearest before
+   * it (a run whose server died before it ended); `none`: no record of it. */
+  readonly tie: 'pid' | 'record' | 'none';
+}
+
+/**
+ * Ties every ledger run to its slot. A run whose server was killed before the run ended has no output
+ * stored: it is tied to the latest record of its job without output (running, or `lost`) scheduled
+ * at most 1.5 s before it started. A run tied to no record keeps `slot` undefined.
+ */
+export function slotRuns(runs: readonly ServerRun[], executions: readonly Execution[]): SlottedRun[] {
+  const byPid = new Map<number, Execution>();
+  const silent = new Map<string, number[]>();
+  for (const e of executions) {
+    const pid = /pid (\d+)/.exec(e.output)?.[1];
+    if (pid !== undefined) byPid.set(Number(pid), e);
+    else if (e.scheduled_at)
+      silent.set(e.job_name, [...(silent.get(e.job_name) ?? []), Date.parse(e.scheduled_at)]);
+  }
+  return runs.map((run) => {
+    const own = byPid.get(run.pid);
+    if (own) return { ...run, slot: own.scheduled_at ? Date.parse(own.scheduled_at) : undefined, tie: 'pid' };
+    const near = (silent.get(run.job) ?? []).filter((s) => s <= run.at + 50 && s > run.at - 1_500);
+    if (near.length > 0) return { ...run, slot: Math.max(...near), tie: 'record' };
+    return { ...run, slot: undefined, tie: 'none' };
+  });
+}
+
+/** `job@slot` keys run more than once by the tied runs, and of the executions recorded per slot. */
+export function slotsRunTwice(runs: readonly SlottedRun[], executions: readonly Execution[]): string[] {
+  const seen = new Map<string, number>();
+  const bump = (key: string) => seen.set(key, (seen.get(key) ?? 0) + 1);
+  for (const run of runs) if (run.slot !== undefined) bump(`run:${run.job}@${run.slot}`);
+  for (const e of executions)
+    if (e.scheduled_at && e.attempt === 1) bump(`exec:${e.job_name}@${Date.parse(e.scheduled_at)}`);
+  return [...seen].filter(([, n]) => n > 1).map(([key]) => key);
 }
