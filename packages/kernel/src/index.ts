@@ -139,4 +139,4 @@ export type {
   Store,
   VersionedJob,
 } from './ports/store.js';
-export { completionOf } from './ports/store.js';
+export { completionOf, isUnrecordedLaunch, UNRECORDED_LAUNCH_OUTPUT } from './ports/store.js';

@@ -14,6 +14,7 @@ import {
   type LaunchIntent,
   type Store,
   toJob,
+  UNRECORDED_LAUNCH_OUTPUT,
 } from '@dkron-core/kernel';
 import {
   type Execution,
@@ -741,6 +742,54 @@ export function describeStoreContract(label: string, makeStore: () => Promise<St
         // Executions a user deleted were recorded: their launches are not reported.
         await store.deleteExecutions('a');
         expect((await store.launchesWithoutExecutions(t0, t0 + 5000)).map((l) => l.job)).toEqual(['b', 'b']);
+      });
+
+      it('keeps the first record of a launch: a late record of an unrecorded launch, or the reverse', async (ctx) => {
+        if (!store.recordFinishedExecutions) return ctx.skip();
+        await store.saveJob(contractJob('a'));
+        await store.saveJob(contractJob('b'));
+        const slot = '2024-01-01T00:00:01Z';
+        const group = Date.parse(slot) * 1_000_000;
+        const unrecorded = (job: string): Execution => ({
+          ...contractExecution(job, 'new-leader', slot, { group, scheduled_at: slot }),
+          status: 'lost',
+          finished_at: '2024-01-01T00:00:04Z',
+          output: UNRECORDED_LAUNCH_OUTPUT,
+        });
+        const late = (job: string) =>
+          contractExecution(job, 'old-leader', '2024-01-01T00:00:01.300Z', { group, scheduled_at: slot });
+        // a: the new leader's record came first; the old leader's running record and completion change nothing.
+        await store.recordFinishedExecutions([unrecorded('a')], 100);
+        await store.startExecutions([late('a')], 100);
+        await store.finishExecutions([done(late('a'), 'success', '2024-01-01T00:00:02Z', 'pid 1')]);
+        await store.recordFinishedExecutions(
+          [{ ...late('a'), id: 'other', status: 'success', success: true }],
+          100,
+        );
+        // b: the old leader's record came first; the new leader's comes too late.
+        await store.startExecutions([late('b')], 100);
+        await store.recordFinishedExecutions([unrecorded('b')], 100);
+        const statuses = async (job: string) =>
+          (await store.listExecutions(job, {})).executions.map((e) => [e.node_name, e.status]);
+        expect(await statuses('a')).toEqual([['new-leader', 'lost']]);
+        expect(await statuses('b')).toEqual([['old-leader', 'running']]);
+        expect(await store.getJob('a')).toMatchObject({ error_count: 1, success_count: 0 });
+        // Other executions of the group are stored: a retry, a run of another slot, a manual run.
+        await store.startExecutions(
+          [
+            contractExecution('a', 'old-leader', '2024-01-01T00:00:03Z', {
+              group,
+              scheduled_at: slot,
+              attempt: 2,
+            }),
+            contractExecution('a', 'old-leader', '2024-01-01T00:00:02Z', {
+              scheduled_at: '2024-01-01T00:00:02Z',
+            }),
+            contractExecution('a', 'old-leader', '2024-01-01T00:00:05Z', { group }),
+          ],
+          100,
+        );
+        expect((await store.listExecutions('a', {})).total).toBe(4);
       });
 
       it("trims each job's history to the newest `retain` by started_at", async () => {

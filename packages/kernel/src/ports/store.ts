@@ -9,6 +9,28 @@ import type { Execution, ExecutionStatus, Job, JobStatus } from '@dkron-core/plu
 import type { Member } from './agent.js';
 
 /** Sortable job fields (Dkron's store indexes; `id` maps to `name`). */
+/**
+ * The output of the `lost` execution a new leader records for a launch its predecessor made and never
+ * recorded (the run may or may not have started). A predecessor that was only slow (a stall, a lease
+ * that ran out under load) may still write the records of that launch afterwards: the store keeps
+ * whichever of the two came first, so a launch never has two first attempts.
+ */
+export const UNRECORDED_LAUNCH_OUTPUT =
+  'execution lost: the server stopped after it launched this slot and before it recorded the run; the run may or may not have started\n';
+
+/** Whether `e` is the record a new leader made of an unrecorded launch ({@link UNRECORDED_LAUNCH_OUTPUT}). */
+export function isUnrecordedLaunch(e: Pick<Execution, 'status' | 'output'>): boolean {
+  return e.status === 'lost' && e.output === UNRECORDED_LAUNCH_OUTPUT;
+}
+
+/** Whether two executions are records of one launch that must not both be stored (first one wins). */
+export function supersedesLaunch(stored: Execution, incoming: Execution): boolean {
+  if (stored.id === incoming.id || stored.group !== incoming.group || incoming.scheduled_at === null)
+    return false;
+  if (isUnrecordedLaunch(incoming)) return true;
+  return incoming.attempt === 1 && isUnrecordedLaunch(stored);
+}
+
 export type JobSortField =
   | 'name'
   | 'displayname'
@@ -252,6 +274,10 @@ export interface Store extends Partial<LeaseStore> {
    * `retain` executions (oldest by `started_at` first), and sets the job's `status` to `running`
    * while one of its executions runs. With `lagTrim` (the scheduled hot path) the trim may lag by a
    * few executions per job.
+   *
+   * The first record of a launch wins (see {@link isUnrecordedLaunch}): a scheduled first attempt is not
+   * stored when its launch (job, group) has an unrecorded-launch record, and an unrecorded-launch record
+   * is not stored when its launch has any execution. {@link Store.recordFinishedExecutions} follows it too.
    */
   startExecutions(
     executions: readonly Execution[],

@@ -1,3 +1,4 @@
+import { UNRECORDED_LAUNCH_OUTPUT } from '@dkron-core/kernel';
 import { DkronError, type Execution, ZERO_TIME } from '@dkron-core/plugin-api';
 import type { SqlStatement } from '../rqlite-client.js';
 import { toTimeKey } from './time-key.js';
@@ -26,10 +27,26 @@ FROM (SELECT value->>0 AS id, value->>1 AS job_name, value->>2 AS started_at,
   value->>6 AS output, value->>7 AS node_name, value->>8 AS grp, value->>9 AS attempt,
   value->>10 AS scheduled_at, value->>11 AS slot FROM json_each(?1))`;
 
-/** `Store.startExecutions`: an execution of a job that does not exist is not stored; a repeated id is never reset. */
+/**
+ * `Store.startExecutions`: an execution of a job that does not exist is not stored; a repeated id is never
+ * reset; the first record of a launch wins: a scheduled first attempt is not stored when its launch (job,
+ * group) has an unrecorded-launch record (?2, its output), nor such a record when its launch has any row.
+ */
 const INSERT_EXECUTIONS = `${INSERT_EXECUTIONS_ROWS} x
 WHERE EXISTS (SELECT 1 FROM jobs WHERE name = x.job_name)
+  AND NOT (x.scheduled_at IS NOT NULL AND EXISTS (SELECT 1 FROM executions p
+    WHERE p.job_name = x.job_name AND p.grp = x.grp AND p.id <> x.id
+      AND ((x.status = 'lost' AND x.output = ?2) OR (x.attempt = 1 AND p.status = 'lost' AND p.output = ?2))))
 ON CONFLICT (job_name, id) DO NOTHING`;
+
+/** The insert of `executions`, as {@link INSERT_EXECUTIONS} takes it. */
+function insertExecutions(executions: readonly Execution[]): SqlStatement {
+  return [
+    INSERT_EXECUTIONS,
+    executionsJson(executions.map((execution) => ({ execution }))),
+    UNRECORDED_LAUNCH_OUTPUT,
+  ];
+}
 
 /**
  * Keeps the newest `?2` executions (by `started_at`, then id) of each job of ?1. One window over the
@@ -99,7 +116,7 @@ export function recordFinishedStatements(
 ): { insert: SqlStatement; trim: SqlStatement[] } {
   checkRetain(retain);
   return {
-    insert: [INSERT_EXECUTIONS, executionsJson(executions.map((execution) => ({ execution })))],
+    insert: insertExecutions(executions),
     trim: trimExecutionStatements(trimJobs, retain),
   };
 }
@@ -116,7 +133,7 @@ export function startExecutionStatements(
   checkRetain(retain);
   const written = [...new Set(executions.map((e) => e.job_name))];
   return [
-    [INSERT_EXECUTIONS, executionsJson(executions.map((execution) => ({ execution })))],
+    insertExecutions(executions),
     ...trimExecutionStatements(trimJobs ?? written, retain),
     [MARK_JOBS_RUNNING, JSON.stringify(executions.map((e) => [e.job_name, e.id]))],
   ];

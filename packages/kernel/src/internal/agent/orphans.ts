@@ -1,6 +1,6 @@
 import { type Execution, type Logger, ZERO_TIME } from '@dkron-core/plugin-api';
 import type { Clock } from '../../ports/clock.js';
-import { completionOf, type Store } from '../../ports/store.js';
+import { completionOf, type Store, UNRECORDED_LAUNCH_OUTPUT } from '../../ports/store.js';
 import { executionId, rfc3339 } from '../leader/ids.js';
 import { START_HOLD_MS } from '../leader/launch-ledger.js';
 
@@ -59,8 +59,7 @@ export async function recordUnrecordedLaunches(
     started_at: rfc3339(l.scheduledAt),
     finished_at: finishedAt,
     success: false,
-    output:
-      'execution lost: the server stopped after it launched this slot and before it recorded the run; the run may or may not have started\n',
+    output: UNRECORDED_LAUNCH_OUTPUT,
     node_name: node,
     group: l.group,
     attempt: 1,

@@ -4,7 +4,9 @@ import {
   type DayStats,
   type ExecutionCompletion,
   type ExecutionQuery,
+  isUnrecordedLaunch,
   type Store,
+  supersedesLaunch,
 } from '../../ports/store.js';
 import { computeStatus, laterTime, msToTime } from '../job/index.js';
 import { byStartThenId, copy, type MemoryState, nanos } from './memory-state.js';
@@ -111,6 +113,28 @@ function listExecutions(state: MemoryState, job: string, query: ExecutionQuery) 
   return { executions: page, total: all.length };
 }
 
+/** Launches (`job`, group) that have an unrecorded-launch record, per state. */
+const unrecordedLaunches = new WeakMap<MemoryState, Set<string>>();
+
+/**
+ * The first record of a launch wins (`Store.startExecutions`): `false` when `e` must not be stored. Notes
+ * an unrecorded-launch record that may be, so that the check of a scheduled start stays O(1).
+ */
+function firstOfLaunch(state: MemoryState, e: Execution): boolean {
+  if (e.scheduled_at === null) return true;
+  const marked = unrecordedLaunches.get(state) ?? new Set<string>();
+  unrecordedLaunches.set(state, marked);
+  const key = `${e.job_name}\u0000${e.group}`;
+  const stored = state.executions.get(e.job_name);
+  if (isUnrecordedLaunch(e)) {
+    if (stored && [...stored.values()].some((s) => supersedesLaunch(s, e))) return false;
+    marked.add(key);
+    return true;
+  }
+  if (e.attempt !== 1 || !marked.has(key) || stored === undefined) return true;
+  return ![...stored.values()].some((s) => supersedesLaunch(s, e));
+}
+
 /** Executions in `state`: starts with retention, completions counted once, queries and day stats. */
 export function memoryExecutions(state: MemoryState): MemoryExecutions {
   const { jobs, executions, days } = state;
@@ -122,7 +146,9 @@ export function memoryExecutions(state: MemoryState): MemoryExecutions {
         if (!jobs.has(execution.job_name)) continue;
         const map = executionsOf(state, execution.job_name);
         // Idempotent on id: a retried write must not reset an execution that already moved on.
-        if (!map.has(execution.id)) map.set(execution.id, copy(execution));
+        if (map.has(execution.id)) continue;
+        if (!firstOfLaunch(state, execution)) continue;
+        map.set(execution.id, copy(execution));
         touched.add(execution.job_name);
       }
       for (const job of touched) {
@@ -137,7 +163,9 @@ export function memoryExecutions(state: MemoryState): MemoryExecutions {
       for (const completion of completions) finishOne(state, completion);
     },
 
-    async recordFinishedExecutions(finished, retain) {
+    async recordFinishedExecutions(recorded, retain) {
+      // Checked as they ended: an unrecorded-launch record is one by its output.
+      const finished = recorded.filter((e) => firstOfLaunch(state, e));
       await store.startExecutions(
         finished.map((e) => ({
           ...e,
