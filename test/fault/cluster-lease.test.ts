@@ -4,7 +4,8 @@
  * - one leader among three, in repeated simultaneous starts with `--bootstrap-expect 3`;
  * - a job created through a follower is listed by every server and runs on the leader;
  * - `kill -9` of the leader: another server runs the jobs within 5 s; the old leader, restarted, follows;
- * - a leader frozen with SIGSTOP past its lease, then resumed, starts no run; no (job, slot) runs twice.
+ * - a leader frozen with SIGSTOP past its lease, then resumed, starts no run, and the store's lease names
+ *   the new leader at a higher epoch; no (job, slot) runs twice.
  *
  * LEASE_STARTS sets the number of repeated starts (default 10; the issue asks for 20).
  */
@@ -21,6 +22,7 @@ import {
   createServerLedger,
   doubledSlots,
   executionsOf,
+  leaseRow,
   type ServerLedger,
   saysLeader,
   startServer,
@@ -143,6 +145,8 @@ describe('drill: servers sharing an rqlite cluster elect one fenced leader', () 
 
     // Fencing: freeze the leader past its lease (3 s) until another server runs the jobs, then resume it.
     const frozenPid = successor.proc.pid!;
+    const leaseBefore = await leaseRow(rqlite);
+    expect(leaseBefore?.holder).toBe(successor.nodeName);
     const frozenAt = Date.now();
     signal(frozenPid, 'SIGSTOP');
     frozen.add(frozenPid);
@@ -177,6 +181,10 @@ describe('drill: servers sharing an rqlite cluster elect one fenced leader', () 
       `[lease] frozen leader: ${late.length} runs of slots before the freeze spawned after it, 0 launched after`,
     );
     expect(now).not.toBe(successor);
+    // The store shows the new leader's term, at a higher epoch than the frozen one's.
+    const leaseAfter = await leaseRow(rqlite);
+    expect(leaseAfter?.holder).toBe(now.nodeName);
+    expect(leaseAfter?.epoch).toBeGreaterThan(leaseBefore?.epoch ?? Number.POSITIVE_INFINITY);
     expect(doubledSlots(runs, executions), '(job, slot) run twice').toEqual([]);
     const tied = runs.filter((r) => executions.some((e) => e.output.includes(`pid ${r.pid}`))).length;
     console.log(`[lease] ledger: ${runs.length} runs, ${tied} tied to their execution, 0 slots twice`);

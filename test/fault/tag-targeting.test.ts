@@ -3,8 +3,8 @@
  * (dkron-behaviour.md §12) checked against the jobs' own ledger (each run writes the pid of the node that
  * spawned it): `value:count` picks that many distinct nodes; several tags must all match; no tags runs on
  * every node; an exclusive value runs on its one node; the least count over the tags wins; a value, a
- * second tag or a count that matches nothing launches nothing and records a failed execution with the
- * reason; `value:1` picks uniformly (300 runs over 3 agents, each gets at least 20%).
+ * second tag that matches nothing launches nothing and records a failed execution with the reason (a
+ * count that is not a positive integer is refused at save, 400); `value:1` picks uniformly (300 runs over 3 agents, each gets at least 20%).
  *
  * Agents: a1 `pool=w zone=x only=me`, a2 `pool=w zone=x`, a3 `pool=w zone=y`; the server has none of these.
  */
@@ -126,12 +126,21 @@ describe('drill: tag targeting over plain agents (Dkron agent_test)', () => {
     for (const node of least.nodes) expect(['a1', 'a2']).toContain(node);
   });
 
-  it('a value, one more tag or a count that matches nothing: a failed execution with the reason, no run', async () => {
+  it('a value or one more tag that matches nothing: a failed execution with the reason, no run; a bad count: 400', async () => {
     const cases: [string, Record<string, string>][] = [
       ['no-value', { pool: 'nomatch' }],
       ['no-second-tag', { pool: 'w', zone: 'nomatch' }],
-      ['bad-count', { pool: 'w:abc' }],
     ];
+    // Dkron saves a count that is not a number and never runs the job; here the save is refused.
+    const badCount = await client.jobs.save({
+      ...ledger.job('bad-count', '@every 1s'),
+      tags: { pool: 'w:abc' },
+    });
+    expect(badCount.status).toBe(400);
+    expect(badCount.body).toMatchObject({
+      field: 'tags.pool',
+      message: expect.stringContaining('must be a positive integer, got "abc"'),
+    });
     for (const [name, tags] of cases) {
       const res = await client.jobs.save({ ...ledger.job(name, '@every 1s'), tags });
       expect(res.status, res.text).toBe(201);

@@ -175,7 +175,7 @@ export interface SlottedRun extends ServerRun {
 /**
  * Ties every ledger run to its slot. A run whose server was killed before the run ended has no output
  * stored: it is tied to the latest record of its job without output (running, or `lost`) scheduled
- * at most 1.5 s before it started. A run tied to no record keeps `slot` undefined.
+ * at most 3 s before it started. A run tied to no record keeps `slot` undefined.
  */
 export function slotRuns(runs: readonly ServerRun[], executions: readonly Execution[]): SlottedRun[] {
   const byPid = new Map<number, Execution>();
@@ -189,7 +189,7 @@ export function slotRuns(runs: readonly ServerRun[], executions: readonly Execut
   return runs.map((run) => {
     const own = byPid.get(run.pid);
     if (own) return { ...run, slot: own.scheduled_at ? Date.parse(own.scheduled_at) : undefined, tie: 'pid' };
-    const near = (silent.get(run.job) ?? []).filter((s) => s <= run.at + 50 && s > run.at - 1_500);
+    const near = (silent.get(run.job) ?? []).filter((s) => s <= run.at + 50 && s > run.at - 3_000);
     if (near.length > 0) return { ...run, slot: Math.max(...near), tie: 'record' };
     return { ...run, slot: undefined, tie: 'none' };
   });
@@ -203,4 +203,79 @@ export function slotsRunTwice(runs: readonly SlottedRun[], executions: readonly 
   for (const e of executions)
     if (e.scheduled_at && e.attempt === 1) bump(`exec:${e.job_name}@${Date.parse(e.scheduled_at)}`);
   return [...seen].filter(([, n]) => n > 1).map(([key]) => key);
+}
+
+/** A leadership term as its server logged it. */
+export interface LoggedTerm {
+  readonly pid: number;
+  readonly epoch: number;
+  /** Epoch ms of the "leading the cluster" line (just after the lease was taken). */
+  readonly at: number;
+}
+
+/** Every term the servers logged (a killed server's handle keeps its logs). */
+export function loggedTerms(servers: readonly AgentHandle[]): LoggedTerm[] {
+  return servers.flatMap((s) =>
+    s
+      .logs()
+      .split('\n')
+      .filter((line) => line.includes('"msg":"leading the cluster"'))
+      .map((line) => {
+        const parsed = JSON.parse(line) as { time: string; epoch: number };
+        return { pid: s.proc.pid ?? 0, epoch: parsed.epoch, at: Date.parse(parsed.time) };
+      }),
+  );
+}
+
+/** A row of the store's launch ledger. */
+export interface LaunchRow {
+  readonly job: string;
+  readonly slot: number;
+  readonly epoch: number;
+}
+
+export async function launchRows(rqlite: RqliteCluster): Promise<LaunchRow[]> {
+  const rows = await rqlite.query(['SELECT job, scheduled_at, epoch FROM launches']);
+  return rows.map((r) => ({ job: String(r.job), slot: Number(r.scheduled_at), epoch: Number(r.epoch) }));
+}
+
+/**
+ * At most once by the jobs' own ledger, against the store's launch ledger (one row per (job, slot), with
+ * the epoch that inserted it): a server may start a run only for a launch one of its terms inserted, once.
+ * For every (server process, job), at every run's start, its runs so far must not outnumber its launches
+ * due by then (a run starts at or after its slot). Returns the violations, as text.
+ */
+export function runsBeyondLaunches(
+  runs: readonly ServerRun[],
+  launches: readonly LaunchRow[],
+  terms: readonly LoggedTerm[],
+): string[] {
+  const epochsOf = new Map<number, Set<number>>();
+  for (const t of terms) epochsOf.set(t.pid, (epochsOf.get(t.pid) ?? new Set()).add(t.epoch));
+  const violations: string[] = [];
+  const keys = new Set(runs.map((r) => `${r.node} ${r.job}`));
+  for (const key of keys) {
+    const [node, job] = [Number(key.split(' ')[0]), key.slice(key.indexOf(' ') + 1)];
+    const epochs = epochsOf.get(node) ?? new Set<number>();
+    const slots = launches
+      .filter((l) => l.job === job && epochs.has(l.epoch))
+      .map((l) => l.slot)
+      .sort((a, b) => a - b);
+    const mine = runs.filter((r) => r.node === node && r.job === job).sort((a, b) => a.at - b.at);
+    let due = 0;
+    for (const [i, run] of mine.entries()) {
+      while (due < slots.length && (slots[due] ?? 0) <= run.at + 5) due++;
+      if (i + 1 > due) {
+        const near = launches
+          .filter((l) => l.job === job && Math.abs(l.slot - run.at) < 6_000)
+          .map((l) => `${l.slot}/e${l.epoch}`);
+        violations.push(
+          `${job}: run ${i + 1} by pid ${node} (epochs ${[...epochs].join(',')}) at ${run.at}, only ${due} ` +
+            `launches due by then; its runs ${mine.map((r) => r.at).join(',')}; launches near ${near.join(',')}`,
+        );
+        break;
+      }
+    }
+  }
+  return violations;
 }
