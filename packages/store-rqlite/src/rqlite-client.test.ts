@@ -169,6 +169,27 @@ describe.each(TRANSPORTS)('rqlite client against a fake node (%s)', (transport) 
     }
   });
 
+  it('retries a 200 whose error says a follower could not forward to its leader (the leader just died)', async () => {
+    let calls = 0;
+    const fake = await fakeRqlite((_req, res) => {
+      calls++;
+      const refused = 'pool get: dial tcp 127.0.0.1:4002: connect: connection refused';
+      if (calls <= 2)
+        json(res, 200, {
+          error: `node failed to process Execute on remote node at 127.0.0.1:4002: ${refused}`,
+        });
+      else json(res, 200, { results: [{ last_insert_id: 1, rows_affected: 1 }] });
+    });
+    const client = createRqliteClient({ url: fake.url, deadlineMs: 5_000, transport });
+    try {
+      expect(await client.execute([['INSERT INTO t (a) VALUES (?)', 1]])).toEqual([{ rowsAffected: 1 }]);
+      expect(calls).toBe(3);
+    } finally {
+      await client.close();
+      await fake.close();
+    }
+  });
+
   it('gives up on "store not open" with UNAVAILABLE at the deadline, never INTERNAL', async () => {
     const fake = await fakeRqlite((_req, res) => json(res, 200, { error: 'store not open' }));
     const client = createRqliteClient({ url: fake.url, deadlineMs: 300, transport });

@@ -41,11 +41,13 @@ const TRANSIENT_500 = /leader|leadership|timeout|timed out|shutdown|shutting dow
 
 /**
  * Texts of a 200 whose top-level `error` means "not now" rather than "never": a restarting node answers
- * `{"error":"store not open"}` until its store is loaded, a node losing leadership says so. Nothing was
- * applied, so the request is retried like a connection error.
+ * `{"error":"store not open"}` until its store is loaded, a node losing leadership says so, and a
+ * follower whose leader just died says it failed to forward the request to it ("node failed to process
+ * Execute on remote node at …: connect: connection refused") until a new leader is elected. The request
+ * is retried like a connection error (every write is idempotent, so a forward cut mid-way is safe too).
  */
 const TRANSIENT_ANSWER =
-  /store not open|not leader|leader not found|leadership lost|no leader|shutting down|shutdown|timeout|timed out/i;
+  /store not open|not leader|leader not found|leadership lost|no leader|shutting down|shutdown|timeout|timed out|failed to process \w+ on remote node/i;
 
 /** What SQLite and rqlite's Raft log say when the disk is full. */
 const DISK_FULL = /no space left on device|database or disk is full|ENOSPC/i;
