@@ -53,7 +53,8 @@ export function createLaunchLedger(store: Store, retain: number, logger: Logger,
   const defer = deferOf(clock);
   const launches = new Batcher<LaunchIntent, boolean>(async (intents) => {
     const inserted = new Set((await store.recordLaunches(intents)).map((i) => launchKey(i)));
-    return intents.map((i) => inserted.has(launchKey(i)));
+    // One owner per (job, slot): a second launch of a slot in the same batch inserted nothing.
+    return intents.map((i) => inserted.delete(launchKey(i)));
   }, defer);
   // Running records of scheduled runs: their ledger rows are written, so their trim may lag.
   const writeScheduledStarts = (items: Execution[]) =>
