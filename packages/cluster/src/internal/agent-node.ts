@@ -14,6 +14,7 @@ import * as grpc from '@grpc/grpc-js';
 import { AUTH_METADATA, decodeKey, sameMac, serverProof, signCall } from './auth.js';
 import { type AgentStream, agentLink, PROTOCOL_VERSION, type ServerMessage } from './proto.js';
 import { ReportJournal } from './report-journal.js';
+import { channelCredentials, type NodeTls, tlsHint } from './tls.js';
 
 /** Longest pause between reconnection attempts once the agent was connected. */
 const MAX_RECONNECT_MS = 5_000;
@@ -36,6 +37,8 @@ export interface AgentNodeOptions {
   readonly retryMax?: number;
   /** `--encrypt` key. */
   readonly key?: string;
+  /** `--tls-cert`/`--tls-key`/`--tls-ca`: the link to the server is mTLS. */
+  readonly tls?: NodeTls;
   /** The journal of unacknowledged finished reports (a file in the data dir). */
   readonly journalPath: string;
 }
@@ -166,7 +169,7 @@ export function createAgentNode(options: AgentNodeOptions): AgentNode {
         settled = true;
         resolve(outcome);
       };
-      const c = new Client(address, grpc.credentials.createInsecure(), {
+      const c = new Client(address, channelCredentials(options.tls), {
         'grpc.keepalive_time_ms': 10_000,
         'grpc.keepalive_timeout_ms': 5_000,
       });
@@ -177,7 +180,7 @@ export function createAgentNode(options: AgentNodeOptions): AgentNode {
         stream.removeAllListeners('data');
         c.close();
         if (!welcomed) {
-          settle({ kind: 'failed', error });
+          settle({ kind: 'failed', error: tlsHint(options.tls, error) });
           return;
         }
         welcomed = false;

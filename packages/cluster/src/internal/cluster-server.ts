@@ -13,6 +13,7 @@ import * as grpc from '@grpc/grpc-js';
 import { AUTH_METADATA, CallVerifier, decodeKey, serverProof } from './auth.js';
 import { type AgentEntry, type InFlight, MemberRegistry, STATUS } from './members.js';
 import { type AgentMessage, agentLink, PROTOCOL_VERSION, type ServerStream } from './proto.js';
+import { type NodeTls, serverCredentials } from './tls.js';
 
 /** Default pause between an agent's heartbeats. */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 1_000;
@@ -32,6 +33,8 @@ export interface ClusterServerOptions {
   readonly port: number;
   /** `--encrypt`: every call must be signed with this key, and the server proves it holds it. */
   readonly key?: string;
+  /** `--tls-cert`/`--tls-key`/`--tls-ca`: the listener is TLS and requires a client certificate of the CA. */
+  readonly tls?: NodeTls;
   readonly heartbeatIntervalMs?: number;
   readonly heartbeatTimeoutMs?: number;
   /**
@@ -349,13 +352,10 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
       grpcServer.addService(agentLink().service, { Connect: onConnect });
       const host = options.host.includes(':') ? `[${options.host}]` : options.host;
       const port = await new Promise<number>((resolve, reject) =>
-        grpcServer.bindAsync(
-          `${host}:${options.port}`,
-          grpc.ServerCredentials.createInsecure(),
-          (err, bound) =>
-            err
-              ? reject(new Error(`cannot listen for agents on ${host}:${options.port}: ${err.message}`))
-              : resolve(bound),
+        grpcServer.bindAsync(`${host}:${options.port}`, serverCredentials(options.tls), (err, bound) =>
+          err
+            ? reject(new Error(`cannot listen for agents on ${host}:${options.port}: ${err.message}`))
+            : resolve(bound),
         ),
       );
       server = grpcServer;
