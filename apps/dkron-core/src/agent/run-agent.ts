@@ -31,6 +31,7 @@ import { LOAD_HINT, warnMissingPlugins } from '../plugins/missing-plugins.js';
 import { startAuditRetention } from './audit-retention.js';
 import { gateUntilFormed, JOB_SYNC_MS, serverCluster } from './cluster.js';
 import { createFileJournal, executionJournalPath } from './execution-journal.js';
+import { readNodeTls, rqlitedNodeTls } from './node-tls.js';
 import { rpcListenHost } from './rpc-listen.js';
 import {
   processSecretSource,
@@ -84,6 +85,7 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
   }
   const listen = parseListenAddress(config.httpAddr);
   const tls = await readTls(config);
+  const nodeTls = await readNodeTls(config);
   const ui = uiRoot(config, logger);
 
   const registry = createPluginRegistry({
@@ -143,6 +145,7 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
       host: rpc.host,
       port: config.rpcPort,
       ...(config.encrypt === '' ? {} : { key: config.encrypt }),
+      ...(nodeTls ? { tls: nodeTls } : {}),
       reconnectTimeoutMs: config.serfReconnectTimeoutMs,
     });
     stopCluster = () => clusterServer.stop();
@@ -171,6 +174,7 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
     logger.info(`listening for agents on ${rpc.host}:${rpcPort}`, {
       rpc: `${rpc.host}:${rpcPort}`,
       encrypt: config.encrypt !== '',
+      mtls: nodeTls !== undefined,
     });
     // After the agent listens for leadership changes: the first round may already make it the leader.
     lease?.start();
@@ -327,6 +331,7 @@ async function openStore(
     dataDir: config.dataDir,
     httpPort: config.rqliteHttpPort,
     raftPort: config.rqliteRaftPort,
+    ...rqlitedNodeTls(config),
     logger: options.logger.toPluginLogger({ component: 'rqlited' }),
   });
   try {

@@ -11,6 +11,7 @@ import { closeServer, HTTP_CLOSE_GRACE_MS } from '../lifecycle/close-server.js';
 import { installSignalHandlers } from '../lifecycle/signals.js';
 import { LOAD_HINT } from '../plugins/missing-plugins.js';
 import { advertisedAddress } from './advertise.js';
+import { readNodeTls } from './node-tls.js';
 import { withSecretReferences } from './secrets.js';
 import type { RunAgentOptions } from './types.js';
 
@@ -36,6 +37,7 @@ export async function runPlainAgent(
       'a plain agent (without --server) needs --join or --retry-join: the host:port of a server (its --rpc-port)',
     );
   }
+  const tls = await readNodeTls(config);
   const registry = createPluginRegistry({
     nodeName: config.nodeName,
     logger: options.logger.toPluginLogger({}),
@@ -63,6 +65,7 @@ export async function runPlainAgent(
     retryIntervalMs: config.retryIntervalMs,
     retryMax: config.retryMax,
     ...(config.encrypt === '' ? {} : { key: config.encrypt }),
+    ...(tls ? { tls } : {}),
     journalPath: agentReportsPath(config.dataDir),
   });
   const health = await listenHealth(config.httpAddr, () => node.connectedTo());
