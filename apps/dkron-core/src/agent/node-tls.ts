@@ -48,9 +48,13 @@ function checkKey(config: TlsConfig, cert: X509Certificate, pem: Buffer): void {
     });
   }
   if (!matches) {
-    throw new DkronError('VALIDATION', `--tls-key: ${config.tlsKey} is not the key of --tls-cert ${config.tlsCert}`, {
-      details: { field: 'tls-key' },
-    });
+    throw new DkronError(
+      'VALIDATION',
+      `--tls-key: ${config.tlsKey} is not the key of --tls-cert ${config.tlsCert}`,
+      {
+        details: { field: 'tls-key' },
+      },
+    );
   }
 }
 

@@ -6,7 +6,9 @@ const KEY = 'kPpdjphiipNSsjd4QHWbkA==';
 describe('rpcListenHost', () => {
   it('binds loopback only without --encrypt when the bind host is a wildcard', () => {
     expect(rpcListenHost({ bindAddr: '0.0.0.0:8946', encrypt: '' })).toMatchObject({ host: '127.0.0.1' });
-    expect(rpcListenHost({ bindAddr: '[::]:8946', encrypt: '' }).warning).toMatch(/neither --encrypt nor --tls-cert is set/);
+    expect(rpcListenHost({ bindAddr: '[::]:8946', encrypt: '' }).warning).toMatch(
+      /neither --encrypt nor --tls-cert is set/,
+    );
   });
 
   it('binds every interface with --encrypt, and a named host either way (warning without a key)', () => {

@@ -14,7 +14,8 @@ export function rpcListenHost(config: Pick<AgentConfig, 'bindAddr' | 'encrypt'> 
 } {
   const match = /^(?:\[([^\]]+)\]|([^:[\]]*))(?::\d+)?$/.exec(config.bindAddr.trim());
   const host = match?.[1] ?? match?.[2] ?? '';
-  if (config.encrypt !== '' || (config.tlsCert ?? '') !== '') return { host: WILDCARDS.has(host) ? '0.0.0.0' : host };
+  if (config.encrypt !== '' || (config.tlsCert ?? '') !== '')
+    return { host: WILDCARDS.has(host) ? '0.0.0.0' : host };
   if (WILDCARDS.has(host)) {
     return {
       host: '127.0.0.1',

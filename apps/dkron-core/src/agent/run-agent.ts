@@ -32,6 +32,7 @@ import { startAuditRetention } from './audit-retention.js';
 import { gateUntilFormed, JOB_SYNC_MS, serverCluster } from './cluster.js';
 import { createFileJournal, executionJournalPath } from './execution-journal.js';
 import { readNodeTls, rqlitedNodeTls } from './node-tls.js';
+import { reloadOnHangup } from './reload-tags.js';
 import { rpcListenHost } from './rpc-listen.js';
 import {
   processSecretSource,
@@ -81,7 +82,7 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
   const config = await resolveSecretOptions(given, secrets);
   if (!config.server) {
     const { runPlainAgent } = await import('./run-plain-agent.js');
-    return runPlainAgent(config, options, secrets);
+    return runPlainAgent(config, options, secrets, given);
   }
   const listen = parseListenAddress(config.httpAddr);
   const tls = await readTls(config);
@@ -226,6 +227,7 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
       const handlers = installSignalHandlers({
         logger,
         forceAfterMs: config.shutdownTimeoutMs + 30_000,
+        ...reloadOnHangup(given, options, logger, (tags) => clusterServer.cluster.retag?.(tags)),
         async onShutdown(reason) {
           stopLauncherWatch();
           logger.info('shutting down', { reason });

@@ -112,15 +112,16 @@ async function runAgentCommand(argv: readonly string[], context: AgentContext): 
     context.stdout(renderCommandHelp(agentCommand, 'agent'));
     return EXIT.ok;
   }
+  const input = {
+    argv,
+    env: context.env,
+    cwd: context.cwd,
+    ...(context.home === undefined ? {} : { home: context.home }),
+    ...(context.etcDir === undefined ? {} : { etcDir: context.etcDir }),
+  };
   let loaded: LoadedConfig;
   try {
-    loaded = await loadConfig({
-      argv,
-      env: context.env,
-      cwd: context.cwd,
-      ...(context.home === undefined ? {} : { home: context.home }),
-      ...(context.etcDir === undefined ? {} : { etcDir: context.etcDir }),
-    });
+    loaded = await loadConfig(input);
   } catch (err) {
     if (!isUsageError(err)) throw err;
     context.stderr(`${err.message}\n`);
@@ -141,7 +142,13 @@ async function runAgentCommand(argv: readonly string[], context: AgentContext): 
   if (typeof plugins === 'number') return plugins;
   try {
     const { runAgent } = await import('../agent/run-agent.js');
-    return await runAgent(config, { logger, plugins, ...(source ? { configPath: source } : {}) });
+    const reloadConfig = async () => (await loadConfig(input)).config;
+    return await runAgent(config, {
+      logger,
+      plugins,
+      reloadConfig,
+      ...(source ? { configPath: source } : {}),
+    });
   } catch (err) {
     log.error(describeStartupError(err));
     log.debug({ error: err }, 'startup error details');

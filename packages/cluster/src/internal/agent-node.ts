@@ -53,6 +53,11 @@ export interface AgentNode {
   running(): Execution[];
   /** Finished reports no server acknowledged yet. */
   unacknowledged(): number;
+  /**
+   * Replaces this node's tags (every tag, reserved ones included): sent to the server now if connected,
+   * and announced on every later connection.
+   */
+  retag(tags: Readonly<Record<string, string>>): void;
   /** Waits up to `timeoutMs` for running runs, sends what is left, leaves and closes. */
   stop(timeoutMs: number): Promise<void>;
 }
@@ -61,7 +66,8 @@ type Outcome = { kind: 'welcomed' } | { kind: 'redirect'; to: string } | { kind:
 
 /** Creates a plain agent's node: its worker and its link to the servers. */
 export function createAgentNode(options: AgentNodeOptions): AgentNode {
-  const { logger, member } = options;
+  const { logger } = options;
+  let member = options.member;
   const clock = options.clock ?? systemClock;
   const key = options.key ? decodeKey(options.key) : undefined;
   const journal = new ReportJournal(options.journalPath);
@@ -310,6 +316,10 @@ export function createAgentNode(options: AgentNodeOptions): AgentNode {
     connectedTo: () => server,
     running: () => worker.running(),
     unacknowledged: () => pending.size,
+    retag(tags) {
+      member = { ...member, Tags: { ...tags } };
+      send({ retag: { tags: { ...member.Tags } } });
+    },
     async stop(timeoutMs) {
       await worker.stop(timeoutMs);
       stopping = true;

@@ -200,6 +200,7 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
         }
         registry.seen(entry, clock.now());
         if (message.leave) left = true;
+        else if (message.retag) retag(entry, message.retag.tags);
         else onReport(call, entry, message);
       } catch (err) {
         logger.warn('bad message from an agent', { peer, err: String(err) });
@@ -285,6 +286,12 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
     return entry;
   }
 
+  /** An agent's new tags (it reloaded its config): its member record, and the runs targeting it from now on. */
+  function retag(entry: AgentEntry, tags: Record<string, string> | undefined): void {
+    entry.member = { ...entry.member, Tags: { ...(tags ?? {}) } };
+    logger.info('agent tags changed', { node: entry.member.Name, tags: entry.member.Tags });
+  }
+
   function onReport(call: ServerStream, entry: AgentEntry, message: AgentMessage): void {
     if (!reports) return;
     if (message.started) reports.started(parseExecution(message.started.execution_json));
@@ -315,6 +322,7 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
     epoch: () => base.epoch(),
     self: () => base.self(),
     onLeadershipChange: (listener) => base.onLeadershipChange(listener),
+    ...(base.retag ? { retag: (tags: Readonly<Record<string, string>>) => base.retag?.(tags) } : {}),
   };
 
   return {
