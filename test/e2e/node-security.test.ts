@@ -13,6 +13,8 @@ import { type AgentHandle, api, startAgent, stopAllAgents, waitFor } from './hel
 
 interface MemberView {
   Name: string;
+  Addr: string;
+  Port: number;
   Status: number;
   Tags: Record<string, string>;
 }
@@ -157,4 +159,41 @@ describe('SIGHUP reloads tags', () => {
     });
     expect((await members(server)).get('a-hup')?.Tags.tier).toBe('new');
   }, 120_000);
+});
+
+describe("Dkron's node flags on a plain agent", () => {
+  it('--datacenter, --region and --advertise-addr show in /v1/members; runs stay in the region', async () => {
+    const server = await startAgent({ nodeName: 's-flags' });
+    await startPlain('a-eu', server, [
+      '--datacenter',
+      'dc9',
+      '--region',
+      'eu',
+      '--advertise-addr',
+      '127.0.0.9:7946',
+      '--tag',
+      'tier=far',
+    ]);
+    await startPlain('a-home', server, ['--datacenter', 'dc2', '--tag', 'tier=near']);
+    const listed = await members(server);
+    expect(listed.get('a-eu')).toMatchObject({
+      Addr: '127.0.0.9',
+      Port: 7946,
+      Tags: { dc: 'dc9', region: 'eu' },
+    });
+    expect(listed.get('a-home')?.Tags).toMatchObject({ dc: 'dc2', region: 'global' });
+    expect((await runOnce(server, 'near', { tier: 'near' })).node_name).toBe('a-home');
+    // The server leads region global: an agent of region eu is never a target (Dkron's rule).
+    const client = api(server.baseUrl);
+    await client.jobs.save({
+      name: 'far',
+      schedule: '@manually',
+      executor: 'shell',
+      executor_config: { command: 'echo far' },
+      tags: { tier: 'far' },
+    });
+    const far = await client.jobs.run('far');
+    expect(far.status).toBe(404);
+    expect(far.text).toMatch(/no target nodes found to run job far/);
+  }, 90_000);
 });

@@ -316,7 +316,11 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
 
   const cluster: Cluster = {
     members: () => [...base.members(), ...registry.members()],
-    candidates: () => [...base.candidates(), ...registry.candidates()],
+    // As in Dkron, runs target nodes of this server's region only (an agent of another region is listed).
+    candidates: () => {
+      const region = base.self().Tags.region;
+      return [...base.candidates(), ...registry.candidates().filter((c) => c.tags.region === region)];
+    },
     leader: () => base.leader(),
     isLeader: () => base.isLeader(),
     epoch: () => base.epoch(),
