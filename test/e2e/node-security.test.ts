@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Execution } from '@dkron-core/plugin-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCa, makeNodeCert, type TestNodeCert } from './helpers/certs.js';
-import { type AgentHandle, api, startAgent, stopAllAgents, waitFor } from './helpers/index.js';
+import { type AgentHandle, api, freePort, startAgent, stopAllAgents, waitFor } from './helpers/index.js';
 
 interface MemberView {
   Name: string;
@@ -195,5 +195,35 @@ describe("Dkron's node flags on a plain agent", () => {
     const far = await client.jobs.run('far');
     expect(far.status).toBe(404);
     expect(far.text).toMatch(/no target nodes found to run job far/);
+  }, 90_000);
+
+  it('--retry-join retries every --retry-interval until a server is there', async () => {
+    const rpc = await freePort();
+    const joining = startAgent({
+      server: false,
+      nodeName: 'a-early',
+      args: ['--retry-join', `127.0.0.1:${rpc}`, '--retry-interval', '200ms', '--retry-max', '0'],
+      healthTimeoutMs: 60_000,
+    });
+    // The agent is up (retrying) before the server exists.
+    const server = await startAgent({ nodeName: 's-late', args: ['--rpc-port', String(rpc)] });
+    const agent = await joining;
+    expect(agent.logs()).toMatch(/could not join a server; retrying/);
+    expect((await members(server)).get('a-early')?.Status).toBe(1);
+  }, 90_000);
+
+  it('--retry-max gives up after that many attempts, naming each answer', async () => {
+    const nobody = await freePort();
+    const began = Date.now();
+    await expect(
+      startAgent({
+        server: false,
+        nodeName: 'a-alone',
+        args: ['--retry-join', `127.0.0.1:${nobody}`, '--retry-interval', '300ms', '--retry-max', '3'],
+        healthTimeoutMs: 60_000,
+      }),
+    ).rejects.toThrow(new RegExp(`could not join a server \\(3 attempts\\): 127\\.0\\.0\\.1:${nobody}: `));
+    // Two waits of --retry-interval between the three attempts.
+    expect(Date.now() - began).toBeGreaterThanOrEqual(600);
   }, 90_000);
 });
