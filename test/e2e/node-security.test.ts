@@ -199,18 +199,34 @@ describe("Dkron's node flags on a plain agent", () => {
 
   it('--retry-join retries every --retry-interval until a server is there', async () => {
     const rpc = await freePort();
+    let health = '';
     const joining = startAgent({
       server: false,
       nodeName: 'a-early',
       args: ['--retry-join', `127.0.0.1:${rpc}`, '--retry-interval', '200ms', '--retry-max', '0'],
-      healthTimeoutMs: 60_000,
+      healthTimeoutMs: 90_000,
+      // Learns the agent's --http-addr from its command line, to see it up before it is connected.
+      launcher: ([command, ...args]) => {
+        health = args[args.indexOf('--http-addr') + 1] ?? '';
+        return { command: command as string, args };
+      },
     });
-    // The agent is up (retrying) before the server exists.
+    // The agent is up and not connected (its first attempt found no server) before the server starts.
+    await waitFor(
+      async () => {
+        const status = await fetch(`http://${health}/health`).then(
+          (r) => r.status,
+          () => undefined,
+        );
+        return status === 503 ? true : undefined;
+      },
+      { message: 'the agent answering 503 (not connected)', timeoutMs: 60_000 },
+    );
     const server = await startAgent({ nodeName: 's-late', args: ['--rpc-port', String(rpc)] });
     const agent = await joining;
     expect(agent.logs()).toMatch(/could not join a server; retrying/);
     expect((await members(server)).get('a-early')?.Status).toBe(1);
-  }, 90_000);
+  }, 120_000);
 
   it('--retry-max gives up after that many attempts, naming each answer', async () => {
     const nobody = await freePort();
