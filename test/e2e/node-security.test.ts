@@ -3,7 +3,7 @@
  * CLI: a server and plain agents on loopback, certificates made with openssl in a temp dir.
  */
 
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Execution } from '@dkron-core/plugin-api';
@@ -77,6 +77,10 @@ describe('node-to-node mTLS', () => {
   it('lets an agent with a certificate of the CA join and run work; refuses every other', async () => {
     const server = await startAgent({ nodeName: 's1', args: tlsArgs(certs.server) });
     expect(server.logs()).toMatch(/"mtls":true/);
+    // Its embedded rqlited got the same files for its node-to-node (Raft) traffic.
+    expect(await readFile(join(server.dataDir, 'rqlited.log'), 'utf8')).toContain(
+      `enabling node-to-node encryption with cert: ${certs.server.cert}, key: ${certs.server.key}, CA cert ${certs.server.ca}, mutual TLS enabled`,
+    );
     await startPlain('a1', server, [...tlsArgs(certs.agent), '--tag', 'tier=web']);
     expect((await members(server)).get('a1')).toMatchObject({ Status: 1, Tags: { tier: 'web' } });
     const run = await runOnce(server, 'on-a1', { tier: 'web:1' });
