@@ -112,24 +112,17 @@ export function prepareExecution(options: PrepareExecutionOptions): PreparedExec
   let onAbort: (() => void) | undefined;
 
   const ready: Ready | Ended = resolveExecutor(registry, job);
-  // Bound lazily: most runs never log.
-  const logger = lazyBoundLogger(options.logger, () => ({ job: job.name, execution: execution?.id }));
-  // Only a run that calls its executor (`ready` found it) hands this logger to a plugin.
-  const pluginLogger =
-    'status' in ready
-      ? logger
-      : lazyBoundLogger(options.logger, () => ({
-          job: job.name,
-          execution: execution?.id,
-          plugin: ready.executor.plugin,
-        }));
+  // Made when first needed (most runs never log), not when the run is prepared ahead.
+  const logFields = () => ({ job: job.name, execution: execution?.id });
+  let runLogger: Logger | undefined;
+  const logger = (): Logger => (runLogger ??= lazyBoundLogger(options.logger, logFields));
   const streams = registry.hasListeners('execution:output');
   const capture = createOutputCapture(limit, (chunk) => {
     if (options.onOutput !== undefined) {
       try {
         options.onOutput(chunk);
       } catch (thrown) {
-        logger.error('output listener failed', { error: errorMessage(thrown) });
+        logger().error('output listener failed', { error: errorMessage(thrown) });
       }
     }
     if (streams && execution !== undefined) void registry.emit('execution:output', { job, execution, chunk });
@@ -149,7 +142,8 @@ export function prepareExecution(options: PrepareExecutionOptions): PreparedExec
           return controller.signal;
         },
         output: capture.sink,
-        logger: pluginLogger,
+        // Only a run that calls its executor hands a logger to a plugin, made now, not ahead.
+        logger: lazyBoundLogger(options.logger, () => ({ ...logFields(), plugin: ready.executor.plugin })),
         execution: e,
         job,
       };
@@ -181,7 +175,7 @@ export function prepareExecution(options: PrepareExecutionOptions): PreparedExec
 
     const finishedAt = new Date(clock.now());
     const output = composeOutput(ended.error, capture.tail(), limit);
-    if (ended.status !== 'success') logger.info(`execution ${ended.status}`, { error: ended.error });
+    if (ended.status !== 'success') logger().info(`execution ${ended.status}`, { error: ended.error });
     const finished = finishedRecord(run, ended, output, finishedAt);
     const processed = await processorsOver(options, finished, clock);
     void registry.emit('execution:done', { job, execution: processed });
