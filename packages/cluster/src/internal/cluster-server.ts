@@ -6,13 +6,16 @@ import {
   type ExecutionReports,
   msToTime,
   type PluginCatalog,
+  type RemoteRuns,
   systemClock,
 } from '@dkron-core/kernel';
 import type { Execution, Logger } from '@dkron-core/plugin-api';
 import * as grpc from '@grpc/grpc-js';
+import { AgentRuns } from './agent-runs.js';
 import { AUTH_METADATA, CallVerifier, decodeKey, serverProof } from './auth.js';
 import { type AgentEntry, type InFlight, MemberRegistry, STATUS } from './members.js';
 import { type AgentMessage, agentLink, PROTOCOL_VERSION, type ServerStream } from './proto.js';
+import { createLeaderLink, type LeaderApi, serverLink, serverLinkHandlers } from './server-link.js';
 
 /** Default pause between an agent's heartbeats. */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 1_000;
@@ -56,8 +59,16 @@ export interface ClusterServer {
    * server's entry first): `GET /v1/plugins` of the cluster.
    */
   catalog(base: PluginCatalog): PluginCatalog;
-  /** Starts listening; agents' reports go to `reports` (the leader's intake). Resolves with the port. */
-  start(reports: ExecutionReports): Promise<number>;
+  /**
+   * Runs of other nodes for this server's API: its agents' runs while it leads, else the leader's
+   * answers over gRPC (run-now, cancel, busy, follow).
+   */
+  readonly remoteRuns: RemoteRuns;
+  /**
+   * Starts listening; agents' reports go to `reports` (the leader's intake), other servers' calls to
+   * `leaderApi` (this server's API, answered while it leads). Resolves with the port.
+   */
+  start(reports: ExecutionReports, leaderApi?: LeaderApi): Promise<number>;
   /**
    * Follows executions the store shows running on other nodes (call it at start, before agents
    * reconnect): each is lost unless its agent reconnects within the heartbeat timeout and reports it.
@@ -92,6 +103,7 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
   const streams = new Set<ServerStream>();
   let sweepTimer: { cancel(): void } | undefined;
   let server: grpc.Server | undefined;
+  const leaderLink = createLeaderLink({ nodeName, leader: () => base.leader(), key, clock, logger });
 
   const registry = new MemberRegistry({
     heartbeatTimeoutMs: timeout,
@@ -106,20 +118,23 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
     },
   });
 
+  /** The runs in flight on the agents, as the API sees them (live output, cancel, ends). */
+  const runs = new AgentRuns(registry);
+
   function markLost(node: string, run: InFlight, why: string): void {
     const e = { ...run.execution, output: run.output };
     logger.warn('execution lost with its agent', { job: e.job_name, execution: e.id, node });
+    const lost: Execution = {
+      ...e,
+      status: 'lost',
+      success: false,
+      finished_at: msToTime(clock.now()),
+      output: `${e.output}${e.output === '' || e.output.endsWith('\n') ? '' : '\n'}${why}\n`,
+    };
     void reports
-      ?.finished({
-        execution: {
-          ...e,
-          status: 'lost',
-          success: false,
-          finished_at: msToTime(clock.now()),
-          output: `${e.output}${e.output === '' || e.output.endsWith('\n') ? '' : '\n'}${why}\n`,
-        },
-      })
-      .catch((err: unknown) => logger.error('could not record a lost execution', { err: String(err) }));
+      ?.finished({ execution: lost })
+      .catch((err: unknown) => logger.error('could not record a lost execution', { err: String(err) }))
+      .finally(() => runs.ended(lost));
   }
 
   /**
@@ -151,26 +166,36 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
     call.emit('error', { code, details, metadata: new grpc.Metadata() });
   }
 
-  function onConnect(call: ServerStream): void {
-    const peer = call.getPeer();
+  /** Why a node-to-node call is refused (logged), or `undefined` when it may go on. */
+  function authenticate(call: { metadata: grpc.Metadata; getPeer(): string }): string | undefined {
+    if (!verifier) return undefined;
     const md = call.metadata;
     const node = metadataValue(md, AUTH_METADATA.node);
-    const nonce = metadataValue(md, AUTH_METADATA.nonce) ?? '';
-    if (verifier) {
-      const why = verifier.verify(
-        {
-          ...(node ? { node } : {}),
-          nonce,
-          timestamp: metadataValue(md, AUTH_METADATA.timestamp) ?? '',
-          mac: metadataValue(md, AUTH_METADATA.mac) ?? '',
-        },
-        clock.now(),
-      );
-      if (why) {
-        logger.warn('refused a node-to-node call', { peer, node: node ?? '(none)', reason: why });
-        refuse(call, grpc.status.UNAUTHENTICATED, `refused by ${nodeName}: ${why}`);
-        return;
-      }
+    const why = verifier.verify(
+      {
+        ...(node ? { node } : {}),
+        nonce: metadataValue(md, AUTH_METADATA.nonce) ?? '',
+        timestamp: metadataValue(md, AUTH_METADATA.timestamp) ?? '',
+        mac: metadataValue(md, AUTH_METADATA.mac) ?? '',
+      },
+      clock.now(),
+    );
+    if (why)
+      logger.warn('refused a node-to-node call', {
+        peer: call.getPeer(),
+        node: node ?? '(none)',
+        reason: why,
+      });
+    return why;
+  }
+
+  function onConnect(call: ServerStream): void {
+    const peer = call.getPeer();
+    const nonce = metadataValue(call.metadata, AUTH_METADATA.nonce) ?? '';
+    const why = authenticate(call);
+    if (why) {
+      refuse(call, grpc.status.UNAUTHENTICATED, `refused by ${nodeName}: ${why}`);
+      return;
     }
     streams.add(call);
     let entry: AgentEntry | undefined;
@@ -289,18 +314,22 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
       const execution = parseExecution(message.output.execution_json);
       const run = entry.inFlight.get(execution.id);
       if (run) run.output = keepTail(run.output + message.output.chunk);
+      runs.output(execution.id, message.output.chunk);
       reports.output(execution, message.output.chunk);
     } else if (message.finished) {
       const execution = parseExecution(message.finished.execution_json);
       entry.inFlight.delete(execution.id);
-      void reports.finished({ execution }).then(
-        () => call.write({ ack: { execution_id: execution.id } }),
-        (err: unknown) =>
-          logger.error('could not record a finished execution', {
-            execution: execution.id,
-            err: String(err),
-          }),
-      );
+      void reports
+        .finished({ execution })
+        .then(
+          () => call.write({ ack: { execution_id: execution.id } }),
+          (err: unknown) =>
+            logger.error('could not record a finished execution', {
+              execution: execution.id,
+              err: String(err),
+            }),
+        )
+        .finally(() => runs.ended(execution));
     }
   }
 
@@ -314,8 +343,19 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
     onLeadershipChange: (listener) => base.onLeadershipChange(listener),
   };
 
+  const remoteRuns: RemoteRuns = {
+    // The leader follows its agents' runs; a server that does not lead asks the leader.
+    running: async () => (base.isLeader() ? runs.running() : leaderLink.running()),
+    cancel: async (job, id, reason) =>
+      base.isLeader() ? runs.cancel(job, id, reason) : leaderLink.cancel(job, id, reason),
+    follow: async (job, id, signal) =>
+      base.isLeader() ? runs.follow(job, id, signal) : leaderLink.follow(job, id, signal),
+    runNow: (job, force) => leaderLink.runNow(job, force),
+  };
+
   return {
     cluster,
+    remoteRuns,
     dispatcher: (local) => createClusterDispatcher(nodeName, local, registry),
     adopt(executions) {
       // Counted as seen a grace ahead: the agent's reconnect pause must not make its run lost.
@@ -339,7 +379,7 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
       const { executors, processors } = registry.plugins();
       return { executors: [...executors].sort(), processors: [...processors].sort() };
     },
-    async start(intake) {
+    async start(intake, leaderApi) {
       reports = intake;
       const grpcServer = new grpc.Server({
         'grpc.keepalive_time_ms': 10_000,
@@ -347,6 +387,12 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
         'grpc.keepalive_permit_without_calls': 1,
       });
       grpcServer.addService(agentLink().service, { Connect: onConnect });
+      if (leaderApi) {
+        grpcServer.addService(
+          serverLink().service,
+          serverLinkHandlers({ nodeName, api: leaderApi, isLeader: () => base.isLeader(), authenticate }),
+        );
+      }
       const host = options.host.includes(':') ? `[${options.host}]` : options.host;
       const port = await new Promise<number>((resolve, reject) =>
         grpcServer.bindAsync(
@@ -368,6 +414,7 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
     },
     async stop() {
       sweepTimer?.cancel();
+      leaderLink.close();
       for (const s of streams) s.end();
       const closing = server;
       server = undefined;
