@@ -212,6 +212,7 @@ function wireRoles(options: AgentOptions): Roles {
     logger,
     unwritten,
     onStarted: (job, execution) => notify({ notifier: options.notifier, logger }, 'started', job, execution),
+    lookup: (job, id) => store.getExecution(job, id),
   });
   const worker = createWorker({
     nodeName: cluster.self().Name,
