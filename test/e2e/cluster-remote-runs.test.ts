@@ -272,3 +272,60 @@ describe('runs on a plain agent, through either server', () => {
     expect((await finished(follower, 'rr-cancel-l')).map((e) => e.status)).toEqual(['cancelled']);
   });
 });
+
+describe('an agent thought lost that reports after all', () => {
+  it('its own end replaces the lost record of the same execution: one row, one start, no retry', async () => {
+    const agent = await startAgent({
+      server: false,
+      nodeName: 'frozen1',
+      args: ['--tag', 'tier=frozen', '--join', `127.0.0.1:${leader.ports.rpc}`],
+      healthTimeoutMs: 30_000,
+    });
+    const lc = api(leader.baseUrl);
+    // Retries left: the lost attempt is due for a retry 10 s after it was recorded lost, unless its agent
+    // reported its end meanwhile.
+    await lc.jobs.save({ ...gatedJob('rr-late', { tier: 'frozen' }), retries: 2, retry_backoff: '10s' });
+    expect((await lc.jobs.run('rr-late')).status).toBe(200);
+    const running = await runningWith(leader, 'rr-late', 'started');
+    const pid = agent.proc.pid as number;
+    // Frozen past the heartbeat timeout (5 s): the leader records the run lost; its shell keeps running.
+    process.kill(pid, 'SIGSTOP');
+    try {
+      const lost = await waitFor(
+        async () => {
+          const { body } = await api(follower.baseUrl).jobs.executions('rr-late');
+          return body.find((e) => e.id === running.id && e.status === 'lost');
+        },
+        { timeoutMs: 30_000, message: 'the run of the frozen agent recorded lost' },
+      );
+      expect(lost.node_name).toBe('frozen1');
+    } finally {
+      process.kill(pid, 'SIGCONT');
+    }
+    await openGate('rr-late');
+    const replaced = await waitFor(
+      async () => {
+        const { body } = await api(follower.baseUrl).jobs.executions('rr-late');
+        return body.some((e) => e.status === 'success') ? body : undefined;
+      },
+      { timeoutMs: 30_000, message: "the agent's own end of rr-late" },
+    );
+    expect(replaced).toHaveLength(1);
+    expect(replaced[0]).toMatchObject({
+      id: running.id,
+      node_name: 'frozen1',
+      status: 'success',
+      output: 'started rr-late\ngated rr-late\n',
+    });
+    expect((await lc.jobs.get('rr-late')).body).toMatchObject({ success_count: 1, error_count: 0 });
+    // When the retry comes due, the leader finds the attempt ended after all and does not retry it.
+    await waitFor(() => leader.logs().includes('no retry: the lost attempt reported its end after all'), {
+      timeoutMs: 30_000,
+      message: 'the leader to drop the retry of rr-late',
+    });
+    expect(await startsOf('rr-late')).toBe(1);
+    expect((await api(follower.baseUrl).jobs.executions('rr-late')).body.map((e) => e.id)).toEqual([
+      running.id,
+    ]);
+  });
+});
