@@ -158,6 +158,21 @@ afterAll(async () => {
 });
 
 describe('runs on a plain agent, through either server', () => {
+  it("the follower lists the leader's agents in /v1/members", async () => {
+    const members = await waitFor(
+      async () => {
+        const { body } = await api(follower.baseUrl).get<{ Name: string; Status: number }[]>('/v1/members');
+        return body.some((m) => m.Name === 'remote1') ? body : undefined;
+      },
+      { timeoutMs: 20_000, message: "remote1 in the follower's /v1/members" },
+    );
+    expect(members.map((m) => [m.Name, m.Status]).sort()).toEqual([
+      ['remote1', 1],
+      ['s1', 1],
+      ['s2', 1],
+    ]);
+  });
+
   it('run-now on the follower runs the job once, on the agent; /v1/busy of both servers shows it live', async () => {
     const fc = api(follower.baseUrl);
     expect((await fc.jobs.save(gatedJob('rr-now'))).status).toBe(201);

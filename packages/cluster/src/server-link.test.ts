@@ -185,6 +185,19 @@ describe('a server that does not lead, over ServerLink', () => {
     expect(events).toEqual(['started held\n', 'released held\n', 'done success']);
   });
 
+  it("lists the leader's agents among its members", async () => {
+    const { follower } = await startCluster();
+    const members = await until('a1 among the members of s2', async () => {
+      const all = await follower.agent.members();
+      return all.some((m) => m.Name === 'a1') ? all : undefined;
+    });
+    expect(members.map((m) => [m.Name, m.Status, m.Tags.tier])).toEqual([
+      ['s1', 1, undefined],
+      ['s2', 1, undefined],
+      ['a1', 1, 'a'],
+    ]);
+  });
+
   it("cancels a run on the leader's agent; errors keep their code", async () => {
     const { follower } = await startCluster();
     await follower.agent.runJob('held');

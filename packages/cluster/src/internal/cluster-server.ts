@@ -13,6 +13,7 @@ import type { Execution, Logger } from '@dkron-core/plugin-api';
 import * as grpc from '@grpc/grpc-js';
 import { AgentRuns } from './agent-runs.js';
 import { AUTH_METADATA, CallVerifier, decodeKey, serverProof } from './auth.js';
+import { LeaderAgents } from './leader-agents.js';
 import { type AgentEntry, type InFlight, MemberRegistry, STATUS } from './members.js';
 import { type AgentMessage, agentLink, PROTOCOL_VERSION, type ServerStream } from './proto.js';
 import { createLeaderLink, type LeaderApi, serverLink, serverLinkHandlers } from './server-link.js';
@@ -120,6 +121,30 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
 
   /** The runs in flight on the agents, as the API sees them (live output, cancel, ends). */
   const runs = new AgentRuns(registry);
+  /** On a server that does not lead: the leader's agents, for its members and plugins. */
+  const leaderAgents = new LeaderAgents({
+    fetch: () => leaderLink.agents(),
+    isLeader: () => base.isLeader(),
+    clock,
+    logger,
+    intervalMs: interval,
+  });
+  const agentsView = () => {
+    const { executors, processors } = registry.plugins();
+    return {
+      members: registry.members(),
+      executors: [...executors],
+      processors: [...processors],
+      catalog: mergeCatalogs({ executors: [], processors: [] }, registry.catalogs()),
+    };
+  };
+  /** Members not from the base: this server's agents, and the leader's when it does not lead. */
+  const agentMembers = () => {
+    const own = registry.members();
+    const names = new Set(own.map((m) => m.Name));
+    const theirs = (leaderAgents.view()?.members ?? []).filter((m) => !names.has(m.Name));
+    return [...own, ...theirs];
+  };
 
   function markLost(node: string, run: InFlight, why: string): void {
     const e = { ...run.execution, output: run.output };
@@ -334,7 +359,7 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
   }
 
   const cluster: Cluster = {
-    members: () => [...base.members(), ...registry.members()],
+    members: () => [...base.members(), ...agentMembers()],
     candidates: () => [...base.candidates(), ...registry.candidates()],
     leader: () => base.leader(),
     isLeader: () => base.isLeader(),
@@ -363,20 +388,14 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
       for (const e of executions) if (e.node_name !== nodeName) registry.adopt(e.node_name, e, seen);
     },
     catalog(own) {
-      const executors = new Map(own.executors.map((e) => [e.name, e]));
-      const processors = new Map(own.processors.map((p) => [p.name, p]));
-      for (const c of registry.catalogs()) {
-        for (const e of c.executors) if (!executors.has(e.name)) executors.set(e.name, e);
-        for (const p of c.processors) if (!processors.has(p.name)) processors.set(p.name, p);
-      }
-      const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
-      return {
-        executors: [...executors.values()].sort(byName),
-        processors: [...processors.values()].sort(byName),
-      };
+      const theirs = leaderAgents.view()?.catalog;
+      return mergeCatalogs(own, [...registry.catalogs(), ...(theirs ? [theirs] : [])]);
     },
     plugins() {
       const { executors, processors } = registry.plugins();
+      const theirs = leaderAgents.view();
+      for (const e of theirs?.executors ?? []) executors.add(e);
+      for (const p of theirs?.processors ?? []) processors.add(p);
       return { executors: [...executors].sort(), processors: [...processors].sort() };
     },
     async start(intake, leaderApi) {
@@ -390,7 +409,13 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
       if (leaderApi) {
         grpcServer.addService(
           serverLink().service,
-          serverLinkHandlers({ nodeName, api: leaderApi, isLeader: () => base.isLeader(), authenticate }),
+          serverLinkHandlers({
+            nodeName,
+            api: leaderApi,
+            isLeader: () => base.isLeader(),
+            agents: agentsView,
+            authenticate,
+          }),
         );
       }
       const host = options.host.includes(':') ? `[${options.host}]` : options.host;
@@ -410,11 +435,13 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
         if (!change.leader) for (const s of streams) s.end();
       });
       sweep();
+      leaderAgents.start();
       return port;
     },
     async stop() {
       sweepTimer?.cancel();
       leaderLink.close();
+      leaderAgents.stop();
       for (const s of streams) s.end();
       const closing = server;
       server = undefined;
@@ -438,6 +465,21 @@ const KEPT_OUTPUT = 256_000;
 
 function keepTail(text: string): string {
   return text.length > KEPT_OUTPUT ? text.slice(-KEPT_OUTPUT) : text;
+}
+
+/** `own` plus what only `others` provide, each name once (`own`'s entry first), sorted by name. */
+function mergeCatalogs(own: PluginCatalog, others: readonly PluginCatalog[]): PluginCatalog {
+  const executors = new Map(own.executors.map((e) => [e.name, e]));
+  const processors = new Map(own.processors.map((p) => [p.name, p]));
+  for (const c of others) {
+    for (const e of c.executors) if (!executors.has(e.name)) executors.set(e.name, e);
+    for (const p of c.processors) if (!processors.has(p.name)) processors.set(p.name, p);
+  }
+  const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
+  return {
+    executors: [...executors.values()].sort(byName),
+    processors: [...processors.values()].sort(byName),
+  };
 }
 
 /** An announced catalog; a malformed one is ignored (the names announced still count). */

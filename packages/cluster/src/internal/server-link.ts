@@ -10,6 +10,7 @@ import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { AUTH_METADATA, signCall } from './auth.js';
 import { createEventQueue } from './event-queue.js';
+import type { AgentsView } from './leader-agents.js';
 import { PROTO_PATH } from './proto.js';
 
 /** What the leader answers for other servers: its own API's run, cancel, busy and follow. */
@@ -31,6 +32,12 @@ interface ExecutionRef {
   job_name: string;
   execution_id: string;
 }
+interface AgentsReply {
+  members_json?: string[];
+  executors?: string[];
+  processors?: string[];
+  catalog_json?: string;
+}
 interface FollowEventMessage {
   chunk?: string;
   done_execution_json?: string;
@@ -47,6 +54,7 @@ interface ServerLinkClient extends grpc.Client {
   RunJob: Unary<RunJobRequest, { job_json: string }>;
   CancelExecution: Unary<ExecutionRef, { execution_json: string }>;
   Busy: Unary<Record<string, never>, { executions_json?: string[] }>;
+  Agents: Unary<Record<string, never>, AgentsReply>;
   FollowExecution(
     request: ExecutionRef,
     metadata: grpc.Metadata,
@@ -108,6 +116,8 @@ export interface ServerLinkHandlersOptions {
   readonly nodeName: string;
   readonly api: LeaderApi;
   readonly isLeader: () => boolean;
+  /** The agents connected to this server. */
+  readonly agents: () => AgentsView;
   /** Why the call is refused (authentication), or `undefined`. */
   readonly authenticate: (call: { metadata: grpc.Metadata; getPeer(): string }) => string | undefined;
 }
@@ -143,6 +153,15 @@ export function serverLinkHandlers(options: ServerLinkHandlersOptions): grpc.Unt
       execution_json: JSON.stringify(await api.cancelExecution(r.job_name, r.execution_id)),
     })),
     Busy: unary(async () => ({ executions_json: (await api.busy()).map((e) => JSON.stringify(e)) })),
+    Agents: unary(async (): Promise<AgentsReply> => {
+      const view = options.agents();
+      return {
+        members_json: view.members.map((m) => JSON.stringify(m)),
+        executors: [...view.executors],
+        processors: [...view.processors],
+        catalog_json: JSON.stringify(view.catalog),
+      };
+    }),
     FollowExecution: (call: grpc.ServerWritableStream<ExecutionRef, FollowEventMessage>) =>
       void follow(call, refusal(call), api),
   };
@@ -183,6 +202,8 @@ export interface LeaderLinkOptions {
 
 /** A server's calls to the leader: the {@link RemoteRuns} of a server that does not lead. */
 export interface LeaderLink extends RemoteRuns {
+  /** The plain agents connected to the leader. */
+  agents(): Promise<AgentsView>;
   close(): void;
 }
 
@@ -252,6 +273,18 @@ export function createLeaderLink(options: LeaderLinkOptions): LeaderLink {
     async running() {
       const reply = await call((c) => c.Busy, {}, BUSY_DEADLINE_MS);
       return (reply.executions_json ?? []).map((json) => JSON.parse(json) as Execution);
+    },
+    async agents() {
+      const reply = await call((c) => c.Agents, {}, BUSY_DEADLINE_MS);
+      const catalog = JSON.parse(
+        reply.catalog_json || '{"executors":[],"processors":[]}',
+      ) as AgentsView['catalog'];
+      return {
+        members: (reply.members_json ?? []).map((json) => JSON.parse(json) as Member),
+        executors: reply.executors ?? [],
+        processors: reply.processors ?? [],
+        catalog,
+      };
     },
     async follow(job, id, signal) {
       let found: { client: ServerLinkClient; leader: string };
