@@ -15,6 +15,7 @@ import { AgentRuns } from './agent-runs.js';
 import { AUTH_METADATA, CallVerifier, decodeKey, serverProof } from './auth.js';
 import { LeaderAgents } from './leader-agents.js';
 import { type AgentEntry, type InFlight, MemberRegistry, STATUS } from './members.js';
+import { KEPT_OUTPUT } from './output-chunks.js';
 import { type AgentMessage, agentLink, PROTOCOL_VERSION, type ServerStream } from './proto.js';
 import { createLeaderLink, type LeaderApi, serverLink, serverLinkHandlers } from './server-link.js';
 
@@ -460,9 +461,7 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
   };
 }
 
-/** Live output kept per run in flight, as the agent's own tail (Dkron's 256,000 bytes, counted in characters). */
-const KEPT_OUTPUT = 256_000;
-
+/** Live output kept per run in flight: its tail, as the agent's own (Dkron's 256,000 bytes, in characters). */
 function keepTail(text: string): string {
   return text.length > KEPT_OUTPUT ? text.slice(-KEPT_OUTPUT) : text;
 }

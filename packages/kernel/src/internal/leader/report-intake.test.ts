@@ -101,7 +101,7 @@ describe('the report intake and late reports', () => {
         job: 'remote',
         execution: '1-agent1',
         node: 'agent1',
-        reason: 'no such execution was launched',
+        reason: 'no such execution is stored (never launched, or its job was deleted)',
       },
       { job: 'remote', execution: RUNNING.id, node: 'agent2', reason: 'it was launched on agent1' },
     ]);

@@ -55,7 +55,7 @@ export function createReportIntake(options: ReportIntakeOptions): ReportIntake {
     if (!options.lookup || ledger.holdsStart(execution.id) || unwritten.holdsStart(execution.id))
       return undefined;
     const stored = await options.lookup(execution.job_name, execution.id);
-    if (!stored) return 'no such execution was launched';
+    if (!stored) return 'no such execution is stored (never launched, or its job was deleted)';
     if (stored.node_name !== execution.node_name) return `it was launched on ${stored.node_name}`;
     return undefined;
   }
