@@ -288,6 +288,39 @@ describe('runs on a plain agent, through either server', () => {
   });
 });
 
+describe('routes the store decides, on the follower', () => {
+  it('a toggle on the follower disables the job for the leader: run-now then answers 404 on both', async () => {
+    const fc = api(follower.baseUrl);
+    await fc.jobs.save(gatedJob('rr-toggle'));
+    const toggled = await fc.jobs.toggle('rr-toggle');
+    expect(toggled.status, toggled.text).toBe(200);
+    expect(toggled.body.disabled).toBe(true);
+    for (const server of [follower, leader]) {
+      const run = await api(server.baseUrl).jobs.run('rr-toggle');
+      expect(run.status).toBe(404);
+      expect(run.text).toContain('job rr-toggle is disabled');
+    }
+    expect(await startsOf('rr-toggle')).toBe(0);
+  });
+
+  it('deleting a job on the follower while it runs on the agent: the run ends, nothing comes back', async () => {
+    const fc = api(follower.baseUrl);
+    await fc.jobs.save(gatedJob('rr-delete'));
+    await fc.jobs.run('rr-delete');
+    const running = await runningWith(follower, 'rr-delete', 'started');
+    const deleted = await fc.jobs.delete('rr-delete');
+    expect(deleted.status, deleted.text).toBe(200);
+    await openGate('rr-delete');
+    await waitFor(async () => ((await busyOn(leader, 'rr-delete')) ? undefined : true), {
+      timeoutMs: 20_000,
+      message: 'the run of the deleted job to end',
+    });
+    expect((await fc.jobs.get('rr-delete')).status).toBe(404);
+    expect((await api(leader.baseUrl).get(`/v1/jobs/rr-delete/executions/${running.id}`)).status).toBe(404);
+    expect(await startsOf('rr-delete')).toBe(1);
+  });
+});
+
 describe('an agent thought lost that reports after all', () => {
   it('its own end replaces the lost record of the same execution: one row, one start, no retry', async () => {
     const agent = await startAgent({
