@@ -10,6 +10,7 @@ import type { Execution } from '@dkron-core/plugin-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeCa, makeNodeCert, type TestNodeCert } from './helpers/certs.js';
 import { type AgentHandle, api, freePort, startAgent, stopAllAgents, waitFor } from './helpers/index.js';
+import { startRqliteCluster } from './helpers/rqlite-cluster.js';
 
 interface MemberView {
   Name: string;
@@ -246,4 +247,44 @@ describe("Dkron's node flags on a plain agent", () => {
     // Two waits of --retry-interval between the three attempts.
     expect(Date.now() - began).toBeGreaterThanOrEqual(600);
   }, 90_000);
+});
+
+describe('two servers with mTLS', () => {
+  it("a follower reaches the leader over mTLS: it lists the leader's agents and its /v1/busy works", async () => {
+    const rqlite = await startRqliteCluster(1);
+    try {
+      const start = (name: string) =>
+        startAgent({
+          nodeName: name,
+          healthTimeoutMs: 60_000,
+          args: ['--rqlite-url', rqlite.flag, '--bootstrap-expect', '2', ...tlsArgs(certs.server)],
+        });
+      const servers = await Promise.all([start('m1'), start('m2')]);
+      const leaderName = await waitFor(
+        async () => {
+          const names = await Promise.all(
+            servers.map(async (s) => (await api(s.baseUrl).get<{ Name?: string }>('/v1/leader')).body?.Name),
+          );
+          return names[0] !== undefined && names.every((n) => n === names[0]) ? names[0] : undefined;
+        },
+        { timeoutMs: 30_000, message: 'both servers naming the same leader' },
+      );
+      const leader = servers.find((s) => s.nodeName === leaderName) as AgentHandle;
+      const follower = servers.find((s) => s.nodeName !== leaderName) as AgentHandle;
+      await startPlain('m-agent', leader, tlsArgs(certs.agent));
+      const listed = await waitFor(
+        async () => {
+          const m = (await members(follower)).get('m-agent');
+          return m?.Status === 1 ? m : undefined;
+        },
+        { timeoutMs: 20_000, message: "m-agent in the follower's /v1/members" },
+      );
+      expect(listed.Name).toBe('m-agent');
+      const busy = await api(follower.baseUrl).get('/v1/busy');
+      expect(busy.status, busy.text).toBe(200);
+    } finally {
+      await stopAllAgents();
+      await rqlite.stop();
+    }
+  }, 180_000);
 });
