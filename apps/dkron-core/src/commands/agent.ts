@@ -85,13 +85,15 @@ export const agentCommand: Command = {
     'defaults. The config file is --config, else the first dkron.yml, dkron.yaml or dkron.json in\n' +
     '/etc/dkron, $HOME/.dkron, ./config and the working directory. Its keys are the flag names (- or _).\n' +
     'SIGTERM or SIGINT stops the agent gracefully, waiting up to --shutdown-timeout for running jobs.\n' +
+    'SIGHUP reads the config again and applies its tags (other options need a restart).\n' +
     '\n' +
     '\n' +
     'Plain agents: without --server a node keeps no state and serves no API (only GET /health on\n' +
     '--http-addr); it connects out to a server given by --join or --retry-join (host:port of the\n' +
     "server's --rpc-port), announces its tags and plugins and runs the jobs the server sends it. With\n" +
-    '--encrypt (same key on every node) every node-to-node call is authenticated; without it a server\n' +
-    'accepts agents on loopback only unless --bind-addr names a host.\n' +
+    '--encrypt (same key on every node) every node-to-node call is authenticated; with --tls-cert,\n' +
+    '--tls-key and --tls-ca the link is mTLS (each node needs a certificate of the CA). Without either a\n' +
+    'server accepts agents on loopback only unless --bind-addr names a host.\n' +
     '\n' +
     'This build has ONE server: servers do not join each other yet. The options marked\n' +
     '[no effect: single server] (--bootstrap-expect, …) are accepted so Dkron configurations load, and\n' +
@@ -112,15 +114,16 @@ async function runAgentCommand(argv: readonly string[], context: AgentContext): 
     context.stdout(renderCommandHelp(agentCommand, 'agent'));
     return EXIT.ok;
   }
+  const input = {
+    argv,
+    env: context.env,
+    cwd: context.cwd,
+    ...(context.home === undefined ? {} : { home: context.home }),
+    ...(context.etcDir === undefined ? {} : { etcDir: context.etcDir }),
+  };
   let loaded: LoadedConfig;
   try {
-    loaded = await loadConfig({
-      argv,
-      env: context.env,
-      cwd: context.cwd,
-      ...(context.home === undefined ? {} : { home: context.home }),
-      ...(context.etcDir === undefined ? {} : { etcDir: context.etcDir }),
-    });
+    loaded = await loadConfig(input);
   } catch (err) {
     if (!isUsageError(err)) throw err;
     context.stderr(`${err.message}\n`);
@@ -141,7 +144,13 @@ async function runAgentCommand(argv: readonly string[], context: AgentContext): 
   if (typeof plugins === 'number') return plugins;
   try {
     const { runAgent } = await import('../agent/run-agent.js');
-    return await runAgent(config, { logger, plugins, ...(source ? { configPath: source } : {}) });
+    const reloadConfig = async () => (await loadConfig(input)).config;
+    return await runAgent(config, {
+      logger,
+      plugins,
+      reloadConfig,
+      ...(source ? { configPath: source } : {}),
+    });
   } catch (err) {
     log.error(describeStartupError(err));
     log.debug({ error: err }, 'startup error details');

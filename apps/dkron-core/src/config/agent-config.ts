@@ -52,6 +52,12 @@ export interface AgentConfig {
   readonly tags: Readonly<Record<string, string>>;
   /** Base64 gossip encryption key of 16, 24 or 32 bytes; empty for none. */
   readonly encrypt: string;
+  /** PEM certificate (chain) of this node for node-to-node mTLS (absolute); empty for none. */
+  readonly tlsCert: string;
+  /** PEM private key file of `tlsCert` (absolute). */
+  readonly tlsKey: string;
+  /** PEM CA bundle the other nodes' certificates must chain to (absolute). */
+  readonly tlsCa: string;
   /** Lowest level logged. */
   readonly logLevel: LogLevel;
   /** gRPC port for node-to-node traffic. */
@@ -159,6 +165,9 @@ export function defaultAgentConfig(hostname: string): AgentConfig {
     raftMultiplier: 1,
     tags: {},
     encrypt: '',
+    tlsCert: '',
+    tlsKey: '',
+    tlsCa: '',
     logLevel: 'info',
     rpcPort: 6868,
     advertiseRpcPort: 0,

@@ -302,6 +302,9 @@ function finish(config: AgentConfig, cwd: string): AgentConfig {
     dataDir: resolve(cwd, config.dataDir),
     httpsCert: config.httpsCert === '' ? '' : resolve(cwd, config.httpsCert),
     httpsKey: config.httpsKey === '' ? '' : resolve(cwd, config.httpsKey),
+    tlsCert: config.tlsCert === '' ? '' : resolve(cwd, config.tlsCert),
+    tlsKey: config.tlsKey === '' ? '' : resolve(cwd, config.tlsKey),
+    tlsCa: config.tlsCa === '' ? '' : resolve(cwd, config.tlsCa),
     uiDir: config.uiDir === '' ? '' : resolve(cwd, config.uiDir),
     advertiseRpcPort: config.advertiseRpcPort === 0 ? config.rpcPort : config.advertiseRpcPort,
   };
@@ -315,6 +318,10 @@ function crossCheck(config: AgentConfig, warnings: string[]): void {
   }
   if ((config.httpsCert === '') !== (config.httpsKey === '')) {
     problems.push('https-cert and https-key go together: give both for TLS, or neither');
+  }
+  const nodeTls = [config.tlsCert, config.tlsKey, config.tlsCa].filter((v) => v !== '').length;
+  if (nodeTls !== 0 && nodeTls !== 3) {
+    problems.push('tls-cert, tls-key and tls-ca go together: give all three for node-to-node mTLS, or none');
   }
   if (config.agentRunRetryInitialIntervalMs > config.agentRunRetryMaxIntervalMs) {
     problems.push(

@@ -12,8 +12,10 @@ import {
 import type { Execution, Job, Logger } from '@dkron-core/plugin-api';
 import * as grpc from '@grpc/grpc-js';
 import { AUTH_METADATA, decodeKey, sameMac, serverProof, signCall } from './auth.js';
+import { outputChunks } from './output-chunks.js';
 import { type AgentStream, agentLink, PROTOCOL_VERSION, type ServerMessage } from './proto.js';
 import { ReportJournal } from './report-journal.js';
+import { channelCredentials, type NodeTls, tlsHint } from './tls.js';
 
 /** Longest pause between reconnection attempts once the agent was connected. */
 const MAX_RECONNECT_MS = 5_000;
@@ -36,6 +38,8 @@ export interface AgentNodeOptions {
   readonly retryMax?: number;
   /** `--encrypt` key. */
   readonly key?: string;
+  /** `--tls-cert`/`--tls-key`/`--tls-ca`: the link to the server is mTLS. */
+  readonly tls?: NodeTls;
   /** The journal of unacknowledged finished reports (a file in the data dir). */
   readonly journalPath: string;
 }
@@ -50,6 +54,11 @@ export interface AgentNode {
   running(): Execution[];
   /** Finished reports no server acknowledged yet. */
   unacknowledged(): number;
+  /**
+   * Replaces this node's tags (every tag, reserved ones included): sent to the server now if connected,
+   * and announced on every later connection.
+   */
+  retag(tags: Readonly<Record<string, string>>): void;
   /** Waits up to `timeoutMs` for running runs, sends what is left, leaves and closes. */
   stop(timeoutMs: number): Promise<void>;
 }
@@ -58,7 +67,8 @@ type Outcome = { kind: 'welcomed' } | { kind: 'redirect'; to: string } | { kind:
 
 /** Creates a plain agent's node: its worker and its link to the servers. */
 export function createAgentNode(options: AgentNodeOptions): AgentNode {
-  const { logger, member } = options;
+  const { logger } = options;
+  let member = options.member;
   const clock = options.clock ?? systemClock;
   const key = options.key ? decodeKey(options.key) : undefined;
   const journal = new ReportJournal(options.journalPath);
@@ -89,7 +99,10 @@ export function createAgentNode(options: AgentNodeOptions): AgentNode {
   const reports: ExecutionReports = {
     started: (execution) => send({ started: { execution_json: JSON.stringify(execution) } }),
     // Live output while connected; the finished report carries the (capped) output in any case.
-    output: (execution, chunk) => send({ output: { execution_json: JSON.stringify(execution), chunk } }),
+    output: (execution, chunk) => {
+      const execution_json = JSON.stringify(execution);
+      for (const piece of outputChunks(chunk)) send({ output: { execution_json, chunk: piece } });
+    },
     async finished({ execution }) {
       pending.set(execution.id, execution);
       await savePending();
@@ -166,7 +179,7 @@ export function createAgentNode(options: AgentNodeOptions): AgentNode {
         settled = true;
         resolve(outcome);
       };
-      const c = new Client(address, grpc.credentials.createInsecure(), {
+      const c = new Client(address, channelCredentials(options.tls), {
         'grpc.keepalive_time_ms': 10_000,
         'grpc.keepalive_timeout_ms': 5_000,
       });
@@ -177,7 +190,7 @@ export function createAgentNode(options: AgentNodeOptions): AgentNode {
         stream.removeAllListeners('data');
         c.close();
         if (!welcomed) {
-          settle({ kind: 'failed', error });
+          settle({ kind: 'failed', error: tlsHint(options.tls, error) });
           return;
         }
         welcomed = false;
@@ -307,6 +320,10 @@ export function createAgentNode(options: AgentNodeOptions): AgentNode {
     connectedTo: () => server,
     running: () => worker.running(),
     unacknowledged: () => pending.size,
+    retag(tags) {
+      member = { ...member, Tags: { ...tags } };
+      send({ retag: { tags: { ...member.Tags } } });
+    },
     async stop(timeoutMs) {
       await worker.stop(timeoutMs);
       stopping = true;

@@ -29,6 +29,7 @@ export interface AgentMessage {
   output?: { execution_json: string; chunk: string };
   finished?: { execution_json: string };
   leave?: Record<string, never>;
+  retag?: { tags: Record<string, string> };
 }
 
 /** Server → agent. Exactly one field is set. */

@@ -40,4 +40,10 @@ export interface Cluster {
   self(): Member;
   /** Calls `listener` on every change of this node's leadership; returns the unsubscribe. */
   onLeadershipChange(listener: (change: LeadershipChange) => void): () => void;
+  /**
+   * Replaces this node's user tags (SIGHUP): the reserved tags are kept, `self()`, `members()` and
+   * `candidates()` show the new ones at once, and a cluster over the store registers them at its next
+   * round. Absent when the tags cannot change at run time.
+   */
+  retag?(tags: Readonly<Record<string, string>>): void;
 }

@@ -90,11 +90,11 @@ export function createLeaseCluster(options: LeaseClusterOptions): LeaseCluster {
   if (!(ttl >= 30)) throw new DkronError('VALIDATION', `lease time must be at least 30 ms, got ${ttl}`);
   const every = Math.floor(ttl / 3);
   const expect = options.bootstrapExpect ?? 1;
-  const self = selfMember({ ...options, server: true });
+  let self = selfMember({ ...options, server: true });
   const name = self.Name;
   const holder = new LeaseHolder({ store, clock, logger, name, ttlMs: ttl });
   const view = new MemberView({
-    self,
+    self: () => self,
     clock,
     failAfterMs: options.failAfterMs ?? 3 * ttl,
     reapAfterMs: options.reapAfterMs ?? DEFAULT_REAP_AFTER_MS,
@@ -156,6 +156,10 @@ export function createLeaseCluster(options: LeaseClusterOptions): LeaseCluster {
     epoch: () => holder.epoch(),
     self: () => self,
     onLeadershipChange: (listener) => holder.onChange(listener),
+    retag(tags) {
+      // Listed at once; the store's member row gets them with the next round's heartbeat.
+      self = selfMember({ ...options, tags, server: true });
+    },
     notReady() {
       if (bootstrapped) return undefined;
       const alive = view.aliveServers();

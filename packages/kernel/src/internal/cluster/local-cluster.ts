@@ -50,16 +50,18 @@ export function selfMember(options: LocalClusterOptions): Member {
 
 /** The cluster of one node: this node is the only member and, when it is a server, the leader. */
 export function createLocalCluster(options: LocalClusterOptions): Cluster {
-  const member = selfMember(options);
-  const tags = member.Tags;
+  let member = selfMember(options);
   return {
     members: () => [member],
-    candidates: () => [{ name: member.Name, tags: { ...tags }, alive: true }],
+    candidates: () => [{ name: member.Name, tags: { ...member.Tags }, alive: true }],
     leader: () => (options.server ? member : undefined),
     isLeader: () => options.server,
     // One node never changes leadership: a server leads from start, in epoch 1, for good.
     epoch: () => 1,
     self: () => member,
     onLeadershipChange: () => () => {},
+    retag(tags) {
+      member = selfMember({ ...options, tags });
+    },
   };
 }

@@ -9,8 +9,8 @@ const FAILED = 4;
 
 /** Options of {@link MemberView}. */
 export interface MemberViewOptions {
-  /** This node, always listed as alive. */
-  readonly self: Member;
+  /** This node, always listed as alive (its record now: its tags can change). */
+  readonly self: () => Member;
   readonly clock: Clock;
   /** A member whose heartbeat is older than this is failed. */
   readonly failAfterMs: number;
@@ -39,7 +39,8 @@ export class MemberView {
 
   /** Every member to list, by name. */
   list(): Member[] {
-    const { self, clock, failAfterMs, reapAfterMs } = this.#options;
+    const { clock, failAfterMs, reapAfterMs } = this.#options;
+    const self = this.#options.self();
     const now = clock.now();
     const out = new Map<string, Member>();
     for (const entry of this.#registered) {
