@@ -94,6 +94,9 @@ function termLines(servers: readonly AgentHandle[]): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** recorded + missed_count - slots of each job whose sum is off, from the drill (for the accounting test). */
+let accounting: Record<string, number> | undefined;
+
 /** Leaderships that ended with no kill (a renew that did not succeed within the lease, under load). */
 let stepDowns = 0;
 /** Every server started, killed ones included (their logs name their terms). */
@@ -260,15 +263,8 @@ describe('drill: kill -9 of the leader at random moments, 50 jobs @every 1s', ()
       const recorded = executions.filter((e) => e.job_name === name).length;
       missed += job.missed_count;
       expected += slots;
-      // -1: a save that crossed a whole second anchors its phase on either side of it. No slot goes
-      // unaccounted. Over-counting (missed_count counting a slot twice, seen when leaderships churn under
-      // load) is printed, not asserted: a known issue (see test/fault/README.md).
       const diff = recorded + job.missed_count - slots;
       if (diff !== 0) offBy[name] = diff;
-      expect(
-        diff,
-        `${name}: recorded ${recorded} + missed ${job.missed_count} vs ${slots} slots`,
-      ).toBeGreaterThanOrEqual(-1);
     }
 
     const phases: Record<string, number> = {};
@@ -290,5 +286,18 @@ describe('drill: kill -9 of the leader at random moments, 50 jobs @every 1s', ()
     expect(executions.filter((e) => e.status === 'running')).toEqual([]);
     // The store names the last leader.
     expect((await leaseRow(rqlite))?.holder).toBe(now.nodeName);
+    accounting = offBy;
   }, 900_000);
+
+  // Checked apart from the run so that a gap here does not hide what the drill above holds. -1: a save
+  // that crossed a whole second anchors its phase on either side of it. Over-counting (a slot with a
+  // record also counted missed, seen when leaderships churn under load) is printed above, not asserted:
+  // a known issue (test/fault/README.md).
+  it('accounts for every slot of the window: recorded or counted in missed_count', () => {
+    expect(accounting, 'the drill above ran').toBeDefined();
+    const short = Object.entries(accounting ?? {}).filter(([, diff]) => diff < -1);
+    expect(short, 'jobs with slots neither recorded nor counted missed (recorded + missed - slots)').toEqual(
+      [],
+    );
+  });
 });

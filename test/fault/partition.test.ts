@@ -5,8 +5,7 @@
  * proxy forwards again, and reports: the server records the run once, as the agent ran it.
  * - a cut shorter than the heartbeat timeout (3 s): the execution stays `running` meanwhile, then `success`;
  * - a cut longer than it (8 s): the server marks the run `lost` after 5 s (it cannot tell a cut from a
- *   crash); the agent delivers its result after the heal, and the run stays one execution, `lost`. That
- *   the delivered result should replace `lost` is a `phase 2` case (it.fails) until the store takes it.
+ *   crash); the agent delivers its result after the heal and it replaces `lost`: one execution, `success`.
  */
 
 import { readFile } from 'node:fs/promises';
@@ -117,20 +116,13 @@ describe('drill: a plain agent cut off from its server', () => {
     );
   });
 
-  it('an 8 s cut (past the heartbeat timeout): lost meanwhile, recorded once; the agent reconnects and delivers', async () => {
-    const { beforeHeal, after, reportedAfter, cutMs } = await runThroughCut('long-cut', 2, 8_000);
+  it('an 8 s cut (past the heartbeat timeout): lost meanwhile, then the agent’s result replaces it, once', async () => {
+    const { beforeHeal, after, started, reportedAfter, cutMs } = await runThroughCut('long-cut', 2, 8_000);
     expect(beforeHeal.map((e) => e.status)).toEqual(['lost']);
-    expect(after.map((e) => e.status)).toEqual(['lost']);
-    console.log(
-      `[partition] ${cutMs} ms cut: lost before the heal, the agent's result acknowledged ${reportedAfter} ms after the heal, still lost`,
-    );
-  });
-
-  // Not met yet: a server that marked a run lost (no heartbeat) keeps `lost` when the agent's result comes
-  // (the store closes an execution once), though the ledger shows the run ended well.
-  it.fails('phase 2 (partition): the result an agent delivers after a long cut replaces `lost`', async () => {
-    const { after, started } = await runThroughCut('long-cut-result', 2, 8_000);
     expect(after[0]).toMatchObject({ status: 'success', success: true });
     expect(ledgerPidOf(after[0]!)).toBe(started.pid);
+    console.log(
+      `[partition] ${cutMs} ms cut: lost before the heal, the agent's success recorded in its place ${reportedAfter} ms after the heal`,
+    );
   });
 });
