@@ -8,7 +8,7 @@
  *   before the loss are there, the missed slots follow the catch-up rule, no slot runs twice.
  */
 
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Execution } from '@dkron-core/plugin-api';
@@ -47,7 +47,6 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  if (process.env.HA_DEBUG_LOG && server) await writeFile(process.env.HA_DEBUG_LOG, server.logs());
   await stopAllAgents();
   await rqlite?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
