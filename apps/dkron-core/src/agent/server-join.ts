@@ -1,0 +1,260 @@
+import { hkdfSync } from 'node:crypto';
+import {
+  askJoinInfo,
+  createPeersService,
+  type GrpcService,
+  type JoinInfo,
+  JoinInfoError,
+  listenPeers,
+  type PeersAdmin,
+} from '@dkron-core/cluster';
+import { DkronError, type Logger } from '@dkron-core/plugin-api';
+import {
+  type EmbeddedRqlite,
+  hasRaftState,
+  listRaftNodes,
+  removeRaftNode,
+  startEmbeddedRqlite,
+} from '@dkron-core/store-rqlite';
+import type { AgentConfig } from '../config/agent-config.js';
+import { advertisedAddress } from './advertise.js';
+import { rpcListenHost } from './rpc-listen.js';
+
+/** How often a joining server asks its `--join` addresses again while too few servers answer. */
+export const JOIN_POLL_MS = 1_000;
+/** How long a joining server's rqlited may take to form or join the Raft group (rqlited gives up at 2 min). */
+export const FORM_TIMEOUT_MS = 150_000;
+
+type JoinConfig = Pick<
+  AgentConfig,
+  | 'server'
+  | 'rqliteUrl'
+  | 'join'
+  | 'retryJoin'
+  | 'encrypt'
+  | 'bindAddr'
+  | 'advertiseAddr'
+  | 'nodeName'
+  | 'bootstrapExpect'
+  | 'rqliteHttpPort'
+  | 'rqliteRaftPort'
+  | 'rpcPort'
+  | 'dataDir'
+>;
+
+/** The servers' gRPC addresses a server joins: `--join` and `--retry-join`, each once. */
+export function serverJoinAddresses(config: Pick<AgentConfig, 'join' | 'retryJoin'>): string[] {
+  return [...new Set([...config.join, ...config.retryJoin])];
+}
+
+/** Whether this server's embedded rqlited joins other servers' (`--join` without `--rqlite-url`). */
+export function joinsServers(config: JoinConfig): boolean {
+  return config.server && config.rqliteUrl.length === 0 && serverJoinAddresses(config).length > 0;
+}
+
+/**
+ * Refuses a join the servers could not make safely: their rqlited nodes share credentials derived from
+ * `--encrypt` and listen for each other beyond loopback, and the gRPC port must be fixed (the other servers
+ * dial it).
+ */
+export function checkServerJoin(config: JoinConfig): void {
+  if (config.encrypt === '') {
+    throw new DkronError(
+      'VALIDATION',
+      '--join on a server needs --encrypt: the servers authenticate each other with the key and their rqlited nodes share credentials derived from it (make one with dkron-core keygen and give it to every server)',
+      { details: { field: 'encrypt' } },
+    );
+  }
+  if (config.rpcPort === 0) {
+    throw new DkronError('VALIDATION', '--rpc-port 0 cannot be joined: the other servers dial a fixed port', {
+      details: { field: 'rpc-port' },
+    });
+  }
+}
+
+/** The embedded rqlite user's password of a cluster: HKDF-SHA256 of the `--encrypt` key. */
+export function clusterPassword(key: string): string {
+  const bytes = Buffer.from(key, 'base64');
+  return Buffer.from(hkdfSync('sha256', bytes, 'dkron-core', 'rqlite-auth/v1', 32)).toString('base64url');
+}
+
+/** A server's rqlited that joined the others', and the peers service its cluster server keeps serving. */
+export interface JoinedStore {
+  readonly embedded: EmbeddedRqlite;
+  readonly service: GrpcService;
+  /** Hands the `raft` and `leave` calls to the running server. */
+  setAdmin(admin: PeersAdmin): void;
+  /** Removes this server from the Raft group (on leave), before its rqlited stops. */
+  leaveRaft(): Promise<void>;
+}
+
+/** Options of {@link startJoinedRqlite}. */
+export interface StartJoinedOptions {
+  readonly version: string;
+  readonly logger: Logger;
+  readonly rqliteLogger: Logger;
+  /** Called with what the server waits for, for the 503 its API answers meanwhile. */
+  readonly status: (why: string) => void;
+}
+
+/**
+ * Starts this server's rqlited as one node of the servers' Raft group: serves `ServerPeers` on the gRPC
+ * port at once (so the others learn where this rqlited is), asks the `--join` servers where theirs are
+ * until enough answered, then starts rqlited with `-join` and `-bootstrap-expect`, and resolves once it is
+ * in a group with a leader. A server with Raft state (a restart) rejoins from it without asking.
+ */
+export async function startJoinedRqlite(
+  config: JoinConfig,
+  options: StartJoinedOptions,
+): Promise<JoinedStore> {
+  checkServerJoin(config);
+  const host = rpcListenHost(config).host;
+  const advertise = advertisedAddress(config).addr;
+  const self: JoinInfo = {
+    name: config.nodeName,
+    raftAddr: `${hostPort(advertise)}:${config.rqliteRaftPort}`,
+    httpAddr: `${hostPort(advertise)}:${config.rqliteHttpPort}`,
+    version: options.version,
+    bootstrapExpect: config.bootstrapExpect,
+  };
+  let admin: PeersAdmin | undefined;
+  const service = createPeersService({
+    key: config.encrypt,
+    logger: options.logger,
+    info: () => self,
+    admin: () => admin,
+  });
+  const stopEarly = await listenPeers({ host, port: config.rpcPort, service });
+  let embedded: EmbeddedRqlite;
+  try {
+    const join = hasRaftState(config.dataDir) ? [] : await discover(config, options, self);
+    options.status(
+      join.length === 0
+        ? `rejoining the servers' Raft group from ${config.dataDir}`
+        : `the embedded rqlite is forming the servers' Raft group (--bootstrap-expect ${config.bootstrapExpect})`,
+    );
+    embedded = await startEmbeddedRqlite({
+      dataDir: config.dataDir,
+      httpPort: config.rqliteHttpPort,
+      raftPort: config.rqliteRaftPort,
+      host,
+      advertiseHost: advertise,
+      nodeId: config.nodeName,
+      cluster: true,
+      join,
+      ...(config.bootstrapExpect >= 2 ? { bootstrapExpect: config.bootstrapExpect } : {}),
+      password: clusterPassword(config.encrypt),
+      startTimeoutMs: FORM_TIMEOUT_MS,
+      logger: options.rqliteLogger,
+    });
+  } finally {
+    await stopEarly();
+  }
+  const access = { url: embedded.url, credentials: embedded.credentials };
+  return {
+    embedded,
+    service,
+    setAdmin: (given) => {
+      admin = given;
+    },
+    leaveRaft: () => removeRaftNode(access, config.nodeName),
+  };
+}
+
+/** The `PeersAdmin` over this server's rqlited; `leave` is the agent's (it stops the process). */
+export function raftAdmin(embedded: EmbeddedRqlite, leave: () => Promise<void>): PeersAdmin {
+  const access = { url: embedded.url, credentials: embedded.credentials };
+  return {
+    async listPeers() {
+      return (await listRaftNodes(access)).map((n) => ({
+        id: n.id,
+        address: n.address,
+        leader: n.leader,
+        voter: n.voter,
+        reachable: n.reachable,
+      }));
+    },
+    removePeer: (id) => removeRaftNode(access, id),
+    leave,
+  };
+}
+
+function hostPort(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/**
+ * Asks every `--join` address until enough other servers answered: `--bootstrap-expect N` needs the N-1
+ * others, joining a formed cluster (no or 1) needs one. Each answer's raft address joins the list, this
+ * server's own first. A refusal (wrong key) or a disagreement on N fails the start.
+ */
+async function discover(config: JoinConfig, options: StartJoinedOptions, self: JoinInfo): Promise<string[]> {
+  const addresses = serverJoinAddresses(config);
+  const need = config.bootstrapExpect >= 2 ? config.bootstrapExpect - 1 : 1;
+  const found = new Map<string, JoinInfo>();
+  let lastLog = 0;
+  for (;;) {
+    const answers = await Promise.allSettled(
+      addresses.map((address) =>
+        askJoinInfo(address, { nodeName: config.nodeName, version: options.version, key: config.encrypt }),
+      ),
+    );
+    const unreachable: string[] = [];
+    for (const [i, answer] of answers.entries()) {
+      if (answer.status === 'rejected') {
+        const error = answer.reason as Error;
+        if (error instanceof JoinInfoError && error.refused) {
+          throw new DkronError('UNAVAILABLE', `cannot join the server at ${addresses[i]}: ${error.message}`);
+        }
+        unreachable.push(addresses[i] as string);
+        continue;
+      }
+      const peer = answer.value;
+      if (peer.name === self.name && peer.raftAddr === self.raftAddr) continue;
+      checkPeer(peer, self, addresses[i] as string);
+      found.set(peer.name, peer);
+    }
+    if (found.size >= need) {
+      options.logger.info('found the servers to join', { servers: [...found.keys()], need });
+      return [self.raftAddr, ...[...found.values()].map((p) => p.raftAddr)];
+    }
+    const why = `waiting for servers to join: ${found.size + 1} of ${need + 1} found (${[self.name, ...found.keys()].join(', ')}); no answer yet from ${unreachable.join(', ') || 'the others'}`;
+    options.status(why);
+    if (Date.now() - lastLog > 10_000) {
+      options.logger.info(why, { join: addresses });
+      lastLog = Date.now();
+    }
+    await new Promise((resolve) => setTimeout(resolve, JOIN_POLL_MS));
+  }
+}
+
+function checkPeer(peer: JoinInfo, self: JoinInfo, address: string): void {
+  if (peer.name === self.name) {
+    throw new DkronError(
+      'VALIDATION',
+      `the server at ${address} is also named ${self.name}: every server needs its own --node-name`,
+    );
+  }
+  if (peer.bootstrapExpect > 0 && self.bootstrapExpect > 0 && peer.bootstrapExpect !== self.bootstrapExpect) {
+    throw new DkronError(
+      'VALIDATION',
+      `${peer.name} (${address}) has --bootstrap-expect ${peer.bootstrapExpect}, this server ${self.bootstrapExpect}: give every server the same value`,
+    );
+  }
+}
+
+/** On `leave`: this server's rqlited leaves the Raft group, so the others need no `raft remove-peer`. */
+export async function leaveRaft(joined: JoinedStore | undefined, logger: Logger): Promise<void> {
+  if (!joined) return;
+  try {
+    await joined.leaveRaft();
+    logger.info("left the servers' Raft group");
+  } catch (err) {
+    logger.error(
+      "could not leave the servers' Raft group; remove this server with dkron-core raft remove-peer",
+      {
+        error: (err as Error).message,
+      },
+    );
+  }
+}
