@@ -33,13 +33,13 @@ import { gateUntilFormed, JOB_SYNC_MS, serverCluster } from './cluster.js';
 import { createFileJournal, executionJournalPath } from './execution-journal.js';
 import { startFormationGate } from './formation-gate.js';
 import { rpcListenHost } from './rpc-listen.js';
-import { type JoinedStore, joinsServers, leaveRaft, raftAdmin, startJoinedRqlite } from './server-join.js';
 import {
   processSecretSource,
   resolveSecretOptions,
   withNotifySecrets,
   withSecretReferences,
 } from './secrets.js';
+import { type JoinedStore, joinsServers, leaveRaft, raftAdmin, startJoinedRqlite } from './server-join.js';
 import type { RunAgentOptions } from './types.js';
 import { listenUrls } from './urls.js';
 

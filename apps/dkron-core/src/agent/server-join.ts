@@ -44,7 +44,17 @@ type JoinConfig = Pick<
 
 /** The servers' gRPC addresses a server joins: `--join` and `--retry-join`, each once. */
 export function serverJoinAddresses(config: Pick<AgentConfig, 'join' | 'retryJoin'>): string[] {
-  return [...new Set([...config.join, ...config.retryJoin])];
+  return [...new Set([...config.join, ...config.retryJoin].map(withRpcPort))];
+}
+
+/** Default gRPC port of a server, for a `--join` address that names none (`s2.internal`). */
+export const DEFAULT_RPC_PORT = 6868;
+
+/** `s2.internal` → `s2.internal:6868`; `[::1]` → `[::1]:6868`; an address with a port is kept. */
+export function withRpcPort(address: string): string {
+  const trimmed = address.trim();
+  if (/:\d+$/.test(trimmed) && (!trimmed.includes('::') || trimmed.startsWith('['))) return trimmed;
+  return `${trimmed.includes(':') && !trimmed.startsWith('[') ? `[${trimmed}]` : trimmed}:${DEFAULT_RPC_PORT}`;
 }
 
 /** Whether this server's embedded rqlited joins other servers' (`--join` without `--rqlite-url`). */

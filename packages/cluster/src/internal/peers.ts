@@ -1,6 +1,6 @@
+import type { Logger } from '@dkron-core/plugin-api';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
-import type { Logger } from '@dkron-core/plugin-api';
 import { AUTH_METADATA, CallVerifier, decodeKey, sameMac, serverProof, signCall } from './auth.js';
 import type { GrpcService } from './cluster-server.js';
 import { PROTO_PATH } from './proto.js';
@@ -181,10 +181,18 @@ export interface AskJoinInfoOptions {
 /** Why a join call failed: `refused` (wrong key, or an answer without the key's proof) is final. */
 export class JoinInfoError extends Error {
   readonly refused: boolean;
-  constructor(message: string, refused: boolean) {
+  /** The gRPC status of the failed call, when it got one. */
+  readonly code: grpc.status | undefined;
+  constructor(message: string, refused: boolean, code?: grpc.status) {
     super(message);
     this.name = 'JoinInfoError';
     this.refused = refused;
+    this.code = code;
+  }
+
+  /** The server serves no `ServerPeers` (not a server of an embedded cluster). */
+  get unimplemented(): boolean {
+    return this.code === grpc.status.UNIMPLEMENTED;
   }
 }
 
@@ -214,7 +222,7 @@ export function callPeer(
       if (error) {
         const refused =
           error.code === grpc.status.UNAUTHENTICATED || error.code === grpc.status.UNIMPLEMENTED;
-        reject(new JoinInfoError(`${address}: ${error.details || error.message}`, refused));
+        reject(new JoinInfoError(`${address}: ${error.details || error.message}`, refused, error.code));
         return;
       }
       resolve({ reply: (reply ?? {}) as Record<string, unknown>, nonce: signed.nonce });

@@ -1,0 +1,178 @@
+/**
+ * `dkron-core leave`, `dkron-core raft list-peers` and `raft remove-peer`: Dkron's commands, over the
+ * servers' `ServerPeers` gRPC service on `--rpc-addr`, signed with the cluster's `--encrypt` key like
+ * every node-to-node call. Only servers whose embedded rqlited joined the others (`agent --server --join`)
+ * serve it.
+ */
+
+import { callPeer, JoinInfoError, type PeerMethod, type RaftPeer } from '@dkron-core/cluster';
+import { expectNoPositionals, parseArgv } from '../config/argv.js';
+import { checkEncryptKey } from '../config/checks.js';
+import { UsageError } from '../config/errors.js';
+import { renderCommandHelp } from './help.js';
+import { type CliContext, type Command, EXIT, type FlagDoc } from './types.js';
+
+const RPC_ADDR: FlagDoc = {
+  name: 'rpc-addr',
+  takesValue: true,
+  placeholder: 'addr',
+  default: '127.0.0.1:6868',
+  description: 'gRPC address (host:port of --rpc-port) of the server',
+};
+
+const ENCRYPT: FlagDoc = {
+  name: 'encrypt',
+  takesValue: true,
+  placeholder: 'key',
+  env: 'DKRON_ENCRYPT',
+  description: "the cluster's --encrypt key, which signs the call",
+};
+
+const CALL_TIMEOUT_MS = 10_000;
+
+interface Call {
+  readonly address: string;
+  readonly key: string;
+}
+
+function lastFlag(flags: ReadonlyMap<string, readonly string[]>, name: string): string | undefined {
+  return flags.get(name)?.at(-1);
+}
+
+function readCall(flags: ReadonlyMap<string, readonly string[]>, context: CliContext, path: string): Call {
+  const key = lastFlag(flags, 'encrypt') ?? context.env.DKRON_ENCRYPT ?? '';
+  if (key === '') {
+    throw new UsageError(
+      `--encrypt (or DKRON_ENCRYPT) is required: the servers accept calls signed with the cluster's key only (see dkron-core ${path} --help)`,
+    );
+  }
+  const problem = checkEncryptKey(key);
+  if (problem) throw new UsageError(`--encrypt: ${problem}`);
+  return { address: lastFlag(flags, 'rpc-addr') ?? '127.0.0.1:6868', key };
+}
+
+async function call(target: Call, method: PeerMethod, request: object): Promise<Record<string, unknown>> {
+  const { reply } = await callPeer(target.address, method, request, {
+    nodeName: 'dkron-core-cli',
+    version: '',
+    key: target.key,
+    timeoutMs: CALL_TIMEOUT_MS,
+  });
+  return reply;
+}
+
+type Action = (args: ReturnType<typeof parseArgv>, target: Call, context: CliContext) => Promise<void>;
+
+function peerCommand(command: Omit<Command, 'run'>, path: string, action: Action): Command {
+  const full: Command = {
+    ...command,
+    async run(argv, context) {
+      const args = parseArgv(argv, command.flags, path);
+      if (args.help) {
+        context.stdout(renderCommandHelp(full, path));
+        return EXIT.ok;
+      }
+      expectNoPositionals(args, path);
+      const target = readCall(args.flags, context, path);
+      try {
+        await action(args, target, context);
+        return EXIT.ok;
+      } catch (err) {
+        if (err instanceof UsageError) throw err;
+        const unimplemented = err instanceof JoinInfoError && err.unimplemented;
+        context.stderr(
+          unimplemented
+            ? `${target.address} is not a server of an embedded cluster (only servers started with --join serve ${path})\n`
+            : `${path}: ${(err as Error).message}\n`,
+        );
+        return EXIT.failure;
+      }
+    },
+  };
+  return full;
+}
+
+/** Dkron's `raft list-peers` table: `Node ID Address State Voter`, padded to columns. */
+export function formatPeers(peers: readonly RaftPeer[]): string {
+  const rows = [
+    ['Node', 'ID', 'Address', 'State', 'Voter'],
+    ...peers.map((p) => [p.id, p.id, p.address, p.leader ? 'leader' : 'follower', String(p.voter)]),
+  ];
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
+  return rows
+    .map(
+      (r) =>
+        `${r
+          .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+          .join('  ')
+          .trimEnd()}\n`,
+    )
+    .join('');
+}
+
+/** `dkron-core leave`. */
+export const leaveCommand = peerCommand(
+  {
+    name: 'leave',
+    summary: 'Ask a server to leave the cluster (its Raft group and the leader election) and stop',
+    usage: 'leave [flags]',
+    flags: [RPC_ADDR, ENCRYPT],
+  },
+  'leave',
+  async (_args, target, context) => {
+    const reply = await call(target, 'Leave', {});
+    context.stdout(`${String(reply.name ?? target.address)} is leaving the cluster\n`);
+  },
+);
+
+const listPeers = peerCommand(
+  {
+    name: 'list-peers',
+    summary: 'List the Raft peers of the servers',
+    usage: 'raft list-peers [flags]',
+    flags: [RPC_ADDR, ENCRYPT],
+  },
+  'raft list-peers',
+  async (_args, target, context) => {
+    const reply = await call(target, 'ListPeers', {});
+    context.stdout(formatPeers((reply.peers ?? []) as RaftPeer[]));
+  },
+);
+
+const removePeer = peerCommand(
+  {
+    name: 'remove-peer',
+    summary: 'Remove a server from the Raft configuration',
+    usage: 'raft remove-peer --peer-id <id> [flags]',
+    flags: [
+      RPC_ADDR,
+      ENCRYPT,
+      {
+        name: 'peer-id',
+        takesValue: true,
+        placeholder: 'id',
+        description: 'Raft id (node name) of the server to remove',
+      },
+    ],
+  },
+  'raft remove-peer',
+  async (args, target, context) => {
+    const id = lastFlag(args.flags, 'peer-id') ?? '';
+    if (id === '') throw new UsageError('raft remove-peer: --peer-id is required');
+    await call(target, 'RemovePeer', { id });
+    context.stdout(`removed peer ${id}\n`);
+  },
+);
+
+/** `dkron-core raft`. */
+export const raftCommand: Command = {
+  name: 'raft',
+  summary: 'Inspect and change the Raft configuration of the servers',
+  usage: 'raft <command> [flags]',
+  flags: [],
+  subcommands: [listPeers, removePeer],
+  async run() {
+    // Dispatched to subcommands by the caller; reaching here means none was named.
+    return EXIT.usage;
+  },
+};
