@@ -141,7 +141,9 @@ export async function startJoinedRqlite(
     options.status(
       join.length === 0
         ? `rejoining the servers' Raft group from ${config.dataDir}`
-        : `the embedded rqlite is forming the servers' Raft group (--bootstrap-expect ${config.bootstrapExpect})`,
+        : config.bootstrapExpect >= 2
+          ? `the embedded rqlite is forming the servers' Raft group (--bootstrap-expect ${config.bootstrapExpect})`
+          : `the embedded rqlite is joining the servers' Raft group through ${join.join(', ')}`,
     );
     embedded = await startEmbeddedRqlite({
       dataDir: config.dataDir,
@@ -196,7 +198,8 @@ function hostPort(host: string): string {
 /**
  * Asks every `--join` address until enough other servers answered: `--bootstrap-expect N` needs the N-1
  * others, joining a formed cluster (no or 1) needs one. Each answer's raft address joins the list, this
- * server's own first. A refusal (wrong key) or a disagreement on N fails the start.
+ * server's own first when it bootstraps. A refusal (another key) keeps it waiting and is named in its 503
+ * and its log (neither side can tell which key is wrong); a disagreement on N fails the start.
  */
 async function discover(config: JoinConfig, options: StartJoinedOptions, self: JoinInfo): Promise<string[]> {
   const addresses = serverJoinAddresses(config);
@@ -210,13 +213,13 @@ async function discover(config: JoinConfig, options: StartJoinedOptions, self: J
       ),
     );
     const unreachable: string[] = [];
+    const refused: string[] = [];
     for (const [i, answer] of answers.entries()) {
       if (answer.status === 'rejected') {
         const error = answer.reason as Error;
-        if (error instanceof JoinInfoError && error.refused) {
-          throw new DkronError('UNAVAILABLE', `cannot join the server at ${addresses[i]}: ${error.message}`);
-        }
-        unreachable.push(addresses[i] as string);
+        // A refusal (another key) is the operator's to fix on one side or the other: keep asking, say it.
+        if (error instanceof JoinInfoError && error.refused) refused.push(error.message);
+        else unreachable.push(addresses[i] as string);
         continue;
       }
       const peer = answer.value;
@@ -226,16 +229,33 @@ async function discover(config: JoinConfig, options: StartJoinedOptions, self: J
     }
     if (found.size >= need) {
       options.logger.info('found the servers to join', { servers: [...found.keys()], need });
-      return [self.raftAddr, ...[...found.values()].map((p) => p.raftAddr)];
+      const others = [...found.values()].map((p) => p.raftAddr);
+      // rqlited refuses to join itself unless it bootstraps (-bootstrap-expect): then every node lists all.
+      return config.bootstrapExpect >= 2 ? [self.raftAddr, ...others] : others;
     }
-    const why = `waiting for servers to join: ${found.size + 1} of ${need + 1} found (${[self.name, ...found.keys()].join(', ')}); no answer yet from ${unreachable.join(', ') || 'the others'}`;
+    const why = waitingFor(self, found, need, unreachable, refused);
     options.status(why);
     if (Date.now() - lastLog > 10_000) {
-      options.logger.info(why, { join: addresses });
+      if (refused.length > 0) options.logger.error(why, { join: addresses });
+      else options.logger.info(why, { join: addresses });
       lastLog = Date.now();
     }
     await new Promise((resolve) => setTimeout(resolve, JOIN_POLL_MS));
   }
+}
+
+function waitingFor(
+  self: JoinInfo,
+  found: ReadonlyMap<string, JoinInfo>,
+  need: number,
+  unreachable: readonly string[],
+  refused: readonly string[],
+): string {
+  const names = [self.name, ...found.keys()].join(', ');
+  const parts = [`waiting for servers to join: ${found.size + 1} of ${need + 1} found (${names})`];
+  if (refused.length > 0) parts.push(`refused: ${refused.join('; ')}`);
+  if (unreachable.length > 0) parts.push(`no answer yet from ${unreachable.join(', ')}`);
+  return parts.join('; ');
 }
 
 function checkPeer(peer: JoinInfo, self: JoinInfo, address: string): void {
