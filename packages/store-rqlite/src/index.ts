@@ -9,6 +9,8 @@ export type { EmbeddedRqlite, EmbeddedRqliteOptions, RqliteExit } from './embedd
 export { hasRaftState, resolveRqlited, startEmbeddedRqlite } from './embedded-rqlite.js';
 export type { DeathGuard } from './internal/death-guard.js';
 export { SCHEMA_VERSION } from './internal/schema.js';
+export type { RaftNode, RqliteNodeAccess } from './raft-nodes.js';
+export { listRaftNodes, removeRaftNode } from './raft-nodes.js';
 export type { RqliteAccessStoreOptions } from './rqlite-access-store.js';
 export { createRqliteAccessStore } from './rqlite-access-store.js';
 export type {
@@ -27,7 +29,5 @@ export type {
   TransportKind,
 } from './rqlite-client.js';
 export { createRqliteClient, parseRqliteUrls } from './rqlite-client.js';
-export type { RaftNode, RqliteNodeAccess } from './raft-nodes.js';
-export { listRaftNodes, removeRaftNode } from './raft-nodes.js';
 export type { RqliteStoreOptions } from './rqlite-store.js';
 export { createRqliteStore } from './rqlite-store.js';

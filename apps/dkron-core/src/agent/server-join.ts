@@ -134,7 +134,7 @@ export async function startJoinedRqlite(
     info: () => self,
     admin: () => admin,
   });
-  const stopEarly = await listenPeers({ host, port: config.rpcPort, service });
+  const early = await listenPeers({ host, port: config.rpcPort, service });
   let embedded: EmbeddedRqlite;
   try {
     const join = hasRaftState(config.dataDir) ? [] : await discover(config, options, self);
@@ -160,7 +160,7 @@ export async function startJoinedRqlite(
       logger: options.rqliteLogger,
     });
   } finally {
-    await stopEarly();
+    await early.stop();
   }
   const access = { url: embedded.url, credentials: embedded.credentials };
   return {

@@ -135,7 +135,15 @@ const listPeers = peerCommand(
   'raft list-peers',
   async (_args, target, context) => {
     const reply = await call(target, 'ListPeers', {});
-    context.stdout(formatPeers((reply.peers ?? []) as RaftPeer[]));
+    // proto3 leaves false and empty fields out of the message.
+    const peers = ((reply.peers ?? []) as Partial<RaftPeer>[]).map((p) => ({
+      id: p.id ?? '',
+      address: p.address ?? '',
+      leader: p.leader === true,
+      voter: p.voter === true,
+      reachable: p.reachable === true,
+    }));
+    context.stdout(formatPeers(peers));
   },
 );
 

@@ -261,18 +261,21 @@ export interface ListenPeersOptions {
 
 /**
  * A listener serving only `service` on the server's gRPC port, while its rqlited forms the cluster (the
- * full cluster server starts once the store is open, and serves the same service). Resolves with its stop.
+ * full cluster server starts once the store is open, and serves the same service). Resolves with the port
+ * bound and its stop.
  */
-export async function listenPeers(options: ListenPeersOptions): Promise<() => Promise<void>> {
+export async function listenPeers(
+  options: ListenPeersOptions,
+): Promise<{ readonly port: number; stop(): Promise<void> }> {
   const server = new grpc.Server();
   server.addService(options.service.definition, options.service.implementation);
   const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-  await new Promise<number>((resolve, reject) =>
+  const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(`${host}:${options.port}`, grpc.ServerCredentials.createInsecure(), (err, port) =>
       err ? reject(new Error(`cannot listen on ${host}:${options.port}: ${err.message}`)) : resolve(port),
     ),
   );
-  return () =>
+  const stop = () =>
     new Promise<void>((resolve) => {
       const force = setTimeout(() => {
         server.forceShutdown();
@@ -283,4 +286,5 @@ export async function listenPeers(options: ListenPeersOptions): Promise<() => Pr
         resolve();
       });
     });
+  return { port, stop };
 }
