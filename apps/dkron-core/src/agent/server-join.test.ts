@@ -35,10 +35,19 @@ describe('server join', () => {
     expect(() => checkServerJoin({ ...base, join: ['s2'] })).toThrow(
       /^--join on a server needs --encrypt: the servers authenticate each other with the key/,
     );
-    expect(() => checkServerJoin({ ...base, join: ['s2'], encrypt: KEY, rpcPort: 0 })).toThrow(
+    expect(() => checkServerJoin({ ...base, join: ['127.0.0.1:7000'], encrypt: KEY, rpcPort: 0 })).toThrow(
       '--rpc-port 0 cannot be joined',
     );
-    expect(() => checkServerJoin({ ...base, join: ['s2'], encrypt: KEY })).not.toThrow();
+    expect(() => checkServerJoin({ ...base, join: ['127.0.0.1:7000'], encrypt: KEY })).not.toThrow();
+    expect(() =>
+      checkServerJoin({ ...base, join: ['s2'], encrypt: KEY, advertiseAddr: '10.0.0.1' }),
+    ).not.toThrow();
+  });
+
+  it('refuses to advertise loopback to servers on other hosts', () => {
+    expect(() => checkServerJoin({ ...base, join: ['127.0.0.1:7000', 's2.internal'], encrypt: KEY })).toThrow(
+      '--advertise-addr: this server would tell the servers it joins (s2.internal:6868) to reach its rqlited at 127.0.0.1; set --advertise-addr',
+    );
   });
 
   it('derives one rqlite password per key, never the key itself', () => {

@@ -75,6 +75,15 @@ export function checkServerJoin(config: JoinConfig): void {
       { details: { field: 'encrypt' } },
     );
   }
+  const advertise = advertisedAddress(config).addr;
+  const remote = serverJoinAddresses(config).find((address) => !isLoopback(hostOf(address)));
+  if (isLoopback(advertise) && remote !== undefined) {
+    throw new DkronError(
+      'VALIDATION',
+      `--advertise-addr: this server would tell the servers it joins (${remote}) to reach its rqlited at ${advertise}; set --advertise-addr to the address they reach this server at`,
+      { details: { field: 'advertise-addr' } },
+    );
+  }
   if (config.rpcPort === 0) {
     throw new DkronError('VALIDATION', '--rpc-port 0 cannot be joined: the other servers dial a fixed port', {
       details: { field: 'rpc-port' },
@@ -189,6 +198,15 @@ export function raftAdmin(embedded: EmbeddedRqlite, leave: () => Promise<void>):
     removePeer: (id) => removeRaftNode(access, id),
     leave,
   };
+}
+
+function hostOf(address: string): string {
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):\d+$/.exec(address);
+  return match?.[1] ?? match?.[2] ?? address;
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
 function hostPort(host: string): string {
