@@ -27,3 +27,4 @@ export {
   PeerCallError,
 } from './internal/peers.js';
 export { PROTO_PATH, PROTOCOL_VERSION } from './internal/proto.js';
+export type { LeaderApi } from './internal/server-link.js';

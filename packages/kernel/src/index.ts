@@ -121,6 +121,7 @@ export type { Dispatcher, DispatchHandle, DispatchRun } from './ports/dispatcher
 export type { ExecutionJournal, UnwrittenExecution } from './ports/execution-journal.js';
 export type { ExecutionReports, FinishedReport } from './ports/execution-reports.js';
 export type { Notifier } from './ports/notifier.js';
+export type { RemoteFollowEvent, RemoteRuns } from './ports/remote-runs.js';
 export type {
   DayStats,
   ExecutionCompletion,

@@ -40,6 +40,9 @@ export interface DkronNotifier extends Notifier {
 // An execution start is remembered this long (in starts) so a repeated report does not re-send.
 const REMEMBERED_STARTS = 1024;
 
+/** What a notification with nothing to send returns: one settled promise, not one per run. */
+const SENT: Promise<void> = Promise.resolve();
+
 /**
  * Creates the notifier the app hands to the kernel's agent.
  *
@@ -80,17 +83,20 @@ export function createNotifier(options: NotifierOptions): DkronNotifier {
       });
   }
 
-  function dispatch(plan: () => Send[], job: Job, execution: Execution): Promise<void> {
-    if (closed) return Promise.resolve();
-    let sends: Send[];
+  /** The messages of one event; none when closed or when building them failed (logged). */
+  function plan(build: () => Send[], job: Job, execution: Execution): Send[] {
+    if (closed) return [];
     try {
-      sends = plan();
+      return build();
     } catch (error) {
       // A bug in building a message must not reach the kernel, which only logs it.
       logger.error('notification failed', { job: job.name, execution: execution.id, error: message(error) });
-      return Promise.resolve();
+      return [];
     }
-    if (sends.length === 0) return Promise.resolve();
+  }
+
+  function dispatch(sends: Send[], job: Job, execution: Execution): Promise<void> {
+    if (sends.length === 0) return SENT;
     const all = Promise.all(sends.map((send) => run(send, job, execution))).then(() => undefined);
     pending.add(all);
     void all.finally(() => pending.delete(all));
@@ -99,14 +105,21 @@ export function createNotifier(options: NotifierOptions): DkronNotifier {
 
   return {
     started(job, execution) {
+      // Called for every run: without a channel for starts, nothing is built or remembered.
+      const sends = plan(() => channels.started(job, execution), job, execution);
+      if (sends.length === 0) return SENT;
       const key = `${execution.job_name || job.name}\u0000${execution.id}`;
-      if (starts.has(key)) return Promise.resolve();
+      if (starts.has(key)) return SENT;
       starts.add(key);
       if (starts.size > REMEMBERED_STARTS) starts.delete(starts.values().next().value as string);
-      return dispatch(() => channels.started(job, execution), job, execution);
+      return dispatch(sends, job, execution);
     },
     finished(job, execution) {
-      return dispatch(() => channels.finished(job, execution), job, execution);
+      return dispatch(
+        plan(() => channels.finished(job, execution), job, execution),
+        job,
+        execution,
+      );
     },
     async close() {
       closed = true;

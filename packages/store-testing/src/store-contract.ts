@@ -844,6 +844,45 @@ export function describeStoreContract(label: string, makeStore: () => Promise<St
         expect(await store.getExecution('a', lost.id)).toMatchObject({ status: 'lost', success: false });
       });
 
+      it("replaces a lost record with the node's own late report, counted once, never as a second row", async () => {
+        const e = contractExecution('a', 'n1', '2024-03-10T10:00:00Z');
+        await store.startExecutions([e], 100);
+        await store.finishExecutions([done(e, 'lost', '2024-03-10T10:00:10Z', 'lost: agent gone')]);
+        // Without the flag a completion of a closed execution changes nothing.
+        await store.finishExecutions([done(e, 'success', '2024-03-10T10:00:05Z', 'unflagged')]);
+        expect(await store.getExecution('a', e.id)).toMatchObject({
+          status: 'lost',
+          output: 'lost: agent gone',
+        });
+        const late = { ...done(e, 'success', '2024-03-10T10:00:05Z', 'ran after all'), replacesLost: true };
+        await store.finishExecutions([late]);
+        await store.finishExecutions([late]);
+        expect(await store.getExecution('a', e.id)).toEqual({
+          ...e,
+          status: 'success',
+          success: true,
+          finished_at: '2024-03-10T10:00:05Z',
+          output: 'ran after all',
+        });
+        expect((await store.listExecutions('a', {})).total).toBe(1);
+        expect(await store.getJob('a')).toMatchObject({
+          success_count: 1,
+          error_count: 0,
+          status: 'success',
+        });
+        expect(await store.stats(1, new Date('2024-03-10T12:00:00Z'))).toEqual([
+          { date: '2024-03-10T00:00:00Z', success_count: 1, failed_count: 0 },
+        ]);
+        // A flagged report of a run that is no longer lost (replaced already, or never lost) changes nothing.
+        await store.finishExecutions([
+          { ...done(e, 'failed', '2024-03-10T10:00:07Z', 'again'), replacesLost: true },
+        ]);
+        expect(await store.getExecution('a', e.id)).toMatchObject({
+          status: 'success',
+          output: 'ran after all',
+        });
+      });
+
       it('applies a completion once: repeats (in one batch or later) change nothing', async () => {
         const e = contractExecution('a', 'n1', '2024-03-10T10:00:00Z');
         await store.startExecutions([e], 100);

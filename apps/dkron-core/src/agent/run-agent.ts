@@ -170,6 +170,8 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
       ...(lease ? { jobSyncMs: JOB_SYNC_MS } : {}),
       dispatcher: (local) => clusterServer.dispatcher(local),
       remoteExecutors: () => new Set(clusterServer.plugins().executors),
+      // Cancel, follow and /v1/busy reach runs on any node; a follower's run-now goes to the leader.
+      remoteRuns: clusterServer.remoteRuns,
       defaultTimezone: config.defaultTimezone,
       maxExecutionsPerJob: config.maxExecutionsPerJob,
       journal: createFileJournal(executionJournalPath(config.dataDir)),
@@ -179,7 +181,8 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
     await agent.start();
     // Runs the previous process left on agents: lost unless their agent comes back and reports them.
     clusterServer.adopt(await store.runningExecutions());
-    const rpcPort = await clusterServer.start(agent.reports);
+    // Other servers' run-now, cancel, busy and follow calls are answered by this agent while it leads.
+    const rpcPort = await clusterServer.start(agent.reports, agent);
     logger.info(`listening for agents on ${rpc.host}:${rpcPort}`, {
       rpc: `${rpc.host}:${rpcPort}`,
       encrypt: config.encrypt !== '',

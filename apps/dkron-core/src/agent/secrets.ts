@@ -109,14 +109,17 @@ export function withNotifySecrets(notifier: Notifier, source: SecretSource, logg
       return undefined;
     }
   };
+  // Called for every run: a job whose webhook holds no reference goes straight through.
+  const plain = (job: Job): boolean =>
+    job.notify === null || job.notify?.webhook === undefined || !holdsSecretReference(job.notify.webhook);
   return {
-    async started(job, execution) {
-      const ready = await resolved(job);
-      if (ready) await notifier.started(ready, execution);
+    started(job, execution) {
+      if (plain(job)) return notifier.started(job, execution);
+      return resolved(job).then((ready) => (ready ? notifier.started(ready, execution) : undefined));
     },
-    async finished(job, execution) {
-      const ready = await resolved(job);
-      if (ready) await notifier.finished(ready, execution);
+    finished(job, execution) {
+      if (plain(job)) return notifier.finished(job, execution);
+      return resolved(job).then((ready) => (ready ? notifier.finished(ready, execution) : undefined));
     },
   };
 }

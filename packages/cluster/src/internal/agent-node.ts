@@ -12,6 +12,7 @@ import {
 import type { Execution, Job, Logger } from '@dkron-core/plugin-api';
 import * as grpc from '@grpc/grpc-js';
 import { AUTH_METADATA, decodeKey, sameMac, serverProof, signCall } from './auth.js';
+import { outputChunks } from './output-chunks.js';
 import { type AgentStream, agentLink, PROTOCOL_VERSION, type ServerMessage } from './proto.js';
 import { ReportJournal } from './report-journal.js';
 
@@ -89,7 +90,10 @@ export function createAgentNode(options: AgentNodeOptions): AgentNode {
   const reports: ExecutionReports = {
     started: (execution) => send({ started: { execution_json: JSON.stringify(execution) } }),
     // Live output while connected; the finished report carries the (capped) output in any case.
-    output: (execution, chunk) => send({ output: { execution_json: JSON.stringify(execution), chunk } }),
+    output: (execution, chunk) => {
+      const execution_json = JSON.stringify(execution);
+      for (const piece of outputChunks(chunk)) send({ output: { execution_json, chunk: piece } });
+    },
     async finished({ execution }) {
       pending.set(execution.id, execution);
       await savePending();

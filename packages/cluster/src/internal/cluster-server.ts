@@ -6,13 +6,18 @@ import {
   type ExecutionReports,
   msToTime,
   type PluginCatalog,
+  type RemoteRuns,
   systemClock,
 } from '@dkron-core/kernel';
 import type { Execution, Logger } from '@dkron-core/plugin-api';
 import * as grpc from '@grpc/grpc-js';
+import { AgentRuns } from './agent-runs.js';
 import { AUTH_METADATA, CallVerifier, decodeKey, serverProof } from './auth.js';
+import { LeaderAgents } from './leader-agents.js';
 import { type AgentEntry, type InFlight, MemberRegistry, STATUS } from './members.js';
+import { KEPT_OUTPUT } from './output-chunks.js';
 import { type AgentMessage, agentLink, PROTOCOL_VERSION, type ServerStream } from './proto.js';
+import { createLeaderLink, type LeaderApi, serverLink, serverLinkHandlers } from './server-link.js';
 
 /** Default pause between an agent's heartbeats. */
 export const DEFAULT_HEARTBEAT_INTERVAL_MS = 1_000;
@@ -64,8 +69,16 @@ export interface ClusterServer {
    * server's entry first): `GET /v1/plugins` of the cluster.
    */
   catalog(base: PluginCatalog): PluginCatalog;
-  /** Starts listening; agents' reports go to `reports` (the leader's intake). Resolves with the port. */
-  start(reports: ExecutionReports): Promise<number>;
+  /**
+   * Runs of other nodes for this server's API: its agents' runs while it leads, else the leader's
+   * answers over gRPC (run-now, cancel, busy, follow).
+   */
+  readonly remoteRuns: RemoteRuns;
+  /**
+   * Starts listening; agents' reports go to `reports` (the leader's intake), other servers' calls to
+   * `leaderApi` (this server's API, answered while it leads). Resolves with the port.
+   */
+  start(reports: ExecutionReports, leaderApi?: LeaderApi): Promise<number>;
   /**
    * Follows executions the store shows running on other nodes (call it at start, before agents
    * reconnect): each is lost unless its agent reconnects within the heartbeat timeout and reports it.
@@ -100,6 +113,7 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
   const streams = new Set<ServerStream>();
   let sweepTimer: { cancel(): void } | undefined;
   let server: grpc.Server | undefined;
+  const leaderLink = createLeaderLink({ nodeName, leader: () => base.leader(), key, clock, logger });
 
   const registry = new MemberRegistry({
     heartbeatTimeoutMs: timeout,
@@ -114,20 +128,47 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
     },
   });
 
+  /** The runs in flight on the agents, as the API sees them (live output, cancel, ends). */
+  const runs = new AgentRuns(registry);
+  /** On a server that does not lead: the leader's agents, for its members and plugins. */
+  const leaderAgents = new LeaderAgents({
+    fetch: () => leaderLink.agents(),
+    isLeader: () => base.isLeader(),
+    clock,
+    logger,
+    intervalMs: interval,
+  });
+  const agentsView = () => {
+    const { executors, processors } = registry.plugins();
+    return {
+      members: registry.members(),
+      executors: [...executors],
+      processors: [...processors],
+      catalog: mergeCatalogs({ executors: [], processors: [] }, registry.catalogs()),
+    };
+  };
+  /** Members not from the base: this server's agents, and the leader's when it does not lead. */
+  const agentMembers = () => {
+    const own = registry.members();
+    const names = new Set(own.map((m) => m.Name));
+    const theirs = (leaderAgents.view()?.members ?? []).filter((m) => !names.has(m.Name));
+    return [...own, ...theirs];
+  };
+
   function markLost(node: string, run: InFlight, why: string): void {
     const e = { ...run.execution, output: run.output };
     logger.warn('execution lost with its agent', { job: e.job_name, execution: e.id, node });
+    const lost: Execution = {
+      ...e,
+      status: 'lost',
+      success: false,
+      finished_at: msToTime(clock.now()),
+      output: `${e.output}${e.output === '' || e.output.endsWith('\n') ? '' : '\n'}${why}\n`,
+    };
     void reports
-      ?.finished({
-        execution: {
-          ...e,
-          status: 'lost',
-          success: false,
-          finished_at: msToTime(clock.now()),
-          output: `${e.output}${e.output === '' || e.output.endsWith('\n') ? '' : '\n'}${why}\n`,
-        },
-      })
-      .catch((err: unknown) => logger.error('could not record a lost execution', { err: String(err) }));
+      ?.finished({ execution: lost })
+      .catch((err: unknown) => logger.error('could not record a lost execution', { err: String(err) }))
+      .finally(() => runs.ended(lost));
   }
 
   /**
@@ -159,26 +200,36 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
     call.emit('error', { code, details, metadata: new grpc.Metadata() });
   }
 
-  function onConnect(call: ServerStream): void {
-    const peer = call.getPeer();
+  /** Why a node-to-node call is refused (logged), or `undefined` when it may go on. */
+  function authenticate(call: { metadata: grpc.Metadata; getPeer(): string }): string | undefined {
+    if (!verifier) return undefined;
     const md = call.metadata;
     const node = metadataValue(md, AUTH_METADATA.node);
-    const nonce = metadataValue(md, AUTH_METADATA.nonce) ?? '';
-    if (verifier) {
-      const why = verifier.verify(
-        {
-          ...(node ? { node } : {}),
-          nonce,
-          timestamp: metadataValue(md, AUTH_METADATA.timestamp) ?? '',
-          mac: metadataValue(md, AUTH_METADATA.mac) ?? '',
-        },
-        clock.now(),
-      );
-      if (why) {
-        logger.warn('refused a node-to-node call', { peer, node: node ?? '(none)', reason: why });
-        refuse(call, grpc.status.UNAUTHENTICATED, `refused by ${nodeName}: ${why}`);
-        return;
-      }
+    const why = verifier.verify(
+      {
+        ...(node ? { node } : {}),
+        nonce: metadataValue(md, AUTH_METADATA.nonce) ?? '',
+        timestamp: metadataValue(md, AUTH_METADATA.timestamp) ?? '',
+        mac: metadataValue(md, AUTH_METADATA.mac) ?? '',
+      },
+      clock.now(),
+    );
+    if (why)
+      logger.warn('refused a node-to-node call', {
+        peer: call.getPeer(),
+        node: node ?? '(none)',
+        reason: why,
+      });
+    return why;
+  }
+
+  function onConnect(call: ServerStream): void {
+    const peer = call.getPeer();
+    const nonce = metadataValue(call.metadata, AUTH_METADATA.nonce) ?? '';
+    const why = authenticate(call);
+    if (why) {
+      refuse(call, grpc.status.UNAUTHENTICATED, `refused by ${nodeName}: ${why}`);
+      return;
     }
     streams.add(call);
     let entry: AgentEntry | undefined;
@@ -297,23 +348,27 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
       const execution = parseExecution(message.output.execution_json);
       const run = entry.inFlight.get(execution.id);
       if (run) run.output = keepTail(run.output + message.output.chunk);
+      runs.output(execution.id, message.output.chunk);
       reports.output(execution, message.output.chunk);
     } else if (message.finished) {
       const execution = parseExecution(message.finished.execution_json);
       entry.inFlight.delete(execution.id);
-      void reports.finished({ execution }).then(
-        () => call.write({ ack: { execution_id: execution.id } }),
-        (err: unknown) =>
-          logger.error('could not record a finished execution', {
-            execution: execution.id,
-            err: String(err),
-          }),
-      );
+      void reports
+        .finished({ execution })
+        .then(
+          () => call.write({ ack: { execution_id: execution.id } }),
+          (err: unknown) =>
+            logger.error('could not record a finished execution', {
+              execution: execution.id,
+              err: String(err),
+            }),
+        )
+        .finally(() => runs.ended(execution));
     }
   }
 
   const cluster: Cluster = {
-    members: () => [...base.members(), ...registry.members()],
+    members: () => [...base.members(), ...agentMembers()],
     candidates: () => [...base.candidates(), ...registry.candidates()],
     leader: () => base.leader(),
     isLeader: () => base.isLeader(),
@@ -322,8 +377,19 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
     onLeadershipChange: (listener) => base.onLeadershipChange(listener),
   };
 
+  const remoteRuns: RemoteRuns = {
+    // The leader follows its agents' runs; a server that does not lead asks the leader.
+    running: async () => (base.isLeader() ? runs.running() : leaderLink.running()),
+    cancel: async (job, id, reason) =>
+      base.isLeader() ? runs.cancel(job, id, reason) : leaderLink.cancel(job, id, reason),
+    follow: async (job, id, signal) =>
+      base.isLeader() ? runs.follow(job, id, signal) : leaderLink.follow(job, id, signal),
+    runNow: (job, force) => leaderLink.runNow(job, force),
+  };
+
   return {
     cluster,
+    remoteRuns,
     dispatcher: (local) => createClusterDispatcher(nodeName, local, registry),
     adopt(executions) {
       // Counted as seen a grace ahead: the agent's reconnect pause must not make its run lost.
@@ -331,23 +397,17 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
       for (const e of executions) if (e.node_name !== nodeName) registry.adopt(e.node_name, e, seen);
     },
     catalog(own) {
-      const executors = new Map(own.executors.map((e) => [e.name, e]));
-      const processors = new Map(own.processors.map((p) => [p.name, p]));
-      for (const c of registry.catalogs()) {
-        for (const e of c.executors) if (!executors.has(e.name)) executors.set(e.name, e);
-        for (const p of c.processors) if (!processors.has(p.name)) processors.set(p.name, p);
-      }
-      const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
-      return {
-        executors: [...executors.values()].sort(byName),
-        processors: [...processors.values()].sort(byName),
-      };
+      const theirs = leaderAgents.view()?.catalog;
+      return mergeCatalogs(own, [...registry.catalogs(), ...(theirs ? [theirs] : [])]);
     },
     plugins() {
       const { executors, processors } = registry.plugins();
+      const theirs = leaderAgents.view();
+      for (const e of theirs?.executors ?? []) executors.add(e);
+      for (const p of theirs?.processors ?? []) processors.add(p);
       return { executors: [...executors].sort(), processors: [...processors].sort() };
     },
-    async start(intake) {
+    async start(intake, leaderApi) {
       reports = intake;
       const grpcServer = new grpc.Server({
         'grpc.keepalive_time_ms': 10_000,
@@ -355,6 +415,18 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
         'grpc.keepalive_permit_without_calls': 1,
       });
       grpcServer.addService(agentLink().service, { Connect: onConnect });
+      if (leaderApi) {
+        grpcServer.addService(
+          serverLink().service,
+          serverLinkHandlers({
+            nodeName,
+            api: leaderApi,
+            isLeader: () => base.isLeader(),
+            agents: agentsView,
+            authenticate,
+          }),
+        );
+      }
       for (const extra of options.services ?? [])
         grpcServer.addService(extra.definition, extra.implementation);
       const host = options.host.includes(':') ? `[${options.host}]` : options.host;
@@ -374,10 +446,13 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
         if (!change.leader) for (const s of streams) s.end();
       });
       sweep();
+      leaderAgents.start();
       return port;
     },
     async stop() {
       sweepTimer?.cancel();
+      leaderLink.close();
+      leaderAgents.stop();
       for (const s of streams) s.end();
       const closing = server;
       server = undefined;
@@ -396,11 +471,24 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
   };
 }
 
-/** Live output kept per run in flight, as the agent's own tail (Dkron's 256,000 bytes, counted in characters). */
-const KEPT_OUTPUT = 256_000;
-
+/** Live output kept per run in flight: its tail, as the agent's own (Dkron's 256,000 bytes, in characters). */
 function keepTail(text: string): string {
   return text.length > KEPT_OUTPUT ? text.slice(-KEPT_OUTPUT) : text;
+}
+
+/** `own` plus what only `others` provide, each name once (`own`'s entry first), sorted by name. */
+function mergeCatalogs(own: PluginCatalog, others: readonly PluginCatalog[]): PluginCatalog {
+  const executors = new Map(own.executors.map((e) => [e.name, e]));
+  const processors = new Map(own.processors.map((p) => [p.name, p]));
+  for (const c of others) {
+    for (const e of c.executors) if (!executors.has(e.name)) executors.set(e.name, e);
+    for (const p of c.processors) if (!processors.has(p.name)) processors.set(p.name, p);
+  }
+  const byName = (a: { name: string }, b: { name: string }) => a.name.localeCompare(b.name);
+  return {
+    executors: [...executors.values()].sort(byName),
+    processors: [...processors.values()].sort(byName),
+  };
 }
 
 /** An announced catalog; a malformed one is ignored (the names announced still count). */

@@ -120,6 +120,11 @@ export class MemberRegistry {
     entry.lastSeen = now;
   }
 
+  /** Every agent known now (connected or not). */
+  entries(): IterableIterator<AgentEntry> {
+    return this.#agents.values();
+  }
+
   get(name: string): AgentEntry | undefined {
     return this.#agents.get(name);
   }

@@ -97,6 +97,11 @@ export interface ExecutionCompletion {
   readonly finishedAt: string;
   /** Final (already capped, processed) output. */
   readonly output: string;
+  /**
+   * The node's own report of how the run ended: it also closes an execution recorded `lost` (its node
+   * was thought gone, and reported after all), in place of that record, counted once. Default false.
+   */
+  readonly replacesLost?: boolean;
 }
 
 /** The completion that closes `execution` as it ended (its status, `finished_at` and output). */
@@ -261,7 +266,9 @@ export interface Store extends Partial<LeaseStore> {
   /**
    * Closes executions in one batch. Each completion that moves an execution out of `running` bumps the
    * job's counters, `last_success`/`last_error`, its `status` (from the latest attempt of every node in
-   * the group) and the day's stats exactly once; repeated completions are ignored.
+   * the group) and the day's stats exactly once; repeated completions are ignored. A completion with
+   * `replacesLost` (and a status other than `lost`) also replaces an execution recorded `lost`: the lost
+   * outcome is taken out of the counters and stats, and the reported one counted instead.
    */
   finishExecutions(completions: readonly ExecutionCompletion[]): Promise<void>;
   /**

@@ -3,7 +3,8 @@ import type { SqlStatement } from '../rqlite-client.js';
 import { toTimeKey } from './time-key.js';
 
 /*
- * Closing executions set-based: four statements per batch, whatever its size.
+ * Closing executions set-based: four statements per batch, whatever its size (three more when it replaces
+ * `lost` records).
  *
  * Counting an execution exactly once. An execution row carries `counted`. The statements that bump the
  * job's counters and the day's stats only read executions that have finished and are not counted yet, and
@@ -79,8 +80,39 @@ const MARK_COUNTED = `UPDATE executions SET counted = 1 FROM (${KEYS}) c
 WHERE executions.job_name = c.job AND executions.id = c.id AND executions.counted = 0
   AND executions.status <> 'running'`;
 
+/*
+ * A node's own report of a run recorded `lost` (`replacesLost`): the lost outcome leaves the job's
+ * error count and its day's failed count, and the row runs again, uncounted, so that the statements
+ * above close and count it with the reported outcome. ?1 = `[[job, id], ...]` of those completions.
+ */
+const LOST_OF = `FROM (SELECT value->>0 AS job, value->>1 AS id FROM json_each(?1)) c
+  JOIN executions e ON e.job_name = c.job AND e.id = c.id WHERE e.status = 'lost' AND e.counted = 1`;
+
+const UNCOUNT_LOST_JOBS = `UPDATE jobs SET error_count = jobs.error_count - u.n
+FROM (SELECT e.job_name AS job, count(*) AS n ${LOST_OF} GROUP BY e.job_name) u WHERE jobs.name = u.job`;
+
+const UNCOUNT_LOST_DAYS = `UPDATE stats SET failed_count = stats.failed_count - u.n
+FROM (SELECT substr(e.finished_at, 1, 10) AS day, count(*) AS n ${LOST_OF} GROUP BY substr(e.finished_at, 1, 10)) u
+WHERE stats.day = u.day`;
+
+const REOPEN_LOST = `UPDATE executions SET status = 'running', success = 0, counted = 0
+FROM (SELECT value->>0 AS job, value->>1 AS id FROM json_each(?1)) c
+WHERE executions.job_name = c.job AND executions.id = c.id AND executions.status = 'lost'`;
+
+/** The statements that reopen the `lost` records these completions replace (none when none does). */
+function reopenLostStatements(completions: readonly ExecutionCompletion[]): SqlStatement[] {
+  const replacing = completions.filter((c) => c.replacesLost === true && c.status !== 'lost');
+  if (replacing.length === 0) return [];
+  const keys = JSON.stringify(replacing.map((c) => [c.jobName, c.executionId]));
+  return [
+    [UNCOUNT_LOST_JOBS, keys],
+    [UNCOUNT_LOST_DAYS, keys],
+    [REOPEN_LOST, keys],
+  ];
+}
+
 /**
- * The four statements of `Store.finishExecutions`. Within a batch the first completion of an execution
+ * The four statements of `Store.finishExecutions` (after the ones reopening replaced `lost` records). Within a batch the first completion of an execution
  * wins (as if applied in order); the job's status follows the group of its last completion.
  */
 export function finishExecutionStatements(completions: readonly ExecutionCompletion[]): SqlStatement[] {
@@ -105,6 +137,7 @@ export function finishExecutionStatements(completions: readonly ExecutionComplet
     unique.map((c) => [c.jobName, c.executionId, lastOfJob.get(c.jobName) === c.executionId ? 1 : 0]),
   );
   return [
+    ...reopenLostStatements(unique),
     [CLOSE_EXECUTIONS, JSON.stringify(closes)],
     [UPDATE_JOBS, keys],
     [COUNT_DAYS, keys],

@@ -57,15 +57,28 @@ export function sortKeyOf(text: string): string | undefined {
   );
 }
 
+/**
+ * Recently encoded times: a launch batch writes thousands of records whose times are the same few
+ * instants (one slot, the milliseconds of one dispatch), so most encodings are a lookup. Cleared when
+ * full, it holds at most this many.
+ */
+const RECENT_KEYS = 1024;
+const recentKeys = new Map<string, string>();
+
 /** Encodes a time for storage; `VALIDATION` when it is not RFC 3339. */
 export function toTimeKey(text: string, field: string): string {
+  const recent = recentKeys.get(text);
+  if (recent !== undefined) return recent;
   const key = sortKeyOf(text);
   if (key === undefined) {
     throw new DkronError('VALIDATION', `${field} is not an RFC 3339 time: ${JSON.stringify(text)}`, {
       details: { field },
     });
   }
-  return `${key}|${text}`;
+  const stored = `${key}|${text}`;
+  if (recentKeys.size >= RECENT_KEYS) recentKeys.clear();
+  recentKeys.set(text, stored);
+  return stored;
 }
 
 /** {@link toTimeKey} for a nullable time (`null`, `undefined` and `''` are stored as NULL). */

@@ -1,4 +1,4 @@
-import { DkronError, isDkronError, type Logger } from '@dkron-core/plugin-api';
+import { isDkronError, type Logger } from '@dkron-core/plugin-api';
 import type { AgentApi, AgentHealth, Member } from '../../ports/agent.js';
 import { type Clock, systemClock } from '../../ports/clock.js';
 import type { Cluster } from '../../ports/cluster.js';
@@ -6,6 +6,7 @@ import type { Dispatcher } from '../../ports/dispatcher.js';
 import type { ExecutionJournal } from '../../ports/execution-journal.js';
 import type { ExecutionReports } from '../../ports/execution-reports.js';
 import type { Notifier } from '../../ports/notifier.js';
+import type { RemoteRuns } from '../../ports/remote-runs.js';
 import type { DayStats, JobPage, JobQuery, Store } from '../../ports/store.js';
 import { createLocalCluster } from '../cluster/local-cluster.js';
 import { type JobGraph, jobGraph } from '../dag/index.js';
@@ -20,6 +21,7 @@ import type { PluginRegistry } from '../plugins/index.js';
 import { createWorker, type Worker } from '../worker/worker.js';
 import { Leadership } from './leadership.js';
 import { markOrphansLost } from './orphans.js';
+import { runsView } from './runs-view.js';
 
 /** Options of {@link createAgent}. */
 export interface AgentOptions {
@@ -76,6 +78,11 @@ export interface AgentOptions {
    * without checking its `executor_config` here (its node checks it when it runs the job).
    */
   readonly remoteExecutors?: () => ReadonlySet<string>;
+  /**
+   * Runs of other nodes (the cluster's): cancel, follow and `/v1/busy` reach them, and a run-now on a
+   * server that does not lead goes through it to the leader. Default none (one node).
+   */
+  readonly remoteRuns?: RemoteRuns;
 }
 
 /** A running agent: the API facade plus lifecycle. */
@@ -119,6 +126,7 @@ export function createAgent(options: AgentOptions): Agent {
     retain: roles.retain,
     server: roles.server,
     newTerm: () => newTerm(options, roles),
+    ...(options.remoteRuns ? { remoteRuns: options.remoteRuns } : {}),
   });
   const jobs = createJobService({
     store,
@@ -204,6 +212,7 @@ function wireRoles(options: AgentOptions): Roles {
     logger,
     unwritten,
     onStarted: (job, execution) => notify({ notifier: options.notifier, logger }, 'started', job, execution),
+    lookup: (job, id) => store.getExecution(job, id),
   });
   const worker = createWorker({
     nodeName: cluster.self().Name,
@@ -280,28 +289,13 @@ function agentFacade(
     getExecution: (job, id) => store.getExecution(job, id),
     deleteExecutions: (job) => store.deleteExecutions(job),
 
-    async cancelExecution(job, id) {
-      // A cancelled attempt ends as `cancelled`, which never retries.
-      return (
-        worker.cancel(job, id, 'execution cancelled by a user') ??
-        notCancellable(store, (name) => jobs.requireJob(name), job, id)
-      );
-    },
-
-    busy: async () => worker.running(),
-
-    async *followExecution(job, id, signal) {
-      const local = worker.follow(job, id, signal);
-      if (local) {
-        yield* local;
-        return;
-      }
-      const execution = await store.getExecution(job, id);
-      if (!execution) throw new DkronError('NOT_FOUND', `execution ${id} of job ${job} not found`);
-      if (execution.output !== '') yield { type: 'output', chunk: execution.output };
-      // Running on another process (or orphaned): nothing more to follow here.
-      if (execution.status !== 'running') yield { type: 'done', execution };
-    },
+    ...runsView({
+      store,
+      worker,
+      logger: roles.logger,
+      remote: options.remoteRuns,
+      requireJob: (name) => jobs.requireJob(name),
+    }),
 
     stats: (days: number): Promise<DayStats[]> => store.stats(days, new Date(clock.now())),
 
@@ -336,26 +330,6 @@ function agentFacade(
       return jobGraph(await store.allJobs(), name);
     },
   };
-}
-
-/** Why `id` cannot be cancelled here: `NOT_FOUND`, or `CONFLICT` when it is not running on this node. */
-async function notCancellable(
-  store: Store,
-  requireJob: (name: string) => Promise<unknown>,
-  job: string,
-  id: string,
-): Promise<never> {
-  await requireJob(job);
-  const stored = await store.getExecution(job, id);
-  if (!stored) {
-    throw new DkronError('NOT_FOUND', `execution ${id} of job ${job} not found`, {
-      details: { job, execution: id },
-    });
-  }
-  const why = stored.status === 'running' ? 'runs on another node' : `is not running (${stored.status})`;
-  throw new DkronError('CONFLICT', `execution ${id} of job ${job} ${why}`, {
-    details: { job, execution: id, status: stored.status },
-  });
 }
 
 /** What `GET /health` reports: the scheduler started, the store answering and healthy. */

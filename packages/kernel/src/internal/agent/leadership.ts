@@ -1,6 +1,7 @@
 import { DkronError, type Logger } from '@dkron-core/plugin-api';
 import type { Clock } from '../../ports/clock.js';
 import type { Cluster } from '../../ports/cluster.js';
+import type { RemoteRuns } from '../../ports/remote-runs.js';
 import type { Store } from '../../ports/store.js';
 import type { ScheduleFeed } from '../jobs/job-service.js';
 import type { LeaderTerm } from '../leader/leader.js';
@@ -16,6 +17,8 @@ export interface LeadershipOptions {
   /** Server nodes schedule; plain agents never hold a term. */
   readonly server: boolean;
   readonly newTerm: () => LeaderTerm;
+  /** Where a run-now goes while this node does not lead (the leader, over the cluster); default: refused. */
+  readonly remoteRuns?: Pick<RemoteRuns, 'runNow'>;
 }
 
 /**
@@ -69,8 +72,11 @@ export class Leadership {
       saved: (job, placement) => (this.#term ? this.#term.saved(job, placement) : 'not-here'),
       deleted: (name) => this.#term?.deleted(name),
       runNow: async (job, force) => {
-        if (!this.#term) throw new DkronError('UNAVAILABLE', 'this node does not lead: it cannot start runs');
-        await this.#term.runNow(job, force);
+        if (this.#term) return this.#term.runNow(job, force);
+        const remote = this.#options.remoteRuns;
+        if (!remote) throw new DkronError('UNAVAILABLE', 'this node does not lead: it cannot start runs');
+        // The leader reads the job again and decides (disabled, tags, `forbid`) as for its own API.
+        await remote.runNow(job.name, force);
       },
     };
   }

@@ -256,6 +256,8 @@ export class Attempts {
       ctx.logger.info('retries stopped', { job: job.name, attempt });
       return undefined;
     }
+    // A lost attempt whose node reported its own end meanwhile (it was not gone): that end decides.
+    if (outcome.status === 'lost' && (await this.#reportedAfterAll(outcome))) return undefined;
     const execution = this.newExecution(current, t, attempt + 1, this.#retryNode(current, outcome.node_name));
     const recorded = ctx.ledger.start(execution);
     try {
@@ -267,6 +269,18 @@ export class Attempts {
     const ended = ctx.intake.expect(current, execution, recorded);
     const [handle] = ctx.dispatcher.dispatch([{ job: current, execution }]);
     return { job: current, ended: this.#follow(execution, handle as DispatchHandle, ended) };
+  }
+
+  /** Whether the node of a `lost` attempt reported after all that it ended in a way not retried. */
+  async #reportedAfterAll(lost: Execution): Promise<boolean> {
+    const stored = await this.#ctx.store.getExecution(lost.job_name, lost.id).catch(() => undefined);
+    if (!stored || stored.status === 'lost' || stored.status === 'failed') return false;
+    this.#ctx.logger.info('no retry: the lost attempt reported its end after all', {
+      job: lost.job_name,
+      execution: lost.id,
+      status: stored.status,
+    });
+    return true;
   }
 }
 

@@ -16,6 +16,20 @@ interface Planned {
   readonly intent: LaunchIntent;
 }
 
+/** A run to make ready on its node ahead of its slot. */
+interface PrepareItem {
+  readonly job: Job;
+  readonly node: string;
+  readonly key: string;
+}
+
+/**
+ * How long before its slot a recorded run is made ready on its node. Enough for a node to prepare
+ * thousands of runs; short, so that what they hold (signals, buffers, closures) dies young instead of
+ * surviving the collections of a whole launch lead.
+ */
+export const PREPARE_LEAD_MS = 200;
+
 /** A slot whose launch is recorded, waiting for its time. */
 interface Waiting {
   readonly job: Job;
@@ -184,32 +198,32 @@ export class LaunchPlanner {
 
   /**
    * Runs recorded ahead of their slot start at the slot: one timer per slot, not per job. Each run is
-   * prepared on its node now, so that starting thousands on one slot costs little more than the
-   * executor calls.
+   * prepared on its node {@link PREPARE_LEAD_MS} before the slot (or now, when that is past), so that
+   * starting thousands on one slot costs little more than the executor calls, while what a prepared run
+   * holds lives only that long (the launch itself is recorded earlier, see `launchLeadMs`).
    */
   #await(items: Planned[], inserted: boolean[], now: number): void {
     const ctx = this.#ctx;
-    const bySlot = new Map<number, Waiting[]>();
-    const prepare: { job: Job; node: string; key: string }[] = [];
+    const bySlot = new Map<number, { waiting: Waiting[]; prepare: PrepareItem[] }>();
     for (const [i, { job, t, nodes }] of items.entries()) {
       if (!inserted[i]) continue;
       const slot = t.scheduledAt as number;
       const lateness = now - slot;
       if (lateness > 1000) ctx.logger.info('running late slot', { job: job.name, lateMs: lateness });
+      const entry = bySlot.get(slot) ?? { waiting: [], prepare: [] };
+      bySlot.set(slot, entry);
       // `replace` cancels the running execution first, which cannot be made ready ahead.
       const readyKeys =
         job.concurrency === 'replace' ? undefined : nodes.map((n) => `${job.name}\u0000${slot}\u0000${n}`);
       for (const [k, key] of (readyKeys ?? []).entries())
-        prepare.push({ job, node: nodes[k] as string, key });
-      const group = bySlot.get(slot) ?? [];
-      bySlot.set(slot, group);
-      group.push({ job, t, nodes, readyKeys });
+        entry.prepare.push({ job, node: nodes[k] as string, key });
+      entry.waiting.push({ job, t, nodes, readyKeys });
     }
-    if (prepare.length > 0) ctx.dispatcher.prepare?.(prepare);
-    for (const [slot, group] of bySlot) {
+    for (const [slot, { waiting: group, prepare }] of bySlot) {
       this.#waiting.add(group);
       // Stopping: stop() releases the group's launches.
       if (ctx.stopped()) continue;
+      if (prepare.length > 0) this.#prepareAt(slot - PREPARE_LEAD_MS, group, prepare);
       const startAll = () => {
         if (ctx.stopped()) return;
         // Timers may fire a millisecond early: never start before the slot.
@@ -223,6 +237,17 @@ export class LaunchPlanner {
       };
       startAll();
     }
+  }
+
+  /** Makes a slot's runs ready on their nodes at `at` (now when that is past), unless it started or stopped. */
+  #prepareAt(at: number, group: Waiting[], prepare: PrepareItem[]): void {
+    const ctx = this.#ctx;
+    const run = () => {
+      if (!ctx.stopped() && this.#waiting.has(group)) ctx.dispatcher.prepare?.(prepare);
+    };
+    const wait = at - ctx.clock.now();
+    if (wait > 0) ctx.clock.setTimeout(run, wait);
+    else run();
   }
 
   /** Dispatches the runs of one slot. */

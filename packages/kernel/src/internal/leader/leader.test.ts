@@ -9,6 +9,7 @@ import { toJob } from '../job/index.js';
 import { createMemoryStore } from '../memory-store/index.js';
 import { createPluginRegistry } from '../plugins/index.js';
 import { createLaunchLedger, START_HOLD_MS } from './launch-ledger.js';
+import { PREPARE_LEAD_MS } from './launch-planner.js';
 import { createLeaderTerm, type LeaderTerm } from './leader.js';
 import { createReportIntake, type ReportIntake } from './report-intake.js';
 import { UnwrittenRecords } from './unwritten-records.js';
@@ -258,5 +259,46 @@ describe('leader role over a fake dispatcher and fake reports', () => {
     await clock.advance(START_HOLD_MS);
     const executions = await allExecutions(store, ['single']);
     expect(executions.map((e) => e.status)).toEqual(['success', 'running']);
+  });
+});
+
+describe('runs made ready ahead', () => {
+  it('prepares a slot PREPARE_LEAD_MS before it (not when its launch is recorded) and dispatches that run', async () => {
+    const store = createMemoryStore();
+    const clock = createFakeClock(T0);
+    const cluster = fakeCluster();
+    const prepared: { at: number; keys: string[] }[] = [];
+    const dispatcher = new FakeDispatcher();
+    const preparing: Dispatcher = {
+      dispatch: (runs) => dispatcher.dispatch(runs),
+      prepare: (runs) => prepared.push({ at: clock.now(), keys: runs.map((r) => r.key) }),
+    };
+    const t = await startTerm(store, clock, cluster, preparing);
+    await saveJob(store, t.term, { name: 'ahead', schedule: '@every 1s' });
+    // The launch of T0+1s is recorded 800 ms ahead; nothing is prepared then.
+    await clock.advance(300);
+    expect(await store.lastLaunches()).toEqual(new Map([['ahead', T0 + 1000]]));
+    expect(prepared).toEqual([]);
+    await clock.advance(700);
+    expect(prepared.map((p) => p.at)).toEqual([T0 + 1000 - PREPARE_LEAD_MS]);
+    expect(dispatcher.runs.map((r) => r.readyKey)).toEqual(prepared[0]?.keys);
+  });
+
+  it('prepares nothing for a slot whose term stopped before its preparation time', async () => {
+    const store = createMemoryStore();
+    const clock = createFakeClock(T0);
+    const cluster = fakeCluster();
+    const prepared: number[] = [];
+    const dispatcher = new FakeDispatcher();
+    const t = await startTerm(store, clock, cluster, {
+      dispatch: (runs) => dispatcher.dispatch(runs),
+      prepare: () => prepared.push(clock.now()),
+    });
+    await saveJob(store, t.term, { name: 'stopped', schedule: '@every 1s' });
+    await clock.advance(300);
+    await t.term.stop();
+    await clock.advance(2000);
+    expect(prepared).toEqual([]);
+    expect(dispatcher.runs).toEqual([]);
   });
 });

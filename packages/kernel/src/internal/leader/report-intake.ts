@@ -21,6 +21,12 @@ export interface ReportIntakeOptions {
   readonly unwritten: UnwrittenRecords;
   /** Called when the node reports that the executor of an expected execution was called. */
   readonly onStarted?: (job: Job, execution: Execution) => void;
+  /**
+   * The stored execution, to check the end of a run this process did not dispatch (a late report after a
+   * failover or a restart): one never launched, or launched on another node, is refused. Without it
+   * every report is taken.
+   */
+  readonly lookup?: (job: string, id: string) => Promise<Execution | undefined>;
 }
 
 interface Expected {
@@ -35,17 +41,39 @@ const REMEMBERED_IDS = 50_000;
 /**
  * Records what nodes report: each completion once (a repeated or late `finished` is ignored, or,
  * arriving at a new leader, only recorded: the store closes an execution once), and hands the end of
- * an expected execution to the leader.
+ * an expected execution to the leader. A node's own end of a run recorded `lost` (its node was thought
+ * gone) replaces that record; the end of a run never launched (on that node) is refused and logged.
  */
 export function createReportIntake(options: ReportIntakeOptions): ReportIntake {
   const { ledger, logger, unwritten } = options;
   const expected = new Map<string, Expected>();
-  const finished = new Map<string, Promise<void>>();
+  /** Ends taken, by id, and whether the one taken is a `lost` record (which the node's own end replaces). */
+  const finished = new Map<string, { done: Promise<void>; lost: boolean }>();
+
+  /** Why the end of `execution`, which this process did not dispatch, is refused; `undefined`: taken. */
+  async function refusal(execution: Execution): Promise<string | undefined> {
+    if (!options.lookup || ledger.holdsStart(execution.id) || unwritten.holdsStart(execution.id))
+      return undefined;
+    const stored = await options.lookup(execution.job_name, execution.id);
+    if (!stored) return 'no such execution is stored (never launched, or its job was deleted)';
+    if (stored.node_name !== execution.node_name) return `it was launched on ${stored.node_name}`;
+    return undefined;
+  }
 
   async function record(report: FinishedReport): Promise<void> {
     const execution = report.execution;
     const waiting = expected.get(execution.id);
     expected.delete(execution.id);
+    const refused = waiting ? undefined : await refusal(execution);
+    if (refused !== undefined) {
+      logger.warn('refused the end of an execution', {
+        job: execution.job_name,
+        execution: execution.id,
+        node: execution.node_name,
+        reason: refused,
+      });
+      return;
+    }
     // Nothing that ran goes unrecorded: a refused completion (or one whose running record is still
     // refused) is kept and retried until the store takes it.
     // A running record still held is written with the completion, as one row: nothing to wait for.
@@ -63,6 +91,8 @@ export function createReportIntake(options: ReportIntakeOptions): ReportIntake {
         status: execution.status,
         finishedAt: execution.finished_at,
         output: execution.output,
+        // The node's own end is the truth about its run: it replaces a `lost` guess made without it.
+        ...(execution.status === 'lost' ? {} : { replacesLost: true }),
       };
       if (!startStored || unwritten.holdsStart(execution.id)) unwritten.keepCompletion(completion);
       else {
@@ -95,10 +125,13 @@ export function createReportIntake(options: ReportIntakeOptions): ReportIntake {
     output() {},
     finished(report) {
       const id = report.execution.id;
+      const lost = report.execution.status === 'lost';
       const seen = finished.get(id);
-      if (seen) return seen;
-      const done = record(report);
-      finished.set(id, done);
+      // Taken already, unless what was taken is a `lost` record and this is the node's own end.
+      if (seen && (lost || !seen.lost)) return seen.done;
+      const done = seen ? seen.done.then(() => record(report)) : record(report);
+      finished.delete(id);
+      finished.set(id, { done, lost });
       if (finished.size > REMEMBERED_IDS) finished.delete(finished.keys().next().value as string);
       return done;
     },

@@ -54,16 +54,29 @@ function trim(state: MemoryState, job: string, retain: number): void {
   for (const execution of oldestFirst.slice(0, map.size - retain)) map.delete(execution.id);
 }
 
-function countDay(state: MemoryState, finishedAt: string, success: boolean): void {
+function countDay(state: MemoryState, finishedAt: string, success: boolean, by = 1): void {
   const ms = Number(nanos(finishedAt) / 1_000_000n);
   const day = msToTime(Math.floor(ms / DAY_MS) * DAY_MS);
   const count = state.days.get(day) ?? { success: 0, failed: 0 };
-  if (success) count.success++;
-  else count.failed++;
+  if (success) count.success += by;
+  else count.failed += by;
   state.days.set(day, count);
 }
 
+/** Takes a `lost` record out of the counts and reopens it, for the node's own report to close it. */
+function reopenLost(state: MemoryState, completion: ExecutionCompletion): void {
+  if (!completion.replacesLost || completion.status === 'lost') return;
+  const job = state.jobs.get(completion.jobName);
+  const map = state.executions.get(completion.jobName);
+  const lost = map?.get(completion.executionId);
+  if (job === undefined || map === undefined || lost?.status !== 'lost') return;
+  state.jobs.set(job.name, { ...job, error_count: job.error_count - 1 });
+  countDay(state, lost.finished_at, false, -1);
+  map.set(lost.id, { ...lost, status: 'running', success: false });
+}
+
 function finishOne(state: MemoryState, completion: ExecutionCompletion): void {
+  reopenLost(state, completion);
   const job = state.jobs.get(completion.jobName);
   const map = state.executions.get(completion.jobName);
   const running = map?.get(completion.executionId);

@@ -67,6 +67,35 @@ export interface PreparedExecution {
 const NEVER = new AbortController().signal;
 
 /**
+ * An abort controller made only when its signal is asked for: a run prepared ahead whose executor
+ * never looks at its signal (and is never cancelled) allocates none.
+ */
+class LazyAbort {
+  #controller: AbortController | undefined;
+  #aborted = false;
+  #reason: unknown;
+
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#aborted) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+  }
+}
+
+/**
  * Resolves what a run of `job` needs before it starts (see {@link PreparedExecution}). Stores nothing
  * and calls no plugin. The pieces live beside it: the executor call in executor-call.ts, what its end
  * means in outcome.ts, the processors in run-processors.ts.
@@ -76,32 +105,24 @@ export function prepareExecution(options: PrepareExecutionOptions): PreparedExec
   const limit = options.outputLimit ?? DEFAULT_OUTPUT_LIMIT;
   const graceMs = options.hangGraceMs ?? 5000;
   const clock = options.clock ?? systemClock;
-  const controller = new AbortController();
-  let aborted = false;
+  const controller = new LazyAbort();
   let execution: Execution | undefined;
   let called: Called | undefined;
   /** Starts the grace period of an executor that was asked to stop; set while it runs. */
   let onAbort: (() => void) | undefined;
 
   const ready: Ready | Ended = resolveExecutor(registry, job);
-  // Bound lazily: most runs never log.
-  const logger = lazyBoundLogger(options.logger, () => ({ job: job.name, execution: execution?.id }));
-  // Only a run that calls its executor (`ready` found it) hands this logger to a plugin.
-  const pluginLogger =
-    'status' in ready
-      ? logger
-      : lazyBoundLogger(options.logger, () => ({
-          job: job.name,
-          execution: execution?.id,
-          plugin: ready.executor.plugin,
-        }));
+  // Made when first needed (most runs never log), not when the run is prepared ahead.
+  const logFields = () => ({ job: job.name, execution: execution?.id });
+  let runLogger: Logger | undefined;
+  const logger = (): Logger => (runLogger ??= lazyBoundLogger(options.logger, logFields));
   const streams = registry.hasListeners('execution:output');
   const capture = createOutputCapture(limit, (chunk) => {
     if (options.onOutput !== undefined) {
       try {
         options.onOutput(chunk);
       } catch (thrown) {
-        logger.error('output listener failed', { error: errorMessage(thrown) });
+        logger().error('output listener failed', { error: errorMessage(thrown) });
       }
     }
     if (streams && execution !== undefined) void registry.emit('execution:output', { job, execution, chunk });
@@ -112,14 +133,17 @@ export function prepareExecution(options: PrepareExecutionOptions): PreparedExec
     execution = e;
     if ('status' in ready) {
       called = { early: ready };
-    } else if (aborted) {
+    } else if (controller.aborted) {
       const error = abortMessage(controller.signal, 'execution cancelled before it started');
       called = { early: { status: 'cancelled', error } };
     } else {
       const context: ExecuteContext = {
-        signal: controller.signal,
+        get signal() {
+          return controller.signal;
+        },
         output: capture.sink,
-        logger: pluginLogger,
+        // Only a run that calls its executor hands a logger to a plugin, made now, not ahead.
+        logger: lazyBoundLogger(options.logger, () => ({ ...logFields(), plugin: ready.executor.plugin })),
         execution: e,
         job,
       };
@@ -138,19 +162,20 @@ export function prepareExecution(options: PrepareExecutionOptions): PreparedExec
         settledCall(called),
         graceMs,
         (startGrace) => {
-          if (aborted) startGrace();
+          if (controller.aborted) startGrace();
           else onAbort = startGrace;
         },
         clock,
       );
       onAbort = undefined;
-      ended = toEnded(settled, (ready as Ready).executor, controller.signal, graceMs, capture, job, run);
+      const signal = controller.aborted ? controller.signal : NEVER;
+      ended = toEnded(settled, (ready as Ready).executor, signal, graceMs, capture, job, run);
     }
     capture.close();
 
     const finishedAt = new Date(clock.now());
     const output = composeOutput(ended.error, capture.tail(), limit);
-    if (ended.status !== 'success') logger.info(`execution ${ended.status}`, { error: ended.error });
+    if (ended.status !== 'success') logger().info(`execution ${ended.status}`, { error: ended.error });
     const finished = finishedRecord(run, ended, output, finishedAt);
     const processed = await processorsOver(options, finished, clock);
     void registry.emit('execution:done', { job, execution: processed });
@@ -158,10 +183,11 @@ export function prepareExecution(options: PrepareExecutionOptions): PreparedExec
   }
 
   return {
-    signal: controller.signal,
+    get signal() {
+      return controller.signal;
+    },
     abort(reason) {
-      if (aborted) return;
-      aborted = true;
+      if (controller.aborted) return;
       controller.abort(reason);
       onAbort?.();
     },

@@ -5,6 +5,27 @@
 
 import { cleanTags } from './clean-tags.js';
 
+/** A job's tags as selection reads them. */
+interface Wanted {
+  readonly wanted: readonly (readonly [string, string])[];
+  readonly cardinality: number;
+}
+
+const NO_TAGS: Wanted = { wanted: [], cardinality: Number.POSITIVE_INFINITY };
+/** Selection runs for every run of a job: its tags (a job's, which are never changed) are read once. */
+const wantedByTags = new WeakMap<Readonly<Record<string, string>>, Wanted>();
+
+function wantedOf(jobTags: Readonly<Record<string, string>> | null): Wanted {
+  if (jobTags === null) return NO_TAGS;
+  let w = wantedByTags.get(jobTags);
+  if (w === undefined) {
+    const { tags, cardinality } = cleanTags(jobTags);
+    w = { wanted: Object.entries(tags), cardinality };
+    wantedByTags.set(jobTags, w);
+  }
+  return w;
+}
+
 /** The member fields selection needs. */
 export interface TargetCandidate {
   readonly name: string;
@@ -26,8 +47,7 @@ export function selectTargets<M extends TargetCandidate>(
   members: readonly M[],
   random: () => number,
 ): M[] {
-  const { tags, cardinality } = cleanTags(jobTags);
-  const wanted = Object.entries(tags);
+  const { wanted, cardinality } = wantedOf(jobTags);
   const candidates = members.filter(
     (member) => member.alive && wanted.every(([key, value]) => member.tags[key] === value),
   );
