@@ -49,6 +49,14 @@ export interface ClusterServerOptions {
   readonly rejoinGraceMs?: number;
   /** `--serf-reconnect-timeout`: how long a failed or left agent is listed. Default 24 h. */
   readonly reconnectTimeoutMs?: number;
+  /** More services on the same listener (the servers' {@link createPeersService}). */
+  readonly services?: readonly GrpcService[];
+}
+
+/** A gRPC service and its handlers, added to a server's listener. */
+export interface GrpcService {
+  readonly definition: grpc.ServiceDefinition;
+  readonly implementation: grpc.UntypedServiceImplementation;
 }
 
 /** The server side of the agents' links. */
@@ -441,6 +449,8 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
           }),
         );
       }
+      for (const extra of options.services ?? [])
+        grpcServer.addService(extra.definition, extra.implementation);
       const host = options.host.includes(':') ? `[${options.host}]` : options.host;
       const port = await new Promise<number>((resolve, reject) =>
         grpcServer.bindAsync(`${host}:${options.port}`, serverCredentials(options.tls), (err, bound) =>
