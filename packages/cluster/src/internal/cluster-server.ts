@@ -112,6 +112,12 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
   const verifier = key ? new CallVerifier(key) : undefined;
   const interval = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
   const timeout = options.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS;
+  // Agents (re)connect to a server that begins to lead within about a heartbeat timeout: until then a
+  // slot whose tags match none of them waits for one (the kernel asks `placementSettling`).
+  let leadingSince = base.isLeader() ? clock.now() : undefined;
+  base.onLeadershipChange((change) => {
+    leadingSince = change.leader ? clock.now() : undefined;
+  });
   let reports: ExecutionReports | undefined;
   const streams = new Set<ServerStream>();
   let sweepTimer: { cancel(): void } | undefined;
@@ -396,6 +402,7 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
     epoch: () => base.epoch(),
     self: () => base.self(),
     onLeadershipChange: (listener) => base.onLeadershipChange(listener),
+    placementSettling: () => leadingSince !== undefined && clock.now() - leadingSince < timeout,
     ...(base.retag ? { retag: (tags: Readonly<Record<string, string>>) => base.retag?.(tags) } : {}),
   };
 
