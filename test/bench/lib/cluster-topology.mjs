@@ -3,8 +3,8 @@
 // appending to its own run ledger) and returns the same handle.
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startRqliteCluster } from './rqlite-cluster.mjs';
 import { sleep, startServer } from './harness.mjs';
+import { startRqliteCluster } from './rqlite-cluster.mjs';
 
 const PLUGIN = fileURLToPath(new URL('../../fixtures/bench-plugins/noop-executor.mjs', import.meta.url));
 
@@ -160,7 +160,9 @@ export async function agreedLeader(servers, timeoutMs = 30_000) {
       if (answers[servers.indexOf(leader)].leads) return leader;
     }
     if (Date.now() > deadline)
-      throw new Error(`the servers did not agree on one leader within ${timeoutMs} ms: ${JSON.stringify(answers)}`);
+      throw new Error(
+        `the servers did not agree on one leader within ${timeoutMs} ms: ${JSON.stringify(answers)}`,
+      );
     await sleep(50);
   }
 }

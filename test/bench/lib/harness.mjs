@@ -121,7 +121,14 @@ export async function startServer({
     '--http-addr',
     `127.0.0.1:${http}`,
     ...(server
-      ? ['--rpc-port', String(rpc), '--rqlite-http-port', String(rqliteHttp), '--rqlite-raft-port', String(rqliteRaft)]
+      ? [
+          '--rpc-port',
+          String(rpc),
+          '--rqlite-http-port',
+          String(rqliteHttp),
+          '--rqlite-raft-port',
+          String(rqliteRaft),
+        ]
       : []),
     '--data-dir',
     join(dir, 'data'),

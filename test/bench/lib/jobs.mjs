@@ -36,7 +36,8 @@ export function jobClient(baseUrl, { connections = 16 } = {}) {
     /** Every execution of a job (newest first), output included. */
     executions: (name) => json(`/v1/jobs/${encodeURIComponent(name)}/executions?_start=0&_end=100000`),
     /** The newest execution of a job, or undefined. */
-    latest: async (name) => (await json(`/v1/jobs/${encodeURIComponent(name)}/executions?_start=0&_end=1`))[0],
+    latest: async (name) =>
+      (await json(`/v1/jobs/${encodeURIComponent(name)}/executions?_start=0&_end=1`))[0],
     json,
     close: () => pool.close().catch(() => {}),
   };
