@@ -147,6 +147,7 @@ async function runPhase({ kind, index, total, created, topology, client, sampler
     `window ${new Date(from).toISOString()} + ${SECONDS} s; machine: ${loadAtStart} at start, ${loadAtEnd} at end`,
   );
   printResult(result, goal);
+  printLeadership(topology.servers, from - WARMUP_MS, to);
   const memory = printProcesses(sampler.between(from, to), from, to);
   summary.push({
     run: `${kind} ${total} jobs`,
@@ -392,6 +393,29 @@ function printNodeLogs(nodes, from, to) {
     console.log(`${node.nodeName} log after the kill (${lines.length} lines):`);
     for (const l of lines.slice(0, 8)) console.log(`  ${l}`);
   }
+}
+
+/** Leadership changes the servers logged in [from, to): a stable cluster has none. */
+function printLeadership(servers, from, to) {
+  const changes = [];
+  for (const server of servers) {
+    for (const line of server.logs().split('\n')) {
+      if (!/leading the cluster|stepping down as leader|could not renew the leader lease/.test(line))
+        continue;
+      try {
+        const entry = JSON.parse(line);
+        const at = Date.parse(entry.time);
+        if (at >= from && at < to)
+          changes.push(
+            `${server.nodeName} +${((at - from) / 1000).toFixed(1)}s ${entry.msg} ${entry.why ?? entry.err ?? ''}`,
+          );
+      } catch {
+        // Not a JSON log line.
+      }
+    }
+  }
+  console.log(`leadership changes from the warm-up to the window's end: ${changes.length}`);
+  for (const c of changes.slice(0, 10)) console.log(`  ${c}`);
 }
 
 // ---- main ---------------------------------------------------------------------------------
