@@ -94,7 +94,7 @@ export function createAgentNode(options: AgentNodeOptions): AgentNode {
   };
   const savePending = () =>
     journal
-      .save([...pending.values()])
+      .save(() => [...pending.values()])
       .catch((err: unknown) =>
         logger.error('could not write the report journal', { path: options.journalPath, err: String(err) }),
       );
