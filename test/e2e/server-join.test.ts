@@ -214,7 +214,10 @@ describe('three servers with --bootstrap-expect 3 --join', () => {
     await waitFor(async () => (await memberNames(byName(leader), 'left')).includes(follower.nodeName), {
       message: `${follower.nodeName} listed as left`,
     });
-    expect(await leaders(rest)).toEqual([leader]);
+    // The two left elect on: one leads (usually the same; a Raft reconfiguration under load may move the lease).
+    await waitFor(async () => (await leaders(rest)).length === 1, {
+      message: 'one leader among the servers left',
+    });
   });
 });
 
