@@ -1,6 +1,6 @@
 // Runs benchmarks one after another, each in its own Node process, forwarding their output.
 //
-//   node test/bench/run.mjs                   # all: schedule, shell, http-executor, api, create, scheduling, agent-launch, nats
+//   node test/bench/run.mjs                   # all: schedule, shell, http-executor, api, create, scheduling, agent-launch, nats, cluster
 //   node test/bench/run.mjs shell api         # the named ones, in the order given
 //
 // `pnpm bench` builds first, then runs this. Exits with the first failing benchmark's exit code (1 when
@@ -17,6 +17,7 @@ const BENCHES = {
   scheduling: 'scheduling.bench.mjs',
   'agent-launch': 'agent-launch.bench.mjs',
   nats: 'nats-executor.bench.mjs',
+  cluster: 'cluster.bench.mjs',
 };
 
 const requested = process.argv.slice(2);

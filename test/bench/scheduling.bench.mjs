@@ -35,7 +35,6 @@
 // Env: BENCH_SECONDS (default 60), BENCH_JOBS (default 2000), BENCH_SETTLE_SECONDS (default 60).
 import { fileURLToPath } from 'node:url';
 import { Cron } from 'croner';
-import { Pool } from 'undici';
 import {
   cpuSecondsOf,
   envInt,
@@ -48,6 +47,8 @@ import {
   startServer,
   summarize,
 } from './lib/harness.mjs';
+import { jobClient, measureCreateRate } from './lib/jobs.mjs';
+import { slotChecks } from './lib/slots.mjs';
 
 const SECONDS = envInt('BENCH_SECONDS', 60);
 const JOBS = envInt('BENCH_JOBS', 2000);
@@ -110,31 +111,6 @@ async function baseline() {
   };
 }
 
-/** Missed (gaps between a job's first and last slot) and duplicated slots, 1 s apart. */
-function slotChecks(slotsByJob) {
-  let missed = 0;
-  let duplicated = 0;
-  const examples = [];
-  slotsByJob.forEach((slots, job) => {
-    if (slots.length === 0) return;
-    const sorted = [...slots].sort((a, b) => a - b);
-    for (let i = 1; i < sorted.length; i++) {
-      const gap = sorted[i] - sorted[i - 1];
-      if (gap === 0) {
-        duplicated++;
-        if (examples.length < 5)
-          examples.push(`job ${job}: duplicate slot ${new Date(sorted[i]).toISOString()}`);
-      } else if (gap > 1000) {
-        const lost = Math.round(gap / 1000) - 1;
-        missed += lost;
-        if (examples.length < 5)
-          examples.push(`job ${job}: ${lost} slot(s) missing after ${new Date(sorted[i - 1]).toISOString()}`);
-      }
-    }
-  });
-  return { missed, duplicated, examples };
-}
-
 const base = await baseline();
 console.log(
   `baseline croner: ${base.found} callbacks, lateness p50 ${ms(base.lateness.p50)} p99 ${ms(base.lateness.p99)} max ${ms(base.lateness.max)}, missed ${base.missed}, duplicated ${base.duplicated}`,
@@ -152,7 +128,7 @@ const rqlited = await server.rqlitedPid();
 if (rqlited === undefined)
   console.warn('warning: no rqlited found in the agent process group; its RSS is not sampled');
 const rssAll = sampleRss({ agent: server.pid, rqlited });
-const pool = new Pool(server.baseUrl, { connections: 16 });
+const client = jobClient(server.baseUrl);
 let failed = false;
 
 try {
@@ -161,29 +137,15 @@ try {
   // not compete with running them (creating 2,000 jobs while they run takes minutes on a loaded box).
   // The create rate depends on the build and the machine's load, so it is measured first, on
   // `@manually` jobs that never run, and starts_at leaves CREATE_MARGIN times the estimate.
-  let createErrors = 0;
-  const create = async (name, fields) => {
-    const { statusCode, body } = await pool.request({
-      method: 'POST',
-      path: '/v1/jobs',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name, executor: 'noop', executor_config: {}, ...fields }),
-    });
-    const text = await body.text();
-    if (statusCode !== 201 && createErrors++ < 3)
-      console.error(`create ${name}: ${statusCode} ${text.slice(0, 200)}`);
-  };
-  const probeStart = performance.now();
-  const rateProbes = Array.from({ length: PROBE_JOBS }, (_, i) => `probe-${i}`);
-  await mapLimit(rateProbes, 16, (name) => create(name, { schedule: '@manually' }));
-  const perJobMs = (performance.now() - probeStart) / PROBE_JOBS;
+  const fields = { executor: 'noop', executor_config: {} };
+  const perJobMs = await measureCreateRate(client, { prefix: 'probe', count: PROBE_JOBS, fields });
   const startsAt = Math.ceil((Date.now() + 5_000 + JOBS * perJobMs * CREATE_MARGIN) / 1000) * 1000;
   console.log(`create rate measured on ${PROBE_JOBS} @manually jobs: ${(1000 / perJobMs).toFixed(0)} jobs/s`);
   const createStart = performance.now();
   await mapLimit(names, 16, (name) =>
-    create(name, { schedule: '@every 1s', starts_at: new Date(startsAt).toISOString() }),
+    client.create({ name, ...fields, schedule: '@every 1s', starts_at: new Date(startsAt).toISOString() }),
   );
-  if (createErrors > 0) throw new Error(`${createErrors} jobs could not be created`);
+  if (client.createErrors > 0) throw new Error(`${client.createErrors} jobs could not be created`);
   const createMs = performance.now() - createStart;
   console.log(
     `created ${JOBS} jobs in ${(createMs / 1000).toFixed(1)} s (${((JOBS / createMs) * 1000).toFixed(0)} jobs/s, concurrency 16); they start at ${new Date(startsAt).toISOString()}${Date.now() > startsAt ? ' (before the last create)' : ''}`,
@@ -209,11 +171,7 @@ try {
   while (Date.now() - settleStart < SETTLE_MAX_MS) {
     const latest = await Promise.all(
       probes.map(async (name) => {
-        const { body } = await pool.request({
-          method: 'GET',
-          path: `/v1/jobs/${encodeURIComponent(name)}/executions?_start=0&_end=1`,
-        });
-        const [e] = JSON.parse(await body.text());
+        const e = await client.latest(name);
         return e?.scheduled_at ? Date.parse(e.scheduled_at) : 0;
       }),
     );
@@ -244,14 +202,8 @@ try {
   const worstBySlot = new Map();
   const statusCounts = new Map();
   await mapLimit(names, 8, async (name, j) => {
-    const { statusCode, body } = await pool.request({
-      method: 'GET',
-      path: `/v1/jobs/${encodeURIComponent(name)}/executions?_start=0&_end=100000`,
-    });
-    const text = await body.text();
-    if (statusCode !== 200) throw new Error(`executions of ${name}: ${statusCode} ${text.slice(0, 200)}`);
     const slots = [];
-    for (const e of JSON.parse(text)) {
+    for (const e of await client.executions(name)) {
       const startedAt = Date.parse(e.started_at);
       if (startedAt >= windowStart && startedAt < windowEnd) startedInWindow++;
       const calledAt = Number(e.output);
@@ -275,8 +227,7 @@ try {
   const collectMs = performance.now() - collectStart;
 
   // Slots the scheduler itself reported as missed (whole run, not only the window).
-  const list = await pool.request({ method: 'GET', path: `/v1/jobs?_start=0&_end=${JOBS + 10}` });
-  const jobs = JSON.parse(await list.body.text());
+  const jobs = await client.json(`/v1/jobs?_start=0&_end=${JOBS + PROBE_JOBS + 10}`);
   const reportedMissed = jobs.reduce((n, job) => n + (job.missed_count ?? 0), 0);
 
   const { max: sampled } = await rssAll.stop();
@@ -375,7 +326,7 @@ try {
     failed = true;
   }
 } finally {
-  await pool.close().catch(() => {});
+  await client.close();
   await rssAll.stop();
   await server.stop();
 }

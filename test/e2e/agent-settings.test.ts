@@ -45,7 +45,8 @@ describe('agent settings', () => {
 
   it('warns about a mistyped DKRON_* variable and each cluster flag at start', async () => {
     const agent = await startAgent({
-      args: ['--join', '10.0.0.9:8946', '--encrypt', 'kPpdjphiipNSsjd4QHWbkA=='],
+      // --join on a server joins the other servers (test/e2e/server-join.test.ts); --retry-max is the plain agents'.
+      args: ['--retry-max', '3', '--encrypt', 'kPpdjphiipNSsjd4QHWbkA=='],
       env: { DKRON_MAX_EXECUTION_PER_JOB: '5' },
     });
     const warnings = agent
@@ -54,11 +55,11 @@ describe('agent settings', () => {
       .filter((l) => l.includes('"level":"warn"'))
       .map((l) => (JSON.parse(l) as { msg: string }).msg);
     const why =
-      'has no effect on a server: servers do not join each other in this build (plain agents use it to reach a server)';
+      'has no effect on a server: a joining server asks its --join servers every second until enough answer (plain agents only)';
     expect(warnings).toEqual(
       expect.arrayContaining([
         'environment: unknown variable DKRON_MAX_EXECUTION_PER_JOB ignored (did you mean DKRON_MAX_EXECUTIONS_PER_JOB?)',
-        `--join: ${why}`,
+        `--retry-max: ${why}`,
       ]),
     );
     // --encrypt authenticates the agents: no warning.

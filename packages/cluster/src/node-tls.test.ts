@@ -18,7 +18,15 @@ import {
 import { c, definePlugin, type Logger } from '@dkron-core/plugin-api';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { makeCa, makeNodeCert, type TestNodeCert } from '../../../test/e2e/helpers/certs.js';
-import { type ClusterServer, createAgentNode, createClusterServer, type NodeTls } from './index.js';
+import {
+  askJoinInfo,
+  type ClusterServer,
+  createAgentNode,
+  createClusterServer,
+  createPeersService,
+  listenPeers,
+  type NodeTls,
+} from './index.js';
 
 const silent: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -191,5 +199,47 @@ describe('node-to-node mTLS', () => {
       /could not join a server.*unable to verify/,
     );
     expect(await memberNames(s.agent)).toEqual(['s1']);
+  });
+});
+
+describe('servers learning each other over mTLS (ServerPeers)', () => {
+  const KEY = 'kPpdjphiipNSsjd4QHWbkA==';
+  const info = {
+    name: 's1',
+    raftAddr: '127.0.0.1:4002',
+    httpAddr: '127.0.0.1:4001',
+    version: '1',
+    bootstrapExpect: 3,
+  };
+
+  async function servePeers(tls: NodeTls): Promise<string> {
+    const service = createPeersService({ key: KEY, logger: silent, info: () => info });
+    const listener = await listenPeers({ host: '127.0.0.1', port: 0, service, tls });
+    cleanups.push(listener.stop);
+    return `127.0.0.1:${listener.port}`;
+  }
+
+  it('answers a server with a certificate of the CA', async () => {
+    const address = await servePeers(await tlsOf(good.server));
+    const asked = await askJoinInfo(address, {
+      nodeName: 's2',
+      version: '1',
+      key: KEY,
+      tls: await tlsOf(good.agent),
+    });
+    expect(asked).toEqual(info);
+  });
+
+  it('refuses a server without a certificate, or with one of another CA', async () => {
+    const address = await servePeers(await tlsOf(good.server));
+    await expect(askJoinInfo(address, { nodeName: 's2', version: '1', key: KEY })).rejects.toThrow();
+    await expect(
+      askJoinInfo(address, {
+        nodeName: 's3',
+        version: '1',
+        key: KEY,
+        tls: await tlsOf(otherCa, good.agent.ca),
+      }),
+    ).rejects.toThrow();
   });
 });

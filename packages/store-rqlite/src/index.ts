@@ -6,9 +6,11 @@
  */
 
 export type { EmbeddedRqlite, EmbeddedRqliteOptions, RqliteExit } from './embedded-rqlite.js';
-export { resolveRqlited, startEmbeddedRqlite } from './embedded-rqlite.js';
+export { hasRaftState, resolveRqlited, startEmbeddedRqlite } from './embedded-rqlite.js';
 export type { DeathGuard } from './internal/death-guard.js';
 export { SCHEMA_VERSION } from './internal/schema.js';
+export type { RaftNode, RqliteNodeAccess } from './raft-nodes.js';
+export { listRaftNodes, removeRaftNode } from './raft-nodes.js';
 export type { RqliteAccessStoreOptions } from './rqlite-access-store.js';
 export { createRqliteAccessStore } from './rqlite-access-store.js';
 export type {

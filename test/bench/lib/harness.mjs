@@ -84,12 +84,17 @@ export async function freePort() {
  * CLI entry to run (default: this checkout's), e.g. another build's to compare two commits in one run.
  * With BENCH_CPU_PROF=<dir> in the environment the agent runs with `node --cpu-prof` into that
  * directory; the profile is written when stop() lets it exit (stop() then waits up to 5 minutes).
+ * `server: false` starts a plain agent (`agent` without `--server`: no store, so no rqlite ports; its
+ * `/health` answers 200 once it is connected to a server, so pass `--join` in `args`). `nodeName`
+ * defaults to `bench-<http port>`.
  */
 export async function startServer({
   config = {},
   args = [],
   healthTimeoutMs = 60_000,
   bin = DKRON_CORE_BIN,
+  server = true,
+  nodeName,
 } = {}) {
   const [http, rpc, rqliteHttp, rqliteRaft] = await Promise.all([
     freePort(),
@@ -108,19 +113,23 @@ export async function startServer({
     ...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(/\s+/).filter(Boolean) : []),
     bin,
     'agent',
-    '--server',
+    ...(server ? ['--server'] : []),
     '--config',
     configPath,
     '--node-name',
-    `bench-${http}`,
+    nodeName ?? `bench-${http}`,
     '--http-addr',
     `127.0.0.1:${http}`,
-    '--rpc-port',
-    String(rpc),
-    '--rqlite-http-port',
-    String(rqliteHttp),
-    '--rqlite-raft-port',
-    String(rqliteRaft),
+    ...(server
+      ? [
+          '--rpc-port',
+          String(rpc),
+          '--rqlite-http-port',
+          String(rqliteHttp),
+          '--rqlite-raft-port',
+          String(rqliteRaft),
+        ]
+      : []),
     '--data-dir',
     join(dir, 'data'),
     ...args,
@@ -198,8 +207,16 @@ export async function startServer({
 
   return {
     baseUrl,
+    nodeName: nodeName ?? `bench-${http}`,
     pid: proc.pid,
     proc,
+    /** SIGKILLs the process group now (a crash: no shutdown, no lease given up); resolves on the exit. */
+    async kill9() {
+      killGroup(proc.pid);
+      await exited;
+      await rm(dir, { recursive: true, force: true });
+      tempDirs.delete(dir);
+    },
     ports: { http, rpc, rqliteHttp, rqliteRaft },
     logs: () => output,
     logLines: () => lines,
@@ -278,6 +295,37 @@ export function sampleRss(pids, everyMs = 1000) {
       clearInterval(timer);
       await tick();
       return { max, samples };
+    },
+  };
+}
+
+/**
+ * Samples VmRSS and CPU seconds of processes every `everyMs`, as a time series. `pids()` returns the
+ * processes to sample now as `{ name: pid }` (a process may come and go, e.g. a killed server and its
+ * restart under the same name). `samples` holds `{ t, rss: { name: bytes }, cpu: { name: seconds } }`.
+ */
+export function sampleProcesses(pids, everyMs = 1000) {
+  const samples = [];
+  const tick = async () => {
+    const t = Date.now();
+    const rss = {};
+    const cpu = {};
+    for (const [name, pid] of Object.entries(pids())) {
+      if (pid === undefined) continue;
+      const [r, c] = await Promise.all([rssOf(pid), cpuSecondsOf(pid)]);
+      if (r !== undefined) rss[name] = r;
+      if (c !== undefined) cpu[name] = c;
+    }
+    samples.push({ t, rss, cpu });
+  };
+  void tick();
+  const timer = setInterval(() => void tick(), everyMs);
+  return {
+    samples,
+    /** The samples taken in [from, to]. */
+    between: (from, to) => samples.filter((s) => s.t >= from && s.t <= to),
+    stop() {
+      clearInterval(timer);
     },
   };
 }

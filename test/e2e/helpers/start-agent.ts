@@ -33,6 +33,11 @@ export interface StartAgentOptions {
   readonly server?: boolean;
   /** How long to wait for `GET /health` to answer 200; default 30 s. */
   readonly healthTimeoutMs?: number;
+  /**
+   * Ports to use instead of free ones picked here (servers that join each other must know each other's
+   * ports before they start).
+   */
+  readonly ports?: Partial<AgentHandle['ports']>;
   /** Node name; default `e2e-<http port>`. */
   readonly nodeName?: string;
   /** Script to run instead of the real CLI (helper self-tests). */
@@ -129,11 +134,12 @@ function exitedPromise(proc: ChildProcess): Promise<AgentExit> {
 
 /** Starts an agent and resolves once `GET /health` answers 200. */
 export async function startAgent(options: StartAgentOptions = {}): Promise<AgentHandle> {
+  const given = options.ports ?? {};
   const [http, rpc, rqliteHttp, rqliteRaft] = await Promise.all([
-    freePort(),
-    freePort(),
-    freePort(),
-    freePort(),
+    given.http ?? freePort(),
+    given.rpc ?? freePort(),
+    given.rqliteHttp ?? freePort(),
+    given.rqliteRaft ?? freePort(),
   ]);
   const ownDir = options.dataDir === undefined;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'dkron-e2e-data-')));

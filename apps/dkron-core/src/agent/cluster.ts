@@ -9,6 +9,7 @@ import {
 import type { Logger } from '@dkron-core/plugin-api';
 import type { AgentConfig } from '../config/agent-config.js';
 import { advertisedAddress } from './advertise.js';
+import { joinsServers } from './server-join.js';
 
 /**
  * How often a leader reads the store for jobs saved, toggled or deleted through other servers. One read
@@ -19,15 +20,16 @@ export const JOB_SYNC_MS = 1_000;
 /** This server's cluster and, for servers sharing an external store, its lease part. */
 export interface ServerCluster {
   readonly cluster: Cluster;
-  /** Present when the servers elect a leader over the store (`--rqlite-url`). */
+  /** Present when the servers elect a leader over the store (`--rqlite-url`, or embedded ones joined). */
   readonly lease?: LeaseCluster;
 }
 
 /**
  * A server given `--rqlite-url` shares that rqlite with the other servers given it: they elect one
  * leader through the store's lease (`--bootstrap-expect N`: not before N of them registered), and only
- * the leader schedules and runs jobs. Without it (the embedded rqlited, which is this server's own) the
- * server is alone and leads from the start, as before.
+ * the leader schedules and runs jobs. Servers whose embedded rqlited nodes joined each other (`--join`)
+ * share one store the same way. Otherwise (the embedded rqlited is this server's own) the server is alone
+ * and leads from the start.
  */
 export function serverCluster(
   config: AgentConfig,
@@ -45,7 +47,7 @@ export function serverCluster(
     rpcPort: config.advertiseRpcPort,
     ...advertisedAddress(config),
   };
-  if (config.rqliteUrl.length === 0) return { cluster: createLocalCluster(self) };
+  if (config.rqliteUrl.length === 0 && !joinsServers(config)) return { cluster: createLocalCluster(self) };
   const lease = createLeaseCluster({
     ...self,
     store,

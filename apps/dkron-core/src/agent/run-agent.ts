@@ -31,6 +31,7 @@ import { LOAD_HINT, warnMissingPlugins } from '../plugins/missing-plugins.js';
 import { startAuditRetention } from './audit-retention.js';
 import { gateUntilFormed, JOB_SYNC_MS, serverCluster } from './cluster.js';
 import { createFileJournal, executionJournalPath } from './execution-journal.js';
+import { startFormationGate } from './formation-gate.js';
 import { readNodeTls, rqlitedNodeTls } from './node-tls.js';
 import { reloadOnHangup } from './reload-tags.js';
 import { rpcListenHost } from './rpc-listen.js';
@@ -40,6 +41,7 @@ import {
   withNotifySecrets,
   withSecretReferences,
 } from './secrets.js';
+import { type JoinedStore, joinsServers, leaveRaft, raftAdmin, startJoinedRqlite } from './server-join.js';
 import type { RunAgentOptions } from './types.js';
 import { listenUrls } from './urls.js';
 
@@ -113,7 +115,16 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
   }
 
   logger.info(`data dir ${config.dataDir}`, { dataDir: config.dataDir });
-  const { store, access } = await openStores(config, options);
+  // A joining server answers 503 with what it waits for until its store is in the servers' Raft group.
+  const forming = joinsServers(config) ? await startFormationGate(listen, tls) : undefined;
+  let opened: Awaited<ReturnType<typeof openStores>>;
+  try {
+    opened = await openStores(config, options, forming?.status);
+  } catch (err) {
+    await forming?.close();
+    throw err;
+  }
+  const { store, access, joined } = opened;
   let stopStore: (() => Promise<void>) | undefined = async () => {
     await access.close();
     await store.close();
@@ -148,6 +159,7 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
       ...(config.encrypt === '' ? {} : { key: config.encrypt }),
       ...(nodeTls ? { tls: nodeTls } : {}),
       reconnectTimeoutMs: config.serfReconnectTimeoutMs,
+      ...(joined ? { services: [joined.service] } : {}),
     });
     stopCluster = () => clusterServer.stop();
     const agent = createAgent({
@@ -212,6 +224,8 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
       },
     };
     const app = createApi(apiOptions);
+    joined?.setAdmin(raftAdmin(joined.embedded, async () => void (await agent.leave())));
+    await forming?.close();
     const server = await listenOn(gateUntilFormed(app.fetch, lease), listen, tls);
     const urls = listenUrls(server.address() as AddressInfo, {
       ui: Boolean(apiOptions.ui),
@@ -244,6 +258,7 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
             closeServer(server as Server, Math.min(HTTP_CLOSE_GRACE_MS, config.shutdownTimeoutMs)),
           ]);
           await stopCluster();
+          if (reason === 'leave') await leaveRaft(joined, logger);
           stopRetention();
           await notifier.close();
           await registry.close();
@@ -273,6 +288,7 @@ export async function runAgent(given: AgentConfig, options: RunAgentOptions): Pr
     await stopped;
     return 0;
   } finally {
+    await forming?.close();
     await stopCluster();
     stopRetention();
     await stopStore?.();
@@ -306,9 +322,10 @@ const STORE_TRANSPORT: TransportKind = 'undici';
 async function openStores(
   config: AgentConfig,
   options: RunAgentOptions,
-): Promise<{ store: Store; access: AccessStore }> {
+  status?: (why: string) => void,
+): Promise<{ store: Store; access: AccessStore; joined?: JoinedStore }> {
   const logger = options.logger.toPluginLogger({ component: 'store' });
-  const { store, url, credentials } = await openStore(config, options, logger);
+  const { store, url, credentials, joined } = await openStore(config, options, logger, status);
   try {
     const access = await createRqliteAccessStore({
       url,
@@ -316,7 +333,7 @@ async function openStores(
       transport: STORE_TRANSPORT,
       ...(credentials ? { credentials } : {}),
     });
-    return { store, access };
+    return { store, access, ...(joined ? { joined } : {}) };
   } catch (err) {
     await store.close();
     throw err;
@@ -327,18 +344,30 @@ async function openStore(
   config: AgentConfig,
   options: RunAgentOptions,
   logger: ReturnType<RunAgentOptions['logger']['toPluginLogger']>,
-): Promise<{ store: Store; url: string; credentials?: RqliteCredentials }> {
+  status: (why: string) => void = () => {},
+): Promise<{ store: Store; url: string; credentials?: RqliteCredentials; joined?: JoinedStore }> {
   if (config.rqliteUrl.length > 0) {
     const url = config.rqliteUrl.join(',');
     return { store: await createRqliteStore({ url, logger, transport: STORE_TRANSPORT }), url };
   }
-  const embedded = await startEmbeddedRqlite({
-    dataDir: config.dataDir,
-    httpPort: config.rqliteHttpPort,
-    raftPort: config.rqliteRaftPort,
-    ...rqlitedNodeTls(config),
-    logger: options.logger.toPluginLogger({ component: 'rqlited' }),
-  });
+  const rqliteLogger = options.logger.toPluginLogger({ component: 'rqlited' });
+  const joined = joinsServers(config)
+    ? await startJoinedRqlite(config, {
+        version: packageVersion(),
+        logger: options.logger.toPluginLogger({ component: 'cluster' }),
+        rqliteLogger,
+        status,
+      })
+    : undefined;
+  const embedded =
+    joined?.embedded ??
+    (await startEmbeddedRqlite({
+      dataDir: config.dataDir,
+      httpPort: config.rqliteHttpPort,
+      raftPort: config.rqliteRaftPort,
+      ...rqlitedNodeTls(config),
+      logger: rqliteLogger,
+    }));
   try {
     const store = await createRqliteStore({
       url: embedded.url,
@@ -348,7 +377,7 @@ async function openStore(
       owned: embedded,
       dataDir: config.dataDir,
     });
-    return { store, url: embedded.url, credentials: embedded.credentials };
+    return { store, url: embedded.url, credentials: embedded.credentials, ...(joined ? { joined } : {}) };
   } catch (err) {
     await embedded.stop();
     throw err;

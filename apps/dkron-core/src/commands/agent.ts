@@ -95,9 +95,11 @@ export const agentCommand: Command = {
     '--tls-key and --tls-ca the link is mTLS (each node needs a certificate of the CA). Without either a\n' +
     'server accepts agents on loopback only unless --bind-addr names a host.\n' +
     '\n' +
-    'This build has ONE server: servers do not join each other yet. The options marked\n' +
-    '[no effect: single server] (--bootstrap-expect, …) are accepted so Dkron configurations load, and\n' +
-    'each one set is named in a warning at start; the leave and raft commands answer "not supported".',
+    "Servers: with --join (host:port of the other servers' --rpc-port), --bootstrap-expect N and\n" +
+    "--encrypt, each server's embedded rqlited joins the others' into one Raft group and the servers elect\n" +
+    'one scheduling leader; the API answers 503 until N servers are there (docs/clustering.md). The\n' +
+    'options marked [no effect: single server] are accepted so Dkron configurations load, and each one set\n' +
+    'is named in a warning at start.',
   flags: AGENT_FLAG_DOCS,
   sections: [{ title: 'Config-file keys without a flag', body: FILE_ONLY }],
   examples: [

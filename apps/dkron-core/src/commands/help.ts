@@ -72,7 +72,7 @@ export function renderCommandHelp(command: Command, path: string): string {
 export function renderRootHelp(commands: readonly Command[]): string {
   return [
     'dkron-core: a distributed, fault-tolerant cron, compatible with Dkron.\n' +
-      'Servers sharing an rqlite cluster (--rqlite-url) elect one leader, and plain agents join a server (agent --join); servers with the embedded rqlited do not join each other yet (leave, raft).',
+      'Servers join each other (agent --server --join, their embedded rqlited nodes form one Raft group) or share an rqlite cluster (--rqlite-url) and elect one leader; plain agents join a server (agent --join).',
     'Usage:\n  dkron-core <command> [flags]',
     `Commands:\n${table([...commands.map((c) => [c.name, c.summary] as const), ['help', 'show help of a command']])}`,
     'Run "dkron-core <command> --help" for a command\'s flags.',

@@ -180,18 +180,40 @@ describe('version and keygen', () => {
 });
 
 describe('leave and raft', () => {
-  it('accept Dkron flags and report that clustering is not there yet, exit 1', async () => {
+  it('need the cluster key, exit 2 naming it', async () => {
     for (const argv of [
       ['leave', '--rpc-addr', '10.0.0.1:6868'],
       ['raft', 'list-peers'],
       ['raft', 'remove-peer', '--peer-id', 'n2'],
     ]) {
       const r = await run(argv);
-      expect(r.code).toBe(1);
-      expect(r.stderr).toBe(
-        'not supported: this build of dkron-core runs a single server (clustering is not implemented yet)\n',
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(
+        "--encrypt (or DKRON_ENCRYPT) is required: the servers accept calls signed with the cluster's key only",
       );
     }
+  });
+
+  it('refuses a bad key and remove-peer without --peer-id', async () => {
+    const bad = await run(['raft', 'list-peers', '--encrypt', 'short']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--encrypt: must be a base64 key of 16, 24 or 32 bytes');
+    const noId = await run(['raft', 'remove-peer', '--encrypt', 'kPpdjphiipNSsjd4QHWbkA==']);
+    expect(noId.code).toBe(2);
+    expect(noId.stderr).toContain('raft remove-peer: --peer-id is required');
+  });
+
+  it('say when nothing answers at --rpc-addr, exit 1', async () => {
+    const r = await run([
+      'raft',
+      'list-peers',
+      '--rpc-addr',
+      '127.0.0.1:1',
+      '--encrypt',
+      'kPpdjphiipNSsjd4QHWbkA==',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^raft list-peers: 127\.0\.0\.1:1: /);
   });
 
   it('needs a raft subcommand', async () => {

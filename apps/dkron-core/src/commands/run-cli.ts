@@ -10,7 +10,7 @@ import { backupCommand, restoreCommand } from './backup.js';
 import { createDocCommand } from './doc.js';
 import { renderCommandHelp, renderRootHelp } from './help.js';
 import { keygenCommand } from './keygen.js';
-import { leaveCommand, raftCommand } from './not-supported.js';
+import { leaveCommand, raftCommand } from './raft.js';
 import { scheduleCommand } from './schedule.js';
 import { type CliContext, type Command, EXIT } from './types.js';
 import { versionCommand } from './version.js';

@@ -168,12 +168,7 @@ describe('file formats', () => {
     const { config, warnings } = await load();
     // Loaded, and named as having no effect here (bootstrap_expect: without --rqlite-url).
     expect(warnings.map((w) => w.replace(/^config file \S+: /, '').replace(/: has no effect.*/, ''))).toEqual(
-      [
-        'devmode',
-        'bootstrap-expect has no effect without --rqlite-url: servers form a cluster only over a shared external rqlite (the embedded rqlited does not join others yet)',
-        'join',
-        'retry-interval',
-      ],
+      ['devmode', 'retry-interval'],
     );
     expect(config).toMatchObject({
       server: true,
@@ -307,19 +302,32 @@ describe('environment', () => {
 });
 
 describe('cluster options on a single server', () => {
-  it('warns about each one set, naming its source', async () => {
-    const path = await file(cwd, 'dkron.yml', 'retry-join: [a:8946]\nraft-multiplier: 1\n');
-    const { warnings } = await load({
+  it('takes --join and --retry-join on a server (it joins the other servers), warns about the rest', async () => {
+    const path = await file(cwd, 'dkron.yml', 'retry-join: [a:8946]\nretry-max: 3\n');
+    const { warnings, config } = await load({
       argv: ['--server', '--join', 'b:8946', '--bootstrap-expect', '3'],
       env: { DKRON_ENCRYPT: 'kPpdjphiipNSsjd4QHWbkA==' },
     });
-    const join =
-      'has no effect on a server: servers do not join each other in this build (plain agents use it to reach a server)';
-    // --encrypt works on a server (it authenticates the agents), so it gets no warning.
+    expect(config.join).toEqual(['b:8946']);
+    expect(config.retryJoin).toEqual(['a:8946']);
     expect(warnings).toEqual([
-      'bootstrap-expect has no effect without --rqlite-url: servers form a cluster only over a shared external rqlite (the embedded rqlited does not join others yet)',
-      `--join: ${join}`,
-      `config file ${path}: retry-join: ${join}`,
+      `config file ${path}: retry-max: has no effect on a server: a joining server asks its --join servers every second until enough answer (plain agents only)`,
+    ]);
+  });
+
+  it('warns that --join has no effect with --rqlite-url', async () => {
+    const { warnings } = await load({
+      argv: ['--server', '--join', 'b:6868', '--rqlite-url', 'http://127.0.0.1:4001'],
+    });
+    expect(warnings).toEqual([
+      '--join: has no effect with --rqlite-url: servers sharing an rqlite cluster meet through it',
+    ]);
+  });
+
+  it('warns that --bootstrap-expect alone (no --join, no --rqlite-url) has no effect', async () => {
+    const { warnings } = await load({ argv: ['--server', '--bootstrap-expect', '3'] });
+    expect(warnings).toEqual([
+      'bootstrap-expect has no effect without --join or --rqlite-url: a server on its own embedded rqlited is alone (give it the other servers with --join)',
     ]);
   });
 

@@ -21,6 +21,7 @@ import {
   optionEnv,
   PRO_KEYS,
   RESERVED_TAGS,
+  SERVER_JOIN_OPTIONS,
 } from './options.js';
 import { suggest } from './suggest.js';
 import {
@@ -101,7 +102,7 @@ export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig> 
   };
   const problems: string[] = [];
   let tagList: Record<string, string> | undefined;
-  const joinLabels: string[] = [];
+  const joinLabels: { label: string; name: string }[] = [];
   for (const option of AGENT_OPTIONS) {
     const found = pick(option, args.flags, input.env, fileValues);
     if (!found) continue;
@@ -121,7 +122,8 @@ export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig> 
     if (option.kind === 'tag-list') tagList = converted.value as Record<string, string>;
     else values[option.key] = converted.value;
     if (hasNoEffect(option, converted.value)) warnings.push(`${found.label}: ${SINGLE_SERVER}`);
-    else if (AGENT_JOIN_ONLY.has(option.name) && isSet(option, converted.value)) joinLabels.push(found.label);
+    else if (AGENT_JOIN_ONLY.has(option.name) && isSet(option, converted.value))
+      joinLabels.push({ label: found.label, name: option.name });
     else if (option.noEffect && JSON.stringify(converted.value) !== JSON.stringify(DEFAULTS[option.key])) {
       warnings.push(`${found.label}: has no effect: ${option.noEffect}`);
     }
@@ -133,7 +135,7 @@ export async function loadConfig(input: LoadConfigInput): Promise<LoadedConfig> 
   warnings.push(...environmentWarnings(input.env));
   const config = finish(values as unknown as AgentConfig, input.cwd);
   crossCheck(config, warnings);
-  if (config.server) warnings.push(...joinLabels.map((label) => `${label}: ${SERVER_JOIN}`));
+  if (config.server) warnings.push(...serverJoinWarnings(config, joinLabels));
   return { config, ...(source ? { source } : {}), warnings };
 }
 
@@ -184,8 +186,23 @@ const DEFAULTS = defaultAgentConfig('');
 const SINGLE_SERVER =
   'has no effect: this build of dkron-core runs a single server (clustering is not implemented yet)';
 
-const SERVER_JOIN =
-  'has no effect on a server: servers do not join each other in this build (plain agents use it to reach a server)';
+/**
+ * The join options a server cannot use: `--retry-max` and `--retry-interval` (a joining server asks its
+ * `--join` servers every second until enough answer), and every one of them with `--rqlite-url` (servers
+ * sharing an external rqlite meet through it).
+ */
+function serverJoinWarnings(
+  config: AgentConfig,
+  labels: readonly { label: string; name: string }[],
+): string[] {
+  return labels
+    .filter(({ name }) => config.rqliteUrl.length > 0 || !SERVER_JOIN_OPTIONS.has(name))
+    .map(({ label }) =>
+      config.rqliteUrl.length > 0
+        ? `${label}: has no effect with --rqlite-url: servers sharing an rqlite cluster meet through it`
+        : `${label}: has no effect on a server: a joining server asks its --join servers every second until enough answer (plain agents only)`,
+    );
+}
 
 function isSet(option: OptionSpec, value: unknown): boolean {
   return JSON.stringify(value) !== JSON.stringify(DEFAULTS[option.key]);
@@ -332,9 +349,13 @@ function crossCheck(config: AgentConfig, warnings: string[]): void {
   if (problems.length > 0) throw new UsageError(problems);
   if (config.bootstrapExpect > 0 && !config.server) {
     warnings.push('bootstrap-expect is ignored: only servers (--server) take part in bootstrapping');
-  } else if (config.bootstrapExpect > 1 && config.rqliteUrl.length === 0) {
+  } else if (
+    config.bootstrapExpect > 1 &&
+    config.rqliteUrl.length === 0 &&
+    config.join.length + config.retryJoin.length === 0
+  ) {
     warnings.push(
-      'bootstrap-expect has no effect without --rqlite-url: servers form a cluster only over a shared external rqlite (the embedded rqlited does not join others yet)',
+      'bootstrap-expect has no effect without --join or --rqlite-url: a server on its own embedded rqlited is alone (give it the other servers with --join)',
     );
   }
 }

@@ -110,11 +110,11 @@ export const AGENT_OPTIONS: readonly OptionSpec[] = [
   { name: 'advertise-addr', key: 'advertiseAddr', kind: 'string', group: 'Cluster', placeholder: 'addr', defaultText: 'bind-addr', check: checkAdvertiseAddr, description: 'address advertised to other nodes' },
   { name: 'rpc-port', key: 'rpcPort', kind: 'int', ...PORT, group: 'Cluster', placeholder: 'port', description: 'gRPC port of a server, where plain agents connect' },
   { name: 'advertise-rpc-port', key: 'advertiseRpcPort', kind: 'int', ...PORT, group: 'Cluster', placeholder: 'port', defaultText: 'rpc-port', description: 'RPC port advertised to other nodes' },
-  { name: 'join', key: 'join', kind: 'list', group: 'Cluster', placeholder: 'addr', description: 'host:port (the rpc port) of a server a plain agent joins at start (one attempt over the list); repeat or separate with commas. Plain agents only' },
-  { name: 'retry-join', key: 'retryJoin', kind: 'list', group: 'Cluster', placeholder: 'addr', description: 'host:port of a server a plain agent joins, retried every retry-interval until it succeeds; repeat or separate with commas. Plain agents only' },
+  { name: 'join', key: 'join', kind: 'list', group: 'Cluster', placeholder: 'addr', description: 'host:port (the rpc port) of a server to join; repeat or separate with commas. A plain agent makes one attempt over the list; a server (embedded rqlited, with --encrypt) asks them every second until enough servers answer, then its rqlited joins theirs (docs/clustering.md)' },
+  { name: 'retry-join', key: 'retryJoin', kind: 'list', group: 'Cluster', placeholder: 'addr', description: 'host:port of a server a plain agent joins, retried every retry-interval until it succeeds; repeat or separate with commas. A server treats it as --join' },
   { name: 'retry-max', key: 'retryMax', kind: 'int', min: 0, group: 'Cluster', placeholder: 'n', description: 'maximum retry-join attempts, 0 for no limit. Plain agents only' },
   { name: 'retry-interval', key: 'retryIntervalMs', kind: 'duration', group: 'Cluster', placeholder: 'duration', description: 'wait between retry-join attempts. Plain agents only' },
-  { name: 'bootstrap-expect', key: 'bootstrapExpect', kind: 'int', min: 0, group: 'Cluster', placeholder: 'n', description: 'number of servers to wait for before electing a leader; the API answers 503 until then (servers sharing --rqlite-url; without it, no effect)' },
+  { name: 'bootstrap-expect', key: 'bootstrapExpect', kind: 'int', min: 0, group: 'Cluster', placeholder: 'n', description: 'number of servers to wait for before the embedded rqlited nodes form one Raft group (with --join) and before electing a leader; the API answers 503 until then (with --join or --rqlite-url; otherwise no effect)' },
   { name: 'bootstrap', key: 'bootstrap', kind: 'bool', group: 'Cluster', fileOnly: true, description: 'bootstrap a single-server cluster without waiting for others' },
   { name: 'raft-multiplier', key: 'raftMultiplier', kind: 'int', min: 1, max: 10, group: 'Cluster', placeholder: 'n', description: 'scales consensus timeouts, from 1 (fast) to 10 (slow networks)' },
   { name: 'profile', key: 'profile', kind: 'choice', group: 'Cluster', placeholder: 'name', choices: ['lan', 'wan', 'local'], description: 'cluster timing profile: lan, wan or local' },
@@ -187,9 +187,12 @@ export const CLUSTER_ONLY: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Options by which a plain agent reaches a server. Servers do not join each other in this build: set on
- * a server, each one logs a warning at start.
+ * Options by which a plain agent reaches a server. A server on the embedded rqlited uses
+ * {@link SERVER_JOIN_OPTIONS} of them to join the other servers; the others, set on a server, log a warning.
  */
+export const SERVER_JOIN_OPTIONS: ReadonlySet<string> = new Set(['join', 'retry-join']);
+
+/** See {@link SERVER_JOIN_OPTIONS}. */
 export const AGENT_JOIN_ONLY: ReadonlySet<string> = new Set([
   'join',
   'retry-join',

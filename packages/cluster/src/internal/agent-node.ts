@@ -17,8 +17,11 @@ import { type AgentStream, agentLink, PROTOCOL_VERSION, type ServerMessage } fro
 import { ReportJournal } from './report-journal.js';
 import { channelCredentials, type NodeTls, tlsHint } from './tls.js';
 
-/** Longest pause between reconnection attempts once the agent was connected. */
-const MAX_RECONNECT_MS = 5_000;
+/**
+ * Longest pause between reconnection attempts once the agent was connected: short, so that after a
+ * failover the agents find the new leader (the other servers redirect to it) soon after it is elected.
+ */
+const MAX_RECONNECT_MS = 1_000;
 const FIRST_RECONNECT_MS = 250;
 
 /** Options of {@link createAgentNode}. */
@@ -91,7 +94,7 @@ export function createAgentNode(options: AgentNodeOptions): AgentNode {
   };
   const savePending = () =>
     journal
-      .save([...pending.values()])
+      .save(() => [...pending.values()])
       .catch((err: unknown) =>
         logger.error('could not write the report journal', { path: options.journalPath, err: String(err) }),
       );

@@ -49,6 +49,14 @@ export interface ClusterServerOptions {
   readonly rejoinGraceMs?: number;
   /** `--serf-reconnect-timeout`: how long a failed or left agent is listed. Default 24 h. */
   readonly reconnectTimeoutMs?: number;
+  /** More services on the same listener (the servers' {@link createPeersService}). */
+  readonly services?: readonly GrpcService[];
+}
+
+/** A gRPC service and its handlers, added to a server's listener. */
+export interface GrpcService {
+  readonly definition: grpc.ServiceDefinition;
+  readonly implementation: grpc.UntypedServiceImplementation;
 }
 
 /** The server side of the agents' links. */
@@ -104,6 +112,12 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
   const verifier = key ? new CallVerifier(key) : undefined;
   const interval = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_INTERVAL_MS;
   const timeout = options.heartbeatTimeoutMs ?? DEFAULT_HEARTBEAT_TIMEOUT_MS;
+  // Agents (re)connect to a server that begins to lead within about a heartbeat timeout: until then a
+  // slot whose tags match none of them waits for one (the kernel asks `placementSettling`).
+  let leadingSince = base.isLeader() ? clock.now() : undefined;
+  base.onLeadershipChange((change) => {
+    leadingSince = change.leader ? clock.now() : undefined;
+  });
   let reports: ExecutionReports | undefined;
   const streams = new Set<ServerStream>();
   let sweepTimer: { cancel(): void } | undefined;
@@ -388,6 +402,7 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
     epoch: () => base.epoch(),
     self: () => base.self(),
     onLeadershipChange: (listener) => base.onLeadershipChange(listener),
+    placementSettling: () => leadingSince !== undefined && clock.now() - leadingSince < timeout,
     ...(base.retag ? { retag: (tags: Readonly<Record<string, string>>) => base.retag?.(tags) } : {}),
   };
 
@@ -441,6 +456,8 @@ export function createClusterServer(options: ClusterServerOptions): ClusterServe
           }),
         );
       }
+      for (const extra of options.services ?? [])
+        grpcServer.addService(extra.definition, extra.implementation);
       const host = options.host.includes(':') ? `[${options.host}]` : options.host;
       const port = await new Promise<number>((resolve, reject) =>
         grpcServer.bindAsync(`${host}:${options.port}`, serverCredentials(options.tls), (err, bound) =>

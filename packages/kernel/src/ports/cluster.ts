@@ -46,4 +46,10 @@ export interface Cluster {
    * round. Absent when the tags cannot change at run time.
    */
   retag?(tags: Readonly<Record<string, string>>): void;
+  /**
+   * Whether members that run jobs may still be joining this leader (its term just began, and agents
+   * reconnect after a failover or a restart): a slot whose tags match no member then waits for one
+   * instead of failing at once. Absent: never.
+   */
+  placementSettling?(): boolean;
 }

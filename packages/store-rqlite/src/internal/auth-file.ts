@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DkronError } from '@dkron-core/plugin-api';
 import { PRIVATE_FILE_MODE } from './private-files.js';
@@ -17,7 +17,7 @@ interface AuthEntry {
   readonly perms?: unknown;
 }
 
-function read(path: string): RqliteCredentials | 'missing' {
+function readEntries(path: string): unknown[] | 'missing' {
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -33,9 +33,13 @@ function read(path: string): RqliteCredentials | 'missing' {
       cause,
     });
   }
-  const ours = Array.isArray(entries)
-    ? (entries as AuthEntry[]).find((e) => e?.username === EMBEDDED_USER)
-    : undefined;
+  return Array.isArray(entries) ? entries : [];
+}
+
+function read(path: string): RqliteCredentials | 'missing' {
+  const entries = readEntries(path);
+  if (entries === 'missing') return 'missing';
+  const ours = (entries as AuthEntry[]).find((e) => e?.username === EMBEDDED_USER);
   if (typeof ours?.password !== 'string' || ours.password === '') {
     throw new DkronError(
       'UNAVAILABLE',
@@ -50,11 +54,15 @@ function read(path: string): RqliteCredentials | 'missing' {
  * format): read when the file exists (an operator may add users to it), else generated (a random
  * 256-bit password) and written mode 0600, so only the agent's user can read the store.
  */
-export function ensureAuthFile(dataDir: string): {
+export function ensureAuthFile(
+  dataDir: string,
+  password?: string,
+): {
   readonly path: string;
   readonly credentials: RqliteCredentials;
 } {
   const path = join(dataDir, AUTH_FILE);
+  if (password !== undefined) return writeShared(path, password);
   const found = read(path);
   if (found !== 'missing') return { path, credentials: found };
   const credentials = { username: EMBEDDED_USER, password: randomBytes(32).toString('base64url') };
@@ -66,5 +74,20 @@ export function ensureAuthFile(dataDir: string): {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return ensureAuthFile(dataDir);
     throw error;
   }
+  return { path, credentials };
+}
+
+/**
+ * A cluster node's auth file: the embedded user has the cluster's shared `password` (derived from the
+ * `--encrypt` key, the same on every server), other users an operator added are kept.
+ */
+function writeShared(path: string, password: string): { path: string; credentials: RqliteCredentials } {
+  const found = readEntries(path);
+  const others =
+    found === 'missing' ? [] : (found as AuthEntry[]).filter((e) => e?.username !== EMBEDDED_USER);
+  const credentials = { username: EMBEDDED_USER, password };
+  const entries = [{ ...credentials, perms: ['all'] }, ...others];
+  writeFileSync(path, `${JSON.stringify(entries, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
+  chmodSync(path, PRIVATE_FILE_MODE);
   return { path, credentials };
 }

@@ -6,6 +6,7 @@ import { groupId, rfc3339 } from './ids.js';
 import type { MissedCounts } from './missed-counts.js';
 import type { ScheduleTable } from './schedule-table.js';
 import { type DueSlot, LATE_TOLERANCE_MS } from './scheduler.js';
+import { UnplacedSlots } from './unplaced-slots.js';
 import { UnresolvedLaunches } from './unresolved-launches.js';
 
 /** A slot whose launch is being recorded. */
@@ -56,12 +57,22 @@ export class LaunchPlanner {
   readonly #latestPlanned = new Map<string, number>();
   /** Launches whose write failed with an unknown outcome: their rows are taken back when the store answers. */
   readonly #unresolved: UnresolvedLaunches;
+  /** Slots that matched no member while the cluster settles, placed again until one joins. */
+  readonly #unplaced: UnplacedSlots<Waiting>;
 
   constructor(ctx: LeaderContext, table: ScheduleTable, attempts: Attempts, missed: MissedCounts) {
     this.#ctx = ctx;
     this.#table = table;
     this.#attempts = attempts;
     this.#missed = missed;
+    this.#unplaced = new UnplacedSlots<Waiting>(
+      ctx.clock,
+      (slot) => this.#placeAgain(slot),
+      (slot) => {
+        missed.add(slot.job.name, 1);
+        void ctx.registry.emit('schedule:missed', { job: slot.job, count: 1, reason: 'late' });
+      },
+    );
     this.#unresolved = new UnresolvedLaunches({
       store: ctx.store,
       clock: ctx.clock,
@@ -112,7 +123,11 @@ export class LaunchPlanner {
     await Promise.all([...this.#inFlight]);
     const groups = [...this.#waiting];
     this.#waiting.clear();
-    const slots = groups.flat().map((s) => ({ job: s.job.name, scheduledAt: s.t.scheduledAt as number }));
+    // Slots still waiting for a member are taken back too: the next leader catches them up.
+    const slots = [...groups.flat(), ...this.#unplaced.take()].map((s) => ({
+      job: s.job.name,
+      scheduledAt: s.t.scheduledAt as number,
+    }));
     this.#ctx.dispatcher.unprepare?.(groups.flat().flatMap((s) => s.readyKeys ?? []));
     await Promise.all([this.#ctx.ledger.release(slots), this.#unresolved.stop()]);
   }
@@ -263,7 +278,7 @@ export class LaunchPlanner {
         continue;
       }
       if (s.nodes.length === 0) {
-        this.#attempts.noTargets(s.job, s.t);
+        this.#place(s);
         continue;
       }
       if (!s.readyKeys) {
@@ -282,6 +297,33 @@ export class LaunchPlanner {
     }
     if (dropped.length > 0) ctx.dispatcher.unprepare?.(dropped);
     if (triggers.length > 0) this.#attempts.launch(triggers);
+  }
+
+  /**
+   * A slot whose tags matched no member when it was planned: placed at its slot again; while the cluster
+   * settles (a new leader's agents reconnect) it waits for a member instead of failing, else it is
+   * recorded as having no targets.
+   */
+  #place(s: Waiting): void {
+    const ctx = this.#ctx;
+    const nodes = this.#attempts.targets(s.job);
+    if (nodes.length > 0) {
+      void this.#attempts
+        .trigger(s.job, s.t, nodes)
+        .catch((err) => ctx.logger.error('launch failed', { job: s.job.name, err: String(err) }));
+    } else if (ctx.cluster.placementSettling?.() === true) {
+      this.#unplaced.add(s);
+    } else {
+      this.#attempts.noTargets(s.job, s.t);
+    }
+  }
+
+  /** A waiting slot placed again, unless its job went away or started meanwhile (`forbid`). */
+  #placeAgain(s: Waiting): void {
+    if (this.#ctx.stopped()) return;
+    const job = this.#table.job(s.job.name);
+    if (!job || this.#forbiddenAtStart(job)) return;
+    this.#place({ ...s, job });
   }
 
   /**

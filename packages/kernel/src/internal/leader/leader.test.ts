@@ -302,3 +302,71 @@ describe('runs made ready ahead', () => {
     expect(dispatcher.runs).toEqual([]);
   });
 });
+
+describe('slots whose tags match no member', () => {
+  function settlingCluster() {
+    const base = fakeCluster();
+    const state = { settling: true, extra: [] as string[] };
+    const cluster = {
+      ...base,
+      epoch: () => base.epochNow,
+      candidates: () => [
+        ...base.candidates(),
+        ...state.extra.map((name) => ({ name, tags: { node: name }, alive: true })),
+      ],
+      placementSettling: () => state.settling,
+    };
+    return { cluster, state };
+  }
+
+  it('wait for a member while the cluster settles: the latest slot runs on it, an older one is missed', async () => {
+    const store = createMemoryStore();
+    const clock = createFakeClock(T0);
+    const { cluster, state } = settlingCluster();
+    const dispatcher = new FakeDispatcher();
+    const t = await startTerm(store, clock, cluster, dispatcher);
+    await saveJob(store, t.term, { name: 'on-agent', schedule: '@every 1s', tags: { node: 'a1' } });
+    await clock.advance(2000);
+    // Two slots passed with no member: nothing ran, nothing failed.
+    expect(dispatcher.runs).toEqual([]);
+    expect(await allExecutions(store, ['on-agent'])).toEqual([]);
+    state.extra.push('a1');
+    await clock.advance(300);
+    expect(dispatcher.runs.map((r) => [r.execution.node_name, r.execution.scheduled_at])).toEqual([
+      ['a1', '2026-11-21T12:00:02Z'],
+    ]);
+    expect((await store.getJob('on-agent'))?.missed_count).toBeGreaterThanOrEqual(1);
+  });
+
+  it('fail at once as no targets when the cluster does not settle', async () => {
+    const store = createMemoryStore();
+    const clock = createFakeClock(T0);
+    const { cluster, state } = settlingCluster();
+    state.settling = false;
+    const dispatcher = new FakeDispatcher();
+    const t = await startTerm(store, clock, cluster, dispatcher);
+    await saveJob(store, t.term, { name: 'nowhere', schedule: '@every 1s', tags: { node: 'a9' } });
+    await clock.advance(1000);
+    await clock.advance(0);
+    const [failed] = await allExecutions(store, ['nowhere']);
+    expect(failed?.status).toBe('failed');
+    expect(failed?.output).toContain('no target nodes found to run job nowhere');
+    expect(dispatcher.runs).toEqual([]);
+  });
+
+  it('are failed as no targets once the cluster settled without a member for them', async () => {
+    const store = createMemoryStore();
+    const clock = createFakeClock(T0);
+    const { cluster, state } = settlingCluster();
+    const dispatcher = new FakeDispatcher();
+    const t = await startTerm(store, clock, cluster, dispatcher);
+    await saveJob(store, t.term, { name: 'later', schedule: '@every 10s', tags: { node: 'a9' } });
+    await clock.advance(10_000);
+    expect(await allExecutions(store, ['later'])).toEqual([]);
+    state.settling = false;
+    await clock.advance(300);
+    await clock.advance(0);
+    const executions = await allExecutions(store, ['later']);
+    expect(executions.map((e) => [e.status, e.scheduled_at])).toEqual([['failed', '2026-11-21T12:00:10Z']]);
+  });
+});
