@@ -134,13 +134,33 @@ export async function createRqliteStore(options: RqliteStoreOptions): Promise<St
     await client.close();
     throw error;
   }
-  // The lease and heartbeat rows (lease-sql.ts) are the only parts of the store the lease cluster uses.
-  return Object.assign(new RqliteStore(client, options.owned, logger, disk), rqliteLeases(client));
+  // The lease and heartbeat rows (lease-sql.ts) are the only parts of the store the lease cluster uses. They
+  // go through a client of their own, whose requests time out well within a lease: a renew stuck on one
+  // connection (measured: an HTTP request unanswered for the whole 10 s deadline of the store's client)
+  // is retried on another instead of outliving the lease and deposing a healthy leader.
+  const leaseClient = createRqliteClient({
+    url: options.url,
+    logger,
+    level: 'linearizable',
+    deadlineMs: LEASE_DEADLINE_MS,
+    requestTimeoutMs: LEASE_REQUEST_TIMEOUT_MS,
+    transport: options.transport,
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+  });
+  const store = new RqliteStore(client, options.owned, logger, disk, leaseClient);
+  return Object.assign(store, rqliteLeases(leaseClient));
 }
+
+/** Deadline of a lease or member-heartbeat call (the kernel's lease lasts 3 s by default). */
+export const LEASE_DEADLINE_MS = 3_000;
+/** Timeout of one HTTP request of such a call: a stuck one is retried within the lease. */
+export const LEASE_REQUEST_TIMEOUT_MS = 1_000;
 
 class RqliteStore implements Store {
   readonly #client: RqliteClient;
   readonly #owned: { stop(): Promise<void> } | undefined;
+  /** The lease's own client (closed with the store). */
+  readonly #leaseClient: RqliteClient | undefined;
   /** Ledger trims, lagging (see {@link LaggingTrim}). */
   readonly #ledgerTrim = new LaggingTrim();
   /** Execution trims of the launch path, lagging. */
@@ -156,8 +176,10 @@ class RqliteStore implements Store {
     owned: { stop(): Promise<void> } | undefined,
     logger: Logger,
     disk: DiskState,
+    leaseClient?: RqliteClient,
   ) {
     this.#client = client;
+    this.#leaseClient = leaseClient;
     this.#owned = owned;
     this.#logger = logger;
     this.#disk = disk;
@@ -437,7 +459,7 @@ class RqliteStore implements Store {
   }
 
   async close() {
-    await this.#client.close();
+    await Promise.all([this.#client.close(), this.#leaseClient?.close()]);
     await this.#owned?.stop();
   }
 }
