@@ -1,9 +1,8 @@
 import type { Logger } from '@dkron-core/plugin-api';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { AUTH_METADATA, CallVerifier, decodeKey, sameMac, serverProof, signCall } from './auth.js';
 import type { GrpcService } from './cluster-server.js';
-import { PROTO_PATH } from './proto.js';
+import { clusterService } from './proto.js';
 import { channelCredentials, type NodeTls, serverCredentials } from './tls.js';
 
 /** What a server tells the servers that join it: where its managed rqlited listens. */
@@ -50,23 +49,8 @@ export type PeerMethod = 'JoinInfo' | 'ListPeers' | 'RemovePeer' | 'Leave';
 
 type PeersClientConstructor = new (address: string, credentials: grpc.ChannelCredentials) => PeersClient;
 
-let loaded: { service: grpc.ServiceDefinition; Client: PeersClientConstructor } | undefined;
-
 function serverPeers() {
-  if (loaded) return loaded;
-  const definition = protoLoader.loadSync(PROTO_PATH, {
-    keepCase: true,
-    longs: Number,
-    enums: String,
-    defaults: false,
-    oneofs: false,
-  });
-  const pkg = grpc.loadPackageDefinition(definition) as unknown as {
-    dkron_core: { cluster: { v1: { ServerPeers: grpc.ServiceClientConstructor } } };
-  };
-  const ctor = pkg.dkron_core.cluster.v1.ServerPeers;
-  loaded = { service: ctor.service, Client: ctor as unknown as PeersClientConstructor };
-  return loaded;
+  return clusterService<PeersClientConstructor>('ServerPeers');
 }
 
 /** Options of {@link createPeersService}. */

@@ -57,22 +57,39 @@ interface Loaded {
   ) => AgentLinkClient;
 }
 
-let loaded: Loaded | undefined;
+/** A service of `dkron_core.cluster.v1`: its definition (for a server) and its client constructor. */
+export interface LoadedService<C> {
+  readonly service: grpc.ServiceDefinition;
+  readonly Client: C;
+}
+
+let services: Record<string, grpc.ServiceClientConstructor> | undefined;
+const loadedServices = new Map<string, LoadedService<unknown>>();
+
+/** A service of the cluster proto, parsed once for all of them and loaded once each. */
+export function clusterService<C>(name: 'AgentLink' | 'ServerLink' | 'ServerPeers'): LoadedService<C> {
+  const known = loadedServices.get(name);
+  if (known) return known as LoadedService<C>;
+  if (!services) {
+    const definition = protoLoader.loadSync(PROTO_PATH, {
+      keepCase: true,
+      longs: Number,
+      enums: String,
+      defaults: false,
+      oneofs: false,
+    });
+    const pkg = grpc.loadPackageDefinition(definition) as unknown as {
+      dkron_core: { cluster: { v1: Record<string, grpc.ServiceClientConstructor> } };
+    };
+    services = pkg.dkron_core.cluster.v1;
+  }
+  const ctor = services[name] as grpc.ServiceClientConstructor;
+  const loaded: LoadedService<C> = { service: ctor.service, Client: ctor as unknown as C };
+  loadedServices.set(name, loaded);
+  return loaded;
+}
 
 /** The AgentLink service, loaded once. */
 export function agentLink(): Loaded {
-  if (loaded) return loaded;
-  const definition = protoLoader.loadSync(PROTO_PATH, {
-    keepCase: true,
-    longs: Number,
-    enums: String,
-    defaults: false,
-    oneofs: false,
-  });
-  const pkg = grpc.loadPackageDefinition(definition) as unknown as {
-    dkron_core: { cluster: { v1: { AgentLink: grpc.ServiceClientConstructor } } };
-  };
-  const ctor = pkg.dkron_core.cluster.v1.AgentLink;
-  loaded = { service: ctor.service, Client: ctor as unknown as Loaded['Client'] };
-  return loaded;
+  return clusterService<Loaded['Client']>('AgentLink');
 }

@@ -7,11 +7,10 @@ import {
   type Logger,
 } from '@dkron-core/plugin-api';
 import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import { AUTH_METADATA, signCall } from './auth.js';
 import { createEventQueue } from './event-queue.js';
 import type { AgentsView } from './leader-agents.js';
-import { PROTO_PATH } from './proto.js';
+import { clusterService } from './proto.js';
 import { channelCredentials, type NodeTls } from './tls.js';
 
 /** What the leader answers for other servers: its own API's run, cancel, busy and follow. */
@@ -67,24 +66,9 @@ interface Loaded {
   readonly Client: new (address: string, credentials: grpc.ChannelCredentials) => ServerLinkClient;
 }
 
-let loaded: Loaded | undefined;
-
 /** The ServerLink service, loaded once. */
 export function serverLink(): Loaded {
-  if (loaded) return loaded;
-  const definition = protoLoader.loadSync(PROTO_PATH, {
-    keepCase: true,
-    longs: Number,
-    enums: String,
-    defaults: false,
-    oneofs: false,
-  });
-  const pkg = grpc.loadPackageDefinition(definition) as unknown as {
-    dkron_core: { cluster: { v1: { ServerLink: grpc.ServiceClientConstructor } } };
-  };
-  const ctor = pkg.dkron_core.cluster.v1.ServerLink;
-  loaded = { service: ctor.service, Client: ctor as unknown as Loaded['Client'] };
-  return loaded;
+  return clusterService<Loaded['Client']>('ServerLink');
 }
 
 const GRPC_OF: Partial<Record<DkronErrorCode, grpc.status>> = {
